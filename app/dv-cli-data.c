@@ -1,0 +1,392 @@
+/* dv-cli-data.c — `dynvision data show` and `dynvision data info`.
+ *
+ * For: looking at a dataset and at the timeline one sample gets under a presentation, from a
+ * terminal: `show` renders the frames of one sample as a PNG strip (Cairo) with t, ms and the
+ * label under each frame and a coloured schedule band above it, and prints the schedule;
+ * `info` prints counts, classes, shape and statistics.
+ * Not for: training or evaluation, nor anything the workbench draws.
+ */
+#include "dv-cli-data.h"
+#include "dv-data.h"
+
+#include <cairo.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static DvSplit
+parse_split (const char *s, gboolean *ok)
+{
+  *ok = TRUE;
+  if (!s || g_str_equal (s, "train"))
+    return DV_SPLIT_TRAIN;
+  if (g_str_equal (s, "test"))
+    return DV_SPLIT_TEST;
+  *ok = FALSE;
+  return DV_SPLIT_TRAIN;
+}
+
+static gboolean
+parse_size (const char *s, DvDatasetOptions *opt)
+{
+  if (!s)
+    return TRUE;
+  return sscanf (s, "%dx%d", &opt->height, &opt->width) == 2 && opt->height > 0
+         && opt->width > 0;
+}
+
+/* ---- info ---- */
+
+static int
+cmd_info (int argc, char **argv)
+{
+  g_autofree char *spec = NULL, *split_s = NULL, *size = NULL;
+  int max_images = 10000;
+  GOptionEntry entries[] = {
+    { "dataset", 'd', 0, G_OPTION_ARG_STRING, &spec, "Dataset spec (default embedded)", "SPEC" },
+    { "split", 0, 0, G_OPTION_ARG_STRING, &split_s, "train or test (default train)", "SPLIT" },
+    { "size", 0, 0, G_OPTION_ARG_STRING, &size, "Resize folder images to HxW", "HxW" },
+    { "max", 0, 0, G_OPTION_ARG_INT, &max_images, "Images used for measured statistics",
+      "N" },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("- print dataset information");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_set_summary (ctx, "Specs: embedded[:SEED], fashion-mnist, mnist, cifar10, "
+                                "cifar100, idx:PREFIX, cifar10:DIR, cifar100:DIR, folder:DIR");
+  g_autoptr (GError) error = NULL;
+  DvDatasetOptions opt = { 0 };
+  gboolean ok;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("dynvision data info: %s\n", error->message);
+      return 2;
+    }
+  DvSplit split = parse_split (split_s, &ok);
+  if (!ok || !parse_size (size, &opt))
+    {
+      g_printerr ("dynvision data info: bad --split or --size\n");
+      return 2;
+    }
+  g_autoptr (DvDataset) ds = dv_dataset_open_full (spec ? spec : "embedded", split, &opt,
+                                                   &error);
+  if (!ds)
+    {
+      g_printerr ("dynvision data info: %s\n", error->message);
+      return 1;
+    }
+
+  static const char *const presets[] = { "base (rotation 10, translate 0.1, h-flip, jitter 0.2)",
+                                         "mnist (rotation 10, translate 0.1)",
+                                         "embedded (rotation 10, translate 0.1, jitter 0.2)" };
+  int C = dv_dataset_get_channels (ds), K = dv_dataset_get_n_classes (ds);
+  g_print ("dataset:   %s\n", spec ? spec : "embedded");
+  g_print ("kind:      %s\n", dv_dataset_get_name (ds));
+  g_print ("source:    %s\n", dv_dataset_get_source (ds));
+  g_print ("split:     %s\n", split == DV_SPLIT_TEST ? "test" : "train");
+  g_print ("samples:   %d\n", dv_dataset_get_n (ds));
+  g_print ("shape:     %d x %d x %d (C x H x W)\n", C, dv_dataset_get_height (ds),
+           dv_dataset_get_width (ds));
+  g_print ("classes:   %d\n", K);
+  g_autofree int *counts = dv_dataset_class_counts (ds);
+  for (int k = 0; k < K; k++)
+    g_print ("  %3d  %-24s %d\n", k, dv_dataset_get_class_name (ds, k), counts[k]);
+  float m[3], s[3];
+  double mm[3], ms[3];
+  dv_dataset_get_stats (ds, m, s);
+  dv_dataset_measure_stats (ds, max_images, mm, ms);
+  g_print ("normalisation mean/std:");
+  for (int c = 0; c < C; c++)
+    g_print (" %.4f/%.4f", m[c], s[c]);
+  g_print ("\nmeasured mean/std (%d images):", MIN (max_images, dv_dataset_get_n (ds)));
+  for (int c = 0; c < C; c++)
+    g_print (" %.4f/%.4f", mm[c], ms[c]);
+  g_print ("\naugmentation preset: %s\n", presets[dv_dataset_get_augment_preset (ds)]);
+  return 0;
+}
+
+/* ---- show ---- */
+
+static void
+draw_frame (cairo_t *cr, const float *frame, int C, int H, int W, const float *mean,
+            const float *std, double x0, double y0, int scale)
+{
+  cairo_surface_t *img = cairo_image_surface_create (CAIRO_FORMAT_RGB24, W, H);
+  guint8 *px = cairo_image_surface_get_data (img);
+  int stride = cairo_image_surface_get_stride (img), hw = H * W;
+  cairo_surface_flush (img);
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++)
+      {
+        guint8 rgb[3];
+        for (int c = 0; c < 3; c++)
+          {
+            int cc = C == 3 ? c : 0;
+            double v = frame[cc * hw + y * W + x] * std[cc] + mean[cc];
+            rgb[c] = (guint8) lround (CLAMP (v, 0.0, 1.0) * 255.0);
+          }
+        *(guint32 *) (px + y * stride + x * 4) = ((guint32) rgb[0] << 16)
+                                                 | ((guint32) rgb[1] << 8) | rgb[2];
+      }
+  cairo_surface_mark_dirty (img);
+  cairo_save (cr);
+  cairo_translate (cr, x0, y0);
+  cairo_scale (cr, scale, scale);
+  cairo_set_source_surface (cr, img, 0, 0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  cairo_paint (cr);
+  cairo_restore (cr);
+  cairo_surface_destroy (img);
+}
+
+static gboolean
+render_strip (const DvSequence *seq, const DvDataset *ds, int channels, double dt,
+              const char *title, int columns, int scale, const char *path, GError **error)
+{
+  int T = seq->T, C = seq->C, H = seq->H, W = seq->W;
+  int cols = MIN (T, columns), rows = (T + cols - 1) / cols;
+  double pad = 6, band = 8, text = dt > 0 ? 40 : 28, head = 24;
+  double cw = W * scale + pad, ch = band + 2 + H * scale + text;
+  int width = (int) ceil (pad + cols * cw), height = (int) ceil (head + rows * ch + pad);
+
+  float m[3], s[3];
+  dv_dataset_get_stats (ds, m, s);
+  if (C == 1 && dv_dataset_get_channels (ds) == 3)
+    {
+      m[0] = (m[0] + m[1] + m[2]) / 3;
+      s[0] = (s[0] + s[1] + s[2]) / 3;
+    }
+  (void) channels;
+
+  cairo_surface_t *surf = cairo_image_surface_create (CAIRO_FORMAT_RGB24, width, height);
+  cairo_t *cr = cairo_create (surf);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size (cr, 12);
+  cairo_set_source_rgb (cr, 0, 0, 0);
+  cairo_move_to (cr, pad, 16);
+  cairo_show_text (cr, title);
+
+  g_autofree float *frame = g_new (float, dv_sequence_frame_size (seq));
+  cairo_set_font_size (cr, 10);
+  for (int t = 0; t < T; t++)
+    {
+      const DvScheduleEntry *e = &seq->schedule[t];
+      double x0 = pad + (t % cols) * cw, y0 = head + (t / cols) * ch;
+      /* schedule band: stimulus (blue, lighter when its label is masked), blank (grey) */
+      if (e->kind == DV_FRAME_STIMULUS)
+        cairo_set_source_rgb (cr, e->label_masked ? 0.6 : 0.15, e->label_masked ? 0.7 : 0.4,
+                              0.85);
+      else
+        cairo_set_source_rgb (cr, 0.82, 0.82, 0.82);
+      cairo_rectangle (cr, x0, y0, W * scale, band);
+      cairo_fill (cr);
+
+      dv_sequence_frame (seq, t, frame);
+      draw_frame (cr, frame, C, H, W, m, s, x0, y0 + band + 2, scale);
+
+      gint64 y = seq->labels[t];               /* sample 0 of the sequence */
+      char line[64];
+      double ty = y0 + band + 2 + H * scale + 12;
+      cairo_set_source_rgb (cr, 0, 0, 0);
+      g_snprintf (line, sizeof line, "t=%d", t);
+      cairo_move_to (cr, x0, ty);
+      cairo_show_text (cr, line);
+      if (dt > 0)
+        {
+          g_snprintf (line, sizeof line, "%g ms", t * dt);
+          cairo_move_to (cr, x0, ty + 12);
+          cairo_show_text (cr, line);
+          ty += 12;
+        }
+      /* the band says blank (grey) or masked (light blue) */
+      g_snprintf (line, sizeof line, "y=%" G_GINT64_FORMAT, y);
+      cairo_set_source_rgb (cr, y >= 0 ? 0 : 0.45, y >= 0 ? 0 : 0.45, y >= 0 ? 0 : 0.45);
+      cairo_move_to (cr, x0, ty + 12);
+      cairo_show_text (cr, line);
+    }
+  cairo_destroy (cr);
+  cairo_status_t st = cairo_surface_write_to_png (surf, path);
+  cairo_surface_destroy (surf);
+  if (st != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "'%s': cannot write PNG: %s",
+                   path, cairo_status_to_string (st));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+print_schedule (const DvSequence *seq, double dt)
+{
+  g_print ("%4s %8s %-9s %-12s %4s %8s %6s %6s\n", "t", "ms", "kind", "phase", "pres",
+           "contrast", "ssnr", "label");
+  for (int t = 0; t < seq->T; t++)
+    {
+      const DvScheduleEntry *e = &seq->schedule[t];
+      char ms[32] = "-";
+      if (dt > 0)
+        g_snprintf (ms, sizeof ms, "%g", t * dt);
+      g_print ("%4d %8s %-9s %-12s %4d %8.3g %6.3g %6" G_GINT64_FORMAT "%s\n", t, ms,
+               e->kind == DV_FRAME_STIMULUS ? "stimulus" : "blank", dv_phase_to_string (e->phase),
+               e->presentation, e->contrast, e->ssnr, seq->labels[t],
+               e->label_masked ? " (masked)" : "");
+    }
+}
+
+static int
+cmd_show (int argc, char **argv)
+{
+  g_autofree char *spec = NULL, *split_s = NULL, *loader = NULL, *out = NULL, *size = NULL;
+  g_autofree char *noise = NULL;
+  g_auto (GStrv) sets = NULL;
+  int intro = -1, stim = -1, steps = -1, interval = -1, index = 0, channels = 0;
+  int columns = 20, scale = 0;
+  double dt = 0, contrast = -1, ssnr = -1;
+  gint64 seed = 42;
+  GOptionEntry entries[] = {
+    { "dataset", 'd', 0, G_OPTION_ARG_STRING, &spec, "Dataset spec (default embedded)", "SPEC" },
+    { "split", 0, 0, G_OPTION_ARG_STRING, &split_s, "train or test (default test)", "SPLIT" },
+    { "index", 'i', 0, G_OPTION_ARG_INT, &index, "Sample index (default 0)", "I" },
+    { "loader", 'l', 0, G_OPTION_ARG_STRING, &loader,
+      "standard, repetition, duration (default), interval, contrast, noise", "NAME" },
+    { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "n_timesteps of the loader", "T" },
+    { "intro", 0, 0, G_OPTION_ARG_INT, &intro, "intro_duration (steps)", "N" },
+    { "stim", 0, 0, G_OPTION_ARG_INT, &stim, "stimulus_duration (steps)", "N" },
+    { "interval", 0, 0, G_OPTION_ARG_INT, &interval, "interval_duration (steps)", "N" },
+    { "contrast", 0, 0, G_OPTION_ARG_DOUBLE, &contrast, "stimulus_contrast", "C" },
+    { "noise", 0, 0, G_OPTION_ARG_STRING, &noise, "noise_type", "TYPE" },
+    { "ssnr", 0, 0, G_OPTION_ARG_DOUBLE, &ssnr, "noise level in [0,1]", "S" },
+    { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets,
+      "Any presentation parameter by DynVision name or alias (repeatable)", "KEY=VALUE" },
+    { "dt", 0, 0, G_OPTION_ARG_DOUBLE, &dt, "Timestep in ms (labels frames in ms)", "MS" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed for noise and pattern shuffling", "N" },
+    { "channels", 0, 0, G_OPTION_ARG_INT, &channels, "Model channels: 0 (as data), 1, 3", "C" },
+    { "size", 0, 0, G_OPTION_ARG_STRING, &size, "Resize folder images to HxW", "HxW" },
+    { "columns", 0, 0, G_OPTION_ARG_INT, &columns, "Frames per row (default 20)", "N" },
+    { "scale", 0, 0, G_OPTION_ARG_INT, &scale, "Pixel magnification (default: auto)", "K" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "PNG file (default strip.png)", "FILE" },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("- render one sample's timeline");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("dynvision data show: %s\n", error->message);
+      return 2;
+    }
+  gboolean ok;
+  DvDatasetOptions opt = { 0 };
+  DvSplit split = parse_split (split_s ? split_s : "test", &ok);
+  if (!ok || !parse_size (size, &opt) || columns < 1 || scale < 0
+      || !(channels == 0 || channels == 1 || channels == 3))
+    {
+      g_printerr ("dynvision data show: bad --split, --size, --columns, --scale or "
+                  "--channels\n");
+      return 2;
+    }
+
+  /* presentation from the options, in the order: loader, shortcuts, --set */
+  g_autoptr (GPtrArray) kv = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (kv, g_strdup_printf ("loader=%s", loader ? loader : "duration"));
+  if (steps >= 0)
+    g_ptr_array_add (kv, g_strdup_printf ("n_timesteps=%d", steps));
+  if (intro >= 0)
+    g_ptr_array_add (kv, g_strdup_printf ("intro_duration=%d", intro));
+  if (stim >= 0)
+    g_ptr_array_add (kv, g_strdup_printf ("stimulus_duration=%d", stim));
+  if (interval >= 0)
+    g_ptr_array_add (kv, g_strdup_printf ("interval_duration=%d", interval));
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  if (contrast >= 0)
+    g_ptr_array_add (kv, g_strconcat ("stimulus_contrast=",
+                                      g_ascii_dtostr (buf, sizeof buf, contrast), NULL));
+  if (noise)
+    g_ptr_array_add (kv, g_strdup_printf ("noise_type=%s", noise));
+  if (ssnr >= 0)
+    g_ptr_array_add (kv, g_strconcat ("ssnr=", g_ascii_dtostr (buf, sizeof buf, ssnr), NULL));
+  if (dt > 0)
+    g_ptr_array_add (kv, g_strconcat ("dt=", g_ascii_dtostr (buf, sizeof buf, dt), NULL));
+  for (int i = 0; sets && sets[i]; i++)
+    g_ptr_array_add (kv, g_strdup (sets[i]));
+  g_ptr_array_add (kv, NULL);
+
+  DvPresentation pres;
+  dv_presentation_init (&pres, DV_LOADER_DURATION);
+  if (!dv_presentation_parse (&pres, (const char *const *) kv->pdata, &error)
+      || !dv_presentation_validate (&pres, &error))
+    {
+      g_printerr ("dynvision data show: %s\n", error->message);
+      return 2;
+    }
+
+  g_autoptr (DvDataset) ds = dv_dataset_open_full (spec ? spec : "embedded", split, &opt,
+                                                   &error);
+  if (!ds)
+    {
+      g_printerr ("dynvision data show: %s\n", error->message);
+      return 1;
+    }
+  if (index < 0 || index >= dv_dataset_get_n (ds))
+    {
+      g_printerr ("dynvision data show: --index %d outside 0..%d\n", index,
+                  dv_dataset_get_n (ds) - 1);
+      return 2;
+    }
+
+  int C = channels ? channels : dv_dataset_get_channels (ds);
+  int H = dv_dataset_get_height (ds), W = dv_dataset_get_width (ds);
+  g_autofree float *img = g_new (float, (gsize) C * H * W);
+  dv_dataset_get_image (ds, index, C, img);
+  int cls = dv_dataset_get_label (ds, index);
+  g_autoptr (DvSequence) seq = dv_presentation_build (&pres, img, &cls, 1, C, H, W,
+                                                      (guint64) seed, &error);
+  if (!seq)
+    {
+      g_printerr ("dynvision data show: %s\n", error->message);
+      return 1;
+    }
+
+  if (scale == 0)
+    scale = MAX (1, (64 + MAX (H, W) - 1) / MAX (H, W));
+  g_autofree char *title = g_strdup_printf ("%s [%s] #%d: class %d (%s), %s, T=%d",
+                                            spec ? spec : "embedded",
+                                            split == DV_SPLIT_TEST ? "test" : "train", index,
+                                            cls, dv_dataset_get_class_name (ds, cls),
+                                            dv_loader_kind_to_string (pres.loader), seq->T);
+  const char *path = out ? out : "strip.png";
+  if (!render_strip (seq, ds, C, dt, title, columns, scale, path, &error))
+    {
+      g_printerr ("dynvision data show: %s\n", error->message);
+      return 1;
+    }
+  g_autofree char *pstr = dv_presentation_to_string (&pres);
+  g_print ("%s\n%s\n", title, pstr);
+  print_schedule (seq, dt);
+  g_print ("wrote %s\n", path);
+  return 0;
+}
+
+int
+dv_cli_data_main (int argc, char **argv)
+{
+  if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h")
+      || g_str_equal (argv[1], "help"))
+    {
+      g_print ("Usage: dynvision data COMMAND [OPTIONS]\n\n"
+               "Commands:\n"
+               "  show   render one sample's timeline as a PNG strip and print its schedule\n"
+               "  info   print counts, classes, shape and statistics of a dataset\n\n"
+               "Run 'dynvision data COMMAND --help' for the options.\n");
+      return argc < 2 ? 2 : 0;
+    }
+  if (g_str_equal (argv[1], "show"))
+    return cmd_show (argc - 1, argv + 1);
+  if (g_str_equal (argv[1], "info"))
+    return cmd_info (argc - 1, argv + 1);
+  g_printerr ("dynvision data: unknown command '%s' (show, info)\n", argv[1]);
+  return 2;
+}

@@ -1,0 +1,393 @@
+/* dv-cli-engine.c — the engine's subcommands of `dynvision`: run, grad,
+ * describe, init and bench.  Each parses its own options, talks to the
+ * engine through its public headers, reports errors on stderr with what to
+ * do, and returns an exit status. */
+#include "dv-cli.h"
+
+#include "dv-checkpoint.h"
+#include "dv-eval.h"
+#include "dv-ops.h"
+#include "dv-optim.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+int
+dv_cli_fail (GError *error)
+{
+  g_printerr ("dynvision: %s\n", error ? error->message : "failed");
+  g_clear_error (&error);
+  return 1;
+}
+
+static gboolean
+parse (GOptionContext *ctx, int *argc, char ***argv, GError **error)
+{
+  gboolean ok = g_option_context_parse (ctx, argc, argv, error);
+  g_option_context_free (ctx);
+  return ok;
+}
+
+static void
+print_report (const DvLoadReport *r, const char *path)
+{
+  for (guint i = 0; r->unexpected && i < r->unexpected->len; i++)
+    g_printerr ("dynvision: warning: %s: ignored tensor '%s' (the model has no such parameter)\n", path,
+                (char *) g_ptr_array_index (r->unexpected, i));
+  for (guint i = 0; r->missing && i < r->missing->len; i++)
+    g_printerr ("dynvision: warning: %s: no tensor for '%s'; it keeps its initial value\n", path,
+                (char *) g_ptr_array_index (r->missing, i));
+}
+
+/* Loads x [B,T,C,H,W] (and labels [B,T] if wanted) and checks it fits. */
+static float *
+load_input (const char *path, const DvModelDesc *D, int *B, int *T, gint64 **labels, GError **error)
+{
+  g_autoptr (DvSafetensors) st = dv_safetensors_load (path, error);
+  if (st == NULL)
+    return NULL;
+  const DvStTensor *x = dv_safetensors_lookup (st, "x");
+  if (x == NULL || x->ndim != 5)
+    {
+      g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_INPUT,
+                   "%s: needs a tensor 'x' of shape [B,T,C,H,W] (found %s)", path,
+                   x ? "one of another rank" : "none");
+      return NULL;
+    }
+  if (x->shape[2] != D->in_channels || x->shape[3] != D->in_h || x->shape[4] != D->in_w)
+    {
+      g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_INPUT,
+                   "%s: frames are %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
+                   " but the model takes %d×%d×%d (C×H×W); resize the input or build the model with "
+                   "input_dims=[T,%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "]",
+                   path, x->shape[2], x->shape[3], x->shape[4], D->in_channels, D->in_h, D->in_w,
+                   x->shape[2], x->shape[3], x->shape[4]);
+      return NULL;
+    }
+  *B = x->shape[0];
+  *T = x->shape[1];
+  if (labels)
+    {
+      const DvStTensor *l = dv_safetensors_lookup (st, "labels");
+      if (l == NULL || l->numel != (gint64) *B * *T)
+        {
+          g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_INPUT,
+                       "%s: needs a tensor 'labels' of shape [B,T] = [%d,%d] (−1 = no label)", path, *B, *T);
+          return NULL;
+        }
+      *labels = dv_st_tensor_to_i64 (l);
+    }
+  return dv_st_tensor_to_f32 (x);
+}
+
+int
+dv_cli_run (int argc, char **argv)
+{
+  g_autofree char *ckpt = NULL, *input = NULL, *output = NULL;
+  gboolean train_bn = FALSE;
+  int threads = 0;
+  GOptionEntry entries[] = {
+    { "checkpoint", 'c', 0, G_OPTION_ARG_FILENAME, &ckpt, "Model checkpoint (safetensors)", "M" },
+    { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input, "Input: tensor x [B,T,C,H,W]", "X" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Output: logits and layer responses", "Y" },
+    { "train-mode", 0, 0, G_OPTION_ARG_NONE, &train_bn, "BatchNorm uses batch statistics", NULL },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "BLAS threads", "N" },
+    { NULL }
+  };
+  GOptionContext *ctx = g_option_context_new ("— run a model over an input sequence");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  GError *error = NULL;
+  if (!parse (ctx, &argc, &argv, &error))
+    return dv_cli_fail (error);
+  if (!ckpt || !input || !output)
+    {
+      g_printerr ("dynvision run: --checkpoint, --input and --output are required\n");
+      return 2;
+    }
+  dv_set_num_threads (threads);
+  DvLoadReport rep = { 0 };
+  g_autoptr (DvModel) m = dv_checkpoint_load (ckpt, &rep, &error);
+  if (m == NULL)
+    return dv_cli_fail (error);
+  print_report (&rep, ckpt);
+  dv_load_report_clear (&rep);
+  const DvModelDesc *D = dv_model_get_desc (m);
+  int B, T;
+  g_autofree float *x = load_input (input, D, &B, &T, NULL, &error);
+  if (x == NULL)
+    return dv_cli_fail (error);
+  int K = D->n_classes;
+  g_autofree float *logits = g_new (float, (gsize) B * T * K);
+  float **resp = g_new0 (float *, D->n_layers);
+  g_autofree gboolean *present = g_new0 (gboolean, (gsize) D->n_layers * T);
+  for (int l = 0; l < D->n_layers; l++)
+    {
+      int C, H, W;
+      dv_model_layer_shape (m, l, &C, &H, &W);
+      resp[l] = g_new0 (float, (gsize) B * T * C * H * W);
+    }
+  gboolean ok = dv_eval_forward (m, x, B, T, train_bn, logits, resp, present, &error);
+  if (ok)
+    {
+      g_autoptr (DvSafetensorsWriter) w = dv_safetensors_writer_new ();
+      gint64 ls[3] = { B, T, K };
+      dv_safetensors_writer_add (w, "logits", DV_DTYPE_F32, 3, ls, logits);
+      g_autoptr (DvJson) none = dv_json_new_object ();
+      for (int l = 0; l < D->n_layers; l++)
+        {
+          int C, H, W;
+          dv_model_layer_shape (m, l, &C, &H, &W);
+          gint64 s[5] = { B, T, C, H, W };
+          dv_safetensors_writer_add (w, D->layers[l].name, DV_DTYPE_F32, 5, s, resp[l]);
+          DvJson *arr = dv_json_new_array ();
+          for (int t = 0; t < T; t++)
+            if (!present[l * T + t])
+              dv_json_array_append (arr, dv_json_new_int (t));
+          dv_json_object_set (none, D->layers[l].name, arr);
+        }
+      g_autofree char *ns = dv_json_to_string (none, FALSE);
+      dv_safetensors_writer_set_metadata (w, "dynvision.none_timesteps", ns);
+      dv_safetensors_writer_set_metadata (w, "layout",
+                                          "logits: [B,T,n_classes]; <layer>: [B,T,C,H,W] (zero where the "
+                                          "layer had no tensor)");
+      ok = dv_safetensors_writer_save (w, output, &error);
+    }
+  for (int l = 0; l < D->n_layers; l++)
+    g_free (resp[l]);
+  g_free (resp);
+  return ok ? 0 : dv_cli_fail (error);
+}
+
+int
+dv_cli_grad (int argc, char **argv)
+{
+  g_autofree char *ckpt = NULL, *input = NULL, *output = NULL;
+  gboolean train_bn = FALSE;
+  int threads = 0;
+  GOptionEntry entries[] = {
+    { "checkpoint", 'c', 0, G_OPTION_ARG_FILENAME, &ckpt, "Model checkpoint (safetensors)", "M" },
+    { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input, "Input: x [B,T,C,H,W] and labels [B,T]", "X" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Output: loss and parameter gradients", "G" },
+    { "train-mode", 0, 0, G_OPTION_ARG_NONE, &train_bn, "BatchNorm uses batch statistics", NULL },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "BLAS threads", "N" },
+    { NULL }
+  };
+  GOptionContext *ctx = g_option_context_new ("— loss and BPTT gradients of a model on a labelled sequence");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  GError *error = NULL;
+  if (!parse (ctx, &argc, &argv, &error))
+    return dv_cli_fail (error);
+  if (!ckpt || !input || !output)
+    {
+      g_printerr ("dynvision grad: --checkpoint, --input and --output are required\n");
+      return 2;
+    }
+  dv_set_num_threads (threads);
+  DvLoadReport rep = { 0 };
+  g_autoptr (DvModel) m = dv_checkpoint_load (ckpt, &rep, &error);
+  if (m == NULL)
+    return dv_cli_fail (error);
+  print_report (&rep, ckpt);
+  dv_load_report_clear (&rep);
+  int B, T;
+  g_autofree gint64 *labels = NULL;
+  g_autofree float *x = load_input (input, dv_model_get_desc (m), &B, &T, &labels, &error);
+  if (x == NULL)
+    return dv_cli_fail (error);
+  double loss;
+  if (!dv_eval_loss_grad (m, x, labels, B, T, train_bn, &loss, NULL, &error))
+    return dv_cli_fail (error);
+  g_autoptr (DvSafetensorsWriter) w = dv_safetensors_writer_new ();
+  float l32 = (float) loss;
+  dv_safetensors_writer_add (w, "loss", DV_DTYPE_F32, 0, NULL, &l32);
+  for (guint k = 0; k < dv_model_n_params (m); k++)
+    {
+      DvParam *p = dv_model_param (m, k);
+      if (p->grad == NULL)
+        continue;
+      dv_safetensors_writer_add (w, p->name, DV_DTYPE_F32, p->ndim, p->shape, p->grad);
+      for (guint a = 0; a < p->aliases->len; a++)
+        dv_safetensors_writer_add (w, g_ptr_array_index (p->aliases, a), DV_DTYPE_F32, p->ndim, p->shape, p->grad);
+    }
+  dv_safetensors_writer_set_metadata (w, "note", "d loss / d param, keys as in the state_dict (aliases included)");
+  if (!dv_safetensors_writer_save (w, output, &error))
+    return dv_cli_fail (error);
+  return 0;
+}
+
+static DvModelDesc *
+preset_from_args (const char *preset, int argc, char **argv, GError **error)
+{
+  g_autoptr (DvJson) kwargs = dv_kwargs_parse ((const char *const *) argv, argc, error);
+  if (kwargs == NULL)
+    return NULL;
+  if (g_str_has_suffix (preset, ".json"))
+    {
+      g_autofree char *text = NULL;
+      if (!g_file_get_contents (preset, &text, NULL, error))
+        return NULL;
+      g_autoptr (DvJson) j = dv_json_parse (text, -1, error);
+      if (j == NULL)
+        {
+          g_prefix_error (error, "%s: ", preset);
+          return NULL;
+        }
+      return dv_model_desc_from_json (j, error);
+    }
+  return dv_preset_build (preset, kwargs, error);
+}
+
+int
+dv_cli_describe (int argc, char **argv)
+{
+  GOptionContext *ctx = g_option_context_new ("PRESET|MODEL.json [key=value …] — print a model description");
+  GError *error = NULL;
+  if (!parse (ctx, &argc, &argv, &error))
+    return dv_cli_fail (error);
+  if (argc < 2)
+    {
+      g_printerr ("dynvision describe: name a preset:");
+      for (const char *const *n = dv_preset_names (); *n; n++)
+        g_printerr (" %s", *n);
+      g_printerr ("\n");
+      return 2;
+    }
+  g_autoptr (DvModelDesc) d = preset_from_args (argv[1], argc - 2, argv + 2, &error);
+  if (d == NULL)
+    return dv_cli_fail (error);
+  g_autoptr (DvJson) j = dv_model_desc_to_json (d);
+  g_autofree char *s = dv_json_to_string (j, TRUE);
+  g_print ("%s\n", s);
+  return 0;
+}
+
+int
+dv_cli_init (int argc, char **argv)
+{
+  g_autofree char *output = NULL;
+  gint64 seed = 0;
+  GOptionEntry entries[] = {
+    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Random seed", "N" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Checkpoint to write", "M" },
+    { NULL }
+  };
+  GOptionContext *ctx = g_option_context_new ("PRESET|MODEL.json [key=value …] — write an initialised checkpoint");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  GError *error = NULL;
+  if (!parse (ctx, &argc, &argv, &error))
+    return dv_cli_fail (error);
+  if (argc < 2 || output == NULL)
+    {
+      g_printerr ("dynvision init: usage: dynvision init PRESET [key=value …] --seed N -o M.safetensors\n");
+      return 2;
+    }
+  g_autoptr (DvModelDesc) d = preset_from_args (argv[1], argc - 2, argv + 2, &error);
+  if (d == NULL)
+    return dv_cli_fail (error);
+  g_autoptr (DvModel) m = dv_model_new (d, &error);
+  if (m == NULL)
+    return dv_cli_fail (error);
+  dv_model_init_params (m, (guint64) seed);
+  dv_model_residual_timesteps (m);
+  if (!dv_checkpoint_save (m, output, NULL, &error))
+    return dv_cli_fail (error);
+  g_printerr ("wrote %s (%s, %" G_GINT64_FORMAT " values)\n", output, d->model_class, dv_model_n_values (m));
+  return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+
+static double
+now_s (void)
+{
+  return g_get_monotonic_time () / 1e6;
+}
+
+static double
+peak_rss_mb (void)
+{
+  struct rusage ru;
+  getrusage (RUSAGE_SELF, &ru);
+  return ru.ru_maxrss / 1024.0;
+}
+
+int
+dv_cli_bench (int argc, char **argv)
+{
+  int threads = 1, batch = 32, steps = 20, size = 32, reps = 3;
+  GOptionEntry entries[] = {
+    { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Threads (BLAS)", "N" },
+    { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Batch size", "B" },
+    { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "Timesteps", "T" },
+    { "size", 0, 0, G_OPTION_ARG_INT, &size, "Image size", "S" },
+    { "reps", 0, 0, G_OPTION_ARG_INT, &reps, "Timed repetitions", "R" },
+    { NULL }
+  };
+  GOptionContext *ctx = g_option_context_new ("— time the tutorial model (as bench/torch_customrcnn.py)");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  GError *error = NULL;
+  if (!parse (ctx, &argc, &argv, &error))
+    return dv_cli_fail (error);
+  dv_set_num_threads (threads);
+  g_autofree char *dims = g_strdup_printf ("input_dims=[%d,3,%d,%d]", steps, size, size);
+  const char *kw[] = { dims, "dt=2.0", "tau=10.0", "t_feedforward=2.0", "t_recurrence=2.0", "t_skip=0.0",
+                       "recurrence_type=full", "use_skip_connections=true", "n_classes=10" };
+  g_autoptr (DvJson) kwargs = dv_kwargs_parse (kw, G_N_ELEMENTS (kw), &error);
+  g_autoptr (DvModelDesc) d = dv_preset_build ("CustomRCNN", kwargs, &error);
+  if (d == NULL)
+    return dv_cli_fail (error);
+  g_autoptr (DvModel) m = dv_model_new (d, &error);
+  if (m == NULL)
+    return dv_cli_fail (error);
+  dv_model_init_params (m, 0);
+  gsize xn = (gsize) batch * steps * 3 * size * size;
+  g_autofree float *x = g_new (float, xn);
+  GRand *r = g_rand_new_with_seed (0);
+  for (gsize i = 0; i < xn; i++)
+    x[i] = (float) g_rand_double_range (r, -1, 1);
+  g_autofree gint64 *labels = g_new (gint64, (gsize) batch * steps);
+  for (int b = 0; b < batch; b++)
+    {
+      gint64 y = g_rand_int_range (r, 0, 10);
+      for (int t = 0; t < steps; t++)
+        labels[b * steps + t] = y;
+    }
+  g_rand_free (r);
+  int K = 10;
+  g_autofree float *logits = g_new (float, (gsize) batch * steps * K);
+  g_autofree float *dl = g_new (float, (gsize) batch * steps * K);
+
+  DvRunOptions iopt = { .training = FALSE };
+  g_autoptr (DvRun) irun = dv_run_new (m, batch, &iopt);
+  dv_run_forward (irun, x, steps, logits, NULL);
+  double t0 = now_s ();
+  for (int i = 0; i < reps; i++)
+    dv_run_forward (irun, x, steps, logits, NULL);
+  double inf = (now_s () - t0) / reps;
+
+  DvOptimConfig oc = { .kind = DV_OPTIM_SGD, .lr = 0.01, .momentum = 0.9 };
+  g_autoptr (DvOptim) opt = dv_optim_new (m, &oc);
+  DvRunOptions topt = { .training = TRUE, .bn_train = TRUE };
+  g_autoptr (DvRun) trun = dv_run_new (m, batch, &topt);
+  double tr = 0;
+  for (int i = 0; i <= reps; i++)
+    {
+      double s = now_s ();
+      dv_model_zero_grad (m);
+      dv_run_forward (trun, x, steps, logits, NULL);
+      memset (dl, 0, sizeof (float) * batch * steps * K);
+      dv_cross_entropy (dl, logits, (const int64_t *) labels, batch * steps, K, -1, 1.0f, NULL);
+      dv_run_backward (trun, dl, NULL);
+      dv_optim_step (opt);
+      if (i > 0)
+        tr += now_s () - s;
+    }
+  tr /= reps;
+  g_print ("{\"impl\": \"dynvision-c\", \"threads\": %d, \"batch\": %d, \"T\": %d, \"size\": %d, "
+           "\"infer_s\": %.4f, \"train_step_s\": %.4f, \"infer_samples_per_s\": %.2f, "
+           "\"train_samples_per_s\": %.2f, \"peak_rss_mb\": %.1f}\n",
+           threads, batch, steps, size, inf, tr, batch / inf, batch / tr, peak_rss_mb ());
+  return 0;
+}

@@ -1,0 +1,276 @@
+/* dv-cli-train.c — `dynvision train`: a model preset (or description, or
+ * checkpoint) trained on a dataset with a temporal presentation, with a live
+ * progress line on a terminal, plain lines otherwise, checkpoints and a
+ * metrics CSV in --out, and a final test evaluation. */
+#include "dv-cli.h"
+
+#include "dv-checkpoint.h"
+#include "dv-dataset.h"
+#include "dv-ops.h"
+#include "dv-trainer.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+  gboolean tty;
+  int epochs;
+  double last_print;
+} Progress;
+
+static char *
+fmt_time (double s)
+{
+  if (!isfinite (s) || s < 0)
+    return g_strdup ("?");
+  int m = (int) (s / 60), sec = (int) s % 60;
+  return m > 0 ? g_strdup_printf ("%dm%02ds", m, sec) : g_strdup_printf ("%ds", sec);
+}
+
+static void
+on_progress (const DvTrainProgress *p, gpointer data)
+{
+  Progress *pr = data;
+  double now = g_get_monotonic_time () / 1e6;
+  gboolean last = p->batch == p->n_batches;
+  if (!pr->tty && !last && now - pr->last_print < 10)
+    return;
+  if (pr->tty && !last && now - pr->last_print < 0.2)
+    return;
+  pr->last_print = now;
+  g_autofree char *eta = fmt_time (p->eta_s);
+  char line[256];
+  g_snprintf (line, sizeof line, "epoch %d/%d  batch %d/%d  loss %.4f  acc %5.1f%%  %.1f samples/s  ETA %s",
+              p->epoch, pr->epochs, p->batch, p->n_batches, p->loss, 100 * p->accuracy, p->samples_per_s, eta);
+  if (pr->tty)
+    fprintf (stderr, "\r\033[K%s", line);
+  else
+    fprintf (stderr, "%s\n", line);
+}
+
+static void
+on_epoch (const DvEpochMetrics *m, gpointer data)
+{
+  Progress *pr = data;
+  if (pr->tty)
+    fprintf (stderr, "\r\033[K");
+  fprintf (stderr, "epoch %d: lr %.3g  train loss %.4f acc %.1f%%  val loss %.4f acc %.1f%%  (%.1f s)\n", m->epoch,
+           m->lr, m->train_loss, 100 * m->train_accuracy, m->val_loss, 100 * m->val_accuracy, m->seconds);
+}
+
+static DvModel *
+model_from_args (const char *what, int argc, char **argv, GError **error)
+{
+  if (g_str_has_suffix (what, ".safetensors"))
+    return dv_checkpoint_load (what, NULL, error);
+  g_autoptr (DvModelDesc) d = NULL;
+  if (g_str_has_suffix (what, ".json"))
+    {
+      g_autofree char *text = NULL;
+      if (!g_file_get_contents (what, &text, NULL, error))
+        return NULL;
+      g_autoptr (DvJson) j = dv_json_parse (text, -1, error);
+      if (j == NULL)
+        return NULL;
+      d = dv_model_desc_from_json (j, error);
+    }
+  else
+    {
+      g_autoptr (DvJson) kw = dv_kwargs_parse ((const char *const *) argv, argc, error);
+      if (kw == NULL)
+        return NULL;
+      d = dv_preset_build (what, kw, error);
+    }
+  if (d == NULL)
+    return NULL;
+  DvModel *m = dv_model_new (d, error);
+  return m;
+}
+
+/* The presentation DynVision trains with: one frame per sample, expanded
+ * over the model's timesteps with its pattern, reaction-time mask and
+ * residual timesteps (SPEC §1.8); -p key=value overrides. */
+static gboolean
+presentation_for (DvPresentation *p, DvModel *m, char **overrides, GError **error)
+{
+  const DvModelDesc *D = dv_model_get_desc (m);
+  dv_presentation_init (p, DV_LOADER_STANDARD);
+  if (overrides && !dv_presentation_parse (p, (const char *const *) overrides, error))
+    return FALSE;
+  if (dv_presentation_get_data_timesteps (p) == 1)
+    {
+      p->model_timesteps = D->n_timesteps;
+      g_strlcpy (p->data_presentation_pattern, D->pattern ? D->pattern : "1", DV_PATTERN_MAX);
+      p->shuffle_presentation_pattern = D->shuffle_pattern;
+      p->loss_reaction_time = D->loss_reaction_time;
+    }
+  p->dt = D->dt;
+  p->n_residual_timesteps = dv_model_residual_timesteps (m);
+  return dv_presentation_validate (p, error);
+}
+
+int
+dv_cli_train (int argc, char **argv)
+{
+  g_autofree char *data = g_strdup ("embedded"), *out = NULL, *resume = NULL, *opt_name = NULL, *sched = NULL;
+  g_auto (GStrv) pres = NULL;
+  int epochs = 5, batch = 32, threads = 0, accumulate = 1, val_every = 1, save_every = 0;
+  double lr = 0, wd = -1, clip = 1.0, val_frac = 0.1;
+  gint64 seed = 0;
+  gboolean no_scaling = FALSE, no_augment = FALSE, no_groups = FALSE;
+  GOptionEntry entries[] = {
+    { "data", 'd', 0, G_OPTION_ARG_STRING, &data, "Dataset: embedded, fashion-mnist, mnist, idx:PREFIX, cifar10:DIR, folder:DIR", "NAME" },
+    { "epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Epochs (5)", "N" },
+    { "batch", 'b', 0, G_OPTION_ARG_INT, &batch, "Batch size (32)", "B" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Base learning rate (DynVision: 2e-4, scaled by batch size)", "LR" },
+    { "weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &wd, "Weight decay (5e-4)", "WD" },
+    { "optimizer", 0, 0, G_OPTION_ARG_STRING, &opt_name, "adam (default), adamw, sgd", "NAME" },
+    { "schedule", 0, 0, G_OPTION_ARG_STRING, &sched, "cosine (default), step, constant", "NAME" },
+    { "clip", 0, 0, G_OPTION_ARG_DOUBLE, &clip, "Gradient clipping global norm (1.0; 0 = off)", "X" },
+    { "accumulate", 0, 0, G_OPTION_ARG_INT, &accumulate, "Gradient accumulation batches (1)", "N" },
+    { "no-lr-scaling", 0, 0, G_OPTION_ARG_NONE, &no_scaling, "Do not scale the learning rate by batch size", NULL },
+    { "no-group-factors", 0, 0, G_OPTION_ARG_NONE, &no_groups, "Same learning rate for recurrence and feedback", NULL },
+    { "no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment, "No train-time augmentation", NULL },
+    { "val-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &val_frac, "Validation fraction of the train split (0.1)", "F" },
+    { "val-every", 0, 0, G_OPTION_ARG_INT, &val_every, "Validate every N epochs (1)", "N" },
+    { "save-every", 0, 0, G_OPTION_ARG_INT, &save_every, "Keep a checkpoint every N epochs (0)", "N" },
+    { "presentation", 'p', 0, G_OPTION_ARG_STRING_ARRAY, &pres, "Presentation key=value (loader=duration intro=2 …)", "K=V" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Folder for checkpoints and metrics.csv", "DIR" },
+    { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, "Continue from a checkpoint of this run", "CKPT" },
+    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Seed (0)", "N" },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Threads", "N" },
+    { NULL }
+  };
+  GOptionContext *ctx = g_option_context_new ("PRESET|MODEL.json|CKPT.safetensors [key=value …] — train a model");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  GError *error = NULL;
+  gboolean parsed = g_option_context_parse (ctx, &argc, &argv, &error);
+  g_option_context_free (ctx);
+  if (!parsed)
+    return dv_cli_fail (error);
+  if (argc < 2)
+    {
+      g_printerr ("dynvision train: name a preset (e.g. CustomRCNN), a MODEL.json or a checkpoint\n");
+      return 2;
+    }
+  dv_set_num_threads (threads);
+  g_autoptr (DvModel) m = model_from_args (argv[1], argc - 2, argv + 2, &error);
+  if (m == NULL)
+    return dv_cli_fail (error);
+  if (!g_str_has_suffix (argv[1], ".safetensors"))
+    dv_model_init_params (m, (guint64) seed);
+  const DvModelDesc *D = dv_model_get_desc (m);
+
+  g_autoptr (DvDataset) ds = dv_dataset_open (data, DV_SPLIT_TRAIN, &error);
+  if (ds == NULL)
+    return dv_cli_fail (error);
+  if (dv_dataset_get_height (ds) != D->in_h || dv_dataset_get_width (ds) != D->in_w)
+    {
+      g_printerr ("dynvision train: %s has %d×%d images but the model takes %d×%d; build the model with "
+                  "input_dims=[%d,%d,%d,%d]\n", data, dv_dataset_get_height (ds), dv_dataset_get_width (ds),
+                  D->in_h, D->in_w, D->n_timesteps, D->in_channels, dv_dataset_get_height (ds),
+                  dv_dataset_get_width (ds));
+      return 1;
+    }
+  if (dv_dataset_get_n_classes (ds) > D->n_classes)
+    {
+      g_printerr ("dynvision train: %s has %d classes but the model only %d outputs; set n_classes=%d\n", data,
+                  dv_dataset_get_n_classes (ds), D->n_classes, dv_dataset_get_n_classes (ds));
+      return 1;
+    }
+  DvPresentation pr;
+  if (!presentation_for (&pr, m, pres, &error))
+    return dv_cli_fail (error);
+
+  int *tr_idx = NULL, *va_idx = NULL, n_tr = 0, n_va = 0;
+  dv_split_indices (dv_dataset_get_n (ds), 1.0 - val_frac, (guint64) seed, &tr_idx, &n_tr, &va_idx, &n_va);
+  DvLoaderConfig tc, vc;
+  dv_loader_config_init_train (&tc);
+  tc.batch_size = batch;
+  tc.augment = !no_augment;
+  tc.seed = (guint64) seed;
+  tc.channels = D->in_channels;
+  dv_loader_config_init (&vc);
+  vc.batch_size = batch;
+  vc.order = DV_ORDER_SEQUENTIAL;
+  vc.channels = D->in_channels;
+  vc.prefetch = 0;
+  g_autoptr (DvLoader) train = dv_loader_new (ds, tr_idx, n_tr, &tc, &pr, &error);
+  g_autoptr (DvLoader) val = train && n_va > 0 ? dv_loader_new (ds, va_idx, n_va, &vc, &pr, &error) : NULL;
+  g_free (tr_idx);
+  g_free (va_idx);
+  if (train == NULL || error)
+    return dv_cli_fail (error);
+
+  DvTrainConfig cfg;
+  dv_train_config_init (&cfg);
+  cfg.epochs = epochs;
+  if (lr > 0)
+    cfg.optim.lr = lr;
+  if (wd >= 0)
+    cfg.optim.weight_decay = wd;
+  if (opt_name && g_ascii_strcasecmp (opt_name, "sgd") == 0)
+    cfg.optim.kind = DV_OPTIM_SGD, cfg.optim.momentum = 0.9;
+  else if (opt_name && g_ascii_strcasecmp (opt_name, "adamw") == 0)
+    cfg.optim.kind = DV_OPTIM_ADAMW;
+  else if (opt_name && g_ascii_strcasecmp (opt_name, "adam") != 0)
+    {
+      g_printerr ("dynvision train: unknown optimizer '%s'; use adam, adamw or sgd\n", opt_name);
+      return 2;
+    }
+  if (sched && g_ascii_strcasecmp (sched, "step") == 0)
+    cfg.schedule = DV_SCHEDULE_STEP;
+  else if (sched && g_ascii_strcasecmp (sched, "constant") == 0)
+    cfg.schedule = DV_SCHEDULE_CONSTANT;
+  cfg.lr_scaling = !no_scaling;
+  cfg.group_factors = !no_groups;
+  cfg.clip = clip;
+  cfg.accumulate = accumulate;
+  cfg.val_every = val_every;
+  cfg.save_every = save_every;
+  cfg.out_dir = g_strdup (out);
+  g_autoptr (DvTrainer) tr = dv_trainer_new (m, train, val, &cfg, &error);
+  dv_train_config_clear (&cfg);
+  if (tr == NULL)
+    return dv_cli_fail (error);
+  if (resume && !dv_trainer_resume (tr, resume, &error))
+    return dv_cli_fail (error);
+  Progress prog = { isatty (2), epochs, 0 };
+  dv_trainer_set_progress (tr, on_progress, on_epoch, &prog);
+  g_autofree char *ps = dv_presentation_to_string (&pr);
+  fprintf (stderr, "training %s (%" G_GINT64_FORMAT " values) on %s: %d train / %d validation samples, %s\n",
+           D->model_class, dv_model_n_values (m), data, dv_loader_get_n_samples (train),
+           val ? dv_loader_get_n_samples (val) : 0, ps);
+  if (!dv_trainer_run (tr, &error))
+    return dv_cli_fail (error);
+
+  /* the test split, DynVision's test order */
+  g_autoptr (GError) terr = NULL;
+  g_autoptr (DvDataset) test = dv_dataset_open (data, DV_SPLIT_TEST, &terr);
+  if (test)
+    {
+      DvLoaderConfig xc;
+      dv_loader_config_init_test (&xc);
+      xc.batch_size = batch;
+      xc.drop_last = FALSE;
+      xc.channels = D->in_channels;
+      xc.prefetch = 0;
+      g_autoptr (DvLoader) tl = dv_loader_new (test, NULL, 0, &xc, &pr, &terr);
+      double loss, acc;
+      int T = dv_loader_get_timesteps (tl);
+      g_autofree double *acc_t = g_new0 (double, T);
+      if (tl && dv_evaluate (m, tl, &loss, &acc, acc_t, &T, &terr))
+        {
+          int last = T - 1;
+          while (last > 0 && isnan (acc_t[last]))
+            last--;
+          fprintf (stderr, "test: loss %.4f, accuracy %.2f%% over all labelled timesteps, %.2f%% at the last "
+                   "labelled timestep (t=%d, %.0f ms)\n", loss, 100 * acc, 100 * acc_t[last], last, last * D->dt);
+        }
+    }
+  if (terr)
+    g_printerr ("dynvision train: no test evaluation: %s\n", terr->message);
+  return 0;
+}

@@ -1,0 +1,559 @@
+/* dv-engine-thread.c — the worker that runs the model for the workbench.
+ *
+ * What this is for: the command loop, building sequences from the data set
+ * and the presentation, stepping the DvRun with an observer that copies the
+ * frame, and handing frames to the main thread through a mutex-protected
+ * DvHistory plus at most one pending idle callback (see the header).
+ * What this is not for: widgets; the main thread's copy of the history.
+ */
+#include "dv-engine-thread.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "dv-checkpoint.h"
+#include "dv-plot-model.h"
+
+typedef enum {
+  CMD_COMPUTE,
+  CMD_STEP,
+  CMD_SELECT,
+  CMD_SET_PARAM,
+  CMD_LOAD,
+  CMD_STOP,
+} CmdKind;
+
+typedef struct {
+  CmdKind kind;
+  int arg;
+  char *key, *value;
+} Cmd;
+
+struct _DvEngineThread {
+  GThread *thread;
+  GAsyncQueue *queue;
+  gint interrupt;              /* atomic: a command that supersedes the running step */
+
+  /* engine thread only */
+  DvModel *model;
+  DvRun *run;
+  gboolean preset;
+  char *model_label;
+  DvDataset *dataset;
+  DvPresentation presentation;
+  DvSequence *seq;
+  int sample;
+  int target;                  /* compute up to this step */
+  int head;
+  float *frame;                /* [C,H,W] input of the step */
+  float *logits;               /* [K] */
+  float *means;                /* [n_layers] */
+  float *maps;                 /* all layers' maps, history layout */
+  guint8 *present;             /* [n_layers] */
+
+  /* shared, under lock */
+  GMutex lock;
+  DvHistory *history;
+  GPtrArray *errors;
+  GSource *idle;
+  GMainContext *context;
+  DvEngineNotify notify;
+  gpointer notify_data;
+};
+
+static void
+cmd_free (Cmd *c)
+{
+  g_free (c->key);
+  g_free (c->value);
+  g_free (c);
+}
+
+static void
+push (DvEngineThread *self, CmdKind kind, int arg, const char *key, const char *value,
+      gboolean interrupt)
+{
+  Cmd *c = g_new0 (Cmd, 1);
+  c->kind = kind;
+  c->arg = arg;
+  c->key = g_strdup (key);
+  c->value = g_strdup (value);
+  if (interrupt)
+    g_atomic_int_set (&self->interrupt, 1);
+  g_async_queue_push (self->queue, c);
+}
+
+/* ---- talking to the main thread ------------------------------------------------------ */
+
+static gboolean
+idle_cb (gpointer data)
+{
+  DvEngineThread *self = data;
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->idle, g_source_unref);
+  g_mutex_unlock (&self->lock);
+  self->notify (self->notify_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Under lock: one pending callback at most. */
+static void
+schedule_locked (DvEngineThread *self)
+{
+  if (self->idle != NULL)
+    return;
+  self->idle = g_idle_source_new ();
+  g_source_set_priority (self->idle, G_PRIORITY_DEFAULT);
+  g_source_set_callback (self->idle, idle_cb, self, NULL);
+  g_source_attach (self->idle, self->context);
+}
+
+static void
+report (DvEngineThread *self, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+report (DvEngineThread *self, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (self->errors, msg);
+  schedule_locked (self);
+  g_mutex_unlock (&self->lock);
+}
+
+/* ---- the model's side ------------------------------------------------------------------ */
+
+static void
+observer (DvRun *run, const DvFrame *frame, gpointer user_data)
+{
+  DvEngineThread *self = user_data;
+  if (frame->t < 0)
+    return; /* idle warm-up steps are not part of the sequence */
+  const DvHistory *h = self->history; /* layout only: written by this thread */
+  for (int l = 0; l < frame->n_layers && l < h->n_layers; l++)
+    {
+      const DvHistoryLayer *L = &h->layers[l];
+      gsize n = (gsize) L->C * L->H * L->W;
+      float *dst = self->maps + L->offset;
+      self->present[l] = frame->present[l] && frame->responses[l] != NULL;
+      if (!self->present[l])
+        {
+          memset (dst, 0, n * sizeof (float));
+          self->means[l] = NAN;
+          continue;
+        }
+      /* batch 1: the engine's CNHW layout is CHW */
+      dv_frame_copy_response (dv_run_get_model (run), frame, l, dst);
+      double sum = 0;
+      for (gsize i = 0; i < n; i++)
+        sum += fabsf (dst[i]);
+      self->means[l] = (float) (sum / n);
+    }
+}
+
+static gboolean
+cancel_cb (gpointer user_data)
+{
+  DvEngineThread *self = user_data;
+  return g_atomic_int_get (&self->interrupt) != 0;
+}
+
+static void
+free_run (DvEngineThread *self)
+{
+  g_clear_pointer (&self->run, dv_run_free);
+  g_clear_pointer (&self->frame, g_free);
+  g_clear_pointer (&self->logits, g_free);
+  g_clear_pointer (&self->means, g_free);
+  g_clear_pointer (&self->maps, g_free);
+  g_clear_pointer (&self->present, g_free);
+}
+
+static gboolean
+make_run (DvEngineThread *self)
+{
+  free_run (self);
+  const DvModelDesc *D = dv_model_get_desc (self->model);
+  DvRunOptions opt = { .record_all = TRUE };
+  self->run = dv_run_new (self->model, 1, &opt);
+  if (self->run == NULL)
+    return FALSE;
+  dv_run_set_observer (self->run, observer, self);
+  dv_run_set_cancel (self->run, cancel_cb, self);
+  gsize maps = 0;
+  for (int l = 0; l < D->n_layers; l++)
+    {
+      int C, H, W;
+      dv_model_layer_shape (self->model, l, &C, &H, &W);
+      maps += (gsize) C * H * W;
+    }
+  self->frame = g_new0 (float, (gsize) D->in_channels * D->in_h * D->in_w);
+  self->logits = g_new0 (float, D->n_classes);
+  self->means = g_new0 (float, MAX (D->n_layers, 1));
+  self->maps = g_new0 (float, MAX (maps, 1));
+  self->present = g_new0 (guint8, MAX (D->n_layers, 1));
+  return TRUE;
+}
+
+static char *
+presentation_summary (const DvPresentation *p, int T)
+{
+  GString *s = g_string_new (dv_loader_kind_to_string (p->loader));
+  if (p->intro_duration > 0)
+    g_string_append_printf (s, " · intro %d", p->intro_duration);
+  if (p->stimulus_duration >= 0)
+    g_string_append_printf (s, " · stimulus %d", p->stimulus_duration);
+  if (p->loader == DV_LOADER_INTERVAL)
+    g_string_append_printf (s, " · interval %d", p->interval_duration);
+  if (p->loader == DV_LOADER_CONTRAST)
+    g_string_append_printf (s, " · contrast %g", p->stimulus_contrast);
+  if (p->loader == DV_LOADER_NOISE)
+    g_string_append_printf (s, " · ssnr %g", p->noise.ssnr);
+  g_string_append_printf (s, " · T %d steps", T);
+  return g_string_free (s, FALSE);
+}
+
+/* A new sequence for self->sample: build it, reset the run and describe it
+ * in the shared history. */
+static void
+new_sequence (DvEngineThread *self)
+{
+  const DvModelDesc *D = dv_model_get_desc (self->model);
+  DvDataset *ds = self->dataset;
+  int n = dv_dataset_get_n (ds);
+  self->sample = ((self->sample % n) + n) % n;
+  self->target = -1;
+  self->head = -1;
+  g_clear_pointer (&self->seq, dv_sequence_free);
+
+  if (dv_dataset_get_height (ds) != D->in_h || dv_dataset_get_width (ds) != D->in_w)
+    {
+      report (self, "The stimuli of “%s” are %d×%d pixels but the model expects %d×%d; "
+              "open a data set of the model's size.", dv_dataset_get_name (ds),
+              dv_dataset_get_height (ds), dv_dataset_get_width (ds), D->in_h, D->in_w);
+      return;
+    }
+  int C = D->in_channels, H = D->in_h, W = D->in_w;
+  g_autofree float *img = g_new (float, (gsize) C * H * W);
+  dv_dataset_get_image (ds, self->sample, C, img);
+  int cls = dv_dataset_get_label (ds, self->sample);
+  DvPresentation p = self->presentation;
+  p.dt = D->dt;
+  g_autoptr (GError) error = NULL;
+  self->seq = dv_presentation_build (&p, img, &cls, 1, C, H, W, (guint64) self->sample, &error);
+  if (self->seq == NULL)
+    {
+      report (self, "Cannot present the stimulus: %s", error->message);
+      return;
+    }
+  if (self->seq->T > DV_HISTORY_MAX_STEPS)
+    {
+      report (self, "The presentation has %d timesteps; the workbench shows at most %d.",
+              self->seq->T, DV_HISTORY_MAX_STEPS);
+      g_clear_pointer (&self->seq, dv_sequence_free);
+      return;
+    }
+  dv_run_reset (self->run);
+
+  int L = D->n_layers;
+  const char *names[MAX (L, 1)];
+  int shapes[3 * MAX (L, 1)];
+  for (int l = 0; l < L; l++)
+    {
+      names[l] = D->layers[l].name;
+      dv_model_layer_shape (self->model, l, &shapes[3 * l], &shapes[3 * l + 1], &shapes[3 * l + 2]);
+    }
+  const char *classes[D->n_classes];
+  for (int k = 0; k < D->n_classes; k++)
+    classes[k] = k < dv_dataset_get_n_classes (ds) ? dv_dataset_get_class_name (ds, k) : NULL;
+  float mean[3], std[3];
+  dv_dataset_get_stats (ds, mean, std);
+  int ds_c = dv_dataset_get_channels (ds);
+
+  g_mutex_lock (&self->lock);
+  DvHistory *h = self->history;
+  dv_history_configure (h, self->seq->T, D->dt, L, names, shapes, D->n_classes, classes, C, H, W);
+  for (int c = 0; c < MIN (C, 3); c++)
+    {
+      /* grey data sets feed every model channel the same normalised value */
+      h->in_mean[c] = mean[c < ds_c ? c : 0];
+      h->in_std[c] = std[c < ds_c ? c : 0];
+    }
+  for (int t = 0; t < self->seq->T; t++)
+    {
+      const DvScheduleEntry *e = &self->seq->schedule[t];
+      guint8 f = 0;
+      if (e->kind == DV_FRAME_STIMULUS)
+        f |= DV_PLOT_STEP_STIMULUS;
+      if (e->ssnr < 1)
+        f |= DV_PLOT_STEP_NOISE;
+      if (self->seq->labels[t] >= 0)
+        f |= DV_PLOT_STEP_LABELLED;
+      h->flags[t] = f;
+      h->contrast[t] = e->contrast;
+    }
+  h->label = cls;
+  h->sample = self->sample;
+  g_free (h->caption);
+  h->caption = g_strdup_printf ("%s #%d", dv_dataset_get_name (ds), self->sample);
+  g_free (h->model_label);
+  h->model_label = g_strdup (self->model_label);
+  g_free (h->presentation);
+  h->presentation = presentation_summary (&p, self->seq->T);
+  schedule_locked (self);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+do_step (DvEngineThread *self)
+{
+  int t = self->head + 1;
+  if (self->seq == NULL || t >= self->seq->T)
+    {
+      self->target = self->head;
+      return;
+    }
+  dv_sequence_frame (self->seq, t, self->frame);
+  g_autoptr (GError) error = NULL;
+  /* a cancelled step has completed (the engine polls between timesteps):
+   * keep it, the command that cancelled it is next in the queue */
+  if (!dv_run_step (self->run, self->frame, self->logits, &error)
+      && !g_error_matches (error, DV_MODEL_ERROR, DV_MODEL_ERROR_CANCELLED))
+    {
+      report (self, "Timestep %d failed: %s", t, error->message);
+      self->target = self->head;
+      return;
+    }
+  self->head = t;
+  g_mutex_lock (&self->lock);
+  dv_history_record (self->history, t, self->means, self->logits, self->frame, self->maps,
+                     self->present);
+  schedule_locked (self);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+set_param (DvEngineThread *self, const char *key, const char *value)
+{
+  g_autoptr (GError) error = NULL;
+  if (g_str_equal (key, "seed"))
+    {
+      if (!self->preset)
+        {
+          report (self, "“seed” re-initialises a preset's weights; this model came from a checkpoint.");
+          return;
+        }
+      guint64 seed = g_ascii_strtoull (value, NULL, 10);
+      dv_model_init_params (self->model, seed);
+      const char *paren = strrchr (self->model_label, '(');
+      g_autofree char *base = paren ? g_strndup (self->model_label, paren - self->model_label)
+                                    : g_strdup (self->model_label);
+      g_free (self->model_label);
+      self->model_label = g_strdup_printf ("%s(preset, seed %" G_GUINT64_FORMAT ")", base, seed);
+    }
+  else
+    {
+      DvPresentation p = self->presentation;
+      if (!dv_presentation_set (&p, key, value, &error) || !dv_presentation_validate (&p, &error))
+        {
+          report (self, "Cannot set %s = %s: %s", key, value, error->message);
+          return;
+        }
+      self->presentation = p;
+    }
+  new_sequence (self);
+}
+
+static void
+load_checkpoint (DvEngineThread *self, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  DvLoadReport rep = { 0 };
+  DvModel *model = dv_checkpoint_load (path, &rep, &error);
+  if (model == NULL)
+    {
+      report (self, "Cannot open the checkpoint: %s", error->message);
+      dv_load_report_clear (&rep);
+      return;
+    }
+  if (rep.missing != NULL && rep.missing->len > 0)
+    report (self, "%s: %u parameters were missing and keep their initial values (first: %s).",
+            path, rep.missing->len, (const char *) g_ptr_array_index (rep.missing, 0));
+  dv_load_report_clear (&rep);
+  free_run (self);
+  dv_model_free (self->model);
+  self->model = model;
+  self->preset = FALSE;
+  g_free (self->model_label);
+  g_autofree char *base = g_path_get_basename (path);
+  self->model_label = g_strdup_printf ("%s (%s)", dv_model_get_desc (model)->model_class, base);
+  make_run (self);
+  new_sequence (self);
+}
+
+static gpointer
+thread_main (gpointer data)
+{
+  DvEngineThread *self = data;
+  new_sequence (self);
+  for (;;)
+    {
+      gboolean busy = self->seq != NULL && self->target > self->head;
+      Cmd *c = busy ? g_async_queue_try_pop (self->queue) : g_async_queue_pop (self->queue);
+      if (c == NULL)
+        {
+          do_step (self);
+          continue;
+        }
+      g_atomic_int_set (&self->interrupt, 0);
+      CmdKind kind = c->kind;
+      switch (kind)
+        {
+        case CMD_COMPUTE:
+          self->target = c->arg < 0 ? self->head : c->arg;
+          break;
+        case CMD_STEP:
+          self->target = MAX (self->target, self->head + 1);
+          break;
+        case CMD_SELECT:
+          self->sample = c->arg;
+          new_sequence (self);
+          break;
+        case CMD_SET_PARAM:
+          set_param (self, c->key, c->value);
+          break;
+        case CMD_LOAD:
+          load_checkpoint (self, c->key);
+          break;
+        case CMD_STOP:
+          break;
+        }
+      cmd_free (c);
+      if (kind == CMD_STOP)
+        break;
+    }
+  return NULL;
+}
+
+/* ---- public ------------------------------------------------------------------------ */
+
+DvEngineThread *
+dv_engine_thread_new (DvEngineSetup *setup, GMainContext *context, DvEngineNotify notify,
+                      gpointer user_data)
+{
+  g_return_val_if_fail (setup != NULL && setup->model != NULL && setup->dataset != NULL, NULL);
+  g_return_val_if_fail (notify != NULL, NULL);
+  DvEngineThread *self = g_new0 (DvEngineThread, 1);
+  self->queue = g_async_queue_new_full ((GDestroyNotify) cmd_free);
+  self->model = setup->model;
+  self->model_label = setup->model_label;
+  self->preset = setup->preset;
+  self->dataset = dv_dataset_ref (setup->dataset);
+  self->presentation = setup->presentation;
+  self->sample = setup->sample;
+  self->target = -1;
+  self->head = -1;
+  setup->model = NULL;
+  setup->model_label = NULL;
+  g_mutex_init (&self->lock);
+  self->history = dv_history_new ();
+  self->errors = g_ptr_array_new_with_free_func (g_free);
+  self->context = g_main_context_ref (context ? context : g_main_context_default ());
+  self->notify = notify;
+  self->notify_data = user_data;
+  make_run (self);
+  self->thread = g_thread_new ("dv-engine", thread_main, self);
+  return self;
+}
+
+void
+dv_engine_thread_free (DvEngineThread *self)
+{
+  if (self == NULL)
+    return;
+  push (self, CMD_STOP, 0, NULL, NULL, TRUE);
+  g_thread_join (self->thread);
+  g_mutex_lock (&self->lock);
+  if (self->idle != NULL)
+    {
+      g_source_destroy (self->idle);
+      g_clear_pointer (&self->idle, g_source_unref);
+    }
+  g_mutex_unlock (&self->lock);
+  g_async_queue_unref (self->queue);
+  free_run (self);
+  dv_model_free (self->model);
+  dv_sequence_free (self->seq);
+  dv_dataset_unref (self->dataset);
+  dv_history_free (self->history);
+  g_ptr_array_unref (self->errors);
+  g_main_context_unref (self->context);
+  g_mutex_clear (&self->lock);
+  g_free (self->model_label);
+  g_free (self);
+}
+
+void
+dv_engine_thread_compute (DvEngineThread *self, int upto)
+{
+  g_return_if_fail (self != NULL);
+  push (self, CMD_COMPUTE, upto, NULL, NULL, FALSE);
+}
+
+void
+dv_engine_thread_step (DvEngineThread *self)
+{
+  g_return_if_fail (self != NULL);
+  push (self, CMD_STEP, 0, NULL, NULL, FALSE);
+}
+
+void
+dv_engine_thread_select_sample (DvEngineThread *self, int sample)
+{
+  g_return_if_fail (self != NULL);
+  push (self, CMD_SELECT, sample, NULL, NULL, TRUE);
+}
+
+void
+dv_engine_thread_set_param (DvEngineThread *self, const char *key, const char *value)
+{
+  g_return_if_fail (self != NULL && key != NULL && value != NULL);
+  push (self, CMD_SET_PARAM, 0, key, value, TRUE);
+}
+
+void
+dv_engine_thread_load_checkpoint (DvEngineThread *self, const char *path)
+{
+  g_return_if_fail (self != NULL && path != NULL);
+  push (self, CMD_LOAD, 0, path, NULL, TRUE);
+}
+
+gboolean
+dv_engine_thread_sync (DvEngineThread *self, DvHistory *dst, gboolean *new_sequence_out,
+                       char ***errors)
+{
+  g_return_val_if_fail (self != NULL && dst != NULL, FALSE);
+  g_mutex_lock (&self->lock);
+  gboolean changed = dv_history_sync (dst, self->history, new_sequence_out);
+  if (errors != NULL)
+    *errors = NULL;
+  if (errors != NULL && self->errors->len > 0)
+    {
+      g_ptr_array_add (self->errors, NULL);
+      *errors = (char **) g_ptr_array_steal (self->errors, NULL);
+    }
+  else
+    g_ptr_array_set_size (self->errors, 0);
+  g_mutex_unlock (&self->lock);
+  return changed;
+}
+
+int
+dv_engine_thread_n_samples (DvEngineThread *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return dv_dataset_get_n (self->dataset);
+}

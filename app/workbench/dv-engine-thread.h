@@ -1,0 +1,67 @@
+/* dv-engine-thread.h — the workbench's engine thread: model, run and stimuli.
+ *
+ * What this is for: one dedicated thread that owns the DvModel, its DvRun,
+ * the data set and the current DvSequence, and takes commands from a
+ * GAsyncQueue (compute up to a step / pause, step, select a stimulus, set a
+ * presentation parameter, load a checkpoint, stop).  After every timestep it
+ * copies the frame (per-layer mean |x|, every layer's feature maps and the
+ * input of batch sample 0, the logits, the schedule) into its own DvHistory
+ * under a mutex and schedules at most ONE pending idle callback on the main
+ * context; a burst of steps collapses into one callback, and since the
+ * history keeps every step nothing is lost.  The main thread pulls the news
+ * with dv_engine_thread_sync().  The engine thread never touches a widget.
+ * What this is not for: drawing, or deciding what the user sees.
+ *
+ * Threads: create, command, sync and free from the main thread.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "dv-data.h"
+#include "dv-history.h"
+#include "dv-model.h"
+
+G_BEGIN_DECLS
+
+typedef struct _DvEngineThread DvEngineThread;
+
+/* Called on the main context when new frames, a new sequence or errors are
+ * waiting; call dv_engine_thread_sync() from it. */
+typedef void (*DvEngineNotify) (gpointer user_data);
+
+typedef struct {
+  DvModel *model;            /* transfer full */
+  char *model_label;         /* transfer full; e.g. "CustomRCNN (preset, seed 0)" */
+  gboolean preset;           /* the model came from a preset: "seed" re-initialises it */
+  DvDataset *dataset;        /* a reference is taken */
+  DvPresentation presentation;
+  int sample;
+} DvEngineSetup;
+
+DvEngineThread *dv_engine_thread_new (DvEngineSetup *setup, GMainContext *context,
+                                      DvEngineNotify notify, gpointer user_data);
+/* Stops the thread, waits for it, and drops any pending callback. */
+void            dv_engine_thread_free (DvEngineThread *self);
+
+/* Compute the current sequence up to step upto (clamped to T-1); -1 stops
+ * computing ahead. */
+void            dv_engine_thread_compute (DvEngineThread *self, int upto);
+void            dv_engine_thread_step (DvEngineThread *self);
+/* A new sequence for data set index `sample` (wraps around). */
+void            dv_engine_thread_select_sample (DvEngineThread *self, int sample);
+/* A presentation parameter by DynVision name (dv_presentation_set), or
+ * "seed" (re-initialise a preset model's weights); starts a new sequence. */
+void            dv_engine_thread_set_param (DvEngineThread *self, const char *key,
+                                            const char *value);
+/* Replaces the model by a checkpoint's; on failure the old one stays. */
+void            dv_engine_thread_load_checkpoint (DvEngineThread *self, const char *path);
+
+/* Main thread: brings dst up to the engine's history.  Returns TRUE when
+ * dst changed.  *errors (may be NULL) receives the error messages raised
+ * since the last sync (a NULL-terminated array to g_strfreev, or NULL). */
+gboolean        dv_engine_thread_sync (DvEngineThread *self, DvHistory *dst,
+                                       gboolean *new_sequence, char ***errors);
+int             dv_engine_thread_n_samples (DvEngineThread *self);
+
+G_END_DECLS

@@ -1,0 +1,244 @@
+/* dv-wb-application.c — the application object and its command line.
+ *
+ * What this is for: parsing the options, opening one workbench window per
+ * invocation, the app.about / app.quit actions, and the unattended modes
+ * --screenshot FILE.png and --export-all DIR, which run N timesteps, put the
+ * cursor on the last of them, render, and quit.
+ * What this is not for: anything the window or the session already does.
+ */
+#include "dv-wb-application.h"
+
+#include "dv-ui.h"
+#include "dv-workbench.h"
+
+struct _DvWbApplication {
+  GtkApplication parent_instance;
+  int status;
+};
+
+G_DEFINE_FINAL_TYPE (DvWbApplication, dv_wb_application, GTK_TYPE_APPLICATION)
+
+/* An unattended run: wait until `steps` are shown, then render and quit. */
+typedef struct {
+  DvWbApplication *app;
+  DvWbWindow *window;
+  char *screenshot;
+  char *export_dir;
+  int steps;
+  int frames;       /* frames drawn since the cursor arrived */
+  gint64 started;
+  guint tick;
+} Unattended;
+
+static void
+unattended_finish (Unattended *u, const char *error)
+{
+  if (error != NULL)
+    {
+      g_printerr ("dynvision-workbench: %s\n", error);
+      u->app->status = 1;
+    }
+  gtk_window_destroy (GTK_WINDOW (u->window));
+  g_free (u->screenshot);
+  g_free (u->export_dir);
+  g_free (u);
+}
+
+static gboolean
+unattended_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+{
+  Unattended *u = data;
+  DvHistory *h = dv_wb_window_get_history (u->window);
+  const char *banner = dv_wb_window_get_error (u->window);
+  if (banner != NULL)
+    {
+      g_autofree char *msg = g_strdup_printf ("the workbench reported: %s", banner);
+      unattended_finish (u, msg);
+      return G_SOURCE_REMOVE;
+    }
+  if (g_get_monotonic_time () - u->started > 120 * G_USEC_PER_SEC)
+    {
+      unattended_finish (u, "timed out waiting for the timesteps");
+      return G_SOURCE_REMOVE;
+    }
+  int want = MIN (u->steps, h->T) - 1;
+  if (h->T == 0 || h->head < want || dv_wb_window_get_cursor (u->window) != want)
+    {
+      if (h->T > 0)
+        dv_wb_window_seek (u->window, want);
+      u->frames = 0;
+      return G_SOURCE_CONTINUE;
+    }
+  /* let layout and drawing settle for a couple of frames */
+  if (u->frames++ < 3)
+    return G_SOURCE_CONTINUE;
+
+  g_autoptr (GError) error = NULL;
+  if (u->screenshot != NULL && !dv_ui_save_widget_png (GTK_WIDGET (u->window), u->screenshot, &error))
+    {
+      unattended_finish (u, error->message);
+      return G_SOURCE_REMOVE;
+    }
+  if (u->export_dir != NULL && !dv_wb_window_export_all (u->window, u->export_dir, &error))
+    {
+      unattended_finish (u, error->message);
+      return G_SOURCE_REMOVE;
+    }
+  unattended_finish (u, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static int
+dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmdline)
+{
+  DvWbApplication *self = DV_WB_APPLICATION (gapp);
+  GVariantDict *opts = g_application_command_line_get_options_dict (cmdline);
+  const char *screenshot = NULL, *export_dir = NULL, *dataset = NULL;
+  const char **files = NULL, **presentation = NULL;
+  gint64 seed = 0;
+  int steps = -1, sample = 0;
+  g_variant_dict_lookup (opts, "screenshot", "^&ay", &screenshot);
+  g_variant_dict_lookup (opts, "export-all", "^&ay", &export_dir);
+  g_variant_dict_lookup (opts, "dataset", "&s", &dataset);
+  g_variant_dict_lookup (opts, "steps", "i", &steps);
+  g_variant_dict_lookup (opts, "sample", "i", &sample);
+  g_variant_dict_lookup (opts, "seed", "x", &seed);
+  g_variant_dict_lookup (opts, G_OPTION_REMAINING, "^a&ay", &files);
+  g_variant_dict_lookup (opts, "presentation", "^a&s", &presentation);
+
+  g_autofree char *checkpoint = NULL;
+  if (files != NULL && files[0] != NULL)
+    {
+      g_autoptr (GFile) f = g_application_command_line_create_file_for_arg (cmdline, files[0]);
+      checkpoint = g_file_get_path (f);
+    }
+  gboolean unattended = screenshot != NULL || export_dir != NULL;
+  DvWorkbenchOptions o = {
+    .checkpoint = checkpoint,
+    .dataset = dataset,
+    .sample = sample,
+    .seed = (guint64) seed,
+    .presentation = presentation,
+    .autoplay = !unattended && steps < 0,
+  };
+  g_autoptr (GError) error = NULL;
+  DvWorkbench *wb = dv_workbench_new (GTK_APPLICATION (self), &o, &error);
+  g_free (files);
+  g_free (presentation);
+  if (wb == NULL)
+    {
+      g_application_command_line_printerr (cmdline, "dynvision-workbench: %s\n", error->message);
+      return 1;
+    }
+  DvWbWindow *window = dv_workbench_get_window (wb);
+  gtk_window_present (GTK_WINDOW (window));
+  if (steps > 0)
+    dv_wb_window_seek (window, steps - 1);
+  if (unattended)
+    {
+      Unattended *u = g_new0 (Unattended, 1);
+      u->app = self;
+      u->window = window;
+      u->screenshot = g_strdup (screenshot);
+      u->export_dir = g_strdup (export_dir);
+      u->steps = steps > 0 ? steps : G_MAXINT;
+      u->started = g_get_monotonic_time ();
+      if (steps <= 0)
+        dv_wb_window_seek (window, G_MAXINT);
+      gtk_widget_add_tick_callback (GTK_WIDGET (window), unattended_tick, u, NULL);
+    }
+  return 0;
+}
+
+static void
+action_about (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GtkApplication *app = user_data;
+  static const char *authors[] = { "The DynVision Workbench developers", NULL };
+  gtk_show_about_dialog (gtk_application_get_active_window (app),
+                         "program-name", "DynVision Workbench",
+                         "logo-icon-name", "org.dynvision.Workbench",
+                         "version", "0.1.0",
+                         "comments", "Watch every layer of a recurrent convolutional network "
+                                     "respond to a stimulus, timestep by timestep.",
+                         "license-type", GTK_LICENSE_MIT_X11,
+                         "authors", authors,
+                         NULL);
+}
+
+static void
+action_quit (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GtkApplication *app = user_data;
+  GList *windows = gtk_application_get_windows (app);
+  while (windows != NULL)
+    {
+      GtkWindow *w = windows->data;
+      windows = windows->next;
+      gtk_window_destroy (w);
+    }
+}
+
+static void
+dv_wb_application_startup (GApplication *gapp)
+{
+  G_APPLICATION_CLASS (dv_wb_application_parent_class)->startup (gapp);
+  dv_ui_init ();
+  static const GActionEntry entries[] = {
+    { .name = "about", .activate = action_about },
+    { .name = "quit", .activate = action_quit },
+  };
+  g_action_map_add_action_entries (G_ACTION_MAP (gapp), entries, G_N_ELEMENTS (entries), gapp);
+  static const char *const quit_accels[] = { "<Control>q", NULL };
+  gtk_application_set_accels_for_action (GTK_APPLICATION (gapp), "app.quit", quit_accels);
+  gtk_window_set_default_icon_name ("org.dynvision.Workbench");
+}
+
+static void
+dv_wb_application_class_init (DvWbApplicationClass *klass)
+{
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+  app_class->command_line = dv_wb_application_command_line;
+  app_class->startup = dv_wb_application_startup;
+}
+
+static void
+dv_wb_application_init (DvWbApplication *self)
+{
+  static const GOptionEntry entries[] = {
+    { "sample", 0, 0, G_OPTION_ARG_INT, NULL, "First stimulus (index in the data set)", "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, NULL, "Weight seed of the untrained preset (0)", "SEED" },
+    { "dataset", 0, 0, G_OPTION_ARG_STRING, NULL,
+      "Stimulus set: embedded, mnist, cifar10, folder:DIR, … (embedded)", "SPEC" },
+    { "presentation", 'p', 0, G_OPTION_ARG_STRING_ARRAY, NULL,
+      "Presentation setting, e.g. stimulus_duration=6 (repeatable)", "KEY=VALUE" },
+    { "steps", 0, 0, G_OPTION_ARG_INT, NULL, "Run this many timesteps and stop there", "N" },
+    { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      "Render the window to a PNG after --steps timesteps, then quit", "FILE.png" },
+    { "export-all", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      "Export every view (PNG, SVG, PDF, CSV, JSON) after --steps timesteps, then quit", "DIR" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL, NULL, "[CHECKPOINT]" },
+    { NULL },
+  };
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), "[CHECKPOINT.safetensors]");
+  g_application_set_option_context_summary (G_APPLICATION (self),
+    "Watch every layer of a recurrent CNN respond to a stimulus, timestep by timestep.\n"
+    "Without a checkpoint: the CustomRCNN preset with fresh weights on the embedded stimuli.");
+}
+
+DvWbApplication *
+dv_wb_application_new (void)
+{
+  return g_object_new (DV_TYPE_WB_APPLICATION,
+                       "application-id", "org.dynvision.Workbench",
+                       "flags", G_APPLICATION_HANDLES_COMMAND_LINE | G_APPLICATION_NON_UNIQUE,
+                       NULL);
+}
+
+int
+dv_wb_application_get_status (DvWbApplication *self)
+{
+  g_return_val_if_fail (DV_IS_WB_APPLICATION (self), 1);
+  return self->status;
+}

@@ -1,0 +1,517 @@
+/* dv-desc.c — model descriptions: defaults, validation with useful errors,
+ * and the JSON form.  Presets live in dv-presets.c. */
+#include "dv-desc.h"
+
+#include <math.h>
+#include <string.h>
+
+G_DEFINE_QUARK (dv-desc-error-quark, dv_desc_error)
+
+static const char *const op_names[DV_OP_N_OPS] = {
+  [DV_OP_CONV] = "conv",
+  [DV_OP_LAYER] = "layer",
+  [DV_OP_ADDSKIP] = "addskip",
+  [DV_OP_ADDEXT] = "addext",
+  [DV_OP_ADDFEEDBACK] = "addfeedback",
+  [DV_OP_TSTEP] = "tstep",
+  [DV_OP_NONLIN] = "nonlin",
+  [DV_OP_SUPRALIN] = "supralin",
+  [DV_OP_RECORD] = "record",
+  [DV_OP_DELAY] = "delay",
+  [DV_OP_POOL] = "pool",
+  [DV_OP_NORM] = "norm",
+};
+
+const char *
+dv_op_name (DvOp op)
+{
+  g_return_val_if_fail (op < DV_OP_N_OPS, NULL);
+  return op_names[op];
+}
+
+gboolean
+dv_op_from_name (const char *name, DvOp *op)
+{
+  if (g_strcmp0 (name, "recurrent") == 0)
+    {
+      *op = DV_OP_LAYER; /* the tutorial's name for the RConv2d op */
+      return TRUE;
+    }
+  for (int i = 0; i < DV_OP_N_OPS; i++)
+    if (g_strcmp0 (name, op_names[i]) == 0)
+      {
+        *op = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static const char *const rec_names[] = {
+  "none", "self", "full", "depthpointwise", "pointdepthwise", "local", "localdepthwise",
+};
+
+const char *
+dv_rec_type_name (DvRecType t)
+{
+  g_return_val_if_fail (t <= DV_REC_LOCALDEPTHWISE, NULL);
+  return rec_names[t];
+}
+
+gboolean
+dv_rec_type_from_name (const char *name, DvRecType *t)
+{
+  if (name == NULL)
+    {
+      *t = DV_REC_NONE;
+      return TRUE;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (rec_names); i++)
+    if (g_ascii_strcasecmp (name, rec_names[i]) == 0)
+      {
+        *t = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+double
+dv_round_half_even (double x)
+{
+  double r = round (x);
+  if (fabs (x - trunc (x)) == 0.5)
+    r = 2.0 * round (x / 2.0);
+  return r;
+}
+
+/* ------------------------------------------------------------------------ */
+
+DvModelDesc *
+dv_model_desc_new (void)
+{
+  DvModelDesc *d = g_new0 (DvModelDesc, 1);
+  d->model_class = g_strdup ("Custom");
+  d->config = dv_json_new_object ();
+  d->n_classes = 10;
+  d->n_timesteps = 1;
+  d->in_channels = 3;
+  d->in_h = d->in_w = 32;
+  d->dt = 2.0;
+  d->tau = 5.0;
+  d->t_recurrence = 6.0;
+  d->non_label_index = -1;
+  d->pattern = g_strdup ("1");
+  d->operations = g_ptr_array_new_with_free_func (g_free);
+  d->ops = g_array_new (FALSE, FALSE, sizeof (DvOp));
+  d->classifier_name = g_strdup ("classifier.2");
+  d->init_scheme = g_strdup ("dynvision");
+  d->max_weight_init = 0.001;
+  return d;
+}
+
+static void
+layer_clear (DvLayerDesc *l)
+{
+  g_free (l->name);
+  g_free (l->conv_name);
+  g_free (l->module_name);
+  g_free (l->tstep_name);
+  g_free (l->tau_name);
+  g_free (l->norm_name);
+}
+
+static void
+conn_clear (DvConnDesc *c)
+{
+  g_free (c->name);
+  g_free (c->source);
+  g_free (c->target);
+}
+
+void
+dv_model_desc_free (DvModelDesc *d)
+{
+  if (d == NULL)
+    return;
+  g_free (d->model_class);
+  dv_json_free (d->config);
+  g_free (d->pattern);
+  g_ptr_array_unref (d->operations);
+  g_array_unref (d->ops);
+  for (int i = 0; i < d->n_layers; i++)
+    layer_clear (&d->layers[i]);
+  g_free (d->layers);
+  for (int i = 0; i < d->n_conns; i++)
+    conn_clear (&d->conns[i]);
+  g_free (d->conns);
+  g_free (d->classifier_name);
+  g_free (d->init_scheme);
+  g_free (d);
+}
+
+DvModelDesc *
+dv_model_desc_copy (const DvModelDesc *src)
+{
+  DvModelDesc *d = g_new0 (DvModelDesc, 1);
+  *d = *src;
+  d->model_class = g_strdup (src->model_class);
+  d->config = dv_json_copy (src->config);
+  d->pattern = g_strdup (src->pattern);
+  d->operations = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < src->operations->len; i++)
+    g_ptr_array_add (d->operations, g_strdup (g_ptr_array_index (src->operations, i)));
+  d->ops = g_array_copy (src->ops);
+  d->layers = g_new0 (DvLayerDesc, MAX (src->n_layers, 1));
+  for (int i = 0; i < src->n_layers; i++)
+    {
+      DvLayerDesc *l = &d->layers[i];
+      *l = src->layers[i];
+      l->name = g_strdup (l->name);
+      l->conv_name = g_strdup (l->conv_name);
+      l->module_name = g_strdup (l->module_name);
+      l->tstep_name = g_strdup (l->tstep_name);
+      l->tau_name = g_strdup (l->tau_name);
+      l->norm_name = g_strdup (l->norm_name);
+    }
+  d->conns = g_new0 (DvConnDesc, MAX (src->n_conns, 1));
+  for (int i = 0; i < src->n_conns; i++)
+    {
+      DvConnDesc *c = &d->conns[i];
+      *c = src->conns[i];
+      c->name = g_strdup (c->name);
+      c->source = g_strdup (c->source);
+      c->target = g_strdup (c->target);
+    }
+  d->classifier_name = g_strdup (src->classifier_name);
+  d->init_scheme = g_strdup (src->init_scheme);
+  return d;
+}
+
+DvLayerDesc *
+dv_model_desc_add_layer (DvModelDesc *d, const char *name)
+{
+  d->layers = g_renew (DvLayerDesc, d->layers, d->n_layers + 1);
+  DvLayerDesc *l = &d->layers[d->n_layers++];
+  memset (l, 0, sizeof *l);
+  l->name = g_strdup (name);
+  l->module_name = g_strdup (name);
+  l->in_channels = d->n_layers == 1 ? d->in_channels : d->layers[d->n_layers - 2].out_channels;
+  l->out_channels = l->in_channels;
+  l->kernel = 3;
+  l->stride = 1;
+  l->padding = -1;
+  l->bias = TRUE;
+  l->kernel2 = 3;
+  l->stride2 = 1;
+  l->padding2 = -1;
+  l->rec_type = DV_REC_NONE;
+  l->rec_target = DV_TARGET_OUTPUT;
+  l->rec_bias = TRUE;
+  l->t_feedforward = d->t_feedforward;
+  l->t_recurrence = d->t_recurrence;
+  l->tstep_name = g_strdup_printf ("tstep_%s", name);
+  l->tau = d->tau;
+  l->nonlin = DV_NONLIN_RELU;
+  l->supralinearity = 1.0;
+  l->conv_padding = -1;
+  l->conv_stride = 1;
+  l->conv_kernel = 3;
+  l->conv_bias = TRUE;
+  l->pool.padding = -1;
+  return l;
+}
+
+DvConnDesc *
+dv_model_desc_add_conn (DvModelDesc *d, DvConnKind kind, const char *name,
+                        const char *source, const char *target)
+{
+  d->conns = g_renew (DvConnDesc, d->conns, d->n_conns + 1);
+  DvConnDesc *c = &d->conns[d->n_conns++];
+  memset (c, 0, sizeof *c);
+  c->kind = kind;
+  c->name = g_strdup (name);
+  c->source = g_strdup (source);
+  c->target = g_strdup (target);
+  c->op = kind == DV_CONN_SKIP ? DV_OP_ADDSKIP : DV_OP_ADDFEEDBACK;
+  c->form = DV_CONN_FORM_ADAPT;
+  c->stride = 1;
+  c->t_ms = kind == DV_CONN_SKIP ? d->t_skip : d->t_feedback;
+  c->integration = DV_INTEGRATE_ADDITIVE;
+  c->source_alias = TRUE;
+  return c;
+}
+
+int
+dv_model_desc_layer_index (const DvModelDesc *d, const char *name)
+{
+  for (int i = 0; i < d->n_layers; i++)
+    if (g_strcmp0 (d->layers[i].name, name) == 0)
+      return i;
+  return -1;
+}
+
+void
+dv_model_desc_set_operations (DvModelDesc *d, const char *const *ops)
+{
+  g_ptr_array_set_size (d->operations, 0);
+  for (int i = 0; ops[i] != NULL; i++)
+    g_ptr_array_add (d->operations, g_strdup (ops[i]));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Validation                                                               */
+
+static gboolean
+fail (GError **error, int code, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+
+static gboolean
+fail (GError **error, int code, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error_literal (error, DV_DESC_ERROR, code, msg);
+  g_free (msg);
+  return FALSE;
+}
+
+static int
+out_size (int in, int k, int s, int p)
+{
+  int span = in + 2 * p - k;
+  return span < 0 ? 0 : span / s + 1;
+}
+
+static gboolean
+is_square (int c)
+{
+  int r = (int) floor (sqrt ((double) c) + 0.5);
+  return r * r == c;
+}
+
+static gboolean
+validate_layer (DvModelDesc *d, int i, int *C, int *H, int *W, GError **error)
+{
+  DvLayerDesc *l = &d->layers[i];
+  const char *n = l->name;
+
+  if (l->conv_name)
+    {
+      if (l->conv_kernel < 1 || l->conv_stride < 1 || l->conv_out < 1)
+        return fail (error, DV_DESC_ERROR_INVALID,
+                     "layer %s: the pre-convolution needs kernel ≥ 1, stride ≥ 1 and ≥ 1 output channel "
+                     "(has kernel %d, stride %d, %d channels)", n, l->conv_kernel, l->conv_stride, l->conv_out);
+      if (l->conv_padding < 0)
+        l->conv_padding = l->conv_kernel / 2;
+      int h = out_size (*H, l->conv_kernel, l->conv_stride, l->conv_padding);
+      int w = out_size (*W, l->conv_kernel, l->conv_stride, l->conv_padding);
+      if (h < 1 || w < 1)
+        return fail (error, DV_DESC_ERROR_SHAPE,
+                     "layer %s: a %d×%d input is too small for the %d×%d pre-convolution with padding %d; "
+                     "use a larger input, a smaller kernel or more padding", n, *H, *W,
+                     l->conv_kernel, l->conv_kernel, l->conv_padding);
+      *C = l->conv_out;
+      *H = h;
+      *W = w;
+    }
+  if (l->in_channels != *C)
+    return fail (error, DV_DESC_ERROR_SHAPE,
+                 "layer %s expects %d input channels but receives %d from %s; set its in_channels to %d",
+                 n, l->in_channels, *C, i == 0 ? (l->conv_name ? "its pre-convolution" : "the input")
+                 : d->layers[i - 1].name, *C);
+  if (l->out_channels < 1 || l->kernel < 1 || l->stride < 1)
+    return fail (error, DV_DESC_ERROR_INVALID,
+                 "layer %s: out_channels, kernel_size and stride must be ≥ 1 (have %d, %d, %d)",
+                 n, l->out_channels, l->kernel, l->stride);
+  if (l->padding < 0)
+    l->padding = l->kernel / 2;
+  l->in_h = *H;
+  l->in_w = *W;
+  l->mid_h = out_size (*H, l->kernel, l->stride, l->padding);
+  l->mid_w = out_size (*W, l->kernel, l->stride, l->padding);
+  if (l->mid_h < 1 || l->mid_w < 1)
+    return fail (error, DV_DESC_ERROR_SHAPE,
+                 "layer %s: its %d×%d input is too small for a %d×%d convolution with stride %d and padding %d; "
+                 "reduce the stride or pooling of earlier layers or use a larger input",
+                 n, *H, *W, l->kernel, l->kernel, l->stride, l->padding);
+  l->out_h = l->mid_h;
+  l->out_w = l->mid_w;
+  if (l->mid_channels > 0)
+    {
+      if (l->padding2 < 0)
+        l->padding2 = l->kernel2 / 2;
+      l->out_h = out_size (l->mid_h, l->kernel2, l->stride2, l->padding2);
+      l->out_w = out_size (l->mid_w, l->kernel2, l->stride2, l->padding2);
+      if (l->out_h < 1 || l->out_w < 1)
+        return fail (error, DV_DESC_ERROR_SHAPE, "layer %s: the second convolution does not fit a %d×%d map",
+                     n, l->mid_h, l->mid_w);
+      if (l->mid_groupnorm > 0 && l->mid_channels % l->mid_groupnorm != 0)
+        return fail (error, DV_DESC_ERROR_INVALID,
+                     "layer %s: %d middle channels cannot be split into %d GroupNorm groups; "
+                     "choose a group count that divides %d", n, l->mid_channels, l->mid_groupnorm, l->mid_channels);
+    }
+  else if (l->rec_target == DV_TARGET_MIDDLE)
+    return fail (error, DV_DESC_ERROR_INVALID,
+                 "layer %s: recurrence_target 'middle' needs a two-stage layer (mid_channels > 0); "
+                 "use 'output' or 'input'", n);
+  l->out_c = l->out_channels;
+  if (l->rec_kernel <= 0)
+    l->rec_kernel = l->kernel;
+  if ((l->rec_type == DV_REC_LOCAL || l->rec_type == DV_REC_LOCALDEPTHWISE) && !is_square (l->out_channels))
+    return fail (error, DV_DESC_ERROR_INVALID,
+                 "layer %s: local recurrence needs a square number of channels (have %d); "
+                 "use e.g. %d or %d channels, or another recurrence type", n, l->out_channels,
+                 (int) floor (sqrt (l->out_channels)) * (int) floor (sqrt (l->out_channels)),
+                 ((int) floor (sqrt (l->out_channels)) + 1) * ((int) floor (sqrt (l->out_channels)) + 1));
+  if (l->tstep_name && !(l->tau > 0))
+    return fail (error, DV_DESC_ERROR_INVALID, "layer %s: tau must be > 0 ms (have %g)", n, l->tau);
+  if (l->t_feedforward < 0 || l->t_recurrence < 0)
+    return fail (error, DV_DESC_ERROR_INVALID, "layer %s: delays must be ≥ 0 ms", n);
+
+  *C = l->out_channels;
+  *H = l->out_h;
+  *W = l->out_w;
+  if (l->pool_kind != DV_POOL_NONE)
+    {
+      if (l->pool.kernel < 1 || l->pool.stride < 1)
+        return fail (error, DV_DESC_ERROR_INVALID, "layer %s: pooling kernel and stride must be ≥ 1", n);
+      if (l->pool.padding < 0)
+        l->pool.padding = l->pool.kernel / 2;
+      if (2 * l->pool.padding > l->pool.kernel)
+        return fail (error, DV_DESC_ERROR_INVALID,
+                     "layer %s: pooling padding %d is more than half the kernel %d (PyTorch refuses this); "
+                     "use padding ≤ %d", n, l->pool.padding, l->pool.kernel, l->pool.kernel / 2);
+      *H = out_size (*H, l->pool.kernel, l->pool.stride, l->pool.padding);
+      *W = out_size (*W, l->pool.kernel, l->pool.stride, l->pool.padding);
+      if (*H < 1 || *W < 1)
+        return fail (error, DV_DESC_ERROR_SHAPE, "layer %s: pooling leaves no pixels of its %d×%d map",
+                     n, l->out_h, l->out_w);
+    }
+  if (l->norm_kind == DV_NORM_GROUP && (l->norm_groups < 1 || l->out_channels % l->norm_groups != 0))
+    return fail (error, DV_DESC_ERROR_INVALID, "layer %s: GroupNorm groups (%d) must divide %d channels",
+                 n, l->norm_groups, l->out_channels);
+  l->pool_h = *H;
+  l->pool_w = *W;
+  return TRUE;
+}
+
+void
+dv_model_desc_slot_shape (const DvModelDesc *d, int layer, DvOp op, int *C, int *H, int *W)
+{
+  const DvLayerDesc *l = &d->layers[layer];
+  int pos = -1, layer_pos = -1;
+  for (guint i = 0; i < d->ops->len; i++)
+    {
+      DvOp o = g_array_index (d->ops, DvOp, i);
+      if (o == op && pos < 0)
+        pos = i;
+      if (o == DV_OP_LAYER && layer_pos < 0)
+        layer_pos = i;
+    }
+  if (pos >= 0 && layer_pos >= 0 && pos < layer_pos)
+    {
+      *C = l->in_channels;
+      *H = l->in_h;
+      *W = l->in_w;
+    }
+  else
+    {
+      *C = l->out_channels;
+      *H = l->out_h;
+      *W = l->out_w;
+    }
+}
+
+gboolean
+dv_model_desc_validate (DvModelDesc *d, GError **error)
+{
+  if (!(d->dt > 0))
+    return fail (error, DV_DESC_ERROR_INVALID, "dt must be > 0 ms (have %g)", d->dt);
+  if (d->n_layers < 1)
+    return fail (error, DV_DESC_ERROR_INVALID, "the model has no layers; add at least one area");
+  if (d->n_classes < 1)
+    return fail (error, DV_DESC_ERROR_INVALID, "n_classes must be ≥ 1 (have %d)", d->n_classes);
+  if (d->in_channels < 1 || d->in_h < 1 || d->in_w < 1 || d->n_timesteps < 1)
+    return fail (error, DV_DESC_ERROR_INVALID, "input_dims must be positive (have T=%d C=%d H=%d W=%d)",
+                 d->n_timesteps, d->in_channels, d->in_h, d->in_w);
+  if (d->idle_timesteps < 0 || d->tbptt < 0)
+    return fail (error, DV_DESC_ERROR_INVALID, "idle_timesteps and truncated_bptt_timesteps must be ≥ 0");
+  for (int i = 0; i < d->n_layers; i++)
+    for (int j = 0; j < i; j++)
+      if (g_strcmp0 (d->layers[i].name, d->layers[j].name) == 0)
+        return fail (error, DV_DESC_ERROR_INVALID, "two layers are named %s; layer names must be unique",
+                     d->layers[i].name);
+
+  g_array_set_size (d->ops, 0);
+  for (guint i = 0; i < d->operations->len; i++)
+    {
+      const char *name = g_ptr_array_index (d->operations, i);
+      DvOp op;
+      if (!dv_op_from_name (name, &op))
+        return fail (error, DV_DESC_ERROR_UNKNOWN,
+                     "unknown layer operation '%s'; known: conv layer recurrent addskip addext addfeedback "
+                     "tstep nonlin supralin record delay pool norm", name);
+      g_array_append_val (d->ops, op);
+    }
+
+  int C = d->in_channels, H = d->in_h, W = d->in_w;
+  for (int i = 0; i < d->n_layers; i++)
+    if (!validate_layer (d, i, &C, &H, &W, error))
+      return FALSE;
+
+  double hist = d->t_feedforward;
+  hist = MAX (hist, d->t_recurrence);
+  for (int i = 0; i < d->n_layers; i++)
+    {
+      hist = MAX (hist, d->layers[i].t_feedforward);
+      hist = MAX (hist, d->layers[i].t_recurrence);
+    }
+  for (int i = 0; i < d->n_conns; i++)
+    {
+      DvConnDesc *c = &d->conns[i];
+      int s = dv_model_desc_layer_index (d, c->source);
+      int t = dv_model_desc_layer_index (d, c->target);
+      if (s < 0 || t < 0)
+        return fail (error, DV_DESC_ERROR_UNKNOWN, "connection %s: no layer named '%s'; layers are named %s…",
+                     c->name, s < 0 ? c->source : c->target, d->layers[0].name);
+      if (c->kind == DV_CONN_SKIP && s >= t)
+        return fail (error, DV_DESC_ERROR_INVALID,
+                     "skip connection %s goes from %s to %s, which does not come later; "
+                     "a skip must go forward (use a feedback connection to go back)", c->name, c->source, c->target);
+      if (c->kind == DV_CONN_FEEDBACK && s <= t)
+        return fail (error, DV_DESC_ERROR_INVALID,
+                     "feedback connection %s goes from %s to %s, which does not come earlier; "
+                     "feedback must go backwards (use a skip connection to go forward)", c->name, c->source, c->target);
+      if (c->t_ms < 0)
+        return fail (error, DV_DESC_ERROR_INVALID, "connection %s: delay must be ≥ 0 ms", c->name);
+      if (c->op != DV_OP_ADDSKIP && c->op != DV_OP_ADDEXT && c->op != DV_OP_ADDFEEDBACK)
+        return fail (error, DV_DESC_ERROR_INVALID, "connection %s: op slot must be addskip, addext or addfeedback",
+                     c->name);
+      const DvLayerDesc *src = &d->layers[s];
+      int tc, th, tw;
+      dv_model_desc_slot_shape (d, t, c->op, &tc, &th, &tw);
+      if (c->form == DV_CONN_FORM_CONV_BN)
+        {
+          int h = out_size (src->out_h, 1, c->stride, 0), w = out_size (src->out_w, 1, c->stride, 0);
+          if (h != th || w != tw)
+            return fail (error, DV_DESC_ERROR_SHAPE,
+                         "connection %s: %s's %d×%d state through a 1×1 conv with stride %d gives %d×%d, "
+                         "but %s needs %d×%d there; use stride %d", c->name, c->source, src->out_h, src->out_w,
+                         c->stride, h, w, c->target, th, tw, MAX (1, src->out_h / MAX (th, 1)));
+        }
+      c->has_conv = c->form == DV_CONN_FORM_CONV_BN || src->out_channels != tc;
+      if (c->kind == DV_CONN_SKIP)
+        {
+          c->delay_index = (int) dv_round_half_even (c->t_ms / d->dt) + 1;
+          hist = MAX (hist, c->t_ms + d->dt);
+        }
+      else
+        {
+          c->delay_index = (int) dv_round_half_even (c->t_ms / d->dt);
+          hist = MAX (hist, c->t_ms);
+        }
+    }
+  d->history_length = hist;
+  d->n_hidden_states = (int) (hist / d->dt);
+  return TRUE;
+}

@@ -1,0 +1,477 @@
+/* dv-presets.c — DynVision's models (and the tutorial's CustomRCNN) as
+ * descriptions, built from the same constructor keyword arguments the
+ * Python classes take (aliases included).  Architectures follow
+ * SPEC §6; CustomRCNN follows shared/golden/README.md (adaptations A1–A9). */
+#include "dv-desc.h"
+
+#include <string.h>
+
+/* DynVision's alias_kwargs, TemporalBase and DyRCNN aliases. */
+static const char *const aliases[][2] = {
+  { "tff", "t_feedforward" }, { "trc", "t_recurrence" }, { "tfb", "t_feedback" },
+  { "tsk", "t_skip" }, { "rctype", "recurrence_type" }, { "rctarget", "recurrence_target" },
+  { "solver", "dynamics_solver" }, { "idle", "idle_timesteps" }, { "lossrt", "loss_reaction_time" },
+  { "ffonly", "feedforward_only" }, { "tbptt", "truncated_bptt_timesteps" },
+  { "pattern", "data_presentation_pattern" }, { "shufflepattern", "shuffle_presentation_pattern" },
+  { "taugrad", "train_tau" }, { "supralin", "supralinearity" }, { "winit", "max_weight_init" },
+  { "inadapt", "input_adaption_weight" }, { "fbmode", "feedback_mode" }, { "tsteps", "n_timesteps" },
+  { "skip_connections", "use_skip_connections" },
+};
+
+static const DvJson *
+kw (const DvJson *kwargs, const char *name)
+{
+  if (kwargs == NULL)
+    return NULL;
+  const DvJson *v = dv_json_object_get (kwargs, name);
+  if (v)
+    return v;
+  for (guint i = 0; i < G_N_ELEMENTS (aliases); i++)
+    if (strcmp (aliases[i][1], name) == 0)
+      {
+        v = dv_json_object_get (kwargs, aliases[i][0]);
+        if (v)
+          return v;
+      }
+  return NULL;
+}
+
+static gboolean
+is_null (const DvJson *v)
+{
+  return v == NULL || dv_json_type (v) == DV_JSON_NULL;
+}
+
+static double
+kw_num (const DvJson *kwargs, const char *name, double dflt)
+{
+  const DvJson *v = kw (kwargs, name);
+  if (v && dv_json_type (v) == DV_JSON_NUMBER)
+    return dv_json_number (v);
+  if (v && dv_json_type (v) == DV_JSON_STRING)
+    return g_ascii_strtod (dv_json_string (v), NULL);
+  return dflt;
+}
+
+/* DynVision's str_to_bool. */
+static gboolean
+kw_bool (const DvJson *kwargs, const char *name, gboolean dflt)
+{
+  const DvJson *v = kw (kwargs, name);
+  if (v == NULL)
+    return dflt;
+  switch (dv_json_type (v))
+    {
+    case DV_JSON_BOOL: return dv_json_bool (v);
+    case DV_JSON_NUMBER: return dv_json_number (v) != 0;
+    case DV_JSON_NULL: return FALSE;
+    case DV_JSON_STRING:
+      {
+        const char *s = dv_json_string (v);
+        const char *yes[] = { "yes", "true", "t", "y", "1", "add", "additive", "mul", "multiplicative" };
+        for (guint i = 0; i < G_N_ELEMENTS (yes); i++)
+          if (g_ascii_strcasecmp (s, yes[i]) == 0)
+            return TRUE;
+        return FALSE;
+      }
+    default:
+      return dflt;
+    }
+}
+
+static const char *
+kw_str (const DvJson *kwargs, const char *name, const char *dflt)
+{
+  const DvJson *v = kw (kwargs, name);
+  if (v && dv_json_type (v) == DV_JSON_STRING)
+    return dv_json_string (v);
+  if (v && dv_json_type (v) == DV_JSON_NULL)
+    return NULL;
+  return dflt;
+}
+
+static const char *const known_keys[] = {
+  "n_classes", "input_dims", "n_timesteps", "dt", "tau", "t_feedforward", "t_recurrence", "t_feedback",
+  "t_skip", "skip", "feedback", "feedback_mode", "data_presentation_pattern", "shuffle_presentation_pattern",
+  "non_label_index", "non_input_value", "idle_timesteps", "loss_reaction_time", "feedforward_only",
+  "truncated_bptt_timesteps", "classifier_name", "dynamics_solver", "recurrence_type", "recurrence_target",
+  "train_tau", "bias", "max_weight_init", "supralinearity", "input_adaption_weight", "use_retina",
+  "use_skip_connections", "init_with_pretrained", "store_responses", "recurrence_bias", "history_length",
+};
+
+static gboolean
+check_keys (const char *cls, const DvJson *kwargs, GError **error)
+{
+  for (guint i = 0; kwargs && i < dv_json_length (kwargs); i++)
+    {
+      const char *k = dv_json_object_key (kwargs, i);
+      gboolean ok = FALSE;
+      for (guint j = 0; j < G_N_ELEMENTS (known_keys) && !ok; j++)
+        ok = strcmp (k, known_keys[j]) == 0;
+      for (guint j = 0; j < G_N_ELEMENTS (aliases) && !ok; j++)
+        ok = strcmp (k, aliases[j][0]) == 0;
+      if (!ok)
+        {
+          g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_UNKNOWN,
+                       "%s has no parameter '%s'; see `dynvision describe %s` for the parameters it takes",
+                       cls, k, cls);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* TemporalBase's common hyper-parameters with class-specific defaults. */
+typedef struct {
+  int n_classes;
+  int T, C, H, W;
+  double dt, tau, tff, trc;
+  double tfb; /* < 0: None */
+  double tsk; /* < 0: None */
+  gboolean skip, feedback;
+  const char *rctype;
+  gboolean shuffle;
+} Defaults;
+
+static gboolean
+apply_common (DvModelDesc *d, const char *cls, const DvJson *kwargs, const Defaults *df, GError **error)
+{
+  if (!check_keys (cls, kwargs, error))
+    return FALSE;
+  g_free (d->model_class);
+  d->model_class = g_strdup (cls);
+  dv_json_free (d->config);
+  d->config = kwargs ? dv_json_copy (kwargs) : dv_json_new_object ();
+  d->n_classes = (int) kw_num (kwargs, "n_classes", df->n_classes);
+  d->n_timesteps = df->T;
+  d->in_channels = df->C;
+  d->in_h = df->H;
+  d->in_w = df->W;
+  const DvJson *dims = kw (kwargs, "input_dims");
+  if (!is_null (dims))
+    {
+      guint n = dv_json_type (dims) == DV_JSON_ARRAY ? dv_json_length (dims) : 0;
+      gint64 v[4] = { 1, 1, 1, 1 };
+      if (n < 2 || n > 4)
+        {
+          g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                       "%s: input_dims must be a list (T, C, H, W), (C, H, W) or (H, W)", cls);
+          return FALSE;
+        }
+      for (guint i = 0; i < n; i++)
+        v[4 - n + i] = dv_json_int (dv_json_array_get (dims, i));
+      d->n_timesteps = v[0];
+      d->in_channels = v[1];
+      d->in_h = v[2];
+      d->in_w = v[3];
+    }
+  int nt = (int) kw_num (kwargs, "n_timesteps", 1);
+  /* SPEC §1.4: Td == 1 -> n_timesteps; n_timesteps == 1 -> Td; else the larger */
+  if (d->n_timesteps == 1)
+    d->n_timesteps = nt;
+  else if (nt != 1)
+    d->n_timesteps = MAX (nt, d->n_timesteps);
+  d->dt = kw_num (kwargs, "dt", df->dt);
+  d->tau = kw_num (kwargs, "tau", df->tau);
+  d->t_feedforward = kw_num (kwargs, "t_feedforward", df->tff);
+  d->t_recurrence = kw_num (kwargs, "t_recurrence", df->trc);
+  const DvJson *v = kw (kwargs, "t_feedback");
+  d->t_feedback = !is_null (v) ? kw_num (kwargs, "t_feedback", 0) : (df->tfb >= 0 ? df->tfb : d->t_feedforward);
+  v = kw (kwargs, "t_skip");
+  d->t_skip = !is_null (v) ? kw_num (kwargs, "t_skip", 0) : (df->tsk >= 0 ? df->tsk : d->t_feedback);
+  const char *solver = kw_str (kwargs, "dynamics_solver", "euler");
+  if (solver && g_ascii_strcasecmp (solver, "rk4") == 0)
+    d->solver = DV_SOLVER_RK4;
+  else if (solver == NULL || g_ascii_strcasecmp (solver, "euler") == 0)
+    d->solver = DV_SOLVER_EULER;
+  else
+    {
+      g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                   "%s: dynamics_solver '%s' is unknown; use 'euler' or 'rk4'", cls, solver);
+      return FALSE;
+    }
+  d->idle_timesteps = (int) kw_num (kwargs, "idle_timesteps", 0);
+  d->loss_reaction_time = kw_num (kwargs, "loss_reaction_time", 0);
+  d->feedforward_only = kw_bool (kwargs, "feedforward_only", FALSE);
+  d->tbptt = (int) kw_num (kwargs, "truncated_bptt_timesteps", 0);
+  d->train_tau = kw_bool (kwargs, "train_tau", FALSE);
+  d->non_input_value = kw_num (kwargs, "non_input_value", 0.0);
+  d->non_label_index = (gint64) kw_num (kwargs, "non_label_index", -1);
+  const DvJson *pat = kw (kwargs, "data_presentation_pattern");
+  g_free (d->pattern);
+  if (pat && dv_json_type (pat) == DV_JSON_ARRAY)
+    {
+      GString *s = g_string_new (NULL);
+      for (guint i = 0; i < dv_json_length (pat); i++)
+        g_string_append_printf (s, "%d", (int) dv_json_number (dv_json_array_get (pat, i)) ? 1 : 0);
+      d->pattern = g_string_free (s, FALSE);
+    }
+  else if (pat && dv_json_type (pat) == DV_JSON_NUMBER)
+    d->pattern = g_strdup_printf ("%" G_GINT64_FORMAT, dv_json_int (pat));
+  else
+    d->pattern = g_strdup (kw_str (kwargs, "data_presentation_pattern", "1"));
+  d->shuffle_pattern = kw_bool (kwargs, "shuffle_presentation_pattern", df->shuffle);
+  d->max_weight_init = kw_num (kwargs, "max_weight_init", 0.001);
+  d->skip = kw_bool (kwargs, "skip", df->skip);
+  d->feedback = kw_bool (kwargs, "feedback", df->feedback);
+  return TRUE;
+}
+
+static gboolean
+layer_rec (DvLayerDesc *l, const DvModelDesc *d, const DvJson *kwargs, const char *dflt, GError **error)
+{
+  const char *rt = kw_str (kwargs, "recurrence_type", dflt);
+  if (d->feedforward_only)
+    rt = "none";
+  if (!dv_rec_type_from_name (rt, &l->rec_type))
+    {
+      g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                   "recurrence_type '%s' is unknown; use none, self, full, depthpointwise, pointdepthwise, "
+                   "local or localdepthwise (DynVision rejects 'depthwise' and 'pointwise' too)", rt);
+      return FALSE;
+    }
+  const char *tg = kw_str (kwargs, "recurrence_target", "output");
+  if (g_ascii_strcasecmp (tg, "output") == 0)
+    l->rec_target = DV_TARGET_OUTPUT;
+  else if (g_ascii_strcasecmp (tg, "middle") == 0)
+    l->rec_target = DV_TARGET_MIDDLE;
+  else if (g_ascii_strcasecmp (tg, "input") == 0)
+    l->rec_target = DV_TARGET_INPUT;
+  else
+    {
+      g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                   "recurrence_target '%s' is unknown; use output, middle or input", tg);
+      return FALSE;
+    }
+  l->rec_bias = kw_bool (kwargs, "recurrence_bias", kw_bool (kwargs, "bias", TRUE));
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------ */
+
+static DvModelDesc *
+build_custom_rcnn (const DvJson *kwargs, GError **error)
+{
+  g_autoptr (DvModelDesc) d = dv_model_desc_new ();
+  Defaults df = { 10, 20, 3, 224, 224, 1.0, 10.0, 1.0, 1.0, -1, -1, FALSE, FALSE, "full", FALSE };
+  if (!apply_common (d, "CustomRCNN", kwargs, &df, error))
+    return NULL;
+  gboolean skip = kw_bool (kwargs, "use_skip_connections", TRUE);
+  gboolean bias = kw_bool (kwargs, "bias", TRUE);
+  d->skip = skip;
+  g_free (d->init_scheme);
+  d->init_scheme = g_strdup ("tutorial");
+  const char *ops_skip[] = { "conv", "nonlin", "addskip", "recurrent", "tstep", "record", "delay", "pool", "norm", NULL };
+  const char *ops_plain[] = { "conv", "nonlin", "recurrent", "tstep", "record", "delay", "pool", "norm", NULL };
+  dv_model_desc_set_operations (d, skip ? ops_skip : ops_plain);
+  const struct { const char *n; int out, k, s; } spec[] = { { "V1", 64, 7, 2 }, { "V2", 128, 3, 1 }, { "V3", 256, 3, 1 } };
+  for (int i = 0; i < 3; i++)
+    {
+      DvLayerDesc *l = dv_model_desc_add_layer (d, spec[i].n);
+      l->conv_name = g_strdup_printf ("%s_conv", spec[i].n);
+      l->conv_out = spec[i].out;
+      l->conv_kernel = spec[i].k;
+      l->conv_stride = spec[i].s;
+      l->conv_padding = spec[i].k / 2;
+      l->conv_bias = bias;
+      g_free (l->module_name);
+      l->module_name = g_strdup_printf ("%s_recurrent", spec[i].n);
+      l->in_channels = l->out_channels = spec[i].out;
+      l->kernel = 3;
+      l->bias = bias;
+      if (!layer_rec (l, d, kwargs, "full", error))
+        return NULL;
+      g_free (l->tstep_name);
+      l->tstep_name = g_strdup_printf ("%s_tstep", spec[i].n);
+      l->pool_kind = DV_POOL_MAX;
+      l->pool = (DvPoolDesc) { 3, 2, 1 };
+      l->norm_kind = DV_NORM_BATCH;
+      l->norm_name = g_strdup_printf ("%s_norm", spec[i].n);
+    }
+  if (skip && !d->feedforward_only)
+    {
+      DvConnDesc *c = dv_model_desc_add_conn (d, DV_CONN_SKIP, "skip_V1_V3", "V1", "V3");
+      c->form = DV_CONN_FORM_CONV_BN;
+      c->stride = 4;
+      c->source_alias = FALSE;
+      c = dv_model_desc_add_conn (d, DV_CONN_SKIP, "skip_V2_V3", "V2", "V3");
+      c->form = DV_CONN_FORM_CONV_BN;
+      c->stride = 2;
+      c->source_alias = FALSE;
+    }
+  if (d->feedback)
+    {
+      g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                   "CustomRCNN: the tutorial's transposed-convolution feedback (V3→V1) is not available yet; "
+                   "use DyRCNNx4 with feedback=true for feedback connections");
+      return NULL;
+    }
+  if (!dv_model_desc_validate (d, error))
+    return NULL;
+  return g_steal_pointer (&d);
+}
+
+typedef struct {
+  const char *name;
+  int out, k, s;
+  int mid_k2, mid_s2; /* two-stage (x8): second conv kernel/stride, 0 = single stage */
+  int pool_k, pool_s, pool_p; /* pool_k 0 = no pool */
+} DyLayerSpec;
+
+static DvModelDesc *
+build_dyrcnn (const char *cls, const DyLayerSpec *spec, int n, const char *const skips[][2],
+              const char *const fbs[][2], int n_links, gboolean root_tau, gboolean with_norm_op,
+              const DvJson *kwargs, GError **error)
+{
+  g_autoptr (DvModelDesc) d = dv_model_desc_new ();
+  Defaults df = { 1000, 20, 3, 224, 224, 2.0, 5.0, 0.0, 6.0, 30.0, 0.0, TRUE, FALSE, "full", TRUE };
+  if (!apply_common (d, cls, kwargs, &df, error))
+    return NULL;
+  const char *fbmode = kw_str (kwargs, "feedback_mode", "additive");
+  const DvJson *fbv = kw (kwargs, "feedback");
+  DvIntegration fb_integ = DV_INTEGRATE_ADDITIVE;
+  if (fbv && dv_json_type (fbv) == DV_JSON_STRING)
+    fbmode = dv_json_string (fbv);
+  if (fbmode && (g_ascii_strcasecmp (fbmode, "mul") == 0 || g_ascii_strcasecmp (fbmode, "multiplicative") == 0))
+    fb_integ = DV_INTEGRATE_MULTIPLICATIVE;
+  gboolean bias = kw_bool (kwargs, "bias", TRUE);
+  double supralin = kw_num (kwargs, "supralinearity", 1.0);
+  if (kw_bool (kwargs, "use_retina", FALSE))
+    {
+      g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                   "%s: use_retina is not supported: DynVision builds the retina but never applies it "
+                   "(SPEC §2.10), so V1 would receive the wrong number of channels", cls);
+      return NULL;
+    }
+  if (kw_num (kwargs, "input_adaption_weight", 0) != 0)
+    {
+      g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                   "%s: input_adaption_weight is not available yet in this engine; leave it at 0", cls);
+      return NULL;
+    }
+  const char *ops[] = { "layer", "addext", "addskip", "addfeedback", "tstep", "nonlin", "supralin",
+                        "record", "delay", "pool", with_norm_op ? "norm" : NULL, NULL };
+  dv_model_desc_set_operations (d, ops);
+  for (int i = 0; i < n; i++)
+    {
+      DvLayerDesc *l = dv_model_desc_add_layer (d, spec[i].name);
+      l->out_channels = spec[i].out;
+      l->kernel = spec[i].k;
+      l->stride = spec[i].s;
+      l->bias = bias;
+      if (spec[i].mid_k2 > 0)
+        {
+          l->mid_channels = spec[i].out;
+          l->kernel2 = spec[i].mid_k2;
+          l->stride2 = spec[i].mid_s2;
+          l->bias2 = bias;
+        }
+      if (!layer_rec (l, d, kwargs, "full", error))
+        return NULL;
+      if (root_tau)
+        l->tau_name = g_strdup_printf ("tau_%s", spec[i].name);
+      l->supralinearity = supralin;
+      if (spec[i].pool_k > 0)
+        {
+          l->pool_kind = DV_POOL_MAX;
+          l->pool = (DvPoolDesc) { spec[i].pool_k, spec[i].pool_s, spec[i].pool_p };
+        }
+    }
+  for (int i = 0; i < n_links; i++)
+    {
+      if (d->skip && !d->feedforward_only && skips[i][0])
+        {
+          g_autofree char *name = g_strdup_printf ("addskip_%s", skips[i][1]);
+          dv_model_desc_add_conn (d, DV_CONN_SKIP, name, skips[i][0], skips[i][1]);
+        }
+    }
+  for (int i = 0; i < n_links; i++)
+    {
+      if (d->feedback && !d->feedforward_only && fbs[i][0])
+        {
+          g_autofree char *name = g_strdup_printf ("addfeedback_%s", fbs[i][1]);
+          DvConnDesc *c = dv_model_desc_add_conn (d, DV_CONN_FEEDBACK, name, fbs[i][0], fbs[i][1]);
+          c->integration = fb_integ;
+        }
+    }
+  if (!dv_model_desc_validate (d, error))
+    return NULL;
+  return g_steal_pointer (&d);
+}
+
+static DvModelDesc *
+build_dyrcnnx2 (const DvJson *kwargs, GError **error)
+{
+  static const DyLayerSpec spec[] = {
+    { "layer1", 36, 3, 1, 0, 0, 3, 2, 1 },
+    { "layer2", 64, 3, 1, 0, 0, 0, 0, 0 },
+  };
+  static const char *const skips[][2] = { { "layer1", "layer2" } };
+  static const char *const fbs[][2] = { { "layer2", "layer1" } };
+  return build_dyrcnn ("DyRCNNx2", spec, 2, skips, fbs, 1, FALSE, TRUE, kwargs, error);
+}
+
+static DvModelDesc *
+build_dyrcnnx4 (const DvJson *kwargs, GError **error)
+{
+  static const DyLayerSpec spec[] = {
+    { "V1", 36, 3, 1, 0, 0, 3, 2, 1 },
+    { "V2", 64, 3, 1, 0, 0, 3, 2, 1 },
+    { "V4", 121, 3, 1, 0, 0, 1, 1, 0 },
+    { "IT", 256, 3, 2, 0, 0, 0, 0, 0 },
+  };
+  static const char *const skips[][2] = { { "V1", "V4" }, { "V2", "IT" } };
+  static const char *const fbs[][2] = { { "V4", "V1" }, { "IT", "V2" } };
+  return build_dyrcnn ("DyRCNNx4", spec, 4, skips, fbs, 2, TRUE, FALSE, kwargs, error);
+}
+
+static DvModelDesc *
+build_dyrcnnx8 (const DvJson *kwargs, GError **error)
+{
+  static const DyLayerSpec spec[] = {
+    { "V1", 64, 5, 2, 5, 1, 3, 2, 1 },
+    { "V2", 144, 3, 2, 3, 1, 3, 2, 1 },
+    { "V4", 256, 3, 2, 3, 1, 0, 0, 0 },
+    { "IT", 529, 3, 2, 3, 1, 0, 0, 0 },
+  };
+  static const char *const skips[][2] = { { "V1", "V4" }, { "V2", "IT" } };
+  static const char *const fbs[][2] = { { "V4", "V1" }, { "IT", "V2" } };
+  DvModelDesc *d = build_dyrcnn ("DyRCNNx8", spec, 4, skips, fbs, 2, TRUE, TRUE, kwargs, error);
+  return d;
+}
+
+typedef struct {
+  const char *name;
+  DvModelDesc *(*build) (const DvJson *kwargs, GError **error);
+} Preset;
+
+static const Preset presets[] = {
+  { "CustomRCNN", build_custom_rcnn },
+  { "DyRCNNx2", build_dyrcnnx2 },
+  { "DyRCNNx4", build_dyrcnnx4 },
+  { "DyRCNNx8", build_dyrcnnx8 },
+};
+
+const char *const *
+dv_preset_names (void)
+{
+  static const char *names[G_N_ELEMENTS (presets) + 1];
+  for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
+    names[i] = presets[i].name;
+  return names;
+}
+
+DvModelDesc *
+dv_preset_build (const char *model_class, const DvJson *kwargs, GError **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
+    if (g_ascii_strcasecmp (presets[i].name, model_class) == 0)
+      return presets[i].build (kwargs, error);
+  GString *known = g_string_new (NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
+    g_string_append_printf (known, "%s%s", i ? ", " : "", presets[i].name);
+  g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_UNKNOWN, "no preset model named '%s'; known: %s",
+               model_class, known->str);
+  g_string_free (known, TRUE);
+  return NULL;
+}

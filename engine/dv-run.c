@@ -1,0 +1,962 @@
+/* dv-run.c — running a model forward in time, DynVision's way.
+ *
+ * What this is for: the per-timestep layer loop of SPEC §1.5 (layer_operations
+ * dispatch), the history rings of §1.6 with explicit NONE presence, delays,
+ * recurrence, skip and feedback connections, the Euler/RK4 step of §3 with
+ * its own-state fallback, idle steps and truncated BPTT; every op that
+ * carries a gradient is written to the tape that dv-tape.c walks backwards.
+ * What it is not for: the kernels (dv-ops.h) or losses and optimisers.
+ *
+ * Memory: values live in chunked arenas.  Training keeps one arena for the
+ * whole sequence (BPTT needs every step).  Inference cycles through
+ * capacity+2 arenas, one per timestep, so nothing is allocated per step once
+ * the chunks exist and history older than the rings can reach is reused.
+ */
+#include "dv-run-private.h"
+
+#include <math.h>
+#include <string.h>
+
+#define ARENA_FIRST_CHUNK (64u << 10) /* floats; later chunks double */
+
+float *
+dv_arena_alloc (DvArena *a, gsize n)
+{
+  n = (n + 15) & ~(gsize) 15; /* 64-byte granules */
+  while (a->cur < a->chunks->len)
+    {
+      gsize size = g_array_index (a->sizes, gsize, a->cur);
+      if (a->used + n <= size)
+        {
+          float *p = (float *) g_ptr_array_index (a->chunks, a->cur) + a->used;
+          a->used += n;
+          return p;
+        }
+      a->cur++;
+      a->used = 0;
+    }
+  gsize last = a->sizes->len ? g_array_index (a->sizes, gsize, a->sizes->len - 1) : ARENA_FIRST_CHUNK / 2;
+  gsize size = MAX (n, 2 * last);
+  float *chunk = g_aligned_alloc (size, sizeof (float), 64);
+  g_ptr_array_add (a->chunks, chunk);
+  g_array_append_val (a->sizes, size);
+  a->cur = a->chunks->len - 1;
+  a->used = n;
+  return chunk;
+}
+
+static void
+arena_init (DvArena *a)
+{
+  a->chunks = g_ptr_array_new_with_free_func (g_aligned_free);
+  a->sizes = g_array_new (FALSE, FALSE, sizeof (gsize));
+  a->cur = 0;
+  a->used = 0;
+}
+
+static void
+arena_reset (DvArena *a)
+{
+  a->cur = 0;
+  a->used = 0;
+}
+
+/* Zeroes everything handed out since the last reset. */
+static void
+arena_zero_used (DvArena *a)
+{
+  for (guint i = 0; i <= a->cur && i < a->chunks->len; i++)
+    {
+      gsize n = i < a->cur ? g_array_index (a->sizes, gsize, i) : a->used;
+      memset (g_ptr_array_index (a->chunks, i), 0, n * sizeof (float));
+    }
+}
+
+static void
+arena_clear (DvArena *a)
+{
+  g_ptr_array_unref (a->chunks);
+  g_array_unref (a->sizes);
+}
+
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+  DvVal v;
+  int C, H, W;
+} Cur;
+
+static DvVal
+val_new (DvRun *run, gsize n)
+{
+  DvVal v;
+  v.data = dv_arena_alloc (run->arena, n);
+  v.grad = NULL;
+  if (run->taping)
+    v.grad = dv_arena_alloc (&run->grad_arena, n); /* zeroed in bulk before backward */
+  return v;
+}
+
+static DvTapeEntry *
+tape_push (DvRun *run, DvTapeKind kind, DvVal out, DvVal a, DvVal b)
+{
+  if (!run->taping)
+    return NULL;
+  DvTapeEntry e = { 0 };
+  e.kind = kind;
+  e.out = out;
+  e.a = a;
+  e.b = b;
+  g_array_append_val (run->tape, e);
+  return &g_array_index (run->tape, DvTapeEntry, run->tape->len - 1);
+}
+
+static gsize
+numel (const DvRun *run, int C, int H, int W)
+{
+  return (gsize) C * run->N * H * W;
+}
+
+/* ---- rings ------------------------------------------------------------- */
+
+static void
+ring_push (DvRing *r, DvVal v)
+{
+  if (r->cap == 0)
+    return;
+  r->items[r->next] = v;
+  r->next = (r->next + 1) % r->cap;
+  r->count = MIN (r->count + 1, r->cap);
+}
+
+/* DynVision's get_hidden_state(k): k = 0 means 1; NONE when fewer stored. */
+static DvVal
+ring_get (const DvRing *r, int k)
+{
+  if (k < 1)
+    k = 1;
+  if (r->cap == 0 || k > r->count)
+    return DV_VAL_NONE;
+  return r->items[(r->next - k + r->cap) % r->cap];
+}
+
+/* ---- ops with tape ------------------------------------------------------ */
+
+static Cur
+op_conv (DvRun *run, const DvConvMod *c, Cur x)
+{
+  int Ho = dv_conv_out_size (x.H, c->cfg.kh, c->cfg.stride, c->cfg.pad);
+  int Wo = dv_conv_out_size (x.W, c->cfg.kw, c->cfg.stride, c->cfg.pad);
+  Cur y = { val_new (run, numel (run, c->cfg.cout, Ho, Wo)), c->cfg.cout, Ho, Wo };
+  dv_conv2d_forward (y.v.data, x.v.data, c->w->data, c->b ? c->b->data : NULL, run->N, x.H, x.W,
+                     &c->cfg, &run->scratch);
+  DvTapeEntry *e = tape_push (run, DV_T_CONV, y.v, x.v, DV_VAL_NONE);
+  if (e)
+    e->conv = c, e->C = x.C, e->H = x.H, e->W = x.W;
+  return y;
+}
+
+static Cur
+op_relu (DvRun *run, Cur x)
+{
+  gsize n = numel (run, x.C, x.H, x.W);
+  Cur y = x;
+  y.v = val_new (run, n);
+  dv_relu_forward (y.v.data, x.v.data, n);
+  DvTapeEntry *e = tape_push (run, DV_T_RELU, y.v, x.v, DV_VAL_NONE);
+  if (e)
+    e->C = x.C, e->H = x.H, e->W = x.W;
+  return y;
+}
+
+/* DynVision's shared SupraLinearity: k·sign(x)·max(|x|,1e-6)^n, with n and k
+ * the module's (checkpointed) values. */
+static Cur
+op_supralin (DvRun *run, Cur x, float p)
+{
+  const DvModel *m = run->model;
+  float k = m->supralin_k ? m->supralin_k->data[0] : 0.8f;
+  if (m->supralin_n)
+    p = m->supralin_n->data[0];
+  gsize n = numel (run, x.C, x.H, x.W);
+  Cur y = x;
+  y.v = val_new (run, n);
+  dv_supralin_forward (y.v.data, x.v.data, n, p, k);
+  DvTapeEntry *e = tape_push (run, DV_T_SUPRALIN, y.v, x.v, DV_VAL_NONE);
+  if (e)
+    e->C = x.C, e->H = x.H, e->W = x.W, e->f1 = p, e->f2 = k;
+  return y;
+}
+
+static Cur
+op_add (DvRun *run, Cur a, Cur b)
+{
+  gsize n = numel (run, a.C, a.H, a.W);
+  Cur y = a;
+  y.v = val_new (run, n);
+  for (gsize i = 0; i < n; i++)
+    y.v.data[i] = a.v.data[i] + b.v.data[i];
+  DvTapeEntry *e = tape_push (run, DV_T_ADD2, y.v, a.v, b.v);
+  if (e)
+    e->C = a.C, e->H = a.H, e->W = a.W;
+  return y;
+}
+
+static Cur
+op_mulint (DvRun *run, Cur a, Cur b)
+{
+  gsize n = numel (run, a.C, a.H, a.W);
+  Cur y = a;
+  y.v = val_new (run, n);
+  dv_mulint_forward (y.v.data, a.v.data, b.v.data, n);
+  DvTapeEntry *e = tape_push (run, DV_T_MULINT, y.v, a.v, b.v);
+  if (e)
+    e->C = a.C, e->H = a.H, e->W = a.W;
+  return y;
+}
+
+/* dst += a (dst freshly made by the caller, same shape). */
+static void
+op_add_acc (DvRun *run, Cur dst, Cur a)
+{
+  gsize n = numel (run, a.C, a.H, a.W);
+  for (gsize i = 0; i < n; i++)
+    dst.v.data[i] += a.v.data[i];
+  DvTapeEntry *e = tape_push (run, DV_T_ADD_ACC, dst.v, a.v, DV_VAL_NONE);
+  if (e)
+    e->C = a.C, e->H = a.H, e->W = a.W;
+}
+
+static Cur
+op_resize (DvRun *run, Cur x, int Ho, int Wo)
+{
+  if (x.H == Ho && x.W == Wo)
+    return x;
+  Cur y = { val_new (run, numel (run, x.C, Ho, Wo)), x.C, Ho, Wo };
+  dv_resize_nearest_forward (y.v.data, x.v.data, x.C * run->N, x.H, x.W, Ho, Wo);
+  DvTapeEntry *e = tape_push (run, DV_T_RESIZE, y.v, x.v, DV_VAL_NONE);
+  if (e)
+    e->C = x.C, e->H = x.H, e->W = x.W, e->Ho = Ho, e->Wo = Wo;
+  return y;
+}
+
+static Cur
+op_pool (DvRun *run, const DvLayerDesc *l, Cur x)
+{
+  const DvPoolDesc *p = &l->pool;
+  int Ho = dv_conv_out_size (x.H, p->kernel, p->stride, p->padding);
+  int Wo = dv_conv_out_size (x.W, p->kernel, p->stride, p->padding);
+  Cur y = { val_new (run, numel (run, x.C, Ho, Wo)), x.C, Ho, Wo };
+  int planes = x.C * run->N;
+  DvTapeEntry *e;
+  if (l->pool_kind == DV_POOL_MAX)
+    {
+      int32_t *argmax = (int32_t *) dv_arena_alloc (run->arena, (gsize) planes * Ho * Wo);
+      dv_maxpool_forward (y.v.data, argmax, x.v.data, planes, x.H, x.W, p->kernel, p->stride, p->padding);
+      e = tape_push (run, DV_T_MAXPOOL, y.v, x.v, DV_VAL_NONE);
+      if (e)
+        e->saved = argmax;
+    }
+  else
+    {
+      dv_avgpool_forward (y.v.data, x.v.data, planes, x.H, x.W, p->kernel, p->stride, p->padding);
+      e = tape_push (run, DV_T_AVGPOOL, y.v, x.v, DV_VAL_NONE);
+    }
+  if (e)
+    e->C = x.C, e->H = x.H, e->W = x.W, e->Ho = Ho, e->Wo = Wo, e->i1 = p->kernel, e->i2 = p->stride,
+    e->f1 = p->padding;
+  return y;
+}
+
+static Cur
+op_bn (DvRun *run, const DvBnMod *bn, Cur x)
+{
+  Cur y = x;
+  y.v = val_new (run, numel (run, x.C, x.H, x.W));
+  float *mean = dv_arena_alloc (run->arena, x.C), *invstd = dv_arena_alloc (run->arena, x.C);
+  gboolean train = run->opt.bn_train;
+  dv_batchnorm_forward (y.v.data, mean, invstd, x.v.data, bn->gamma->data, bn->beta->data,
+                        bn->rmean->data, bn->rvar->data, x.C, run->N, x.H * x.W, 1e-5f, 0.1f, train);
+  if (train)
+    bn->nbt->idata[0] += 1;
+  DvTapeEntry *e = tape_push (run, DV_T_BN, y.v, x.v, DV_VAL_NONE);
+  if (e)
+    e->bn = bn, e->C = x.C, e->H = x.H, e->W = x.W, e->saved = mean, e->saved2 = invstd, e->i1 = train;
+  return y;
+}
+
+static Cur
+op_gn (DvRun *run, const DvGnMod *gn, Cur x)
+{
+  Cur y = x;
+  y.v = val_new (run, numel (run, x.C, x.H, x.W));
+  float *mean = dv_arena_alloc (run->arena, (gsize) run->N * gn->G);
+  float *invstd = dv_arena_alloc (run->arena, (gsize) run->N * gn->G);
+  dv_groupnorm_forward (y.v.data, mean, invstd, x.v.data, gn->gamma->data, gn->beta->data, x.C, run->N,
+                        x.H * x.W, gn->G, 1e-5f);
+  DvTapeEntry *e = tape_push (run, DV_T_GN, y.v, x.v, DV_VAL_NONE);
+  if (e)
+    e->gn = gn, e->C = x.C, e->H = x.H, e->W = x.W, e->saved = mean, e->saved2 = invstd;
+  return y;
+}
+
+static Cur
+op_gather (DvRun *run, Cur x, const DvLocalMaps *maps, int C, int H, int W)
+{
+  Cur y = { val_new (run, numel (run, C, H, W)), C, H, W };
+  int N = run->N, hi = x.H * x.W, ho = H * W;
+  for (int i = 0; i < maps->n; i++)
+    for (int n = 0; n < N; n++)
+      y.v.data[maps->dst[i] + n * ho] = x.v.data[maps->src[i] + n * hi];
+  DvTapeEntry *e = tape_push (run, DV_T_GATHER, y.v, x.v, DV_VAL_NONE);
+  if (e)
+    e->src_off = maps->src, e->dst_off = maps->dst, e->i1 = maps->n, e->hw_in = hi, e->hw_out = ho;
+  return y;
+}
+
+/* ---- recurrence, layer, connections, solver ------------------------------ */
+
+static Cur
+rec_forward (DvRun *run, int li, Cur h)
+{
+  const DvLayer *L = &run->model->layers[li];
+  const DvRecMod *r = &L->rec;
+  Cur y;
+  switch (r->type)
+    {
+    case DV_REC_SELF:
+      {
+        y = h;
+        y.v = val_new (run, numel (run, h.C, h.H, h.W));
+        float w = r->self_w->data[0];
+        /* DynVision applies the bias only while it is non-zero (`if self.bias:`) */
+        gboolean use_b = r->self_b && r->self_b->data[0] != 0.0f;
+        float b = use_b ? r->self_b->data[0] : 0.0f;
+        gsize n = numel (run, h.C, h.H, h.W);
+        for (gsize i = 0; i < n; i++)
+          y.v.data[i] = use_b ? h.v.data[i] * w + b : h.v.data[i] * w;
+        DvTapeEntry *e = tape_push (run, DV_T_SELF, y.v, h.v, DV_VAL_NONE);
+        if (e)
+          e->p1 = r->self_w, e->p2 = use_b ? r->self_b : NULL, e->C = h.C, e->H = h.H, e->W = h.W;
+        break;
+      }
+    case DV_REC_FULL:
+      y = op_conv (run, &r->conv, h);
+      break;
+    case DV_REC_DEPTHPOINTWISE:
+    case DV_REC_POINTDEPTHWISE:
+      y = op_conv (run, &r->second, op_conv (run, &r->first, h));
+      break;
+    case DV_REC_LOCAL:
+    case DV_REC_LOCALDEPTHWISE:
+      {
+        int side = r->side;
+        Cur plane = op_gather (run, h, &run->to_plane[li], 1, side * h.H, side * h.W);
+        plane = op_conv (run, &r->conv, plane);
+        y = op_gather (run, plane, &run->to_layer[li], h.C, h.H, h.W);
+        if (r->type == DV_REC_LOCALDEPTHWISE)
+          y = op_conv (run, &r->second, y);
+        break;
+      }
+    case DV_REC_NONE:
+    default:
+      g_assert_not_reached ();
+    }
+  return op_resize (run, y, r->th, r->tw);
+}
+
+/* target += rec, or rec alone when target is NONE. */
+static Cur
+integrate_rec (DvRun *run, Cur target, Cur rec, gboolean target_is_fresh)
+{
+  if (target.v.data == NULL)
+    return rec;
+  if (target_is_fresh)
+    {
+      op_add_acc (run, target, rec);
+      return target;
+    }
+  return op_add (run, target, rec);
+}
+
+/* RecurrentConnectedConv2d (SPEC §2.2–2.3). */
+static Cur
+layer_forward (DvRun *run, int li, Cur x)
+{
+  const DvLayer *L = &run->model->layers[li];
+  const DvLayerDesc *l = L->desc;
+  Cur h = { DV_VAL_NONE, l->out_channels, l->out_h, l->out_w };
+  if (L->has_rec && !run->opt.feedforward_only)
+    h.v = ring_get (&run->rings[li], L->d_rc);
+  Cur rec = { DV_VAL_NONE, 0, 0, 0 };
+  if (h.v.data)
+    rec = rec_forward (run, li, h);
+
+  if (l->rec_target == DV_TARGET_INPUT && rec.v.data)
+    x = integrate_rec (run, x, rec, FALSE);
+  if (x.v.data == NULL)
+    return l->rec_target == DV_TARGET_OUTPUT ? rec : (Cur) { DV_VAL_NONE, 0, 0, 0 };
+  Cur y = op_conv (run, &L->conv, x);
+  if (L->two_stage)
+    {
+      if (L->has_midnorm)
+        y = op_gn (run, &L->midnorm, y);
+      y = op_relu (run, y);
+      if (l->rec_target == DV_TARGET_MIDDLE && rec.v.data)
+        y = integrate_rec (run, y, rec, FALSE);
+      y = op_conv (run, &L->conv2, y);
+    }
+  if (l->rec_target == DV_TARGET_OUTPUT && rec.v.data)
+    y = integrate_rec (run, y, rec, TRUE);
+  return y;
+}
+
+static Cur
+conn_forward (DvRun *run, const DvConn *c, Cur x)
+{
+  const DvLayerDesc *src = &run->model->desc->layers[c->src];
+  Cur h = { ring_get (&run->rings[c->src], c->desc->delay_index), src->out_channels, src->out_h, src->out_w };
+  if (h.v.data == NULL)
+    return x;
+  if (c->has_conv)
+    h = op_conv (run, &c->conv, h);
+  if (c->has_bn)
+    h = op_bn (run, &c->bn, h);
+  h = op_resize (run, h, c->th, c->tw);
+  if (x.v.data == NULL)
+    return h;
+  if (c->desc->integration == DV_INTEGRATE_MULTIPLICATIVE)
+    return op_mulint (run, x, h);
+  return op_add (run, x, h);
+}
+
+static Cur
+tstep_forward (DvRun *run, int li, Cur u)
+{
+  const DvLayer *L = &run->model->layers[li];
+  const DvModelDesc *D = run->model->desc;
+  DvVal h = ring_get (&run->rings[li], 1);
+  gboolean own = h.data == NULL;
+  if (own)
+    h = run->own[li];
+  gsize n = numel (run, u.C, u.H, u.W);
+  Cur y = u;
+  y.v = val_new (run, n);
+  float dt = (float) D->dt, tau = L->tau->data[0];
+  float alpha = dt / tau;
+  if (h.data == NULL)
+    for (gsize i = 0; i < n; i++)
+      y.v.data[i] = alpha * u.v.data[i];
+  else if (D->solver == DV_SOLVER_EULER)
+    for (gsize i = 0; i < n; i++)
+      y.v.data[i] = h.data[i] + alpha * (u.v.data[i] - h.data[i]);
+  else
+    for (gsize i = 0; i < n; i++)
+      {
+        float x = u.v.data[i], s = h.data[i];
+        float k1 = (x - s) / tau;
+        float k2 = (x - (s + dt * k1 / 2)) / tau;
+        float k3 = (x - (s + dt * k2 / 2)) / tau;
+        float k4 = (x - (s + dt * k3)) / tau;
+        y.v.data[i] = s + dt * (k1 + 2 * k2 + 2 * k3 + k4) / 6;
+      }
+  DvTapeEntry *e = tape_push (run, DV_T_TSTEP, y.v, u.v, h);
+  if (e)
+    e->p1 = L->tau, e->f1 = dt, e->i1 = D->solver, e->C = u.C, e->H = u.H, e->W = u.W;
+  if (own)
+    {
+      if (run->opt.training)
+        run->own[li] = y.v;
+      else
+        {
+          memcpy (run->own_buf[li], y.v.data, n * sizeof (float));
+          run->own[li] = (DvVal) { run->own_buf[li], NULL };
+        }
+    }
+  return y;
+}
+
+static gboolean
+op_skipped_on_none (DvOp op)
+{
+  return op == DV_OP_NONLIN || op == DV_OP_SUPRALIN || op == DV_OP_POOL || op == DV_OP_NORM || op == DV_OP_CONV;
+}
+
+static Cur
+layer_step (DvRun *run, int li, Cur x)
+{
+  DvModel *m = run->model;
+  const DvModelDesc *D = m->desc;
+  const DvLayer *L = &m->layers[li];
+  const DvLayerDesc *l = L->desc;
+  gboolean ffonly = D->feedforward_only || run->opt.feedforward_only;
+  for (guint k = 0; k < D->ops->len; k++)
+    {
+      DvOp op = g_array_index (D->ops, DvOp, k);
+      if (ffonly && (op == DV_OP_ADDSKIP || op == DV_OP_ADDFEEDBACK || op == DV_OP_ADDEXT))
+        continue;
+      if (x.v.data == NULL && op_skipped_on_none (op))
+        continue;
+      switch (op)
+        {
+        case DV_OP_CONV:
+          if (L->has_preconv)
+            x = op_conv (run, &L->preconv, x);
+          break;
+        case DV_OP_LAYER:
+          x = layer_forward (run, li, x);
+          break;
+        case DV_OP_ADDSKIP:
+        case DV_OP_ADDEXT:
+        case DV_OP_ADDFEEDBACK:
+          for (int c = 0; c < D->n_conns; c++)
+            if (m->conns[c].dst == li && D->conns[c].op == op)
+              x = conn_forward (run, &m->conns[c], x);
+          break;
+        case DV_OP_TSTEP:
+          if (L->has_tstep && x.v.data)
+            x = tstep_forward (run, li, x);
+          break;
+        case DV_OP_NONLIN:
+          if (l->nonlin == DV_NONLIN_RELU)
+            x = op_relu (run, x);
+          break;
+        case DV_OP_SUPRALIN:
+          if (l->supralinearity != 1.0)
+            x = op_supralin (run, x, (float) l->supralinearity);
+          break;
+        case DV_OP_RECORD:
+          run->recorded[li] = x.v;
+          break;
+        case DV_OP_DELAY:
+          {
+            DvVal out = L->d_ff > 0 ? ring_get (&run->rings[li], L->d_ff) : x.v;
+            ring_push (&run->rings[li], x.v);
+            x.v = out;
+            if (L->d_ff > 0)
+              x.C = l->out_channels, x.H = l->out_h, x.W = l->out_w;
+            break;
+          }
+        case DV_OP_POOL:
+          if (l->pool_kind != DV_POOL_NONE)
+            x = op_pool (run, l, x);
+          break;
+        case DV_OP_NORM:
+          if (L->has_bn)
+            x = op_bn (run, &L->bn, x);
+          else if (L->has_gn)
+            x = op_gn (run, &L->gn, x);
+          break;
+        case DV_OP_N_OPS:
+        default:
+          break;
+        }
+    }
+  return x;
+}
+
+/* ------------------------------------------------------------------------ */
+
+static void
+build_local_maps (DvRun *run)
+{
+  DvModel *m = run->model;
+  int N = run->N;
+  for (int li = 0; li < m->desc->n_layers; li++)
+    {
+      const DvLayer *L = &m->layers[li];
+      if (!L->has_rec || (L->rec.type != DV_REC_LOCAL && L->rec.type != DV_REC_LOCALDEPTHWISE))
+        continue;
+      const DvRecMod *r = &L->rec;
+      int HW = r->H * r->W, n = r->C * HW, PHW = n; /* the plane has C·H·W pixels, one channel */
+      DvLocalMaps *tp = &run->to_plane[li], *tl = &run->to_layer[li];
+      if (tp->src == NULL)
+        {
+          tp->src = g_new (int32_t, n);
+          tp->dst = g_new (int32_t, n);
+          tl->src = g_new (int32_t, n);
+          tl->dst = g_new (int32_t, n);
+        }
+      tp->n = tl->n = n;
+      for (int p = 0; p < n; p++)
+        {
+          gint64 q = CLAMP (r->plane_map->idata[p], 0, n - 1); /* layer flat index c*HW + hw */
+          tp->dst[p] = p;                                       /* plane channel 0 */
+          tp->src[p] = (int32_t) ((q / HW) * N * HW + q % HW);
+          gint64 pp = CLAMP (r->layer_map->idata[p], 0, PHW - 1);
+          tl->dst[p] = (int32_t) ((p / HW) * N * HW + p % HW);
+          tl->src[p] = (int32_t) pp;
+        }
+    }
+}
+
+DvRun *
+dv_run_new (DvModel *model, int batch, const DvRunOptions *options)
+{
+  g_return_val_if_fail (model != NULL && batch > 0, NULL);
+  DvRun *run = g_new0 (DvRun, 1);
+  const DvModelDesc *D = model->desc;
+  run->model = model;
+  run->N = batch;
+  if (options)
+    run->opt = *options;
+  int cap = D->n_hidden_states;
+  run->n_arenas = run->opt.training ? 1 : cap + 2;
+  run->arenas = g_new0 (DvArena, run->n_arenas);
+  for (int i = 0; i < run->n_arenas; i++)
+    arena_init (&run->arenas[i]);
+  run->arena = &run->arenas[0];
+  arena_init (&run->grad_arena);
+  run->rings = g_new0 (DvRing, D->n_layers);
+  run->own = g_new0 (DvVal, D->n_layers);
+  run->own_buf = g_new0 (float *, D->n_layers);
+  run->to_plane = g_new0 (DvLocalMaps, D->n_layers);
+  run->to_layer = g_new0 (DvLocalMaps, D->n_layers);
+  run->observe = g_new0 (gboolean, D->n_layers);
+  run->recorded = g_new0 (DvVal, D->n_layers);
+  run->resp_ptrs = g_new0 (const float *, D->n_layers);
+  run->present = g_new0 (gboolean, D->n_layers);
+  for (int i = 0; i < D->n_layers; i++)
+    {
+      const DvLayerDesc *l = &D->layers[i];
+      run->rings[i].cap = cap;
+      run->rings[i].items = g_new0 (DvVal, MAX (cap, 1));
+      run->own_buf[i] = g_new0 (float, (gsize) l->out_channels * batch * l->out_h * l->out_w);
+      run->observe[i] = run->opt.record_all;
+    }
+  run->tape = g_array_new (FALSE, FALSE, sizeof (DvTapeEntry));
+  run->logit_vals = g_array_new (FALSE, FALSE, sizeof (DvVal));
+  dv_run_reset (run);
+  return run;
+}
+
+void
+dv_run_free (DvRun *run)
+{
+  if (run == NULL)
+    return;
+  int n = run->model->desc->n_layers;
+  for (int i = 0; i < run->n_arenas; i++)
+    arena_clear (&run->arenas[i]);
+  g_free (run->arenas);
+  arena_clear (&run->grad_arena);
+  for (int i = 0; i < n; i++)
+    {
+      g_free (run->rings[i].items);
+      g_free (run->own_buf[i]);
+      g_free (run->to_plane[i].src);
+      g_free (run->to_plane[i].dst);
+      g_free (run->to_layer[i].src);
+      g_free (run->to_layer[i].dst);
+    }
+  g_free (run->rings);
+  g_free (run->own);
+  g_free (run->own_buf);
+  g_free (run->to_plane);
+  g_free (run->to_layer);
+  g_free (run->observe);
+  g_free (run->recorded);
+  g_free (run->resp_ptrs);
+  g_free (run->present);
+  g_array_unref (run->tape);
+  g_array_unref (run->logit_vals);
+  dv_scratch_clear (&run->scratch);
+  g_free (run);
+}
+
+DvModel *
+dv_run_get_model (DvRun *run)
+{
+  return run->model;
+}
+
+void
+dv_run_observe_layer (DvRun *run, int layer, gboolean observe)
+{
+  g_return_if_fail (layer >= 0 && layer < run->model->desc->n_layers);
+  run->observe[layer] = observe;
+}
+
+void
+dv_run_set_observer (DvRun *run, DvObserverFunc func, gpointer user_data)
+{
+  run->observer = func;
+  run->observer_data = user_data;
+}
+
+void
+dv_run_set_cancel (DvRun *run, DvCancelFunc func, gpointer user_data)
+{
+  run->cancel = func;
+  run->cancel_data = user_data;
+}
+
+void
+dv_run_set_check_finite (DvRun *run, gboolean check)
+{
+  run->check_finite = check;
+}
+
+int
+dv_run_get_t (const DvRun *run)
+{
+  return run->t;
+}
+
+void
+dv_run_detach (DvRun *run)
+{
+  for (int i = 0; i < run->model->desc->n_layers; i++)
+    for (int k = 0; k < run->rings[i].cap; k++)
+      run->rings[i].items[k].grad = NULL;
+}
+
+static gboolean
+step_internal (DvRun *run, const float *frame, float *logits_out, gboolean idle, GError **error);
+
+void
+dv_run_reset (DvRun *run)
+{
+  const DvModelDesc *D = run->model->desc;
+  for (int i = 0; i < run->n_arenas; i++)
+    arena_reset (&run->arenas[i]);
+  run->arena = &run->arenas[0];
+  arena_reset (&run->grad_arena);
+  for (int i = 0; i < D->n_layers; i++)
+    {
+      run->rings[i].count = run->rings[i].next = 0;
+      run->own[i] = DV_VAL_NONE;
+    }
+  g_array_set_size (run->tape, 0);
+  g_array_set_size (run->logit_vals, 0);
+  run->t = 0;
+  run->steps = 0;
+  build_local_maps (run);
+  if (D->idle_timesteps > 0)
+    {
+      gsize fn = (gsize) run->N * D->in_channels * D->in_h * D->in_w;
+      float *blank = g_new (float, fn);
+      for (gsize i = 0; i < fn; i++)
+        blank[i] = (float) D->non_input_value;
+      for (int i = 0; i < D->idle_timesteps; i++)
+        step_internal (run, blank, NULL, TRUE, NULL);
+      g_free (blank);
+      dv_run_detach (run);
+    }
+}
+
+static gboolean
+all_finite (const float *p, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (!isfinite (p[i]))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+step_internal (DvRun *run, const float *frame, float *logits_out, gboolean idle, GError **error)
+{
+  DvModel *m = run->model;
+  const DvModelDesc *D = m->desc;
+  int N = run->N, K = D->n_classes;
+  if (!run->opt.training)
+    {
+      run->arena = &run->arenas[run->steps % run->n_arenas];
+      arena_reset (run->arena);
+    }
+  run->steps++;
+  gboolean taping = run->opt.training && !idle;
+  run->taping = taping;
+
+  Cur x = { DV_VAL_NONE, D->in_channels, D->in_h, D->in_w };
+  x.v.data = dv_arena_alloc (run->arena, numel (run, x.C, x.H, x.W));
+  dv_cnhw_from_sequence (x.v.data, frame, N, 1, 0, x.C, x.H * x.W);
+  for (int i = 0; i < D->n_layers; i++)
+    run->recorded[i] = DV_VAL_NONE;
+  for (int i = 0; i < D->n_layers; i++)
+    x = layer_step (run, i, x);
+
+  DvVal lv = DV_VAL_NONE;
+  if (x.v.data)
+    {
+      Cur g = { val_new (run, (gsize) N * x.C), x.C, 1, 1 };
+      dv_gap_forward (g.v.data, x.v.data, x.C, N, x.H * x.W);
+      DvTapeEntry *e = tape_push (run, DV_T_GAP, g.v, x.v, DV_VAL_NONE);
+      if (e)
+        e->C = x.C, e->H = x.H, e->W = x.W;
+      lv = val_new (run, (gsize) N * K);
+      dv_linear_forward (lv.data, g.v.data, m->cls_w->data, m->cls_b->data, N, x.C, K);
+      e = tape_push (run, DV_T_LINEAR, lv, g.v, DV_VAL_NONE);
+      if (e)
+        e->C = x.C, e->H = K;
+    }
+  if (taping)
+    g_array_append_val (run->logit_vals, lv);
+  run->last_present = lv.data != NULL;
+  if (logits_out)
+    {
+      if (lv.data)
+        memcpy (logits_out, lv.data, sizeof (float) * N * K);
+      else
+        memset (logits_out, 0, sizeof (float) * N * K);
+    }
+  run->taping = FALSE;
+  if (idle)
+    return TRUE;
+
+  int t = run->t++;
+  if (run->check_finite)
+    {
+      for (int i = 0; i < D->n_layers; i++)
+        {
+          const DvLayerDesc *l = &D->layers[i];
+          if (run->recorded[i].data &&
+              !all_finite (run->recorded[i].data, numel (run, l->out_channels, l->out_h, l->out_w)))
+            {
+              g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_DIVERGED,
+                           "the activity of layer %s became NaN or infinite at timestep %d (%.4g ms); "
+                           "lower the learning rate, raise tau relative to dt (dt/tau = %.3g) or check the input",
+                           l->name, t, t * D->dt, D->dt / D->layers[i].tau);
+              return FALSE;
+            }
+        }
+      if (lv.data && !all_finite (lv.data, (gsize) N * K))
+        {
+          g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_DIVERGED,
+                       "the classifier output became NaN or infinite at timestep %d", t);
+          return FALSE;
+        }
+    }
+  if (D->tbptt > 0 && (t + 1) % D->tbptt == 0)
+    dv_run_detach (run);
+  if (run->observer)
+    {
+      for (int i = 0; i < D->n_layers; i++)
+        {
+          run->present[i] = run->recorded[i].data != NULL;
+          run->resp_ptrs[i] = run->observe[i] ? run->recorded[i].data : NULL;
+        }
+      DvFrame f = { .t = t, .batch = N, .n_classes = K, .logits = lv.data, .logits_present = lv.data != NULL,
+                    .n_layers = D->n_layers, .responses = run->resp_ptrs, .present = run->present };
+      run->observer (run, &f, run->observer_data);
+    }
+  if (run->cancel && run->cancel (run->cancel_data))
+    {
+      g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_CANCELLED, "cancelled at timestep %d", t);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+dv_run_step (DvRun *run, const float *frame, float *logits_out, GError **error)
+{
+  return step_internal (run, frame, logits_out, FALSE, error);
+}
+
+typedef struct {
+  const float *x;
+  int B, T;
+  gsize frame;
+} SeqSource;
+
+static void
+seq_frame (int t, float *dst, gpointer data)
+{
+  SeqSource *s = data;
+  for (int b = 0; b < s->B; b++)
+    memcpy (dst + b * s->frame, s->x + ((gsize) b * s->T + t) * s->frame, s->frame * sizeof (float));
+}
+
+gboolean
+dv_run_forward_frames (DvRun *run, DvFrameFunc frames, gpointer user_data, int T, float *logits,
+                       GError **error)
+{
+  const DvModelDesc *D = run->model->desc;
+  int N = run->N, K = D->n_classes;
+  gsize fn = (gsize) N * D->in_channels * D->in_h * D->in_w;
+  float *frame = g_new (float, fn);
+  float *lt = g_new (float, (gsize) N * K);
+  dv_run_reset (run);
+  gboolean ok = TRUE;
+  for (int t = 0; t < T && ok; t++)
+    {
+      frames (t, frame, user_data);
+      ok = dv_run_step (run, frame, lt, error);
+      if (logits)
+        for (int b = 0; b < N; b++)
+          memcpy (logits + ((gsize) b * T + t) * K, lt + (gsize) b * K, K * sizeof (float));
+    }
+  g_free (frame);
+  g_free (lt);
+  return ok;
+}
+
+gboolean
+dv_run_forward (DvRun *run, const float *x, int T, float *logits, GError **error)
+{
+  const DvModelDesc *D = run->model->desc;
+  SeqSource s = { x, run->N, T, (gsize) D->in_channels * D->in_h * D->in_w };
+  return dv_run_forward_frames (run, seq_frame, &s, T, logits, error);
+}
+
+gboolean
+dv_run_backward (DvRun *run, const float *dlogits, GError **error)
+{
+  g_return_val_if_fail (run->opt.training, FALSE);
+  arena_zero_used (&run->grad_arena);
+  int N = run->N, K = run->model->desc->n_classes, T = run->logit_vals->len;
+  for (int t = 0; t < T; t++)
+    {
+      DvVal lv = g_array_index (run->logit_vals, DvVal, t);
+      if (lv.grad == NULL)
+        continue;
+      for (int b = 0; b < N; b++)
+        for (int k = 0; k < K; k++)
+          lv.grad[b * K + k] += dlogits[((gsize) b * T + t) * K + k];
+    }
+  dv_tape_backward (run);
+  return TRUE;
+}
+
+void
+dv_frame_copy_response (const DvModel *model, const DvFrame *frame, int layer, float *dst)
+{
+  int C, H, W;
+  dv_model_layer_shape (model, layer, &C, &H, &W);
+  if (frame->responses[layer] == NULL)
+    {
+      memset (dst, 0, sizeof (float) * frame->batch * C * H * W);
+      return;
+    }
+  dv_cnhw_to_sequence (dst, frame->responses[layer], frame->batch, 1, 0, C, H * W);
+}
+
+int
+dv_model_residual_timesteps (DvModel *model)
+{
+  /* SPEC §1.7: the same random frame, feedforward only, until the classifier
+   * has input; with presence flags this is exact (all-zero outputs only
+   * arise from degenerate weights). */
+  const DvModelDesc *D = model->desc;
+  DvRunOptions opt = { .feedforward_only = TRUE };
+  DvRun *run = dv_run_new (model, 1, &opt);
+  gsize fn = (gsize) D->in_channels * D->in_h * D->in_w;
+  float *frame = g_new (float, fn);
+  float *lg = g_new (float, D->n_classes);
+  for (gsize i = 0; i < fn; i++)
+    frame[i] = (float) ((i * 2654435761u) % 1000) / 1000.0f;
+  int n = 0;
+  for (; n < 100; n++)
+    {
+      dv_run_step (run, frame, lg, NULL);
+      if (run->last_present)
+        break;
+    }
+  g_free (frame);
+  g_free (lg);
+  dv_run_free (run);
+  model->n_res->idata[0] = n;
+  return n;
+}

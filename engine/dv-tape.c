@@ -1,0 +1,184 @@
+/* dv-tape.c — backpropagation through time: the tape written by dv-run.c,
+ * walked backwards.  Each entry's backward accumulates into the gradients of
+ * its inputs (NULL = not wanted: input frames, detached history, inference)
+ * and of its parameters.  Because history rings hold the very values later
+ * steps read, gradients flow through delays, recurrence, skip and feedback
+ * connections and the solver's own state without any bookkeeping here.
+ * Derivations: doc/engine.md. */
+#include "dv-run-private.h"
+
+#include <math.h>
+
+static gsize
+n_of (const DvRun *run, const DvTapeEntry *e)
+{
+  return (gsize) e->C * run->N * e->H * e->W;
+}
+
+static void
+tstep_backward (DvRun *run, const DvTapeEntry *e)
+{
+  gsize n = n_of (run, e);
+  const float *dy = e->out.grad;
+  float dt = e->f1, tau = e->p1->data[0];
+  double a = (double) dt / tau;
+  double dadtau = -(double) dt / ((double) tau * tau);
+  double da = 0.0; /* d loss / d alpha */
+  float *du = e->a.grad, *dh = e->b.grad;
+  const float *u = e->a.data, *h = e->b.data;
+  if (h == NULL)
+    {
+      for (gsize i = 0; i < n; i++)
+        {
+          if (du)
+            du[i] += (float) a * dy[i];
+          da += (double) dy[i] * u[i];
+        }
+    }
+  else if (e->i1 == DV_SOLVER_EULER)
+    {
+      float af = dt / tau;
+      for (gsize i = 0; i < n; i++)
+        {
+          if (du)
+            du[i] += af * dy[i];
+          if (dh)
+            dh[i] += (1.0f - af) * dy[i];
+          da += (double) dy[i] * (u[i] - h[i]);
+        }
+    }
+  else
+    {
+      /* RK4 with the drive held constant: y = u + (h − u)·P(a),
+       * P(a) = 1 − a + a²/2 − a³/6 + a⁴/24 (SPEC §3) — the exact Jacobian. */
+      double P = 1 - a + a * a / 2 - a * a * a / 6 + a * a * a * a / 24;
+      double dyda_factor = 1 - a + a * a / 2 - a * a * a / 6; /* dy/da = (u − h)·this */
+      for (gsize i = 0; i < n; i++)
+        {
+          if (du)
+            du[i] += (float) ((1 - P) * dy[i]);
+          if (dh)
+            dh[i] += (float) (P * dy[i]);
+          da += (double) dy[i] * (u[i] - h[i]) * dyda_factor;
+        }
+    }
+  if (e->p1->grad)
+    e->p1->grad[0] += (float) (da * dadtau);
+}
+
+static void
+self_backward (DvRun *run, const DvTapeEntry *e)
+{
+  gsize n = n_of (run, e);
+  const float *dy = e->out.grad, *x = e->a.data;
+  float w = e->p1->data[0];
+  double dw = 0, db = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      if (e->a.grad)
+        e->a.grad[i] += w * dy[i];
+      dw += (double) dy[i] * x[i];
+      db += dy[i];
+    }
+  if (e->p1->grad)
+    e->p1->grad[0] += (float) dw;
+  if (e->p2 && e->p2->grad)
+    e->p2->grad[0] += (float) db;
+}
+
+static void
+entry_backward (DvRun *run, const DvTapeEntry *e)
+{
+  int N = run->N;
+  gsize n = n_of (run, e);
+  const float *dy = e->out.grad;
+  if (dy == NULL)
+    return;
+  switch (e->kind)
+    {
+    case DV_T_CONV:
+      {
+        const DvConvMod *c = e->conv;
+        float *dw = c->w->grad, *db = c->b ? c->b->grad : NULL;
+        if (e->a.grad || dw || db)
+          dv_conv2d_backward (e->a.grad, dw, db, dy, e->a.data, c->w->data, N, e->H, e->W, &c->cfg,
+                              &run->scratch);
+        break;
+      }
+    case DV_T_RELU:
+      if (e->a.grad)
+        dv_relu_backward (e->a.grad, dy, e->a.data, n);
+      break;
+    case DV_T_SUPRALIN:
+      if (e->a.grad)
+        dv_supralin_backward (e->a.grad, dy, e->a.data, n, e->f1, e->f2);
+      break;
+    case DV_T_MULINT:
+      dv_mulint_backward (e->a.grad, e->b.grad, dy, e->a.data, e->b.data, n);
+      break;
+    case DV_T_ADD2:
+      for (gsize i = 0; i < n; i++)
+        {
+          if (e->a.grad)
+            e->a.grad[i] += dy[i];
+          if (e->b.grad)
+            e->b.grad[i] += dy[i];
+        }
+      break;
+    case DV_T_ADD_ACC:
+      if (e->a.grad)
+        for (gsize i = 0; i < n; i++)
+          e->a.grad[i] += dy[i];
+      break;
+    case DV_T_RESIZE:
+      if (e->a.grad)
+        dv_resize_nearest_backward (e->a.grad, dy, e->C * N, e->H, e->W, e->Ho, e->Wo);
+      break;
+    case DV_T_SELF:
+      self_backward (run, e);
+      break;
+    case DV_T_TSTEP:
+      tstep_backward (run, e);
+      break;
+    case DV_T_MAXPOOL:
+      if (e->a.grad)
+        dv_maxpool_backward (e->a.grad, dy, e->saved, e->C * N, e->H, e->W, e->i1, e->i2, (int) e->f1);
+      break;
+    case DV_T_AVGPOOL:
+      if (e->a.grad)
+        dv_avgpool_backward (e->a.grad, dy, e->C * N, e->H, e->W, e->i1, e->i2, (int) e->f1);
+      break;
+    case DV_T_BN:
+      dv_batchnorm_backward (e->a.grad, e->bn->gamma->grad, e->bn->beta->grad, dy, e->a.data, e->saved,
+                             e->saved2, e->bn->gamma->data, e->C, N, e->H * e->W, e->i1);
+      break;
+    case DV_T_GN:
+      dv_groupnorm_backward (e->a.grad, e->gn->gamma->grad, e->gn->beta->grad, dy, e->a.data, e->saved,
+                             e->saved2, e->gn->gamma->data, e->C, N, e->H * e->W, e->gn->G);
+      break;
+    case DV_T_GAP:
+      if (e->a.grad)
+        dv_gap_backward (e->a.grad, dy, e->C, N, e->H * e->W);
+      break;
+    case DV_T_LINEAR:
+      {
+        DvModel *m = run->model;
+        dv_linear_backward (e->a.grad, m->cls_w->grad, m->cls_b->grad, dy, e->a.data, m->cls_w->data, N,
+                            e->C, e->H);
+        break;
+      }
+    case DV_T_GATHER:
+      if (e->a.grad)
+        for (int i = 0; i < e->i1; i++)
+          for (int b = 0; b < N; b++)
+            e->a.grad[e->src_off[i] + b * e->hw_in] += dy[e->dst_off[i] + b * e->hw_out];
+      break;
+    }
+}
+
+void
+dv_tape_backward (DvRun *run)
+{
+  for (guint i = run->tape->len; i-- > 0;)
+    entry_backward (run, &g_array_index (run->tape, DvTapeEntry, i));
+}

@@ -1,0 +1,339 @@
+/* dv-plot-export.c — one view to PNG/SVG/PDF plus CSV and JSON, atomically.
+ *
+ * What this is for: the generic DvPlot calls, a minimal JSON writer for the
+ * parameter files, and dv_plot_export(), which renders a view on a Cairo
+ * image/SVG/PDF surface into a temporary file and renames it into place, then
+ * does the same for <stem>.csv (exactly the plotted data) and <stem>.json.
+ * What this is not for: choosing what to export (the workbench and the CLI
+ * decide) or reading any of these files back.
+ */
+#include "dv-plot-private.h"
+
+#include <cairo-pdf.h>
+#include <cairo-svg.h>
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+G_DEFINE_QUARK (dv-plot-error-quark, dv_plot_error)
+
+/* ---- JSON writer ----------------------------------------------------------------- */
+
+#define JSON_MAX_DEPTH 32
+
+struct _DvPlotJson {
+  GString *out;
+  int depth;
+  gboolean first[JSON_MAX_DEPTH];
+  char closer[JSON_MAX_DEPTH];
+};
+
+static void
+json_escape (GString *out, const char *s)
+{
+  g_string_append_c (out, '"');
+  for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+    {
+      switch (*p)
+        {
+        case '"': g_string_append (out, "\\\""); break;
+        case '\\': g_string_append (out, "\\\\"); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        case '\r': g_string_append (out, "\\r"); break;
+        case '\t': g_string_append (out, "\\t"); break;
+        default:
+          if (*p < 0x20)
+            g_string_append_printf (out, "\\u%04x", *p);
+          else
+            g_string_append_c (out, (char) *p);
+        }
+    }
+  g_string_append_c (out, '"');
+}
+
+static void
+json_item (DvPlotJson *j, const char *key)
+{
+  if (!j->first[j->depth])
+    g_string_append_c (j->out, ',');
+  j->first[j->depth] = FALSE;
+  g_string_append_c (j->out, '\n');
+  for (int i = 0; i < j->depth; i++)
+    g_string_append (j->out, "  ");
+  if (key != NULL)
+    {
+      json_escape (j->out, key);
+      g_string_append (j->out, ": ");
+    }
+}
+
+void
+dv_plot_json_string (DvPlotJson *j, const char *key, const char *v)
+{
+  json_item (j, key);
+  if (v == NULL)
+    g_string_append (j->out, "null");
+  else
+    json_escape (j->out, v);
+}
+
+void
+dv_plot_json_number (DvPlotJson *j, const char *key, double v)
+{
+  json_item (j, key);
+  if (!isfinite (v))
+    g_string_append (j->out, "null");
+  else
+    {
+      dvp_csv_number (j->out, v);
+    }
+}
+
+void
+dv_plot_json_int (DvPlotJson *j, const char *key, gint64 v)
+{
+  json_item (j, key);
+  g_string_append_printf (j->out, "%" G_GINT64_FORMAT, v);
+}
+
+void
+dv_plot_json_bool (DvPlotJson *j, const char *key, gboolean v)
+{
+  json_item (j, key);
+  g_string_append (j->out, v ? "true" : "false");
+}
+
+static void
+json_begin (DvPlotJson *j, const char *key, char open, char close)
+{
+  g_return_if_fail (j->depth + 1 < JSON_MAX_DEPTH);
+  json_item (j, key);
+  g_string_append_c (j->out, open);
+  j->depth++;
+  j->first[j->depth] = TRUE;
+  j->closer[j->depth] = close;
+}
+
+void
+dv_plot_json_begin_object (DvPlotJson *j, const char *key)
+{
+  json_begin (j, key, '{', '}');
+}
+
+void
+dv_plot_json_begin_array (DvPlotJson *j, const char *key)
+{
+  json_begin (j, key, '[', ']');
+}
+
+void
+dv_plot_json_end (DvPlotJson *j)
+{
+  g_return_if_fail (j->depth > 0);
+  gboolean empty = j->first[j->depth];
+  char close = j->closer[j->depth];
+  j->depth--;
+  if (!empty)
+    {
+      g_string_append_c (j->out, '\n');
+      for (int i = 0; i < j->depth; i++)
+        g_string_append (j->out, "  ");
+    }
+  g_string_append_c (j->out, close);
+}
+
+void
+dvp_json_timeline (DvPlotJson *j, const DvPlotTimeline *tl)
+{
+  dv_plot_json_number (j, "dt_ms", tl->dt);
+  dv_plot_json_int (j, "n_timesteps", tl->n);
+  if (tl->flags == NULL)
+    return;
+  dv_plot_json_begin_array (j, "stimulus_on");
+  for (int t = 0; t < tl->n; t++)
+    dv_plot_json_int (j, NULL, (tl->flags[t] & DV_PLOT_STEP_STIMULUS) != 0);
+  dv_plot_json_end (j);
+  g_autoptr (GArray) bands = dv_schedule_bands (tl->flags, tl->contrast, tl->n);
+  dv_plot_json_begin_array (j, "stimulus_bands");
+  for (guint i = 0; i < bands->len; i++)
+    {
+      const DvBand *b = &g_array_index (bands, DvBand, i);
+      dv_plot_json_begin_object (j, NULL);
+      dv_plot_json_int (j, "onset_step", b->start);
+      dv_plot_json_int (j, "offset_step", b->end);
+      dv_plot_json_number (j, "onset_ms", b->start * tl->dt);
+      dv_plot_json_number (j, "offset_ms", b->end * tl->dt);
+      dv_plot_json_number (j, "contrast", b->contrast);
+      dv_plot_json_end (j);
+    }
+  dv_plot_json_end (j);
+}
+
+/* ---- generic plot ------------------------------------------------------------------- */
+
+void
+dv_plot_draw (DvPlot plot, cairo_t *cr, double width, double height)
+{
+  g_return_if_fail (plot.klass != NULL && plot.self != NULL);
+  plot.klass->draw (plot.self, cr, width, height);
+}
+
+char *
+dv_plot_to_csv (DvPlot plot)
+{
+  g_return_val_if_fail (plot.klass != NULL && plot.self != NULL, NULL);
+  GString *out = g_string_new (NULL);
+  plot.klass->write_csv (plot.self, out);
+  return g_string_free (out, FALSE);
+}
+
+char *
+dv_plot_params_to_json (DvPlot plot, double width, double height, double scale,
+                        const char *format)
+{
+  g_return_val_if_fail (plot.klass != NULL && plot.self != NULL, NULL);
+  /* the top-level object is already open: members are at depth 1 */
+  DvPlotJson j = { .out = g_string_new ("{"), .depth = 1 };
+  j.first[1] = TRUE;
+  j.closer[1] = '}';
+  dv_plot_json_string (&j, "kind", plot.klass->kind);
+  dv_plot_json_string (&j, "generator", "dynvision plot library");
+  dv_plot_json_number (&j, "width", width);
+  dv_plot_json_number (&j, "height", height);
+  dv_plot_json_number (&j, "scale", scale);
+  dv_plot_json_string (&j, "format", format);
+  plot.klass->write_params (plot.self, &j);
+  while (j.depth > 0)
+    dv_plot_json_end (&j);
+  g_string_append_c (j.out, '\n');
+  return g_string_free (j.out, FALSE);
+}
+
+gboolean
+dv_plot_format_from_path (const char *path, DvPlotFormat *format)
+{
+  g_return_val_if_fail (path != NULL && format != NULL, FALSE);
+  const char *dot = strrchr (path, '.');
+  if (dot == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp (dot, ".png") == 0)
+    *format = DV_PLOT_FORMAT_PNG;
+  else if (g_ascii_strcasecmp (dot, ".svg") == 0)
+    *format = DV_PLOT_FORMAT_SVG;
+  else if (g_ascii_strcasecmp (dot, ".pdf") == 0)
+    *format = DV_PLOT_FORMAT_PDF;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* A fresh temporary name beside path (same directory, so rename is atomic). */
+static char *
+temp_beside (const char *path, GError **error)
+{
+  char *tmp = g_strconcat (path, ".XXXXXX", NULL);
+  int fd = g_mkstemp (tmp);
+  if (fd < 0)
+    {
+      int e = errno;
+      g_set_error (error, DV_PLOT_ERROR, DV_PLOT_ERROR_IO, "%s: cannot create a temporary file: %s",
+                   path, g_strerror (e));
+      g_free (tmp);
+      return NULL;
+    }
+  close (fd);
+  return tmp;
+}
+
+static gboolean
+finish_file (const char *tmp, const char *path, cairo_status_t status, GError **error)
+{
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, DV_PLOT_ERROR, DV_PLOT_ERROR_CAIRO, "%s: cairo: %s", path,
+                   cairo_status_to_string (status));
+      g_unlink (tmp);
+      return FALSE;
+    }
+  if (g_rename (tmp, path) != 0)
+    {
+      int e = errno;
+      g_set_error (error, DV_PLOT_ERROR, DV_PLOT_ERROR_IO, "%s: cannot rename into place: %s",
+                   path, g_strerror (e));
+      g_unlink (tmp);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+render_image (DvPlot plot, const char *path, DvPlotFormat format, double width, double height,
+              double scale, GError **error)
+{
+  g_autofree char *tmp = temp_beside (path, error);
+  if (tmp == NULL)
+    return FALSE;
+  cairo_surface_t *surface;
+  switch (format)
+    {
+    case DV_PLOT_FORMAT_SVG:
+      surface = cairo_svg_surface_create (tmp, width, height);
+      break;
+    case DV_PLOT_FORMAT_PDF:
+      surface = cairo_pdf_surface_create (tmp, width, height);
+      break;
+    case DV_PLOT_FORMAT_PNG:
+    default:
+      surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) ceil (width * scale),
+                                            (int) ceil (height * scale));
+      break;
+    }
+  cairo_t *cr = cairo_create (surface);
+  if (format == DV_PLOT_FORMAT_PNG)
+    cairo_scale (cr, scale, scale);
+  dv_plot_draw (plot, cr, width, height);
+  cairo_status_t status = cairo_status (cr);
+  cairo_destroy (cr);
+  if (status == CAIRO_STATUS_SUCCESS && format == DV_PLOT_FORMAT_PNG)
+    status = cairo_surface_write_to_png (surface, tmp);
+  cairo_surface_finish (surface);
+  if (status == CAIRO_STATUS_SUCCESS)
+    status = cairo_surface_status (surface);
+  cairo_surface_destroy (surface);
+  return finish_file (tmp, path, status, error);
+}
+
+gboolean
+dv_plot_export (DvPlot plot, const char *path, double width, double height, double scale,
+                GError **error)
+{
+  g_return_val_if_fail (plot.klass != NULL && plot.self != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (width > 0 && height > 0, FALSE);
+  DvPlotFormat format;
+  if (!dv_plot_format_from_path (path, &format))
+    {
+      g_set_error (error, DV_PLOT_ERROR, DV_PLOT_ERROR_FORMAT,
+                   "%s: unknown image format (use .png, .svg or .pdf)", path);
+      return FALSE;
+    }
+  if (!(scale > 0))
+    scale = 1;
+  static const char *const names[] = { "png", "svg", "pdf" };
+
+  if (!render_image (plot, path, format, width, height, scale, error))
+    return FALSE;
+
+  g_autofree char *stem = g_strndup (path, strrchr (path, '.') - path);
+  g_autofree char *csv_path = g_strconcat (stem, ".csv", NULL);
+  g_autofree char *json_path = g_strconcat (stem, ".json", NULL);
+  g_autofree char *csv = dv_plot_to_csv (plot);
+  g_autofree char *json = dv_plot_params_to_json (plot, width, height, scale, names[format]);
+  if (!g_file_set_contents (csv_path, csv, -1, error))
+    return FALSE;
+  if (!g_file_set_contents (json_path, json, -1, error))
+    return FALSE;
+  return TRUE;
+}

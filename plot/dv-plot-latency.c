@@ -1,0 +1,275 @@
+/* dv-plot-latency.c — (d) onset latency, peak time and peak height per layer.
+ *
+ * What this is for: the tutorial's response-latency bar chart (first step at
+ * which the min-max normalised mean trace exceeds the threshold), extended
+ * with DynVision's peak_time and peak_height, all measured from the first
+ * stimulus onset of the schedule.  Also its CSV (one row per layer) and
+ * parameters.
+ * What this is not for: the measure itself (dv_latency_compute in
+ * dv-plot-model.c).
+ */
+#include "dv-plot-private.h"
+
+#include <math.h>
+
+void
+dv_latency_plot_init (DvLatencyPlot *p)
+{
+  g_return_if_fail (p != NULL);
+  *p = (DvLatencyPlot) { .threshold = 0.5f, .highlight = -1, .timeline = { .dt = 1 } };
+}
+
+void
+dv_latency_plot_compute (const DvLatencyPlot *p, DvLatency *out, int *reference)
+{
+  g_return_if_fail (p != NULL && p->series != NULL && out != NULL);
+  guint nv = dv_series_n_values (p->series), len = dv_series_length (p->series);
+  int ref = p->timeline.flags != NULL ? dv_schedule_first_onset (p->timeline.flags, p->timeline.n)
+                                      : -1;
+  if (reference)
+    *reference = MAX (ref, 0);
+  g_autofree float *trace = g_new (float, MAX (len, 1));
+  for (guint k = 0; k < nv; k++)
+    {
+      dv_series_column (p->series, k, trace);
+      dv_latency_compute (trace, len, p->threshold, &out[k]);
+      /* indices into the kept rows -> timesteps */
+      if (out[k].onset >= 0)
+        out[k].onset = dv_series_time (p->series, out[k].onset);
+      if (out[k].peak >= 0)
+        out[k].peak = dv_series_time (p->series, out[k].peak);
+    }
+}
+
+void
+dv_latency_plot_draw (const DvLatencyPlot *p, cairo_t *cr, double width, double height)
+{
+  g_return_if_fail (p != NULL && cr != NULL);
+  const DvPlotTheme *th = dvp_theme (p->theme);
+  guint nv = p->series != NULL ? dv_series_n_values (p->series) : 0;
+  double dt = p->timeline.dt > 0 ? p->timeline.dt : 1;
+
+  cairo_save (cr);
+  dvp_background (cr, th, width, height);
+  dvp_set_rgb (cr, th->foreground);
+  dvp_text (cr, 12, 8, p->title ? p->title : "Latency & peaks", DVP_FONT_TITLE, TRUE, 0, 0);
+  if (nv == 0 || dv_series_length (p->series) == 0)
+    {
+      DvPlotRect r = { 0, 30, width, height - 30 };
+      dvp_placeholder (cr, th, &r, "no timesteps recorded yet");
+      cairo_restore (cr);
+      return;
+    }
+
+  g_autofree DvLatency *lat = g_new (DvLatency, nv);
+  int ref;
+  dv_latency_plot_compute (p, lat, &ref);
+  guint len = dv_series_length (p->series);
+  if (p->timeline.n > 0 && (int) len < p->timeline.n)
+    {
+      /* the measures change as the sequence goes on: say over what */
+      g_autofree char *over = g_strdup_printf ("over steps %d–%d of %d", dv_series_time (p->series, 0),
+                                               dv_series_time (p->series, len - 1), p->timeline.n);
+      dvp_set_rgb (cr, th->muted);
+      dvp_text (cr, width - 12, 8, over, DVP_FONT_LABEL, FALSE, 1, 0);
+    }
+
+  double name_w = 0;
+  for (guint k = 0; k < nv; k++)
+    name_w = MAX (name_w, dvp_text_width (cr, p->names[k], DVP_FONT_LABEL, TRUE));
+  double top = 8 + DVP_FONT_TITLE + 30, bottom = 46;
+  double left = 12 + name_w + 10;
+  double avail = width - left - 20;
+  double gap = 40;
+  DvpFrame ft = { .area = { left, top, (avail - gap) * 0.62, height - top - bottom } };
+  DvpFrame fh = { .area = { left + ft.area.w + gap, top, (avail - gap) * 0.38, ft.area.h } };
+  if (ft.area.w < 30 || ft.area.h < 20)
+    {
+      cairo_restore (cr);
+      return;
+    }
+
+  /* time panel range: 0 .. latest peak or onset, in ms after the reference */
+  double tmin = 0, tmax = dt;
+  double hmax = 0;
+  for (guint k = 0; k < nv; k++)
+    {
+      if (lat[k].onset >= 0)
+        {
+          tmin = MIN (tmin, (lat[k].onset - ref) * dt);
+          tmax = MAX (tmax, (lat[k].onset - ref) * dt);
+        }
+      if (lat[k].peak >= 0)
+        {
+          tmin = MIN (tmin, (lat[k].peak - ref) * dt);
+          tmax = MAX (tmax, (lat[k].peak - ref) * dt);
+        }
+      if (isfinite (lat[k].peak_height))
+        hmax = MAX (hmax, lat[k].peak_height);
+    }
+  /* room on the right for the labels beside the markers */
+  tmax += 0.3 * (tmax - tmin);
+  double ticks[64], step;
+  dv_axis_ticks (tmin, tmax, 6, ticks, &step);
+  ft.x0 = floor (tmin / step + 1e-9) * step;
+  ft.x1 = ceil (tmax / step - 1e-9) * step;
+  ft.y0 = 0;
+  ft.y1 = nv;
+  if (hmax <= 0)
+    hmax = 1;
+  dv_axis_ticks (0, hmax * 1.25, 4, ticks, &step);
+  fh.x0 = 0;
+  fh.x1 = ceil (hmax * 1.25 / step - 1e-9) * step;
+  fh.y0 = 0;
+  fh.y1 = nv;
+
+  g_autofree char *tlabel = p->timeline.flags != NULL
+                            ? g_strdup_printf ("ms after stimulus onset (t = %g ms)", ref * dt)
+                            : g_strdup ("time (ms)");
+  dvp_axes_x_only (cr, th, &ft, tlabel);
+  dvp_axes_x_only (cr, th, &fh, "peak mean |activation|");
+  dvp_set_rgb (cr, th->muted);
+  g_autofree char *key = dvp_ellipsize (cr, "bars: onset latency (normalised mean > threshold) · ◆ peak time",
+                                        DVP_FONT_TICK - 1, FALSE, ft.area.w + gap - 8);
+  dvp_text (cr, ft.area.x, ft.area.y - 8, key, DVP_FONT_TICK - 1, FALSE, 0, 1);
+  dvp_text (cr, fh.area.x, fh.area.y - 8, "peak height", DVP_FONT_TICK - 1, FALSE, 0, 1);
+
+  double row = ft.area.h / nv;
+  for (guint k = 0; k < nv; k++)
+    {
+      /* layer k's row, top to bottom in model order */
+      double yc = ft.area.y + (k + 0.5) * row;
+      double bh = MIN (row * 0.55, 26);
+      DvRgb c = dvp_trace_color (p->colors, k);
+      gboolean hi = (int) k == p->highlight;
+      dvp_set_rgb (cr, th->foreground);
+      dvp_text (cr, left - 10, yc, p->names[k], DVP_FONT_LABEL, hi, 1, 0.5);
+
+      double x0 = dvp_x (&ft, 0);
+      if (lat[k].onset >= 0)
+        {
+          double x1 = dvp_x (&ft, (lat[k].onset - ref) * dt);
+          dvp_set_rgba (cr, c, hi ? 1 : 0.85);
+          cairo_rectangle (cr, MIN (x0, x1), yc - bh / 2, fabs (x1 - x0), bh);
+          cairo_fill (cr);
+          char buf[32];
+          g_snprintf (buf, sizeof buf, "onset %g ms", (lat[k].onset - ref) * dt);
+          dvp_set_rgb (cr, th->foreground);
+          dvp_text (cr, MIN (x0, x1), yc - bh / 2 - 2, buf, DVP_FONT_TICK - 1, FALSE, 0, 1);
+        }
+      else
+        {
+          dvp_set_rgb (cr, th->muted);
+          dvp_text (cr, x0 + 5, yc, "no onset (flat trace)", DVP_FONT_TICK - 1, FALSE, 0, 0.5);
+        }
+      if (lat[k].peak >= 0)
+        {
+          double xp = dvp_x (&ft, (lat[k].peak - ref) * dt);
+          dvp_set_rgb (cr, th->background);
+          cairo_move_to (cr, xp, yc - 8);
+          cairo_line_to (cr, xp + 8, yc);
+          cairo_line_to (cr, xp, yc + 8);
+          cairo_line_to (cr, xp - 8, yc);
+          cairo_close_path (cr);
+          cairo_fill (cr);
+          dvp_set_rgb (cr, th->foreground);
+          cairo_move_to (cr, xp, yc - 6);
+          cairo_line_to (cr, xp + 6, yc);
+          cairo_line_to (cr, xp, yc + 6);
+          cairo_line_to (cr, xp - 6, yc);
+          cairo_close_path (cr);
+          cairo_fill (cr);
+          char buf[32];
+          g_snprintf (buf, sizeof buf, "peak %g ms", (lat[k].peak - ref) * dt);
+          dvp_set_rgb (cr, th->foreground);
+          dvp_text (cr, xp + 10, yc, buf, DVP_FONT_TICK - 1, FALSE, 0, 0.5);
+        }
+
+      if (isfinite (lat[k].peak_height))
+        {
+          double xh = dvp_x (&fh, lat[k].peak_height);
+          dvp_set_rgba (cr, c, hi ? 1 : 0.85);
+          cairo_rectangle (cr, fh.area.x + 1, yc - bh / 2, xh - fh.area.x - 1, bh);
+          cairo_fill (cr);
+          char buf[32];
+          g_snprintf (buf, sizeof buf, "%.3g", lat[k].peak_height);
+          dvp_set_rgb (cr, th->foreground);
+          if (xh + 4 + dvp_text_width (cr, buf, DVP_FONT_TICK - 1, FALSE) < width - 2)
+            dvp_text (cr, xh + 4, yc, buf, DVP_FONT_TICK - 1, FALSE, 0, 0.5);
+        }
+    }
+  /* the reference: stimulus onset */
+  if (ft.x0 < 0 || p->timeline.flags != NULL)
+    {
+      double x0 = round (dvp_x (&ft, 0)) + 0.5;
+      dvp_set_rgb (cr, th->marker);
+      static const double dash[] = { 4, 3 };
+      cairo_set_dash (cr, dash, 2, 0);
+      cairo_set_line_width (cr, 1);
+      cairo_move_to (cr, x0, ft.area.y);
+      cairo_line_to (cr, x0, ft.area.y + ft.area.h);
+      cairo_stroke (cr);
+      cairo_set_dash (cr, NULL, 0, 0);
+    }
+  cairo_restore (cr);
+}
+
+/* ---- export ---------------------------------------------------------------------- */
+
+static void
+latency_draw (gconstpointer self, cairo_t *cr, double w, double h)
+{
+  dv_latency_plot_draw (self, cr, w, h);
+}
+
+static void
+latency_csv (gconstpointer self, GString *out)
+{
+  const DvLatencyPlot *p = self;
+  guint nv = dv_series_n_values (p->series);
+  double dt = p->timeline.dt > 0 ? p->timeline.dt : 1;
+  g_autofree DvLatency *lat = g_new (DvLatency, MAX (nv, 1));
+  int ref = 0;
+  if (dv_series_length (p->series) > 0)
+    dv_latency_plot_compute (p, lat, &ref);
+  g_string_append (out, "layer,onset_step,onset_latency_ms,peak_step,peak_latency_ms,"
+                        "peak_height,reference_step\n");
+  for (guint k = 0; k < nv && dv_series_length (p->series) > 0; k++)
+    {
+      dvp_csv_field (out, p->names[k]);
+      g_string_append_printf (out, ",%d,", lat[k].onset);
+      dvp_csv_number (out, lat[k].onset >= 0 ? (lat[k].onset - ref) * dt : NAN);
+      g_string_append_printf (out, ",%d,", lat[k].peak);
+      dvp_csv_number (out, lat[k].peak >= 0 ? (lat[k].peak - ref) * dt : NAN);
+      g_string_append_c (out, ',');
+      dvp_csv_number (out, lat[k].peak_height);
+      g_string_append_printf (out, ",%d\n", ref);
+    }
+}
+
+static void
+latency_params (gconstpointer self, DvPlotJson *j)
+{
+  const DvLatencyPlot *p = self;
+  dv_plot_json_string (j, "title", p->title ? p->title : "Latency & peaks");
+  dv_plot_json_number (j, "threshold", p->threshold);
+  dv_plot_json_string (j, "onset_rule",
+                       "first step with (x - min) / (max - min) > threshold on the mean trace");
+  dv_plot_json_string (j, "reference", "first stimulus onset of the schedule (0 if none)");
+  dv_plot_json_begin_array (j, "layers");
+  for (guint k = 0; k < dv_series_n_values (p->series); k++)
+    dv_plot_json_string (j, NULL, p->names[k]);
+  dv_plot_json_end (j);
+  dvp_json_timeline (j, &p->timeline);
+}
+
+static const DvPlotClass latency_class = {
+  "latency", latency_draw, latency_csv, latency_params,
+};
+
+DvPlot
+dv_latency_plot_as_plot (const DvLatencyPlot *p)
+{
+  DvPlot plot = { &latency_class, p };
+  return plot;
+}

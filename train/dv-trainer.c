@@ -1,0 +1,518 @@
+/* dv-trainer.c — the training loop; see dv-trainer.h. */
+#include "dv-trainer.h"
+
+#include "dv-checkpoint.h"
+#include "dv-ops.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+dv_train_config_init (DvTrainConfig *c)
+{
+  memset (c, 0, sizeof *c);
+  c->epochs = 10;
+  c->optim = (DvOptimConfig) { .kind = DV_OPTIM_ADAM, .lr = 2e-4, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8,
+                               .weight_decay = 5e-4 };
+  c->lr_scaling = TRUE;
+  c->group_factors = TRUE;
+  c->schedule = DV_SCHEDULE_COSINE;
+  c->step_size = 30;
+  c->gamma = 0.1;
+  c->clip = 1.0;
+  c->accumulate = 1;
+  c->val_every = 1;
+  c->save_top_k = 2;
+  c->bn_train = TRUE;
+}
+
+void
+dv_train_config_clear (DvTrainConfig *c)
+{
+  g_clear_pointer (&c->out_dir, g_free);
+}
+
+double
+dv_lr_scale_factor (int batch, int accumulate)
+{
+  double e = (double) batch * MAX (accumulate, 1);
+  return e <= 128 ? e / 64.0 : sqrt (e / 64.0);
+}
+
+double
+dv_schedule_lr (const DvTrainConfig *c, double base, int epoch)
+{
+  switch (c->schedule)
+    {
+    case DV_SCHEDULE_COSINE:
+      {
+        int tmax = c->t_max > 0 ? c->t_max : MAX (c->epochs, 1);
+        return base * (1 + cos (G_PI * epoch / tmax)) / 2;
+      }
+    case DV_SCHEDULE_STEP:
+      return base * pow (c->gamma, epoch / MAX (c->step_size, 1));
+    case DV_SCHEDULE_CONSTANT:
+    default:
+      return base;
+    }
+}
+
+typedef struct {
+  char *path;
+  double score;
+} Best;
+
+struct _DvTrainer {
+  DvModel *model;
+  DvLoader *train, *val;
+  DvTrainConfig cfg;
+  DvOptim *optim;
+  double base_lr;
+  int epoch;           /* completed */
+  GHashTable *runs;    /* batch size -> DvRun* (training) */
+  float *x, *logits, *dlogits;
+  gsize x_cap, l_cap;
+  GArray *best;        /* Best, sorted best first */
+  GString *csv;
+  DvTrainProgressFunc progress;
+  DvEpochFunc on_epoch;
+  gpointer user_data;
+  gboolean (*cancel) (gpointer);
+  gpointer cancel_data;
+  double t_start;
+  gint64 samples_done;
+};
+
+static void
+run_free (gpointer p)
+{
+  dv_run_free (p);
+}
+
+DvTrainer *
+dv_trainer_new (DvModel *model, DvLoader *train, DvLoader *val, const DvTrainConfig *config, GError **error)
+{
+  DvTrainer *t = g_new0 (DvTrainer, 1);
+  t->model = model;
+  t->train = train;
+  t->val = val;
+  t->cfg = *config;
+  t->cfg.out_dir = g_strdup (config->out_dir);
+  int batch = 32;
+  {
+    DvLoaderConfig dummy;
+    dv_loader_config_init (&dummy);
+    batch = dummy.batch_size;
+  }
+  int n = dv_loader_get_n_samples (train), nb = MAX (dv_loader_get_n_batches (train), 1);
+  batch = MAX (1, (n + nb - 1) / nb);
+  t->base_lr = config->optim.lr * (config->lr_scaling ? dv_lr_scale_factor (batch, config->accumulate) : 1.0);
+  DvOptimConfig oc = config->optim;
+  oc.lr = t->base_lr;
+  t->optim = dv_optim_new (model, &oc);
+  if (config->group_factors)
+    {
+      dv_optim_add_lr_factor (t->optim, "recurrence", 0.2);
+      dv_optim_add_lr_factor (t->optim, "feedback", 0.5);
+    }
+  t->runs = g_hash_table_new_full (NULL, NULL, NULL, run_free);
+  t->best = g_array_new (FALSE, FALSE, sizeof (Best));
+  t->csv = g_string_new ("epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds\n");
+  if (t->cfg.out_dir && g_mkdir_with_parents (t->cfg.out_dir, 0755) != 0)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "cannot create folder %s: %s",
+                   t->cfg.out_dir, g_strerror (errno));
+      dv_trainer_free (t);
+      return NULL;
+    }
+  dv_model_zero_grad (model);
+  return t;
+}
+
+void
+dv_trainer_free (DvTrainer *t)
+{
+  if (t == NULL)
+    return;
+  dv_optim_free (t->optim);
+  g_hash_table_unref (t->runs);
+  for (guint i = 0; i < t->best->len; i++)
+    g_free (g_array_index (t->best, Best, i).path);
+  g_array_unref (t->best);
+  g_string_free (t->csv, TRUE);
+  g_free (t->x);
+  g_free (t->logits);
+  g_free (t->dlogits);
+  dv_train_config_clear (&t->cfg);
+  g_free (t);
+}
+
+void
+dv_trainer_set_progress (DvTrainer *t, DvTrainProgressFunc func, DvEpochFunc epoch_func, gpointer user_data)
+{
+  t->progress = func;
+  t->on_epoch = epoch_func;
+  t->user_data = user_data;
+}
+
+void
+dv_trainer_set_cancel (DvTrainer *t, gboolean (*cancel) (gpointer), gpointer user_data)
+{
+  t->cancel = cancel;
+  t->cancel_data = user_data;
+}
+
+int
+dv_trainer_get_epoch (const DvTrainer *t)
+{
+  return t->epoch;
+}
+
+static DvRun *
+run_for (DvTrainer *t, int B)
+{
+  DvRun *r = g_hash_table_lookup (t->runs, GINT_TO_POINTER (B));
+  if (r == NULL)
+    {
+      DvRunOptions o = { .training = TRUE, .bn_train = t->cfg.bn_train };
+      r = dv_run_new (t->model, B, &o);
+      dv_run_set_check_finite (r, TRUE);
+      g_hash_table_insert (t->runs, GINT_TO_POINTER (B), r);
+    }
+  return r;
+}
+
+static void
+ensure (float **buf, gsize *cap, gsize n)
+{
+  if (*cap < n)
+    {
+      g_free (*buf);
+      *buf = g_new (float, n);
+      *cap = n;
+    }
+}
+
+/* Counts correct argmax predictions over the valid labels. */
+static void
+count_correct (const float *logits, const gint64 *labels, int rows, int K, int *correct, int *valid,
+               int T, double *acc_num, double *acc_den)
+{
+  for (int r = 0; r < rows; r++)
+    {
+      if (labels[r] < 0)
+        continue;
+      int best = 0;
+      for (int k = 1; k < K; k++)
+        if (logits[r * K + k] > logits[r * K + best])
+          best = k;
+      (*valid)++;
+      *correct += best == labels[r];
+      if (acc_num)
+        {
+          acc_num[r % T] += best == labels[r];
+          acc_den[r % T] += 1;
+        }
+    }
+}
+
+static gboolean
+grads_finite (DvModel *m)
+{
+  for (guint i = 0; i < dv_model_n_params (m); i++)
+    {
+      DvParam *p = dv_model_param (m, i);
+      for (gint64 k = 0; p->grad && k < p->numel; k++)
+        if (!isfinite (p->grad[k]))
+          return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+train_batch (DvTrainer *t, DvSequence *seq, double *loss_sum, int *correct, int *valid, GError **error)
+{
+  const DvModelDesc *D = dv_model_get_desc (t->model);
+  int B = seq->B, T = seq->T, K = D->n_classes;
+  gsize xn = (gsize) B * T * seq->C * seq->H * seq->W;
+  ensure (&t->x, &t->x_cap, xn);
+  gsize ln = (gsize) B * T * K;
+  if (t->l_cap < ln)
+    {
+      g_free (t->logits);
+      g_free (t->dlogits);
+      t->logits = g_new (float, ln);
+      t->dlogits = g_new (float, ln);
+      t->l_cap = ln;
+    }
+  memset (t->dlogits, 0, sizeof (float) * ln);
+  dv_sequence_materialize (seq, t->x);
+  DvRun *run = run_for (t, B);
+  if (!dv_run_forward (run, t->x, T, t->logits, error))
+    {
+      g_prefix_error (error, "training stopped in epoch %d: ", t->epoch + 1);
+      return FALSE;
+    }
+  int nv = 0;
+  double loss = dv_cross_entropy (t->dlogits, t->logits, (const int64_t *) seq->labels, B * T, K,
+                                  D->non_label_index, 1.0f / MAX (t->cfg.accumulate, 1), &nv);
+  if (!isfinite (loss))
+    {
+      g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_DIVERGED,
+                   "training stopped in epoch %d: the loss became %g; lower the learning rate or tau/dt ratio",
+                   t->epoch + 1, loss);
+      return FALSE;
+    }
+  dv_run_backward (run, t->dlogits, NULL);
+  if (!grads_finite (t->model))
+    {
+      g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_DIVERGED,
+                   "training stopped in epoch %d: a gradient became NaN or infinite; lower the learning rate "
+                   "or enable gradient clipping", t->epoch + 1);
+      return FALSE;
+    }
+  *loss_sum += loss;
+  count_correct (t->logits, seq->labels, B * T, K, correct, valid, T, NULL, NULL);
+  return TRUE;
+}
+
+static char *
+ckpt_path (const DvTrainer *t, const char *name)
+{
+  return g_build_filename (t->cfg.out_dir, name, NULL);
+}
+
+static gboolean
+save_checkpoint (DvTrainer *t, const char *path, const DvEpochMetrics *m, GError **error)
+{
+  g_autoptr (GHashTable) extra = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_hash_table_insert (extra, "train.epoch", g_strdup_printf ("%d", t->epoch));
+  g_hash_table_insert (extra, "train.step", g_strdup_printf ("%" G_GINT64_FORMAT, dv_optim_get_step (t->optim)));
+  g_hash_table_insert (extra, "train.base_lr", g_strdup_printf ("%.17g", t->base_lr));
+  g_hash_table_insert (extra, "train.metrics",
+                       g_strdup_printf ("{\"train_loss\": %.9g, \"train_accuracy\": %.9g, \"val_loss\": %.9g, "
+                                        "\"val_accuracy\": %.9g}", m->train_loss, m->train_accuracy,
+                                        isnan (m->val_loss) ? -1.0 : m->val_loss,
+                                        isnan (m->val_accuracy) ? -1.0 : m->val_accuracy));
+  g_autoptr (DvSafetensorsWriter) w = dv_checkpoint_writer (t->model, extra);
+  for (int which = 0; which < 2; which++)
+    {
+      gint64 n = 0;
+      float *s = dv_optim_state (t->optim, which, &n);
+      if (s)
+        dv_safetensors_writer_add (w, which == 0 ? "optimizer.m" : "optimizer.v", DV_DTYPE_F32, 1, &n, s);
+    }
+  return dv_safetensors_writer_save (w, path, error);
+}
+
+gboolean
+dv_trainer_resume (DvTrainer *t, const char *checkpoint, GError **error)
+{
+  g_autoptr (DvSafetensors) st = dv_safetensors_load (checkpoint, error);
+  if (st == NULL)
+    return FALSE;
+  if (!dv_model_load_state (t->model, st, checkpoint, NULL, error))
+    return FALSE;
+  const char *ep = dv_safetensors_metadata (st, "train.epoch");
+  const char *sp = dv_safetensors_metadata (st, "train.step");
+  if (ep == NULL)
+    {
+      g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_CHECKPOINT,
+                   "%s was not written by a training run (no train.epoch); use it as the starting model "
+                   "instead of resuming", checkpoint);
+      return FALSE;
+    }
+  t->epoch = atoi (ep);
+  dv_optim_set_step (t->optim, sp ? g_ascii_strtoll (sp, NULL, 10) : 0);
+  for (int which = 0; which < 2; which++)
+    {
+      gint64 n = 0;
+      float *s = dv_optim_state (t->optim, which, &n);
+      const DvStTensor *ts = dv_safetensors_lookup (st, which == 0 ? "optimizer.m" : "optimizer.v");
+      if (s && ts && ts->numel == n)
+        {
+          g_autofree float *v = dv_st_tensor_to_f32 (ts);
+          memcpy (s, v, sizeof (float) * n);
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+dv_evaluate (DvModel *model, DvLoader *loader, double *loss, double *accuracy, double *acc_t, int *T_out,
+             GError **error)
+{
+  const DvModelDesc *D = dv_model_get_desc (model);
+  int K = D->n_classes, T = dv_loader_get_timesteps (loader);
+  DvRun *run = NULL;
+  int run_b = 0;
+  double lsum = 0;
+  int nb = 0, correct = 0, valid = 0;
+  g_autofree double *num = g_new0 (double, T), *den = g_new0 (double, T);
+  float *x = NULL, *lg = NULL;
+  gsize xcap = 0, lcap = 0;
+  gboolean ok = TRUE;
+  for (int b = 0; b < dv_loader_get_n_batches (loader) && ok; b++)
+    {
+      g_autoptr (DvSequence) seq = dv_loader_get_batch (loader, 0, b);
+      if (seq == NULL)
+        break;
+      ensure (&x, &xcap, (gsize) seq->B * seq->T * seq->C * seq->H * seq->W);
+      ensure (&lg, &lcap, (gsize) seq->B * seq->T * K);
+      dv_sequence_materialize (seq, x);
+      if (run == NULL || run_b != seq->B)
+        {
+          g_clear_pointer (&run, dv_run_free);
+          DvRunOptions o = { 0 };
+          run = dv_run_new (model, seq->B, &o);
+          run_b = seq->B;
+        }
+      ok = dv_run_forward (run, x, seq->T, lg, error);
+      if (!ok)
+        break;
+      int nv = 0;
+      double l = dv_cross_entropy (NULL, lg, (const int64_t *) seq->labels, seq->B * seq->T, K,
+                                   D->non_label_index, 1.0f, &nv);
+      if (nv > 0)
+        lsum += l, nb++;
+      count_correct (lg, seq->labels, seq->B * seq->T, K, &correct, &valid, seq->T, seq->T == T ? num : NULL, den);
+    }
+  g_clear_pointer (&run, dv_run_free);
+  g_free (x);
+  g_free (lg);
+  *loss = nb ? lsum / nb : NAN;
+  *accuracy = valid ? (double) correct / valid : NAN;
+  if (acc_t)
+    for (int t = 0; t < T; t++)
+      acc_t[t] = den[t] > 0 ? num[t] / den[t] : NAN;
+  if (T_out)
+    *T_out = T;
+  return ok;
+}
+
+static void
+write_metrics (DvTrainer *t)
+{
+  if (t->cfg.out_dir == NULL)
+    return;
+  g_autofree char *p = ckpt_path (t, "metrics.csv");
+  g_file_set_contents (p, t->csv->str, t->csv->len, NULL); /* atomic: temp file + rename */
+}
+
+static gboolean
+keep_best (DvTrainer *t, const DvEpochMetrics *m, GError **error)
+{
+  double score = t->cfg.monitor_max ? m->val_accuracy : -m->val_loss;
+  if (isnan (score) || t->cfg.save_top_k <= 0)
+    return TRUE;
+  guint pos = 0;
+  while (pos < t->best->len && g_array_index (t->best, Best, pos).score >= score)
+    pos++;
+  if ((int) pos >= t->cfg.save_top_k)
+    return TRUE;
+  g_autofree char *name = g_strdup_printf ("best-epoch%03d.safetensors", t->epoch);
+  Best b = { ckpt_path (t, name), score };
+  if (!save_checkpoint (t, b.path, m, error))
+    {
+      g_free (b.path);
+      return FALSE;
+    }
+  g_array_insert_val (t->best, pos, b);
+  while ((int) t->best->len > t->cfg.save_top_k)
+    {
+      Best *last = &g_array_index (t->best, Best, t->best->len - 1);
+      g_unlink (last->path);
+      g_free (last->path);
+      g_array_set_size (t->best, t->best->len - 1);
+    }
+  return TRUE;
+}
+
+gboolean
+dv_trainer_run_epoch (DvTrainer *t, GError **error)
+{
+  double lr = dv_schedule_lr (&t->cfg, t->base_lr, t->epoch);
+  dv_optim_set_lr (t->optim, lr);
+  double t0 = g_get_monotonic_time () / 1e6;
+  if (t->t_start == 0)
+    t->t_start = t0;
+  dv_loader_restart (t->train, t->epoch);
+  int nb = dv_loader_get_n_batches (t->train);
+  double loss_sum = 0;
+  int correct = 0, valid = 0, batches = 0;
+  int acc = MAX (t->cfg.accumulate, 1);
+  dv_model_zero_grad (t->model);
+  DvSequence *seq;
+  while ((seq = dv_loader_next (t->train)) != NULL)
+    {
+      gboolean ok = train_batch (t, seq, &loss_sum, &correct, &valid, error);
+      t->samples_done += seq->B;
+      dv_sequence_free (seq);
+      if (!ok)
+        return FALSE;
+      batches++;
+      if (batches % acc == 0 || batches == nb)
+        {
+          if (t->cfg.clip > 0)
+            dv_optim_clip_grad_norm (t->optim, t->cfg.clip);
+          dv_optim_step (t->optim);
+          dv_model_zero_grad (t->model);
+        }
+      if (t->progress)
+        {
+          double now = g_get_monotonic_time () / 1e6;
+          double rate = t->samples_done / MAX (now - t->t_start, 1e-9);
+          int left_batches = (nb - batches) + nb * (t->cfg.epochs - t->epoch - 1);
+          double per_batch = (now - t0) / batches;
+          DvTrainProgress p = { t->epoch + 1, batches, nb, dv_optim_get_step (t->optim), loss_sum / batches,
+                                valid ? (double) correct / valid : 0, rate, left_batches * per_batch, lr };
+          t->progress (&p, t->user_data);
+        }
+      if (t->cancel && t->cancel (t->cancel_data))
+        {
+          g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_CANCELLED, "training stopped by the user in epoch %d",
+                       t->epoch + 1);
+          return FALSE;
+        }
+    }
+  t->epoch++;
+  DvEpochMetrics m = { t->epoch, lr, batches ? loss_sum / batches : NAN, valid ? (double) correct / valid : NAN,
+                       NAN, NAN, 0 };
+  if (t->val && t->cfg.val_every > 0 && (t->epoch % t->cfg.val_every == 0 || t->epoch == t->cfg.epochs))
+    if (!dv_evaluate (t->model, t->val, &m.val_loss, &m.val_accuracy, NULL, NULL, error))
+      return FALSE;
+  m.seconds = g_get_monotonic_time () / 1e6 - t0;
+  g_string_append_printf (t->csv, "%d,%.6g,%.6f,%.6f,%.6f,%.6f,%.3f\n", m.epoch, m.lr, m.train_loss,
+                          m.train_accuracy, m.val_loss, m.val_accuracy, m.seconds);
+  write_metrics (t);
+  if (t->cfg.out_dir)
+    {
+      g_autofree char *last = ckpt_path (t, "last.safetensors");
+      if (!save_checkpoint (t, last, &m, error))
+        return FALSE;
+      if (t->cfg.save_every > 0 && t->epoch % t->cfg.save_every == 0)
+        {
+          g_autofree char *name = g_strdup_printf ("epoch%03d.safetensors", t->epoch);
+          g_autofree char *p = ckpt_path (t, name);
+          if (!save_checkpoint (t, p, &m, error))
+            return FALSE;
+        }
+      if (!keep_best (t, &m, error))
+        return FALSE;
+    }
+  if (t->on_epoch)
+    t->on_epoch (&m, t->user_data);
+  return TRUE;
+}
+
+gboolean
+dv_trainer_run (DvTrainer *t, GError **error)
+{
+  while (t->epoch < t->cfg.epochs)
+    if (!dv_trainer_run_epoch (t, error))
+      return FALSE;
+  return TRUE;
+}

@@ -1,0 +1,99 @@
+/* dv-trainer.h — DynVision's training loop over a dataset loader.
+ *
+ * What this is for: epochs of forward → cross-entropy over all timesteps
+ * (ignore index −1, normalised by the valid entries) → BPTT → clipping →
+ * optimiser step, with DynVision's defaults (Adam with L2 weight decay
+ * 5e-4, per-group learning-rate factors recurrence ×0.2 / feedback ×0.5,
+ * batch-size learning-rate scaling, cosine annealing per epoch, clipping at
+ * global norm 1.0), validation, atomic checkpoints (best-k by a monitored
+ * metric, last, every N epochs) that carry the optimiser moments and the
+ * epoch so `resume` continues exactly, and a metrics CSV.  A NaN/Inf stops
+ * training with a message naming the layer and timestep, keeping the last
+ * good checkpoint.  Used by `dynvision train` and the workbench.
+ * What it is not for: reading datasets (data/) or drawing curves (plot/).
+ */
+#pragma once
+
+#include "dv-loader.h"
+#include "dv-model.h"
+#include "dv-optim.h"
+
+G_BEGIN_DECLS
+
+typedef enum { DV_SCHEDULE_COSINE, DV_SCHEDULE_STEP, DV_SCHEDULE_CONSTANT } DvSchedule;
+
+typedef struct {
+  int epochs;
+  DvOptimConfig optim;    /* kind, lr (base), weight_decay, momentum, … */
+  gboolean lr_scaling;    /* DynVision: factor E/64 (E ≤ 128) or √(E/64), E = batch·accumulate */
+  gboolean group_factors; /* recurrence ×0.2, feedback ×0.5 */
+  DvSchedule schedule;
+  int t_max;              /* cosine period in epochs (0 = epochs) */
+  int step_size;          /* step schedule */
+  double gamma;
+  double clip;            /* global-norm clipping, 0 = off */
+  int accumulate;         /* gradient accumulation over batches */
+  int val_every;          /* validate every N epochs (0 = never) */
+  int save_every;         /* also keep a checkpoint every N epochs (0 = never) */
+  int save_top_k;         /* best checkpoints by the monitored metric */
+  gboolean monitor_max;   /* FALSE: minimise val_loss; TRUE: maximise val_accuracy */
+  char *out_dir;          /* checkpoints and metrics.csv (NULL = none written) */
+  gboolean bn_train;      /* BatchNorm in train mode while training */
+} DvTrainConfig;
+
+void dv_train_config_init (DvTrainConfig *config);
+void dv_train_config_clear (DvTrainConfig *config);
+
+typedef struct {
+  int epoch, batch, n_batches;
+  gint64 step;            /* optimiser steps so far */
+  double loss, accuracy;  /* running means over this epoch */
+  double samples_per_s;
+  double eta_s;           /* estimated time left in the whole run */
+  double lr;
+} DvTrainProgress;
+
+typedef struct {
+  int epoch;
+  double lr;
+  double train_loss, train_accuracy;
+  double val_loss, val_accuracy;   /* NAN when not validated */
+  double seconds;
+} DvEpochMetrics;
+
+typedef void     (*DvTrainProgressFunc) (const DvTrainProgress *p, gpointer user_data);
+typedef void     (*DvEpochFunc) (const DvEpochMetrics *m, gpointer user_data);
+
+typedef struct _DvTrainer DvTrainer;
+
+/* The model and loaders are borrowed; they must outlive the trainer. */
+DvTrainer *dv_trainer_new (DvModel *model, DvLoader *train, DvLoader *val, const DvTrainConfig *config,
+                           GError **error);
+void       dv_trainer_free (DvTrainer *trainer);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DvTrainer, dv_trainer_free)
+
+void dv_trainer_set_progress (DvTrainer *t, DvTrainProgressFunc func, DvEpochFunc epoch_func, gpointer user_data);
+/* Polled between batches; TRUE stops (with a DV_MODEL_ERROR_CANCELLED error). */
+void dv_trainer_set_cancel (DvTrainer *t, gboolean (*cancel) (gpointer), gpointer user_data);
+
+/* Continues from a checkpoint written by a trainer: weights, optimiser
+ * moments and the epoch count. */
+gboolean dv_trainer_resume (DvTrainer *t, const char *checkpoint, GError **error);
+
+/* Trains the remaining epochs. */
+gboolean dv_trainer_run (DvTrainer *t, GError **error);
+/* One epoch (the next one). */
+gboolean dv_trainer_run_epoch (DvTrainer *t, GError **error);
+int      dv_trainer_get_epoch (const DvTrainer *t);  /* epochs completed */
+
+/* Loss and accuracy on a loader in eval mode; acc_t (optional, T entries)
+ * receives accuracy per timestep (NAN where no label). */
+gboolean dv_evaluate (DvModel *model, DvLoader *loader, double *loss, double *accuracy, double *acc_t,
+                      int *T_out, GError **error);
+
+/* Learning rate of epoch e under a config (base lr already scaled). */
+double dv_schedule_lr (const DvTrainConfig *c, double base_lr, int epoch);
+/* DynVision's batch-size scaling factor. */
+double dv_lr_scale_factor (int batch, int accumulate);
+
+G_END_DECLS

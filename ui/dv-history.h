@@ -1,0 +1,101 @@
+/* dv-history.h — the recorded frames of one sequence: what the views show.
+ *
+ * What this is for: for every timestep t of the current sequence, the
+ * per-layer mean |activation| and the logits (as DvSeries, ready for the
+ * plots), the input frame and every layer's feature maps (batch sample 0),
+ * plus what the sequence is (model layers and shapes, classes, schedule,
+ * label).  The engine thread fills its own DvHistory under its mutex; the
+ * main thread keeps a second one and brings it up to date with
+ * dv_history_sync(), so scrubbing back never asks the engine to recompute.
+ * What this is not for: widgets (GTK-free, tested without a display) or
+ * running the model.
+ *
+ * Bounds: T is at most DV_HISTORY_MAX_STEPS; feature maps are kept for the
+ * newest maps_capacity steps only (all of them unless T × maps per step
+ * exceeds DV_HISTORY_MAP_BUDGET bytes).
+ *
+ * Threads: none; a DvHistory is used by one thread at a time (the engine's
+ * one under its mutex).
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "dv-plot-model.h"
+
+G_BEGIN_DECLS
+
+#define DV_HISTORY_MAX_STEPS 4096
+#define DV_HISTORY_MAP_BUDGET ((gsize) 256 << 20)
+
+typedef struct {
+  char *name;
+  int C, H, W;
+  gsize offset; /* floats from the start of a step's maps */
+} DvHistoryLayer;
+
+typedef struct {
+  /* identity: a new model or a new sequence bumps seq_id */
+  guint seq_id;
+  char *model_label;       /* "CustomRCNN (seed 0)" or the checkpoint's file name */
+
+  /* what the sequence is */
+  int T;
+  double dt;
+  int n_layers;
+  DvHistoryLayer *layers;
+  gsize map_floats;        /* floats of all layers' maps per step */
+  int n_classes;
+  char **class_names;      /* [n_classes], NULL-terminated */
+  int in_c, in_h, in_w;
+  float in_mean[3], in_std[3];  /* display: value·std + mean is the [0,1] intensity */
+  guint8 *flags;           /* [T] DvPlotStepFlags */
+  float *contrast;         /* [T] */
+  int label;               /* class of the sample, -1 unknown */
+  int sample;              /* index in the dataset */
+  char *caption;           /* "embedded #12" */
+  char *presentation;      /* "StimulusDuration · intro 2 · stimulus 10 · T 20" */
+
+  /* what has been computed: steps 0..head */
+  int head;
+  DvSeries *means;         /* n_layers values per step (NaN: the layer had no response yet) */
+  DvSeries *logits;        /* n_classes values per step */
+  float *inputs;           /* [T][in_c·in_h·in_w] */
+  guint8 *present;         /* [T][n_layers] */
+  float *maps;             /* [maps_capacity][map_floats], slot t % maps_capacity */
+  int maps_capacity;
+} DvHistory;
+
+DvHistory *dv_history_new (void);
+void       dv_history_free (DvHistory *h);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DvHistory, dv_history_free)
+
+/* Sizes everything for a sequence and clears the data (head = -1).
+ * layer_names/shapes have n_layers entries; class_names n_classes (or NULL). */
+void       dv_history_configure (DvHistory *h, int T, double dt, int n_layers,
+                                 const char *const *layer_names, const int *shapes /* [n][3] */,
+                                 int n_classes, const char *const *class_names,
+                                 int in_c, int in_h, int in_w);
+/* Forgets the computed steps but keeps the sequence. */
+void       dv_history_clear (DvHistory *h);
+
+/* Records step t (must be head + 1, or <= head to overwrite from there).
+ * maps: map_floats floats (all layers, sample 0) or NULL; present may be NULL. */
+void       dv_history_record (DvHistory *h, int t, const float *means, const float *logits,
+                              const float *input, const float *maps, const guint8 *present);
+
+/* Pointers into the stored step t, or NULL when t is not (or no longer) kept. */
+const float *dv_history_input (const DvHistory *h, int t);
+const float *dv_history_layer_maps (const DvHistory *h, int t, int layer);
+gboolean     dv_history_layer_present (const DvHistory *h, int t, int layer);
+
+/* Brings dst up to src: everything when the sequence differs, else only the
+ * new steps.  Returns TRUE when dst changed; *new_sequence says whether the
+ * sequence (or model) itself is new. */
+gboolean   dv_history_sync (DvHistory *dst, const DvHistory *src, gboolean *new_sequence);
+
+/* The trace of one unit (layer, c, y, x) over the kept steps 0..head into
+ * a fresh series (NaN where the maps are not kept or the layer was absent). */
+DvSeries  *dv_history_unit_trace (const DvHistory *h, int layer, int c, int y, int x);
+
+G_END_DECLS

@@ -1,0 +1,66 @@
+/* dv-wb-window.h — the workbench window: transport, views, settings, banner.
+ *
+ * What this is for: showing a DvHistory (the recorded frames of the current
+ * sequence) in six views that follow one time cursor, with play/pause,
+ * stepping, scrubbing, speed and loop; exporting the views; reporting
+ * errors in a banner.  The window never runs the model: it asks its owner
+ * through signals and is told about new frames with
+ * dv_wb_window_history_changed().
+ *
+ * Signals (main thread):
+ *   ::compute (int upto)          compute the current sequence up to step upto;
+ *                                 upto = -1: stop computing ahead (paused)
+ *   ::select-sample (int index)   switch to stimulus `index` of the data set
+ *   ::open-checkpoint (char *path)
+ *   ::set-parameter (char *key, char *value)   a presentation setting by its
+ *                                 DynVision name (stimulus_duration, contrast, …)
+ * What this is not for: threads, the engine or data sets (app/workbench/).
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "dv-history.h"
+#include "dv-plot.h"
+
+G_BEGIN_DECLS
+
+#define DV_TYPE_WB_WINDOW (dv_wb_window_get_type ())
+G_DECLARE_FINAL_TYPE (DvWbWindow, dv_wb_window, DV, WB_WINDOW, GtkApplicationWindow)
+
+/* The names of the views, as used in file names and the export actions. */
+extern const char *const dv_wb_view_names[];   /* NULL-terminated */
+
+DvWbWindow *dv_wb_window_new (GtkApplication *app);
+
+/* The window's own history; the owner syncs it and then calls history_changed. */
+DvHistory  *dv_wb_window_get_history (DvWbWindow *self);
+void        dv_wb_window_history_changed (DvWbWindow *self, gboolean new_sequence);
+
+/* Moves the cursor to t; beyond the computed head it asks for the steps
+ * first (::compute) and moves when they arrive. */
+void        dv_wb_window_seek (DvWbWindow *self, int t);
+int         dv_wb_window_get_cursor (DvWbWindow *self);
+void        dv_wb_window_set_playing (DvWbWindow *self, gboolean playing);
+gboolean    dv_wb_window_get_playing (DvWbWindow *self);
+void        dv_wb_window_set_n_samples (DvWbWindow *self, int n);
+void        dv_wb_window_select_layer (DvWbWindow *self, int layer);
+void        dv_wb_window_select_unit (DvWbWindow *self, int c, int y, int x);
+/* The feature-map and trace settings of the sidebar: colour map, scale
+ * scope, activation (FALSE) or change since the previous step (TRUE),
+ * traces divided by their maxima. */
+void        dv_wb_window_set_view_options (DvWbWindow *self, DvColormap colormap,
+                                           DvScaleScope scope, gboolean change,
+                                           gboolean normalise);
+
+void        dv_wb_window_show_error (DvWbWindow *self, const char *message);
+const char *dv_wb_window_get_error (DvWbWindow *self);   /* NULL when no banner */
+void        dv_wb_window_set_status (DvWbWindow *self, const char *status);
+
+/* Export view `name` (dv_wb_view_names) to path (.png/.svg/.pdf + .csv +
+ * .json); export_all writes every view as PNG (scale 2), SVG and PDF into dir. */
+gboolean    dv_wb_window_export_view (DvWbWindow *self, const char *name, const char *path,
+                                      double scale, GError **error);
+gboolean    dv_wb_window_export_all (DvWbWindow *self, const char *dir, GError **error);
+
+G_END_DECLS
