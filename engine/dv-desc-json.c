@@ -8,7 +8,7 @@
 static const char *const target_names[] = { "output", "middle", "input" };
 static const char *const pool_names[] = { "none", "max", "avg" };
 static const char *const norm_names[] = { "none", "batch", "group" };
-static const char *const form_names[] = { "adapt", "conv_bn" };
+static const char *const form_names[] = { "adapt", "conv_bn", "convt_bn" };
 static const char *const integ_names[] = { "additive", "multiplicative" };
 
 static int
@@ -162,8 +162,10 @@ dv_model_desc_to_json (const DvModelDesc *d)
       set_str (j, "target", c->target);
       set_str (j, "op", dv_op_name (c->op));
       set_str (j, "form", form_names[c->form]);
-      if (c->form == DV_CONN_FORM_CONV_BN)
+      if (c->form != DV_CONN_FORM_ADAPT)
         set_int (j, "stride", c->stride);
+      if (c->form == DV_CONN_FORM_CONVT_BN)
+        set_int (j, "kernel_size", c->kernel);
       set_num (j, "t_ms", c->t_ms);
       set_str (j, "integration", integ_names[c->integration]);
       set_bool (j, "source_alias", c->source_alias);
@@ -399,10 +401,11 @@ dv_model_desc_from_json (const DvJson *j, GError **error)
           return NULL;
         }
       int e = cd->form;
-      if (!get_enum (c, "form", form_names, 2, &e, error))
+      if (!get_enum (c, "form", form_names, 3, &e, error))
         return NULL;
       cd->form = e;
       cd->stride = dv_json_get_int (c, "stride", 1);
+      cd->kernel = dv_json_get_int (c, "kernel_size", cd->stride);
       cd->t_ms = dv_json_get_number (c, "t_ms", cd->t_ms);
       e = cd->integration;
       if (!get_enum (c, "integration", integ_names, 2, &e, error))

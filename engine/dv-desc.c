@@ -234,6 +234,7 @@ dv_model_desc_add_conn (DvModelDesc *d, DvConnKind kind, const char *name,
   c->op = kind == DV_CONN_SKIP ? DV_OP_ADDSKIP : DV_OP_ADDFEEDBACK;
   c->form = DV_CONN_FORM_ADAPT;
   c->stride = 1;
+  c->kernel = 1;
   c->t_ms = kind == DV_CONN_SKIP ? d->t_skip : d->t_feedback;
   c->integration = DV_INTEGRATE_ADDITIVE;
   c->source_alias = TRUE;
@@ -499,7 +500,19 @@ dv_model_desc_validate (DvModelDesc *d, GError **error)
                          "but %s needs %d×%d there; use stride %d", c->name, c->source, src->out_h, src->out_w,
                          c->stride, h, w, c->target, th, tw, MAX (1, src->out_h / MAX (th, 1)));
         }
-      c->has_conv = c->form == DV_CONN_FORM_CONV_BN || src->out_channels != tc;
+      if (c->form == DV_CONN_FORM_CONVT_BN)
+        {
+          if (c->kernel < 1 || c->stride < 1)
+            return fail (error, DV_DESC_ERROR_INVALID, "connection %s: kernel and stride must be ≥ 1", c->name);
+          int h = (src->out_h - 1) * c->stride + c->kernel, w = (src->out_w - 1) * c->stride + c->kernel;
+          if (h != th || w != tw)
+            return fail (error, DV_DESC_ERROR_SHAPE,
+                         "connection %s: %s's %d×%d state through a transposed conv (kernel %d, stride %d) "
+                         "gives %d×%d, but %s needs %d×%d there; use kernel = stride = %d",
+                         c->name, c->source, src->out_h, src->out_w, c->kernel, c->stride, h, w, c->target,
+                         th, tw, MAX (1, th / MAX (src->out_h, 1)));
+        }
+      c->has_conv = c->form != DV_CONN_FORM_ADAPT || src->out_channels != tc;
       if (c->kind == DV_CONN_SKIP)
         {
           c->delay_index = (int) dv_round_half_even (c->t_ms / d->dt) + 1;

@@ -46,11 +46,13 @@ typedef enum { DV_NONLIN_RELU, DV_NONLIN_IDENTITY } DvNonlin;
 typedef enum { DV_CONN_SKIP, DV_CONN_FEEDBACK } DvConnKind;
 
 /* How a connection transforms the source state before it is added:
- * ADAPT   — DynVision's Skip/Feedback: 1×1 conv with bias (only if the
- *           channel counts differ), then nearest resize to the target size.
- * CONV_BN — the tutorial's form: 1×1 conv with stride, no bias, then
- *           BatchNorm (module names "<name>.0" and "<name>.1"). */
-typedef enum { DV_CONN_FORM_ADAPT, DV_CONN_FORM_CONV_BN } DvConnForm;
+ * ADAPT    — DynVision's Skip/Feedback: 1×1 conv with bias (only if the
+ *            channel counts differ), then nearest resize to the target size.
+ * CONV_BN  — the tutorial's skips: 1×1 conv with stride, no bias, then
+ *            BatchNorm (module names "<name>.0" and "<name>.1").
+ * CONVT_BN — the tutorial's feedback: ConvTranspose2d (kernel = stride, no
+ *            bias) then BatchNorm ("<name>.0", "<name>.1"). */
+typedef enum { DV_CONN_FORM_ADAPT, DV_CONN_FORM_CONV_BN, DV_CONN_FORM_CONVT_BN } DvConnForm;
 
 /* The per-layer operations, in DynVision's vocabulary. */
 typedef enum {
@@ -129,7 +131,8 @@ typedef struct {
   char *source, *target;  /* layer names */
   DvOp op;                /* the target's op slot it is added in */
   DvConnForm form;
-  int stride;             /* CONV_BN only */
+  int stride;             /* CONV_BN, CONVT_BN */
+  int kernel;             /* CONVT_BN (default: stride) */
   double t_ms;            /* delay in ms */
   DvIntegration integration;
   gboolean source_alias;  /* ADAPT: state_dict also lists "<name>.source.*" */

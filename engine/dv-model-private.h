@@ -57,6 +57,7 @@ typedef struct {
   const DvConnDesc *desc;
   int src, dst;
   gboolean has_conv;
+  gboolean transposed;  /* CONVT_BN: conv holds the equivalent forward conv (cin = target channels) */
   DvConvMod conv;
   gboolean has_bn;
   DvBnMod bn;

@@ -284,7 +284,19 @@ build_conn (DvModel *m, int i)
   C->dst = dv_model_desc_layer_index (d, c->target);
   dv_model_desc_slot_shape (d, C->dst, c->op, &C->tc, &C->th, &C->tw);
   int cs = d->layers[C->src].out_channels;
-  if (c->form == DV_CONN_FORM_CONV_BN)
+  if (c->form == DV_CONN_FORM_CONVT_BN)
+    {
+      /* PyTorch's ConvTranspose2d weight is [in = source, out = target, k, k]:
+       * exactly the weight of the forward conv target -> source it transposes. */
+      g_autofree char *p0 = g_strconcat (c->name, ".0", NULL);
+      g_autofree char *p1 = g_strconcat (c->name, ".1", NULL);
+      C->has_conv = TRUE;
+      C->transposed = TRUE;
+      make_conv (m, &C->conv, p0, C->tc, cs, c->kernel, c->stride, 0, 1, FALSE, DV_PAD_ZEROS);
+      C->has_bn = TRUE;
+      make_bn (m, &C->bn, p1, C->tc);
+    }
+  else if (c->form == DV_CONN_FORM_CONV_BN)
     {
       g_autofree char *p0 = g_strconcat (c->name, ".0", NULL);
       g_autofree char *p1 = g_strconcat (c->name, ".1", NULL);

@@ -299,12 +299,16 @@ build_custom_rcnn (const DvJson *kwargs, GError **error)
       c->stride = 2;
       c->source_alias = FALSE;
     }
-  if (d->feedback)
+  if (d->feedback && !d->feedforward_only)
     {
-      g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
-                   "CustomRCNN: the tutorial's transposed-convolution feedback (V3→V1) is not available yet; "
-                   "use DyRCNNx4 with feedback=true for feedback connections");
-      return NULL;
+      /* The tutorial's "Adding Feedback Connections": ConvTranspose2d(256, 64,
+       * k4, s4, no bias) + BatchNorm(64) from V3 (one step back) into V1,
+       * added after nonlin and before the recurrent layer. */
+      g_ptr_array_insert (d->operations, skip ? 3 : 2, g_strdup ("addfeedback"));
+      DvConnDesc *c = dv_model_desc_add_conn (d, DV_CONN_FEEDBACK, "feedback_V3_V1", "V3", "V1");
+      c->form = DV_CONN_FORM_CONVT_BN;
+      c->stride = c->kernel = 4;
+      c->source_alias = FALSE;
     }
   if (!dv_model_desc_validate (d, error))
     return NULL;

@@ -17,6 +17,7 @@ typedef struct {
 
 typedef enum {
   DV_T_CONV,        /* out (+)= conv(a) */
+  DV_T_CONVT,       /* out = conv_transpose(a) */
   DV_T_RELU,        /* out = relu(a) */
   DV_T_SUPRALIN,
   DV_T_MULINT,      /* out = a·(1+tanh b) */

@@ -156,6 +156,20 @@ op_conv (DvRun *run, const DvConvMod *c, Cur x)
   return y;
 }
 
+/* ConvTranspose2d as the data gradient of the conv it transposes. */
+static Cur
+op_convt (DvRun *run, const DvConvMod *c, Cur x, int Ho, int Wo)
+{
+  Cur y = { val_new (run, numel (run, c->cfg.cin, Ho, Wo)), c->cfg.cin, Ho, Wo };
+  memset (y.v.data, 0, sizeof (float) * numel (run, y.C, Ho, Wo));
+  dv_conv2d_backward (y.v.data, NULL, NULL, x.v.data, NULL, c->w->data, run->N, Ho, Wo, &c->cfg,
+                      &run->scratch);
+  DvTapeEntry *e = tape_push (run, DV_T_CONVT, y.v, x.v, DV_VAL_NONE);
+  if (e)
+    e->conv = c, e->C = x.C, e->H = x.H, e->W = x.W, e->Ho = Ho, e->Wo = Wo;
+  return y;
+}
+
 static Cur
 op_relu (DvRun *run, Cur x)
 {
@@ -418,7 +432,10 @@ conn_forward (DvRun *run, const DvConn *c, Cur x)
   Cur h = { ring_get (&run->rings[c->src], c->desc->delay_index), src->out_channels, src->out_h, src->out_w };
   if (h.v.data == NULL)
     return x;
-  if (c->has_conv)
+  if (c->transposed)
+    h = op_convt (run, &c->conv, h, (h.H - 1) * c->desc->stride + c->desc->kernel,
+                  (h.W - 1) * c->desc->stride + c->desc->kernel);
+  else if (c->has_conv)
     h = op_conv (run, &c->conv, h);
   if (c->has_bn)
     h = op_bn (run, &c->bn, h);

@@ -105,6 +105,17 @@ entry_backward (DvRun *run, const DvTapeEntry *e)
                               &run->scratch);
         break;
       }
+    case DV_T_CONVT:
+      {
+        /* out = Wᵀ ⋆ a: da += conv(dout), dW += (a as the conv's output gradient) ⋆ dout */
+        const DvConvMod *c = e->conv;
+        if (e->a.grad)
+          dv_conv2d_forward_acc (e->a.grad, dy, c->w->data, NULL, N, e->Ho, e->Wo, &c->cfg, &run->scratch);
+        if (c->w->grad)
+          dv_conv2d_backward (NULL, c->w->grad, NULL, e->a.data, dy, c->w->data, N, e->Ho, e->Wo, &c->cfg,
+                              &run->scratch);
+        break;
+      }
     case DV_T_RELU:
       if (e->a.grad)
         dv_relu_backward (e->a.grad, dy, e->a.data, n);

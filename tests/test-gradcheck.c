@@ -27,6 +27,7 @@ typedef struct {
   double supralin;
   double tff, trc, tsk, tfb;
   gboolean avgpool;
+  gboolean convt_feedback; /* the tutorial's ConvTranspose + BN feedback */
 } Variant;
 
 static DvModelDesc *
@@ -91,6 +92,11 @@ tiny_desc (const Variant *v)
     }
   DvConnDesc *f = dv_model_desc_add_conn (d, DV_CONN_FEEDBACK, "addfeedback_A", "C", "A");
   f->integration = v->feedback_mul ? DV_INTEGRATE_MULTIPLICATIVE : DV_INTEGRATE_ADDITIVE;
+  if (v->convt_feedback)
+    {
+      f->form = DV_CONN_FORM_CONVT_BN;
+      f->stride = f->kernel = 2;
+    }
   return d;
 }
 
@@ -259,6 +265,7 @@ static const Variant variants[] = {
   { "localdepthwise-rk4", DV_REC_LOCALDEPTHWISE, DV_TARGET_OUTPUT, DV_SOLVER_RK4, FALSE, FALSE, FALSE, FALSE, TRUE, FALSE, 1.0, 4, 2, 2, 4, FALSE },
   { "two-stage-middle", DV_REC_FULL, DV_TARGET_MIDDLE, DV_SOLVER_EULER, TRUE, FALSE, FALSE, FALSE, FALSE, FALSE, 1.0, 2, 2, 0, 2, FALSE },
   { "input-target", DV_REC_FULL, DV_TARGET_INPUT, DV_SOLVER_EULER, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, 1.0, 2, 4, 0, 2, TRUE },
+  { "convt-feedback-bn-train", DV_REC_FULL, DV_TARGET_OUTPUT, DV_SOLVER_EULER, FALSE, FALSE, TRUE, FALSE, FALSE, FALSE, 1.0, 2, 2, 0, 2, FALSE, TRUE },
   { "no-history-own-state", DV_REC_FULL, DV_TARGET_OUTPUT, DV_SOLVER_EULER, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, 1.0, 0, 0, -1, 0, FALSE },
 };
 

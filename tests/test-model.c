@@ -53,6 +53,41 @@ test_presets_roundtrip (void)
 }
 
 static void
+test_tutorial_feedback (void)
+{
+  /* The tutorial's optional V3 -> V1 feedback: ConvTranspose2d(256, 64, 4, 4) + BN. */
+  const char *kv[] = { "feedback=true", "input_dims=[4,3,32,32]", "dt=2", "tff=2", "trc=2", "t_skip=0", NULL };
+  g_autoptr (DvModelDesc) d = preset ("CustomRCNN", kv);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvModel) m = dv_model_new (d, &error);
+  g_assert_no_error (error);
+  DvParam *w = dv_model_lookup (m, "feedback_V3_V1.0.weight");
+  g_assert_nonnull (w);
+  g_assert_cmpint (w->shape[0], ==, 256);
+  g_assert_cmpint (w->shape[1], ==, 64);
+  g_assert_cmpint (w->shape[2], ==, 4);
+  g_assert_nonnull (dv_model_lookup (m, "feedback_V3_V1.1.running_var"));
+  g_assert_cmpstr (g_ptr_array_index (d->operations, 3), ==, "addfeedback");
+  dv_model_init_params (m, 3);
+  int B = 2, T = 4;
+  gsize xn = (gsize) B * T * 3 * 32 * 32;
+  g_autofree float *x = g_new (float, xn), *a = g_new (float, B * T * 10), *b = g_new (float, B * T * 10);
+  for (gsize i = 0; i < xn; i++)
+    x[i] = cosf (i * 0.11f);
+  g_assert_true (dv_eval_forward (m, x, B, T, FALSE, a, NULL, NULL, &error));
+  /* the feedback matters once V3 has a state (t >= 1 with one-step delays… V3 appears at t = 2) */
+  memset (w->data, 0, sizeof (float) * w->numel);
+  dv_model_lookup (m, "feedback_V3_V1.1.bias")->data[0] = 0; /* BN of zeros = bias: keep it zero too */
+  for (int c = 0; c < 64; c++)
+    dv_model_lookup (m, "feedback_V3_V1.1.bias")->data[c] = 0;
+  g_assert_true (dv_eval_forward (m, x, B, T, FALSE, b, NULL, NULL, &error));
+  double diff = 0;
+  for (int i = 0; i < B * T * 10; i++)
+    diff = MAX (diff, fabs (a[i] - b[i]));
+  g_assert_cmpfloat (diff, >, 0);
+}
+
+static void
 test_aliases (void)
 {
   const char *kv[] = { "tff=4", "trc=2", "rctype=self", "input_dims=[5,3,32,32]", "n_classes=10", NULL };
@@ -410,6 +445,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/model/presets/json-roundtrip", test_presets_roundtrip);
   g_test_add_func ("/model/presets/aliases", test_aliases);
+  g_test_add_func ("/model/presets/tutorial-feedback", test_tutorial_feedback);
   g_test_add_func ("/model/desc/round-half-even", test_round_half_even);
   g_test_add_func ("/model/desc/validation-messages", test_validation_messages);
   g_test_add_func ("/model/run/residual-timesteps", test_residual_timesteps);
