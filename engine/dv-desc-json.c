@@ -80,6 +80,8 @@ layer_to_json (const DvLayerDesc *l)
   set_str (o, "recurrence_target", target_names[l->rec_target]);
   set_int (o, "recurrence_kernel_size", l->rec_kernel);
   set_bool (o, "recurrence_bias", l->rec_bias);
+  if (l->rec_fixed)
+    set_num (o, "fixed_self_weight", l->rec_fixed_weight);
   set_num (o, "t_feedforward", l->t_feedforward);
   set_num (o, "t_recurrence", l->t_recurrence);
   set_str (o, "tstep", l->tstep_name);
@@ -255,6 +257,9 @@ layer_from_json (DvModelDesc *d, const DvJson *j, GError **error)
   l->rec_target = e;
   l->rec_kernel = dv_json_get_int (j, "recurrence_kernel_size", 0);
   l->rec_bias = dv_json_get_bool (j, "recurrence_bias", TRUE);
+  const DvJson *fw = dv_json_object_get (j, "fixed_self_weight");
+  if (fw && dv_json_type (fw) == DV_JSON_NUMBER)
+    l->rec_fixed = TRUE, l->rec_fixed_weight = dv_json_number (fw);
   l->t_feedforward = dv_json_get_number (j, "t_feedforward", d->t_feedforward);
   l->t_recurrence = dv_json_get_number (j, "t_recurrence", d->t_recurrence);
   g_free (l->tstep_name);

@@ -20,6 +20,7 @@ static const char *const op_names[DV_OP_N_OPS] = {
   [DV_OP_DELAY] = "delay",
   [DV_OP_POOL] = "pool",
   [DV_OP_NORM] = "norm",
+  [DV_OP_SKIPZEROS] = "skipzeros",
 };
 
 const char *
@@ -451,7 +452,7 @@ dv_model_desc_validate (DvModelDesc *d, GError **error)
       if (!dv_op_from_name (name, &op))
         return fail (error, DV_DESC_ERROR_UNKNOWN,
                      "unknown layer operation '%s'; known: conv layer recurrent addskip addext addfeedback "
-                     "tstep nonlin supralin record delay pool norm", name);
+                     "tstep nonlin supralin record delay pool norm skipzeros", name);
       g_array_append_val (d->ops, op);
     }
 

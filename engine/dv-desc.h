@@ -68,6 +68,7 @@ typedef enum {
   DV_OP_DELAY,
   DV_OP_POOL,
   DV_OP_NORM,
+  DV_OP_SKIPZEROS,   /* CorNetRT: absent/all-zero output -> zero state for the next layer */
   DV_OP_N_OPS
 } DvOp;
 
@@ -100,6 +101,8 @@ typedef struct {
   DvRecTarget rec_target;
   int   rec_kernel;
   gboolean rec_bias;
+  gboolean rec_fixed;     /* self recurrence with a fixed, non-trainable weight (CorNetRT) */
+  double rec_fixed_weight;
   double t_feedforward, t_recurrence; /* ms, this layer's own values */
 
   /* DV_OP_TSTEP */

@@ -145,7 +145,7 @@ make_rec (DvModel *m, DvLayer *L, const char *module)
     case DV_REC_NONE:
       break;
     case DV_REC_SELF:
-      r->self_w = add_f32 (m, TRUE, p, ".weight", 1, 1);
+      r->self_w = add_f32 (m, !l->rec_fixed, p, ".weight", 1, 1);
       r->self_b = l->rec_bias ? add_f32 (m, TRUE, p, ".bias", 1, 1) : NULL;
       break;
     case DV_REC_FULL:
@@ -607,18 +607,40 @@ dv_model_init_params (DvModel *m, guint64 seed)
   dv_rand_seed (&rng, seed);
   const DvModelDesc *D = m->desc;
   gboolean tutorial = g_strcmp0 (D->init_scheme, "tutorial") == 0;
+  /* CorNetRT and CordsNet without pretrained weights keep PyTorch's defaults */
+  gboolean pytorch = g_strcmp0 (D->init_scheme, "pytorch") == 0;
   for (int i = 0; i < D->n_layers; i++)
     {
       DvLayer *L = &m->layers[i];
-      if (L->has_preconv)
-        init_ff_conv (&rng, &L->preconv, tutorial);
-      init_ff_conv (&rng, &L->conv, tutorial);
-      if (L->two_stage)
-        init_ff_conv (&rng, &L->conv2, tutorial);
+      if (pytorch)
+        {
+          if (L->has_preconv)
+            init_conv_default (&rng, &L->preconv);
+          init_conv_default (&rng, &L->conv);
+          if (L->two_stage)
+            init_conv_default (&rng, &L->conv2);
+        }
+      else
+        {
+          if (L->has_preconv)
+            init_ff_conv (&rng, &L->preconv, tutorial);
+          init_ff_conv (&rng, &L->conv, tutorial);
+          if (L->two_stage)
+            init_ff_conv (&rng, &L->conv2, tutorial);
+        }
       if (L->has_midnorm)
         fill_const (L->midnorm.gamma, 1.0f), fill_const (L->midnorm.beta, 0.0f);
-      if (L->has_rec)
+      if (L->has_rec && pytorch && L->rec.type != DV_REC_SELF)
+        {
+          DvConvMod *mods[] = { &L->rec.conv, &L->rec.first, &L->rec.second };
+          for (int k = 0; k < 3; k++)
+            if (mods[k]->w)
+              init_conv_default (&rng, mods[k]);
+        }
+      else if (L->has_rec)
         init_rec (&rng, &L->rec, D->max_weight_init, tutorial);
+      if (L->has_rec && L->desc->rec_fixed && L->rec.self_w)
+        L->rec.self_w->data[0] = (float) L->desc->rec_fixed_weight;
       if (L->has_tstep)
         L->tau->data[0] = (float) L->desc->tau;
       if (L->has_bn)
@@ -626,11 +648,20 @@ dv_model_init_params (DvModel *m, guint64 seed)
       if (L->has_gn)
         fill_const (L->gn.gamma, 1.0f), fill_const (L->gn.beta, 0.0f);
     }
-  if (tutorial)
-    fill_normal (&rng, m->cls_w, 0.01);
+  if (pytorch)
+    {
+      double bound = 1.0 / sqrt ((double) m->cls_w->shape[1]);
+      fill_uniform (&rng, m->cls_w, bound);
+      fill_uniform (&rng, m->cls_b, bound);
+    }
   else
-    fill_trunc_normal (&rng, m->cls_w, 0.004, -2.0, 2.0);
-  fill_const (m->cls_b, 0.0f);
+    {
+      if (tutorial)
+        fill_normal (&rng, m->cls_w, 0.01);
+      else
+        fill_trunc_normal (&rng, m->cls_w, 0.004, -2.0, 2.0);
+      fill_const (m->cls_b, 0.0f);
+    }
   for (int i = 0; i < D->n_conns; i++)
     {
       DvConn *C = &m->conns[i];

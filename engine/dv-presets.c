@@ -15,7 +15,7 @@ static const char *const aliases[][2] = {
   { "pattern", "data_presentation_pattern" }, { "shufflepattern", "shuffle_presentation_pattern" },
   { "taugrad", "train_tau" }, { "supralin", "supralinearity" }, { "winit", "max_weight_init" },
   { "inadapt", "input_adaption_weight" }, { "fbmode", "feedback_mode" }, { "tsteps", "n_timesteps" },
-  { "skip_connections", "use_skip_connections" },
+  { "skip_connections", "use_skip_connections" }, { "pretrained", "init_with_pretrained" },
 };
 
 static const DvJson *
@@ -97,6 +97,7 @@ static const char *const known_keys[] = {
   "truncated_bptt_timesteps", "classifier_name", "dynamics_solver", "recurrence_type", "recurrence_target",
   "train_tau", "bias", "max_weight_init", "supralinearity", "input_adaption_weight", "use_retina",
   "use_skip_connections", "init_with_pretrained", "store_responses", "recurrence_bias", "history_length",
+  "fixed_self_weight",
 };
 
 static gboolean
@@ -444,6 +445,61 @@ build_dyrcnnx8 (const DvJson *kwargs, GError **error)
   return d;
 }
 
+/* CorNetRT (SPEC §6): four two-stage areas conv -> GroupNorm -> ReLU ->
+ * (+ fixed self recurrence at the middle) -> conv2 -> GroupNorm -> ReLU, a
+ * one-step delay, and the zero-state filter; no leak (no tstep).  Without
+ * pretrained weights (nothing is downloaded) PyTorch's default init. */
+static DvModelDesc *
+build_cornetrt (const DvJson *kwargs, GError **error)
+{
+  g_autoptr (DvModelDesc) d = dv_model_desc_new ();
+  Defaults df = { 1000, 5, 3, 224, 224, 2.0, 5.0, 2.0, 2.0, 30.0, 0.0, FALSE, FALSE, "self", TRUE };
+  if (!apply_common (d, "CorNetRT", kwargs, &df, error))
+    return NULL;
+  if (d->skip || d->feedback)
+    {
+      g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                   "CorNetRT: skip and feedback connections are not part of CORnet-RT; use DyRCNNx4 for them");
+      return NULL;
+    }
+  g_free (d->init_scheme);
+  d->init_scheme = g_strdup ("pytorch");
+  const char *ops[] = { "layer", "norm", "nonlin", "record", "delay", "skipzeros", NULL };
+  dv_model_desc_set_operations (d, ops);
+  double fixed = kw_num (kwargs, "fixed_self_weight", 1.0);
+  const struct { const char *n; int out, k, s; } spec[] = {
+    { "V1", 64, 7, 4 }, { "V2", 128, 3, 2 }, { "V4", 256, 3, 2 }, { "IT", 512, 3, 2 },
+  };
+  for (int i = 0; i < 4; i++)
+    {
+      DvLayerDesc *l = dv_model_desc_add_layer (d, spec[i].n);
+      l->out_channels = l->mid_channels = spec[i].out;
+      l->kernel = spec[i].k;
+      l->stride = spec[i].s;
+      l->bias = TRUE;
+      l->kernel2 = 3;
+      l->stride2 = 1;
+      l->bias2 = FALSE;
+      l->mid_groupnorm = 32;
+      if (!layer_rec (l, d, kwargs, "self", error))
+        return NULL;
+      if (is_null (kw (kwargs, "recurrence_target")))
+        l->rec_target = DV_TARGET_MIDDLE;
+      l->rec_bias = kw_bool (kwargs, "recurrence_bias", FALSE);
+      if (l->rec_type == DV_REC_SELF)
+        l->rec_fixed = TRUE, l->rec_fixed_weight = fixed;
+      g_clear_pointer (&l->tstep_name, g_free);
+      l->norm_kind = DV_NORM_GROUP;
+      l->norm_groups = 32;
+      l->norm_name = g_strdup_printf ("norm_%s", spec[i].n);
+      if (i == 3)
+        l->t_feedforward = 0.0;
+    }
+  if (!dv_model_desc_validate (d, error))
+    return NULL;
+  return g_steal_pointer (&d);
+}
+
 typedef struct {
   const char *name;
   DvModelDesc *(*build) (const DvJson *kwargs, GError **error);
@@ -454,6 +510,7 @@ static const Preset presets[] = {
   { "DyRCNNx2", build_dyrcnnx2 },
   { "DyRCNNx4", build_dyrcnnx4 },
   { "DyRCNNx8", build_dyrcnnx8 },
+  { "CorNetRT", build_cornetrt },
 };
 
 const char *const *

@@ -409,7 +409,14 @@ layer_forward (DvRun *run, int li, Cur x)
   if (l->rec_target == DV_TARGET_INPUT && rec.v.data)
     x = integrate_rec (run, x, rec, FALSE);
   if (x.v.data == NULL)
-    return l->rec_target == DV_TARGET_OUTPUT ? rec : (Cur) { DV_VAL_NONE, 0, 0, 0 };
+    {
+      /* No feedforward input: the recurrence alone drives the layer (RConv2d
+       * forward_recurrence returns Rec(h)); for a middle target the second
+       * stage still runs on it. */
+      if (l->rec_target == DV_TARGET_MIDDLE && rec.v.data && L->two_stage)
+        return op_conv (run, &L->conv2, rec);
+      return l->rec_target == DV_TARGET_OUTPUT ? rec : (Cur) { DV_VAL_NONE, 0, 0, 0 };
+    }
   Cur y = op_conv (run, &L->conv, x);
   if (L->two_stage)
     {
@@ -493,6 +500,41 @@ tstep_forward (DvRun *run, int li, Cur u)
   return y;
 }
 
+/* CorNetRT's zerofilter: when what this layer passes on is absent or all
+ * zeros, the next layer's history is filled with zero states (of its
+ * recurrence target's shape) and nothing is passed on. */
+static Cur
+op_skipzeros (DvRun *run, int li, Cur x)
+{
+  const DvModelDesc *D = run->model->desc;
+  if (li + 1 >= D->n_layers)
+    return x;
+  gboolean zero = x.v.data == NULL;
+  if (!zero)
+    {
+      gsize n = numel (run, x.C, x.H, x.W);
+      zero = TRUE;
+      for (gsize i = 0; i < n && zero; i++)
+        zero = x.v.data[i] == 0.0f;
+    }
+  if (!zero)
+    return x;
+  const DvLayerDesc *nl = &D->layers[li + 1];
+  int C = nl->out_channels, H = nl->out_h, W = nl->out_w;
+  if (nl->rec_target == DV_TARGET_MIDDLE)
+    C = nl->mid_channels, H = nl->mid_h, W = nl->mid_w;
+  else if (nl->rec_target == DV_TARGET_INPUT)
+    C = nl->in_channels, H = nl->in_h, W = nl->in_w;
+  DvRing *r = &run->rings[li + 1];
+  for (int k = 0; k < r->cap; k++)
+    {
+      DvVal z = { dv_arena_alloc (run->arena, numel (run, C, H, W)), NULL };
+      memset (z.data, 0, sizeof (float) * numel (run, C, H, W));
+      ring_push (r, z);
+    }
+  return (Cur) { DV_VAL_NONE, x.C, x.H, x.W };
+}
+
 static gboolean
 op_skipped_on_none (DvOp op)
 {
@@ -563,6 +605,9 @@ layer_step (DvRun *run, int li, Cur x)
             x = op_bn (run, &L->bn, x);
           else if (L->has_gn)
             x = op_gn (run, &L->gn, x);
+          break;
+        case DV_OP_SKIPZEROS:
+          x = op_skipzeros (run, li, x);
           break;
         case DV_OP_N_OPS:
         default:
