@@ -8,7 +8,7 @@
 static const char *const target_names[] = { "output", "middle", "input" };
 static const char *const pool_names[] = { "none", "max", "avg" };
 static const char *const norm_names[] = { "none", "batch", "group" };
-static const char *const form_names[] = { "adapt", "conv_bn", "convt_bn" };
+static const char *const form_names[] = { "adapt", "conv_bn", "convt_bn", "conv" };
 static const char *const integ_names[] = { "additive", "multiplicative" };
 
 static int
@@ -90,6 +90,10 @@ layer_to_json (const DvLayerDesc *l)
   set_num (o, "tau", l->tau);
   set_str (o, "nonlin", l->nonlin == DV_NONLIN_RELU ? "relu" : "identity");
   set_num (o, "supralinearity", l->supralinearity);
+  if (l->weight_norm)
+    set_bool (o, "weight_norm", TRUE);
+  if (l->spatial_bias)
+    set_bool (o, "spatial_bias", TRUE);
   if (l->pool_kind != DV_POOL_NONE)
     {
       DvJson *p = dv_json_new_object ();
@@ -143,6 +147,10 @@ dv_model_desc_to_json (const DvModelDesc *d)
   set_str (o, "data_presentation_pattern", d->pattern);
   set_bool (o, "shuffle_presentation_pattern", d->shuffle_pattern);
   set_str (o, "classifier_name", d->classifier_name);
+  if (d->classifier_skip)
+    set_str (o, "classifier_skip", d->classifier_skip);
+  if (d->classifier_wn)
+    set_bool (o, "classifier_weight_norm", TRUE);
   set_str (o, "init", d->init_scheme);
   set_num (o, "max_weight_init", d->max_weight_init);
   DvJson *ops = dv_json_new_array ();
@@ -166,8 +174,13 @@ dv_model_desc_to_json (const DvModelDesc *d)
       set_str (j, "form", form_names[c->form]);
       if (c->form != DV_CONN_FORM_ADAPT)
         set_int (j, "stride", c->stride);
-      if (c->form == DV_CONN_FORM_CONVT_BN)
+      if (c->form == DV_CONN_FORM_CONVT_BN || c->form == DV_CONN_FORM_CONV)
         set_int (j, "kernel_size", c->kernel);
+      if (c->form == DV_CONN_FORM_CONV)
+        {
+          set_bool (j, "bias", c->conv_bias);
+          set_bool (j, "weight_norm", c->weight_norm);
+        }
       set_num (j, "t_ms", c->t_ms);
       set_str (j, "integration", integ_names[c->integration]);
       set_bool (j, "source_alias", c->source_alias);
@@ -269,6 +282,8 @@ layer_from_json (DvModelDesc *d, const DvJson *j, GError **error)
   const char *nl = dv_json_get_string (j, "nonlin", "relu");
   l->nonlin = g_ascii_strcasecmp (nl, "identity") == 0 ? DV_NONLIN_IDENTITY : DV_NONLIN_RELU;
   l->supralinearity = dv_json_get_number (j, "supralinearity", 1.0);
+  l->weight_norm = dv_json_get_bool (j, "weight_norm", FALSE);
+  l->spatial_bias = dv_json_get_bool (j, "spatial_bias", FALSE);
   const DvJson *p = dv_json_object_get (j, "pool");
   if (p && dv_json_type (p) == DV_JSON_OBJECT)
     {
@@ -356,6 +371,8 @@ dv_model_desc_from_json (const DvJson *j, GError **error)
   d->shuffle_pattern = dv_json_get_bool (j, "shuffle_presentation_pattern", FALSE);
   g_free (d->classifier_name);
   d->classifier_name = g_strdup (dv_json_get_string (j, "classifier_name", "classifier.2"));
+  d->classifier_skip = g_strdup (dv_json_get_string (j, "classifier_skip", NULL));
+  d->classifier_wn = dv_json_get_bool (j, "classifier_weight_norm", FALSE);
   g_free (d->init_scheme);
   d->init_scheme = g_strdup (dv_json_get_string (j, "init", "dynvision"));
   d->max_weight_init = dv_json_get_number (j, "max_weight_init", 0.001);
@@ -406,11 +423,13 @@ dv_model_desc_from_json (const DvJson *j, GError **error)
           return NULL;
         }
       int e = cd->form;
-      if (!get_enum (c, "form", form_names, 3, &e, error))
+      if (!get_enum (c, "form", form_names, 4, &e, error))
         return NULL;
       cd->form = e;
       cd->stride = dv_json_get_int (c, "stride", 1);
-      cd->kernel = dv_json_get_int (c, "kernel_size", cd->stride);
+      cd->kernel = dv_json_get_int (c, "kernel_size", cd->form == DV_CONN_FORM_CONV ? 0 : cd->stride);
+      cd->conv_bias = dv_json_get_bool (c, "bias", FALSE);
+      cd->weight_norm = dv_json_get_bool (c, "weight_norm", FALSE);
       cd->t_ms = dv_json_get_number (c, "t_ms", cd->t_ms);
       e = cd->integration;
       if (!get_enum (c, "integration", integ_names, 2, &e, error))

@@ -21,6 +21,7 @@ static const char *const op_names[DV_OP_N_OPS] = {
   [DV_OP_POOL] = "pool",
   [DV_OP_NORM] = "norm",
   [DV_OP_SKIPZEROS] = "skipzeros",
+  [DV_OP_ADDBIAS] = "addbias",
 };
 
 const char *
@@ -145,6 +146,7 @@ dv_model_desc_free (DvModelDesc *d)
     conn_clear (&d->conns[i]);
   g_free (d->conns);
   g_free (d->classifier_name);
+  g_free (d->classifier_skip);
   g_free (d->init_scheme);
   g_free (d);
 }
@@ -183,6 +185,7 @@ dv_model_desc_copy (const DvModelDesc *src)
       c->target = g_strdup (c->target);
     }
   d->classifier_name = g_strdup (src->classifier_name);
+  d->classifier_skip = g_strdup (src->classifier_skip);
   d->init_scheme = g_strdup (src->init_scheme);
   return d;
 }
@@ -394,6 +397,25 @@ validate_layer (DvModelDesc *d, int i, int *C, int *H, int *W, GError **error)
                  n, l->norm_groups, l->out_channels);
   l->pool_h = *H;
   l->pool_w = *W;
+  /* the ring holds (and record sees) the pooled map when pool comes first */
+  int pos_pool = -1, pos_delay = -1, pos_record = -1;
+  for (guint k = 0; k < d->ops->len; k++)
+    {
+      DvOp op = g_array_index (d->ops, DvOp, k);
+      if (op == DV_OP_POOL && pos_pool < 0)
+        pos_pool = k;
+      if (op == DV_OP_DELAY && pos_delay < 0)
+        pos_delay = k;
+      if (op == DV_OP_RECORD && pos_record < 0)
+        pos_record = k;
+    }
+  gboolean pooled = l->pool_kind != DV_POOL_NONE && pos_pool >= 0;
+  gboolean state_pooled = pooled && pos_pool < pos_delay;
+  gboolean rec_pooled = pooled && pos_pool < pos_record;
+  l->state_h = state_pooled ? l->pool_h : l->out_h;
+  l->state_w = state_pooled ? l->pool_w : l->out_w;
+  l->rec_h = rec_pooled ? l->pool_h : l->out_h;
+  l->rec_w = rec_pooled ? l->pool_w : l->out_w;
   return TRUE;
 }
 
@@ -452,7 +474,7 @@ dv_model_desc_validate (DvModelDesc *d, GError **error)
       if (!dv_op_from_name (name, &op))
         return fail (error, DV_DESC_ERROR_UNKNOWN,
                      "unknown layer operation '%s'; known: conv layer recurrent addskip addext addfeedback "
-                     "tstep nonlin supralin record delay pool norm skipzeros", name);
+                     "tstep nonlin supralin record delay pool norm skipzeros addbias", name);
       g_array_append_val (d->ops, op);
     }
 
@@ -494,26 +516,37 @@ dv_model_desc_validate (DvModelDesc *d, GError **error)
       dv_model_desc_slot_shape (d, t, c->op, &tc, &th, &tw);
       if (c->form == DV_CONN_FORM_CONV_BN)
         {
-          int h = out_size (src->out_h, 1, c->stride, 0), w = out_size (src->out_w, 1, c->stride, 0);
+          int h = out_size (src->state_h, 1, c->stride, 0), w = out_size (src->state_w, 1, c->stride, 0);
           if (h != th || w != tw)
             return fail (error, DV_DESC_ERROR_SHAPE,
                          "connection %s: %s's %d×%d state through a 1×1 conv with stride %d gives %d×%d, "
-                         "but %s needs %d×%d there; use stride %d", c->name, c->source, src->out_h, src->out_w,
-                         c->stride, h, w, c->target, th, tw, MAX (1, src->out_h / MAX (th, 1)));
+                         "but %s needs %d×%d there; use stride %d", c->name, c->source, src->state_h, src->state_w,
+                         c->stride, h, w, c->target, th, tw, MAX (1, src->state_h / MAX (th, 1)));
+        }
+      if (c->form == DV_CONN_FORM_CONV && c->kernel > 0)
+        {
+          int h = out_size (src->state_h, c->kernel, c->stride, c->kernel / 2);
+          int w = out_size (src->state_w, c->kernel, c->stride, c->kernel / 2);
+          if (h != th || w != tw)
+            return fail (error, DV_DESC_ERROR_SHAPE,
+                         "connection %s: %s's %d×%d state through a %d×%d conv with stride %d gives %d×%d, "
+                         "but %s needs %d×%d there", c->name, c->source, src->state_h, src->state_w, c->kernel,
+                         c->kernel, c->stride, h, w, c->target, th, tw);
         }
       if (c->form == DV_CONN_FORM_CONVT_BN)
         {
           if (c->kernel < 1 || c->stride < 1)
             return fail (error, DV_DESC_ERROR_INVALID, "connection %s: kernel and stride must be ≥ 1", c->name);
-          int h = (src->out_h - 1) * c->stride + c->kernel, w = (src->out_w - 1) * c->stride + c->kernel;
+          int h = (src->state_h - 1) * c->stride + c->kernel, w = (src->state_w - 1) * c->stride + c->kernel;
           if (h != th || w != tw)
             return fail (error, DV_DESC_ERROR_SHAPE,
                          "connection %s: %s's %d×%d state through a transposed conv (kernel %d, stride %d) "
                          "gives %d×%d, but %s needs %d×%d there; use kernel = stride = %d",
-                         c->name, c->source, src->out_h, src->out_w, c->kernel, c->stride, h, w, c->target,
-                         th, tw, MAX (1, th / MAX (src->out_h, 1)));
+                         c->name, c->source, src->state_h, src->state_w, c->kernel, c->stride, h, w, c->target,
+                         th, tw, MAX (1, th / MAX (src->state_h, 1)));
         }
-      c->has_conv = c->form != DV_CONN_FORM_ADAPT || src->out_channels != tc;
+      c->has_conv = c->form == DV_CONN_FORM_CONV ? c->kernel > 0
+                    : c->form != DV_CONN_FORM_ADAPT || src->out_channels != tc;
       if (c->kind == DV_CONN_SKIP)
         {
           c->delay_index = (int) dv_round_half_even (c->t_ms / d->dt) + 1;
@@ -524,6 +557,19 @@ dv_model_desc_validate (DvModelDesc *d, GError **error)
           c->delay_index = (int) dv_round_half_even (c->t_ms / d->dt);
           hist = MAX (hist, c->t_ms);
         }
+    }
+  if (d->classifier_skip)
+    {
+      int s = dv_model_desc_layer_index (d, d->classifier_skip);
+      const DvLayerDesc *last = &d->layers[d->n_layers - 1];
+      if (s < 0)
+        return fail (error, DV_DESC_ERROR_UNKNOWN, "classifier_skip: no layer named '%s'", d->classifier_skip);
+      if (d->layers[s].out_channels != last->out_channels || d->layers[s].state_h != last->pool_h
+          || d->layers[s].state_w != last->pool_w)
+        return fail (error, DV_DESC_ERROR_SHAPE,
+                     "classifier_skip: %s's state (%d×%d×%d) does not match %s's output (%d×%d×%d)",
+                     d->classifier_skip, d->layers[s].out_channels, d->layers[s].state_h, d->layers[s].state_w,
+                     last->name, last->out_channels, last->pool_h, last->pool_w);
     }
   d->history_length = hist;
   d->n_hidden_states = (int) (hist / d->dt);

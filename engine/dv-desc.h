@@ -52,7 +52,9 @@ typedef enum { DV_CONN_SKIP, DV_CONN_FEEDBACK } DvConnKind;
  *            BatchNorm (module names "<name>.0" and "<name>.1").
  * CONVT_BN — the tutorial's feedback: ConvTranspose2d (kernel = stride, no
  *            bias) then BatchNorm ("<name>.0", "<name>.1"). */
-typedef enum { DV_CONN_FORM_ADAPT, DV_CONN_FORM_CONV_BN, DV_CONN_FORM_CONVT_BN } DvConnForm;
+typedef enum { DV_CONN_FORM_ADAPT, DV_CONN_FORM_CONV_BN, DV_CONN_FORM_CONVT_BN, DV_CONN_FORM_CONV } DvConnForm;
+/* CONV     — CordsNet's fixed skips: identity when kernel_size is 0, else a
+ *            k×k conv with stride (bias and weight norm as configured). */
 
 /* The per-layer operations, in DynVision's vocabulary. */
 typedef enum {
@@ -69,6 +71,7 @@ typedef enum {
   DV_OP_POOL,
   DV_OP_NORM,
   DV_OP_SKIPZEROS,   /* CorNetRT: absent/all-zero output -> zero state for the next layer */
+  DV_OP_ADDBIAS,     /* CordsNet: per-unit spatial bias (also present without input) */
   DV_OP_N_OPS
 } DvOp;
 
@@ -116,6 +119,9 @@ typedef struct {
   DvPoolKind pool_kind;
   DvPoolDesc pool;
 
+  gboolean weight_norm;   /* convs weight-norm parametrised (CordsNet) */
+  gboolean spatial_bias;  /* DV_OP_ADDBIAS module "addbias_<name>" */
+
   DvNormKind norm_kind;
   char *norm_name;        /* "V1_norm", "norm_V1" */
   int norm_groups;
@@ -125,6 +131,8 @@ typedef struct {
   int mid_h, mid_w;       /* after the first conv */
   int out_h, out_w;       /* layer state (pre-pool) */
   int pool_h, pool_w;     /* after pooling: what the next layer receives */
+  int state_h, state_w;   /* what its history ring holds (shape at the delay op) */
+  int rec_h, rec_w;       /* what is recorded (shape at the record op) */
   int out_c;              /* == out_channels */
 } DvLayerDesc;
 
@@ -135,7 +143,9 @@ typedef struct {
   DvOp op;                /* the target's op slot it is added in */
   DvConnForm form;
   int stride;             /* CONV_BN, CONVT_BN */
-  int kernel;             /* CONVT_BN (default: stride) */
+  int kernel;             /* CONVT_BN (default: stride); CONV (0 = identity) */
+  gboolean conv_bias;     /* CONV */
+  gboolean weight_norm;   /* CONV: weight-norm parametrised */
   double t_ms;            /* delay in ms */
   DvIntegration integration;
   gboolean source_alias;  /* ADAPT: state_dict also lists "<name>.source.*" */
@@ -173,6 +183,8 @@ typedef struct {
   int n_conns;
 
   char *classifier_name;  /* module prefix of the Linear: "classifier.2" */
+  char *classifier_skip;  /* CordsNet: layer whose same-step state is added before the readout */
+  gboolean classifier_wn; /* weight-norm parametrised readout */
   char *init_scheme;      /* "dynvision", "tutorial", "pytorch" */
   double max_weight_init;
 

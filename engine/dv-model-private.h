@@ -6,9 +6,19 @@
 #include "dv-model.h"
 #include "dv-ops.h"
 
+/* A weight-norm parametrised weight (PyTorch dim 0): the state_dict holds
+ * g = original0 and v = original1; w = g·v/‖v‖ is a hidden derived tensor,
+ * recomputed at the start of every run, whose gradient is folded back into
+ * g and v after BPTT. */
+typedef struct {
+  DvParam *g, *v, *w;
+  int cout, fan;
+} DvWeightNorm;
+
 typedef struct {
   DvConvConfig cfg;
-  DvParam *w, *b; /* b may be NULL */
+  DvParam *w, *b; /* b may be NULL; w may be a weight-norm's derived tensor */
+  DvWeightNorm *wn;
 } DvConvMod;
 
 typedef struct {
@@ -49,6 +59,7 @@ typedef struct {
   gboolean has_bn, has_gn;
   DvBnMod bn;
   DvGnMod gn;
+  DvParam *spbias;      /* CordsNet's SpatialBias [C,H,W] or NULL */
   int d_ff, d_rc;
   int op_layer_pos;
 } DvLayer;
@@ -74,6 +85,9 @@ struct _DvModel {
   DvLayer *layers;
   DvConn *conns;
   DvParam *cls_w, *cls_b;
+  DvWeightNorm *cls_wn;
+  int cls_skip;           /* layer added to the readout's input, −1 = none */
+  GPtrArray *wns;         /* DvWeightNorm*, owned */
   DvParam *n_res;
   DvParam *supralin_n, *supralin_k; /* DynVision's shared SupraLinearity module, if any */
 };
@@ -82,3 +96,6 @@ struct _DvModel {
 DvParam *dv_model_add_param (DvModel *model, const char *name, DvParamType type, int ndim,
                              const gint64 *shape, gboolean trainable, gboolean is_buffer);
 void     dv_param_add_alias (DvModel *model, DvParam *p, const char *alias);
+/* Weight norm: derived weights from (g, v) before a run; (dg, dv) from dw after BPTT. */
+void     dv_model_sync_weights (DvModel *model);
+void     dv_model_fold_weight_grads (DvModel *model);

@@ -65,13 +65,62 @@ add_f32 (DvModel *m, gboolean trainable, const char *prefix, const char *suffix,
 }
 
 static void
-make_conv (DvModel *m, DvConvMod *c, const char *prefix, int cin, int cout, int k, int stride,
-           int pad, int groups, gboolean bias, DvPadMode mode)
+wn_free (gpointer p)
+{
+  DvWeightNorm *wn = p;
+  g_free (wn->w->data);
+  g_free (wn->w->grad);
+  param_free (wn->w);
+  g_free (wn);
+}
+
+/* A weight of shape [cout, …] registered as PyTorch's weight_norm
+ * parametrisation: <prefix>.parametrizations.weight.original0 (g, [cout,1,…])
+ * and .original1 (v).  Returns the hidden derived weight. */
+static DvWeightNorm *
+make_weight_norm (DvModel *m, const char *prefix, int ndim, const gint64 *shape)
+{
+  DvWeightNorm *wn = g_new0 (DvWeightNorm, 1);
+  gint64 gshape[4] = { shape[0], 1, 1, 1 };
+  g_autofree char *gn = g_strconcat (prefix, ".parametrizations.weight.original0", NULL);
+  g_autofree char *vn = g_strconcat (prefix, ".parametrizations.weight.original1", NULL);
+  wn->g = dv_model_add_param (m, gn, DV_PARAM_F32, ndim, gshape, TRUE, FALSE);
+  wn->v = dv_model_add_param (m, vn, DV_PARAM_F32, ndim, shape, TRUE, FALSE);
+  wn->w = g_new0 (DvParam, 1);
+  wn->w->name = g_strconcat (prefix, ".weight", NULL);
+  wn->w->aliases = g_ptr_array_new_with_free_func (g_free);
+  wn->w->ndim = ndim;
+  wn->w->numel = 1;
+  for (int i = 0; i < ndim; i++)
+    wn->w->shape[i] = shape[i], wn->w->numel *= shape[i];
+  wn->cout = shape[0];
+  wn->fan = wn->w->numel / shape[0];
+  g_ptr_array_add (m->wns, wn);
+  return wn;
+}
+
+static void
+make_conv_full (DvModel *m, DvConvMod *c, const char *prefix, int cin, int cout, int k, int stride,
+                int pad, int groups, gboolean bias, DvPadMode mode, gboolean weight_norm)
 {
   c->cfg = (DvConvConfig) { .cin = cin, .cout = cout, .kh = k, .kw = k, .stride = stride,
                             .pad = pad, .groups = groups, .pad_mode = mode };
-  c->w = add_f32 (m, TRUE, prefix, ".weight", 4, cout, cin / groups, k, k);
+  if (weight_norm)
+    {
+      gint64 shape[4] = { cout, cin / groups, k, k };
+      c->wn = make_weight_norm (m, prefix, 4, shape);
+      c->w = c->wn->w;
+    }
+  else
+    c->w = add_f32 (m, TRUE, prefix, ".weight", 4, cout, cin / groups, k, k);
   c->b = bias ? add_f32 (m, TRUE, prefix, ".bias", 1, cout) : NULL;
+}
+
+static void
+make_conv (DvModel *m, DvConvMod *c, const char *prefix, int cin, int cout, int k, int stride,
+           int pad, int groups, gboolean bias, DvPadMode mode)
+{
+  make_conv_full (m, c, prefix, cin, cout, k, stride, pad, groups, bias, mode, FALSE);
 }
 
 static void
@@ -124,11 +173,12 @@ static void
 make_rec (DvModel *m, DvLayer *L, const char *module)
 {
   const DvLayerDesc *l = L->desc;
+  gboolean wn = l->weight_norm;
   DvRecMod *r = &L->rec;
   r->type = l->rec_type;
   r->C = l->out_channels;
-  r->H = l->out_h;
-  r->W = l->out_w;
+  r->H = l->state_h;
+  r->W = l->state_w;
   switch (l->rec_target)
     {
     case DV_TARGET_OUTPUT: r->out_c = l->out_channels; r->th = l->out_h; r->tw = l->out_w; break;
@@ -149,7 +199,7 @@ make_rec (DvModel *m, DvLayer *L, const char *module)
       r->self_b = l->rec_bias ? add_f32 (m, TRUE, p, ".bias", 1, 1) : NULL;
       break;
     case DV_REC_FULL:
-      make_conv (m, &r->conv, pc, r->C, r->out_c, k, 1, k / 2, 1, l->rec_bias, DV_PAD_ZEROS);
+      make_conv_full (m, &r->conv, pc, r->C, r->out_c, k, 1, k / 2, 1, l->rec_bias, DV_PAD_ZEROS, wn);
       break;
     case DV_REC_DEPTHPOINTWISE:
       make_conv (m, &r->first, pd, r->C, r->C, k, 1, k / 2, r->C, l->rec_bias, DV_PAD_ZEROS);
@@ -231,18 +281,23 @@ build_layer (DvModel *m, int i)
           L->has_midnorm = TRUE;
           make_gn (m, &L->midnorm, pmid, l->mid_channels, l->mid_groupnorm);
         }
-      make_conv (m, &L->conv, pconv, cin, l->mid_channels, l->kernel, l->stride, l->padding, 1, l->bias,
-                 DV_PAD_ZEROS);
-      make_conv (m, &L->conv2, pconv2, l->mid_channels, l->out_channels, l->kernel2, l->stride2,
-                 l->padding2, 1, l->bias2, DV_PAD_ZEROS);
+      make_conv_full (m, &L->conv, pconv, cin, l->mid_channels, l->kernel, l->stride, l->padding, 1, l->bias,
+                      DV_PAD_ZEROS, l->weight_norm);
+      make_conv_full (m, &L->conv2, pconv2, l->mid_channels, l->out_channels, l->kernel2, l->stride2,
+                      l->padding2, 1, l->bias2, DV_PAD_ZEROS, l->weight_norm);
     }
   else
-    make_conv (m, &L->conv, pconv, cin, l->out_channels, l->kernel, l->stride, l->padding, 1, l->bias,
-               DV_PAD_ZEROS);
+    make_conv_full (m, &L->conv, pconv, cin, l->out_channels, l->kernel, l->stride, l->padding, 1, l->bias,
+                    DV_PAD_ZEROS, l->weight_norm);
   if (l->rec_type != DV_REC_NONE && !d->feedforward_only)
     {
       L->has_rec = TRUE;
       make_rec (m, L, mod);
+    }
+  if (l->spatial_bias)
+    {
+      g_autofree char *bn = g_strdup_printf ("addbias_%s", l->name);
+      L->spbias = add_f32 (m, TRUE, bn, ".bias", 3, l->out_channels, l->out_h, l->out_w);
     }
   if (l->tstep_name)
     {
@@ -271,6 +326,23 @@ build_layer (DvModel *m, int i)
   for (guint k = 0; k < d->ops->len; k++)
     if (g_array_index (d->ops, DvOp, k) == DV_OP_LAYER && L->op_layer_pos < 0)
       L->op_layer_pos = k;
+}
+
+/* DynVision registers a connection's source layer inside it, so its
+ * parameters appear again under "<conn>.source.…". */
+static void
+add_source_aliases (DvModel *m, const char *conn, const char *smod)
+{
+  gsize n = strlen (smod);
+  for (guint k = 0; k < m->params->len; k++)
+    {
+      DvParam *p = g_ptr_array_index (m->params, k);
+      if (strncmp (p->name, smod, n) == 0 && p->name[n] == '.')
+        {
+          g_autofree char *alias = g_strconcat (conn, ".source", p->name + n, NULL);
+          dv_param_add_alias (m, p, alias);
+        }
+    }
 }
 
 static void
@@ -305,23 +377,22 @@ build_conn (DvModel *m, int i)
       C->has_bn = TRUE;
       make_bn (m, &C->bn, p1, C->tc);
     }
+  else if (c->form == DV_CONN_FORM_CONV)
+    {
+      if (c->source_alias)
+        add_source_aliases (m, c->name, d->layers[C->src].module_name);
+      if (c->kernel > 0)
+        {
+          g_autofree char *pc = g_strconcat (c->name, ".conv", NULL);
+          C->has_conv = TRUE;
+          make_conv_full (m, &C->conv, pc, cs, C->tc, c->kernel, c->stride, c->kernel / 2, 1, c->conv_bias,
+                          DV_PAD_ZEROS, c->weight_norm);
+        }
+    }
   else
     {
       if (c->source_alias)
-        {
-          /* DynVision registers the source layer inside the connection. */
-          const char *smod = d->layers[C->src].module_name;
-          gsize n = strlen (smod);
-          for (guint k = 0; k < m->params->len; k++)
-            {
-              DvParam *p = g_ptr_array_index (m->params, k);
-              if (strncmp (p->name, smod, n) == 0 && p->name[n] == '.')
-                {
-                  g_autofree char *alias = g_strconcat (c->name, ".source", p->name + n, NULL);
-                  dv_param_add_alias (m, p, alias);
-                }
-            }
-        }
+        add_source_aliases (m, c->name, d->layers[C->src].module_name);
       if (cs != C->tc)
         {
           g_autofree char *pc = g_strconcat (c->name, ".conv", NULL);
@@ -342,6 +413,8 @@ dv_model_new (const DvModelDesc *desc, GError **error)
   d = NULL;
   const DvModelDesc *D = m->desc;
   m->params = g_ptr_array_new_with_free_func (param_free);
+  m->wns = g_ptr_array_new_with_free_func (wn_free);
+  m->cls_skip = D->classifier_skip ? dv_model_desc_layer_index (D, D->classifier_skip) : -1;
   m->by_name = g_hash_table_new (g_str_hash, g_str_equal);
   m->layers = g_new0 (DvLayer, D->n_layers);
   m->conns = g_new0 (DvConn, MAX (D->n_conns, 1));
@@ -363,10 +436,19 @@ dv_model_new (const DvModelDesc *desc, GError **error)
   for (int i = 0; i < D->n_layers; i++)
     build_layer (m, i);
   const DvLayerDesc *last = &D->layers[D->n_layers - 1];
-  m->cls_w = add_f32 (m, TRUE, D->classifier_name, ".weight", 2, D->n_classes, last->out_channels);
+  if (D->classifier_wn)
+    {
+      gint64 shape[2] = { D->n_classes, last->out_channels };
+      m->cls_wn = make_weight_norm (m, D->classifier_name, 2, shape);
+      m->cls_w = m->cls_wn->w;
+    }
+  else
+    m->cls_w = add_f32 (m, TRUE, D->classifier_name, ".weight", 2, D->n_classes, last->out_channels);
   m->cls_b = add_f32 (m, TRUE, D->classifier_name, ".bias", 1, D->n_classes);
   for (int i = 0; i < D->n_conns; i++)
     build_conn (m, i);
+  if (m->cls_skip >= 0)
+    add_source_aliases (m, "classifier.0", D->layers[m->cls_skip].module_name);
 
   for (guint k = 0; k < m->params->len; k++)
     {
@@ -383,6 +465,12 @@ dv_model_new (const DvModelDesc *desc, GError **error)
   m->arena = g_new0 (float, MAX (m->n_values, 1));
   m->grad_arena = g_new0 (float, MAX (m->n_grads, 1));
   m->iarena = g_new0 (gint64, MAX (m->n_ivalues, 1));
+  for (guint k = 0; k < m->wns->len; k++)
+    {
+      DvWeightNorm *wn = g_ptr_array_index (m->wns, k);
+      wn->w->data = g_new0 (float, wn->w->numel);
+      wn->w->grad = g_new0 (float, wn->w->numel);
+    }
   gint64 off = 0, goff = 0, ioff = 0;
   for (guint k = 0; k < m->params->len; k++)
     {
@@ -436,6 +524,7 @@ dv_model_free (DvModel *m)
   dv_model_desc_free (m->desc);
   g_hash_table_unref (m->by_name);
   g_ptr_array_unref (m->params);
+  g_ptr_array_unref (m->wns);
   g_free (m->arena);
   g_free (m->grad_arena);
   g_free (m->iarena);
@@ -479,6 +568,33 @@ void
 dv_model_zero_grad (DvModel *m)
 {
   memset (m->grad_arena, 0, sizeof (float) * MAX (m->n_grads, 1));
+  for (guint k = 0; k < m->wns->len; k++)
+    {
+      DvWeightNorm *wn = g_ptr_array_index (m->wns, k);
+      memset (wn->w->grad, 0, sizeof (float) * wn->w->numel);
+    }
+}
+
+void
+dv_model_sync_weights (DvModel *m)
+{
+  for (guint k = 0; k < m->wns->len; k++)
+    {
+      DvWeightNorm *wn = g_ptr_array_index (m->wns, k);
+      dv_weightnorm_forward (wn->w->data, wn->g->data, wn->v->data, wn->cout, wn->fan);
+    }
+}
+
+void
+dv_model_fold_weight_grads (DvModel *m)
+{
+  for (guint k = 0; k < m->wns->len; k++)
+    {
+      DvWeightNorm *wn = g_ptr_array_index (m->wns, k);
+      dv_weightnorm_backward (wn->g->grad, wn->v->grad, wn->w->grad, wn->g->data, wn->v->data, wn->cout,
+                              wn->fan);
+      memset (wn->w->grad, 0, sizeof (float) * wn->w->numel);
+    }
 }
 
 void
@@ -486,8 +602,8 @@ dv_model_layer_shape (const DvModel *m, int layer, int *C, int *H, int *W)
 {
   const DvLayerDesc *l = &m->desc->layers[layer];
   *C = l->out_channels;
-  *H = l->out_h;
-  *W = l->out_w;
+  *H = l->rec_h;
+  *W = l->rec_w;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -678,5 +794,20 @@ dv_model_init_params (DvModel *m, guint64 seed)
         }
       if (C->has_bn)
         init_bn (&C->bn);
+    }
+  for (int i = 0; i < D->n_layers; i++)
+    fill_const (m->layers[i].spbias, 0.0f);
+  /* weight_norm applied to an initialised weight: v = w, g = ‖w‖ per output */
+  for (guint k = 0; k < m->wns->len; k++)
+    {
+      DvWeightNorm *wn = g_ptr_array_index (m->wns, k);
+      memcpy (wn->v->data, wn->w->data, sizeof (float) * wn->w->numel);
+      for (int o = 0; o < wn->cout; o++)
+        {
+          double ss = 0;
+          for (int j = 0; j < wn->fan; j++)
+            ss += (double) wn->v->data[(gsize) o * wn->fan + j] * wn->v->data[(gsize) o * wn->fan + j];
+          wn->g->data[o] = (float) sqrt (ss);
+        }
     }
 }

@@ -500,6 +500,87 @@ build_cornetrt (const DvJson *kwargs, GError **error)
   return g_steal_pointer (&d);
 }
 
+/* CordsNet (SPEC §6): an input area (weight-normed 7×7 s2 conv, average
+ * pool, no nonlinearity) and eight recurrent areas (weight-normed 3×3 convs,
+ * full recurrence without bias, per-unit spatial bias, ReLU → Euler → ReLU),
+ * fixed skips into the area inputs, and a readout that adds layer7's state
+ * to layer8's.  idle_timesteps defaults to 100.  No pretrained download:
+ * PyTorch's default init. */
+static DvModelDesc *
+build_cordsnet (const DvJson *kwargs, GError **error)
+{
+  g_autoptr (DvModelDesc) d = dv_model_desc_new ();
+  Defaults df = { 1000, 100, 3, 224, 224, 2.0, 10.0, 2.0, 2.0, 0.0, 2.0, TRUE, FALSE, "full", TRUE };
+  if (!apply_common (d, "CordsNet", kwargs, &df, error))
+    return NULL;
+  d->idle_timesteps = (int) kw_num (kwargs, "idle_timesteps", 100);
+  g_free (d->init_scheme);
+  d->init_scheme = g_strdup ("pytorch");
+  g_free (d->classifier_name);
+  d->classifier_name = g_strdup ("classifier.3");
+  d->classifier_wn = TRUE;
+  d->classifier_skip = g_strdup ("layer7");
+  const char *ops[] = { "addskip", "layer", "addbias", "pool", "nonlin", "tstep", "nonlin", "record", "delay", NULL };
+  dv_model_desc_set_operations (d, ops);
+  static const int ch[] = { 64, 64, 64, 128, 128, 256, 256, 512, 512 };
+  static const int st[] = { 1, 1, 2, 1, 2, 1, 2, 1 };
+  DvLayerDesc *l0 = dv_model_desc_add_layer (d, "layer0");
+  l0->out_channels = 64;
+  l0->kernel = 7;
+  l0->stride = 2;
+  l0->padding = 3;
+  l0->bias = FALSE;
+  l0->weight_norm = TRUE;
+  l0->t_feedforward = 0.0;
+  l0->nonlin = DV_NONLIN_IDENTITY;
+  g_clear_pointer (&l0->tstep_name, g_free);
+  l0->pool_kind = DV_POOL_AVG;
+  l0->pool = (DvPoolDesc) { 3, 2, 1 };
+  for (int i = 0; i < 8; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("layer%d", i + 1);
+      DvLayerDesc *l = dv_model_desc_add_layer (d, name);
+      l->in_channels = ch[i];
+      l->out_channels = ch[i + 1];
+      l->kernel = 3;
+      l->stride = st[i];
+      l->padding = 1;
+      l->bias = FALSE;
+      l->weight_norm = TRUE;
+      if (!layer_rec (l, d, kwargs, "full", error))
+        return NULL;
+      l->rec_kernel = 3;
+      l->rec_bias = FALSE;
+      l->spatial_bias = TRUE;
+      l->tau_name = g_strdup_printf ("tau_%s", name);
+      if (i == 7)
+        l->t_feedforward = 0.0;
+    }
+  if (d->skip && !d->feedforward_only)
+    {
+      /* target <- source, kernel (0 = identity), stride, same-step */
+      static const struct { int dst, src, k, s; gboolean now; } sk[] = {
+        { 2, 0, 3, 1, TRUE }, { 3, 1, 0, 1, FALSE }, { 4, 2, 1, 2, FALSE }, { 5, 3, 0, 1, FALSE },
+        { 6, 4, 1, 2, FALSE }, { 7, 5, 0, 1, FALSE }, { 8, 6, 1, 2, FALSE },
+      };
+      for (guint i = 0; i < G_N_ELEMENTS (sk); i++)
+        {
+          g_autofree char *dst = g_strdup_printf ("layer%d", sk[i].dst);
+          g_autofree char *src = g_strdup_printf ("layer%d", sk[i].src);
+          g_autofree char *nm = g_strdup_printf ("addskip_%s", dst);
+          DvConnDesc *c = dv_model_desc_add_conn (d, DV_CONN_SKIP, nm, src, dst);
+          c->form = DV_CONN_FORM_CONV;
+          c->kernel = sk[i].k;
+          c->stride = sk[i].s;
+          c->weight_norm = TRUE;
+          c->t_ms = sk[i].now ? 0.0 : d->t_skip;
+        }
+    }
+  if (!dv_model_desc_validate (d, error))
+    return NULL;
+  return g_steal_pointer (&d);
+}
+
 typedef struct {
   const char *name;
   DvModelDesc *(*build) (const DvJson *kwargs, GError **error);
@@ -511,6 +592,7 @@ static const Preset presets[] = {
   { "DyRCNNx4", build_dyrcnnx4 },
   { "DyRCNNx8", build_dyrcnnx8 },
   { "CorNetRT", build_cornetrt },
+  { "CordsNet", build_cordsnet },
 };
 
 const char *const *

@@ -33,6 +33,7 @@ typedef enum {
   DV_T_GAP,
   DV_T_LINEAR,
   DV_T_GATHER,      /* out[dst[q]+n·ho] (+)= a[src[q]+n·hi] */
+  DV_T_SPBIAS,      /* out = a + bias[c,h,w] (a may be NONE) */
 } DvTapeKind;
 
 typedef struct {

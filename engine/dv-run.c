@@ -399,7 +399,7 @@ layer_forward (DvRun *run, int li, Cur x)
 {
   const DvLayer *L = &run->model->layers[li];
   const DvLayerDesc *l = L->desc;
-  Cur h = { DV_VAL_NONE, l->out_channels, l->out_h, l->out_w };
+  Cur h = { DV_VAL_NONE, l->out_channels, l->state_h, l->state_w };
   if (L->has_rec && !run->opt.feedforward_only)
     h.v = ring_get (&run->rings[li], L->d_rc);
   Cur rec = { DV_VAL_NONE, 0, 0, 0 };
@@ -436,7 +436,7 @@ static Cur
 conn_forward (DvRun *run, const DvConn *c, Cur x)
 {
   const DvLayerDesc *src = &run->model->desc->layers[c->src];
-  Cur h = { ring_get (&run->rings[c->src], c->desc->delay_index), src->out_channels, src->out_h, src->out_w };
+  Cur h = { ring_get (&run->rings[c->src], c->desc->delay_index), src->out_channels, src->state_h, src->state_w };
   if (h.v.data == NULL)
     return x;
   if (c->transposed)
@@ -497,6 +497,30 @@ tstep_forward (DvRun *run, int li, Cur u)
           run->own[li] = (DvVal) { run->own_buf[li], NULL };
         }
     }
+  return y;
+}
+
+/* CordsNet's SpatialBias: x + b[c,y,x]; without input, the bias alone
+ * (DynVision returns it expanded to batch 1, so the layer becomes present). */
+static Cur
+op_spbias (DvRun *run, int li, Cur x)
+{
+  const DvLayer *L = &run->model->layers[li];
+  const DvLayerDesc *l = L->desc;
+  int C = l->out_channels, HW = l->out_h * l->out_w, N = run->N;
+  Cur y = { val_new (run, numel (run, C, l->out_h, l->out_w)), C, l->out_h, l->out_w };
+  const float *b = L->spbias->data;
+  for (int c = 0; c < C; c++)
+    for (int n = 0; n < N; n++)
+      {
+        float *o = y.v.data + ((gsize) c * N + n) * HW;
+        const float *xi = x.v.data ? x.v.data + ((gsize) c * N + n) * HW : NULL;
+        for (int i = 0; i < HW; i++)
+          o[i] = (xi ? xi[i] : 0.0f) + b[c * HW + i];
+      }
+  DvTapeEntry *e = tape_push (run, DV_T_SPBIAS, y.v, x.v, DV_VAL_NONE);
+  if (e)
+    e->p1 = L->spbias, e->C = C, e->H = l->out_h, e->W = l->out_w;
   return y;
 }
 
@@ -593,7 +617,7 @@ layer_step (DvRun *run, int li, Cur x)
             ring_push (&run->rings[li], x.v);
             x.v = out;
             if (L->d_ff > 0)
-              x.C = l->out_channels, x.H = l->out_h, x.W = l->out_w;
+              x.C = l->out_channels, x.H = l->state_h, x.W = l->state_w;
             break;
           }
         case DV_OP_POOL:
@@ -608,6 +632,10 @@ layer_step (DvRun *run, int li, Cur x)
           break;
         case DV_OP_SKIPZEROS:
           x = op_skipzeros (run, li, x);
+          break;
+        case DV_OP_ADDBIAS:
+          if (L->spbias)
+            x = op_spbias (run, li, x);
           break;
         case DV_OP_N_OPS:
         default:
@@ -683,7 +711,8 @@ dv_run_new (DvModel *model, int batch, const DvRunOptions *options)
       const DvLayerDesc *l = &D->layers[i];
       run->rings[i].cap = cap;
       run->rings[i].items = g_new0 (DvVal, MAX (cap, 1));
-      run->own_buf[i] = g_new0 (float, (gsize) l->out_channels * batch * l->out_h * l->out_w);
+      run->own_buf[i] = g_new0 (float, (gsize) l->out_channels * batch * MAX (l->out_h * l->out_w,
+                                                                              l->state_h * l->state_w));
       run->observe[i] = run->opt.record_all;
     }
   run->tape = g_array_new (FALSE, FALSE, sizeof (DvTapeEntry));
@@ -791,6 +820,7 @@ dv_run_reset (DvRun *run)
     }
   g_array_set_size (run->tape, 0);
   g_array_set_size (run->logit_vals, 0);
+  dv_model_sync_weights (run->model);
   run->t = 0;
   run->steps = 0;
   build_local_maps (run);
@@ -839,6 +869,14 @@ step_internal (DvRun *run, const float *frame, float *logits_out, gboolean idle,
   for (int i = 0; i < D->n_layers; i++)
     x = layer_step (run, i, x);
 
+  if (x.v.data && m->cls_skip >= 0)
+    {
+      /* CordsNet's classifier.0: Skip(layer7, delay_index 0) adds its state of this step */
+      const DvLayerDesc *sl = &D->layers[m->cls_skip];
+      Cur h = { ring_get (&run->rings[m->cls_skip], 1), sl->out_channels, sl->state_h, sl->state_w };
+      if (h.v.data)
+        x = op_add (run, x, h);
+    }
   DvVal lv = DV_VAL_NONE;
   if (x.v.data)
     {
@@ -874,7 +912,7 @@ step_internal (DvRun *run, const float *frame, float *logits_out, gboolean idle,
         {
           const DvLayerDesc *l = &D->layers[i];
           if (run->recorded[i].data &&
-              !all_finite (run->recorded[i].data, numel (run, l->out_channels, l->out_h, l->out_w)))
+              !all_finite (run->recorded[i].data, numel (run, l->out_channels, l->rec_h, l->rec_w)))
             {
               g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_DIVERGED,
                            "the activity of layer %s became NaN or infinite at timestep %d (%.4g ms); "
@@ -979,6 +1017,7 @@ dv_run_backward (DvRun *run, const float *dlogits, GError **error)
           lv.grad[b * K + k] += dlogits[((gsize) b * T + t) * K + k];
     }
   dv_tape_backward (run);
+  dv_model_fold_weight_grads (run->model);
   return TRUE;
 }
 

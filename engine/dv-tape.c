@@ -178,6 +178,22 @@ entry_backward (DvRun *run, const DvTapeEntry *e)
                             e->C, e->H);
         break;
       }
+    case DV_T_SPBIAS:
+      {
+        int C = e->C, HW = e->H * e->W;
+        for (int c = 0; c < C; c++)
+          for (int b = 0; b < N; b++)
+            {
+              const float *d = dy + ((gsize) c * N + b) * HW;
+              if (e->p1->grad)
+                for (int i = 0; i < HW; i++)
+                  e->p1->grad[c * HW + i] += d[i];
+              if (e->a.grad)
+                for (int i = 0; i < HW; i++)
+                  e->a.grad[((gsize) c * N + b) * HW + i] += d[i];
+            }
+        break;
+      }
     case DV_T_GATHER:
       if (e->a.grad)
         for (int i = 0; i < e->i1; i++)

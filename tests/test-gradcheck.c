@@ -28,6 +28,7 @@ typedef struct {
   double tff, trc, tsk, tfb;
   gboolean avgpool;
   gboolean convt_feedback; /* the tutorial's ConvTranspose + BN feedback */
+  gboolean cords;          /* CordsNet's pieces: weight norm, spatial bias, conv skip, readout skip */
 } Variant;
 
 static DvModelDesc *
@@ -48,9 +49,11 @@ tiny_desc (const Variant *v)
   d->train_tau = TRUE;
   const char *ops[] = { "layer", "addext", "addskip", "addfeedback", "tstep", "nonlin", "supralin",
                         "record", "delay", "pool", "norm", NULL };
-  dv_model_desc_set_operations (d, ops);
+  const char *cords_ops[] = { "layer", "addbias", "addext", "addskip", "addfeedback", "tstep", "nonlin",
+                              "record", "delay", "pool", "norm", NULL };
+  dv_model_desc_set_operations (d, v->cords ? cords_ops : ops);
   const char *names[] = { "A", "B", "C" };
-  int chans[] = { 4, 4, 9 };
+  int chans[] = { 4, v->cords ? 9 : 4, 9 };
   for (int i = 0; i < 3; i++)
     {
       DvLayerDesc *l = dv_model_desc_add_layer (d, names[i]);
@@ -58,6 +61,8 @@ tiny_desc (const Variant *v)
       l->rec_type = v->rec;
       l->rec_target = (v->target == DV_TARGET_MIDDLE && !(v->two_stage && i == 1)) ? DV_TARGET_OUTPUT : v->target;
       l->supralinearity = v->supralin;
+      l->weight_norm = v->cords;
+      l->spatial_bias = v->cords;
       if (v->two_stage && i == 1)
         {
           l->mid_channels = 6;
@@ -92,6 +97,15 @@ tiny_desc (const Variant *v)
     }
   DvConnDesc *f = dv_model_desc_add_conn (d, DV_CONN_FEEDBACK, "addfeedback_A", "C", "A");
   f->integration = v->feedback_mul ? DV_INTEGRATE_MULTIPLICATIVE : DV_INTEGRATE_ADDITIVE;
+  if (v->cords)
+    {
+      s->form = DV_CONN_FORM_CONV;
+      s->kernel = 1;
+      s->stride = 2;
+      s->weight_norm = TRUE;
+      d->classifier_skip = g_strdup ("B");
+      d->classifier_wn = TRUE;
+    }
   if (v->convt_feedback)
     {
       f->form = DV_CONN_FORM_CONVT_BN;
@@ -266,6 +280,7 @@ static const Variant variants[] = {
   { "two-stage-middle", DV_REC_FULL, DV_TARGET_MIDDLE, DV_SOLVER_EULER, TRUE, FALSE, FALSE, FALSE, FALSE, FALSE, 1.0, 2, 2, 0, 2, FALSE },
   { "input-target", DV_REC_FULL, DV_TARGET_INPUT, DV_SOLVER_EULER, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, 1.0, 2, 4, 0, 2, TRUE },
   { "convt-feedback-bn-train", DV_REC_FULL, DV_TARGET_OUTPUT, DV_SOLVER_EULER, FALSE, FALSE, TRUE, FALSE, FALSE, FALSE, 1.0, 2, 2, 0, 2, FALSE, TRUE },
+  { "cordsnet-pieces", DV_REC_FULL, DV_TARGET_OUTPUT, DV_SOLVER_EULER, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, 1.0, 2, 2, 2, 2, TRUE, FALSE, TRUE },
   { "no-history-own-state", DV_REC_FULL, DV_TARGET_OUTPUT, DV_SOLVER_EULER, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, 1.0, 0, 0, -1, 0, FALSE },
 };
 
