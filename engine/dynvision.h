@@ -51,6 +51,7 @@
 #include "dv-eval.h"
 #include "dv-json.h"
 #include "dv-model.h"
+#include "dv-model-edit.h"
 #include "dv-ops.h"
 #include "dv-optim.h"
 #include "dv-safetensors.h"

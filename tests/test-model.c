@@ -4,6 +4,7 @@
  * the topographic index maps, checkpoint round trips and bad files. */
 #include "dv-checkpoint.h"
 #include "dv-eval.h"
+#include "dv-model-edit.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -439,6 +440,80 @@ test_delay_semantics (void)
     g_assert_cmpfloat_with_epsilon (lg[t], want[t], 1e-6);
 }
 
+static void
+test_edit_rebuild_and_soft (void)
+{
+  const char *kv[] = { "input_dims=[4,3,32,32]", "n_classes=10", "tau=10", NULL };
+  g_autoptr (DvModelDesc) d = preset ("DyRCNNx4", kv);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvModel) m = dv_model_new (d, &error);
+  dv_model_init_params (m, 5);
+
+  /* rebuild with another recurrence type: convs kept, recurrence re-initialised */
+  g_autoptr (DvModelDesc) d2 = dv_model_desc_copy (d);
+  for (int i = 0; i < d2->n_layers; i++)
+    d2->layers[i].rec_type = DV_REC_DEPTHPOINTWISE;
+  g_assert_true (dv_model_desc_needs_rebuild (d, d2));
+  g_autoptr (DvModel) m2 = dv_model_new (d2, &error);
+  g_assert_no_error (error);
+  dv_model_init_params (m2, 6);
+  DvTransferReport rep = { 0 };
+  dv_model_transfer_weights (m2, m, &rep);
+  gboolean conv_kept = FALSE, rec_reinit = FALSE;
+  for (guint i = 0; i < rep.kept->len; i++)
+    conv_kept |= g_strcmp0 (g_ptr_array_index (rep.kept, i), "V1.conv.weight") == 0;
+  for (guint i = 0; i < rep.reinitialised->len; i++)
+    rec_reinit |= g_str_has_prefix (g_ptr_array_index (rep.reinitialised, i), "V1.recurrence.depthwise_conv");
+  g_assert_true (conv_kept);
+  g_assert_true (rec_reinit);
+  g_assert_cmpmem (dv_model_lookup (m2, "V1.conv.weight")->data, 36 * 27 * 4,
+                   dv_model_lookup (m, "V1.conv.weight")->data, 36 * 27 * 4);
+  dv_transfer_report_clear (&rep);
+
+  /* soft change of tau: same as a model built with that tau and the same weights */
+  g_autoptr (DvModelDesc) d3 = dv_model_desc_copy (d);
+  for (int i = 0; i < d3->n_layers; i++)
+    d3->layers[i].tau = 20;
+  g_assert_false (dv_model_desc_needs_rebuild (d, d3));
+  g_assert_true (dv_model_soft_update (m, d3, &error));
+  g_autoptr (DvModel) m3 = dv_model_new (d3, &error);
+  dv_model_transfer_weights (m3, m, NULL);
+  for (int i = 0; i < 4; i++)
+    {
+      g_autofree char *n = g_strdup_printf ("tau_%s", d->layers[i].name);
+      g_assert_cmpfloat (dv_model_lookup (m, n)->data[0], ==, 20.0f);
+    }
+  int B = 1, T = 4;
+  gsize xn = (gsize) B * T * 3 * 32 * 32;
+  g_autofree float *x = g_new (float, xn), *a = g_new (float, B * T * 10), *b = g_new (float, B * T * 10);
+  for (gsize i = 0; i < xn; i++)
+    x[i] = sinf (i * 0.05f);
+  g_assert_true (dv_eval_forward (m, x, B, T, FALSE, a, NULL, NULL, &error));
+  g_assert_true (dv_eval_forward (m3, x, B, T, FALSE, b, NULL, NULL, &error));
+  g_assert_cmpmem (a, B * T * 10 * 4, b, B * T * 10 * 4);
+
+  /* a channel change is not soft */
+  g_autoptr (DvModelDesc) d4 = dv_model_desc_copy (d);
+  d4->layers[3].out_channels = 100;
+  g_assert_true (dv_model_desc_needs_rebuild (d, d4));
+  g_assert_false (dv_model_soft_update (m, d4, &error));
+  g_assert_nonnull (error);
+}
+
+static void
+test_edit_warnings (void)
+{
+  const char *kv[] = { "input_dims=[4,3,32,32]", "tau=2", "dt=2", NULL };
+  g_autoptr (DvModelDesc) d = preset ("DyRCNNx2", kv);
+  g_autoptr (GPtrArray) w = dv_model_desc_warnings (d);
+  g_assert_cmpuint (w->len, >=, 2);
+  g_assert_nonnull (strstr (g_ptr_array_index (w, 0), "tau"));
+  const char *ok[] = { "input_dims=[4,3,32,32]", "tau=10", "dt=2", NULL };
+  g_autoptr (DvModelDesc) d2 = preset ("DyRCNNx2", ok);
+  g_autoptr (GPtrArray) w2 = dv_model_desc_warnings (d2);
+  g_assert_cmpuint (w2->len, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -454,5 +529,7 @@ main (int argc, char **argv)
   g_test_add_func ("/model/local/maps-match-dynvision", test_local_maps_match_dynvision);
   g_test_add_func ("/model/checkpoint/roundtrip", test_checkpoint_roundtrip);
   g_test_add_func ("/model/checkpoint/bad-files", test_checkpoint_bad_files);
+  g_test_add_func ("/model/edit/rebuild-and-soft-change", test_edit_rebuild_and_soft);
+  g_test_add_func ("/model/edit/warnings", test_edit_warnings);
   return g_test_run ();
 }
