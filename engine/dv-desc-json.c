@@ -136,7 +136,7 @@ dv_model_desc_to_json (const DvModelDesc *d)
   set_num (o, "t_skip", d->t_skip);
   set_bool (o, "skip", d->skip);
   set_bool (o, "feedback", d->feedback);
-  set_str (o, "dynamics_solver", d->solver == DV_SOLVER_RK4 ? "rk4" : "euler");
+  set_str (o, "dynamics_solver", dv_model_desc_solver_name (d));
   set_int (o, "idle_timesteps", d->idle_timesteps);
   set_num (o, "loss_reaction_time", d->loss_reaction_time);
   set_bool (o, "feedforward_only", d->feedforward_only);
@@ -350,13 +350,9 @@ dv_model_desc_from_json (const DvJson *j, GError **error)
   d->skip = dv_json_get_bool (j, "skip", d->skip);
   d->feedback = dv_json_get_bool (j, "feedback", d->feedback);
   const char *solver = dv_json_get_string (j, "dynamics_solver", "euler");
-  if (g_ascii_strcasecmp (solver, "euler") == 0)
-    d->solver = DV_SOLVER_EULER;
-  else if (g_ascii_strcasecmp (solver, "rk4") == 0)
-    d->solver = DV_SOLVER_RK4;
-  else
+  if (!dv_solver_from_name (solver, &d->solver, &d->solver_name))
     {
-      bad (error, "dynamics_solver", "'euler' or 'rk4'");
+      bad (error, "dynamics_solver", "'euler', 'rk4' or the name of a registered solver");
       return NULL;
     }
   d->idle_timesteps = dv_json_get_int (j, "idle_timesteps", 0);

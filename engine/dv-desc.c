@@ -1,6 +1,7 @@
 /* dv-desc.c — model descriptions: defaults, validation with useful errors,
  * and the JSON form.  Presets live in dv-presets.c. */
 #include "dv-desc.h"
+#include "dv-custom.h"
 
 #include <math.h>
 #include <string.h>
@@ -22,6 +23,7 @@ static const char *const op_names[DV_OP_N_OPS] = {
   [DV_OP_NORM] = "norm",
   [DV_OP_SKIPZEROS] = "skipzeros",
   [DV_OP_ADDBIAS] = "addbias",
+  [DV_OP_CUSTOM] = "custom",
 };
 
 const char *
@@ -40,7 +42,7 @@ dv_op_from_name (const char *name, DvOp *op)
       return TRUE;
     }
   for (int i = 0; i < DV_OP_N_OPS; i++)
-    if (g_strcmp0 (name, op_names[i]) == 0)
+    if (i != DV_OP_CUSTOM && g_strcmp0 (name, op_names[i]) == 0)
       {
         *op = i;
         return TRUE;
@@ -76,6 +78,38 @@ dv_rec_type_from_name (const char *name, DvRecType *t)
   return FALSE;
 }
 
+gboolean
+dv_solver_from_name (const char *name, DvSolver *solver, char **custom_name)
+{
+  if (custom_name)
+    *custom_name = NULL;
+  if (name == NULL || g_ascii_strcasecmp (name, "euler") == 0)
+    *solver = DV_SOLVER_EULER;
+  else if (g_ascii_strcasecmp (name, "rk4") == 0)
+    *solver = DV_SOLVER_RK4;
+  else if (dv_solver_lookup (name))
+    {
+      *solver = DV_SOLVER_CUSTOM;
+      if (custom_name)
+        *custom_name = g_strdup (name);
+    }
+  else
+    return FALSE;
+  return TRUE;
+}
+
+const char *
+dv_model_desc_solver_name (const DvModelDesc *d)
+{
+  switch (d->solver)
+    {
+    case DV_SOLVER_RK4: return "rk4";
+    case DV_SOLVER_CUSTOM: return d->solver_name;
+    case DV_SOLVER_EULER:
+    default: return "euler";
+    }
+}
+
 double
 dv_round_half_even (double x)
 {
@@ -104,6 +138,7 @@ dv_model_desc_new (void)
   d->pattern = g_strdup ("1");
   d->operations = g_ptr_array_new_with_free_func (g_free);
   d->ops = g_array_new (FALSE, FALSE, sizeof (DvOp));
+  d->op_classes = g_ptr_array_new ();
   d->classifier_name = g_strdup ("classifier.2");
   d->init_scheme = g_strdup ("dynvision");
   d->max_weight_init = 0.001;
@@ -139,6 +174,8 @@ dv_model_desc_free (DvModelDesc *d)
   g_free (d->pattern);
   g_ptr_array_unref (d->operations);
   g_array_unref (d->ops);
+  g_ptr_array_unref (d->op_classes);
+  g_free (d->solver_name);
   for (int i = 0; i < d->n_layers; i++)
     layer_clear (&d->layers[i]);
   g_free (d->layers);
@@ -163,6 +200,8 @@ dv_model_desc_copy (const DvModelDesc *src)
   for (guint i = 0; i < src->operations->len; i++)
     g_ptr_array_add (d->operations, g_strdup (g_ptr_array_index (src->operations, i)));
   d->ops = g_array_copy (src->ops);
+  d->op_classes = g_ptr_array_copy (src->op_classes, NULL, NULL);
+  d->solver_name = g_strdup (src->solver_name);
   d->layers = g_new0 (DvLayerDesc, MAX (src->n_layers, 1));
   for (int i = 0; i < src->n_layers; i++)
     {
@@ -467,14 +506,26 @@ dv_model_desc_validate (DvModelDesc *d, GError **error)
                      d->layers[i].name);
 
   g_array_set_size (d->ops, 0);
+  g_ptr_array_set_size (d->op_classes, 0);
+  if (d->solver == DV_SOLVER_CUSTOM && dv_solver_lookup (d->solver_name) == NULL)
+    return fail (error, DV_DESC_ERROR_UNKNOWN, "dynamics_solver '%s' is not registered; register it with "
+                 "dv_solver_register() (or load its plugin) before building the model", d->solver_name);
   for (guint i = 0; i < d->operations->len; i++)
     {
       const char *name = g_ptr_array_index (d->operations, i);
       DvOp op;
+      const DvOpClass *klass = NULL;
       if (!dv_op_from_name (name, &op))
-        return fail (error, DV_DESC_ERROR_UNKNOWN,
-                     "unknown layer operation '%s'; known: conv layer recurrent addskip addext addfeedback "
-                     "tstep nonlin supralin record delay pool norm skipzeros addbias", name);
+        {
+          klass = dv_op_lookup (name);
+          if (klass == NULL)
+            return fail (error, DV_DESC_ERROR_UNKNOWN,
+                         "unknown layer operation '%s'; known: conv layer recurrent addskip addext addfeedback "
+                         "tstep nonlin supralin record delay pool norm skipzeros addbias, or a name registered "
+                         "with dv_op_register()", name);
+          op = DV_OP_CUSTOM;
+        }
+      g_ptr_array_add (d->op_classes, (gpointer) klass);
       g_array_append_val (d->ops, op);
     }
 

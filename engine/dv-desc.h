@@ -39,7 +39,7 @@ typedef enum {
 
 typedef enum { DV_TARGET_OUTPUT, DV_TARGET_MIDDLE, DV_TARGET_INPUT } DvRecTarget;
 typedef enum { DV_INTEGRATE_ADDITIVE, DV_INTEGRATE_MULTIPLICATIVE } DvIntegration;
-typedef enum { DV_SOLVER_EULER, DV_SOLVER_RK4 } DvSolver;
+typedef enum { DV_SOLVER_EULER, DV_SOLVER_RK4, DV_SOLVER_CUSTOM } DvSolver;
 typedef enum { DV_POOL_NONE, DV_POOL_MAX, DV_POOL_AVG } DvPoolKind;
 typedef enum { DV_NORM_NONE, DV_NORM_BATCH, DV_NORM_GROUP } DvNormKind;
 typedef enum { DV_NONLIN_RELU, DV_NONLIN_IDENTITY } DvNonlin;
@@ -72,6 +72,7 @@ typedef enum {
   DV_OP_NORM,
   DV_OP_SKIPZEROS,   /* CorNetRT: absent/all-zero output -> zero state for the next layer */
   DV_OP_ADDBIAS,     /* CordsNet: per-unit spatial bias (also present without input) */
+  DV_OP_CUSTOM,      /* a registered user operation (dv-custom.h) */
   DV_OP_N_OPS
 } DvOp;
 
@@ -176,6 +177,8 @@ typedef struct {
 
   GPtrArray *operations;  /* char*: the per-layer op list, DynVision names */
   GArray *ops;            /* DvOp, parsed from operations */
+  GPtrArray *op_classes;  /* per position: the DvOpClass of DV_OP_CUSTOM, else NULL */
+  char *solver_name;      /* DV_SOLVER_CUSTOM: the registered solver */
 
   DvLayerDesc *layers;
   int n_layers;
@@ -224,6 +227,10 @@ const char *const *dv_preset_names (void);
 DvModelDesc *dv_preset_build (const char *model_class, const DvJson *kwargs, GError **error);
 /* Parses "key=value" strings into a kwargs object (numbers, bools, strings, JSON lists). */
 DvJson      *dv_kwargs_parse (const char *const *assignments, int n, GError **error);
+
+/* "euler", "rk4" or a registered solver's name. */
+gboolean    dv_solver_from_name (const char *name, DvSolver *solver, char **custom_name);
+const char *dv_model_desc_solver_name (const DvModelDesc *desc);
 
 /* DynVision's Python round(): half to even. */
 double dv_round_half_even (double x);

@@ -5,6 +5,7 @@
 
 #include "dv-model.h"
 #include "dv-ops.h"
+#include "dv-rand.h"
 
 /* A weight-norm parametrised weight (PyTorch dim 0): the state_dict holds
  * g = original0 and v = original1; w = g·v/‖v‖ is a hidden derived tensor,
@@ -88,14 +89,23 @@ struct _DvModel {
   DvWeightNorm *cls_wn;
   int cls_skip;           /* layer added to the readout's input, −1 = none */
   GPtrArray *wns;         /* DvWeightNorm*, owned */
+  GArray *custom_inits;   /* DvCustomInit: initial values of custom ops' parameters */
   DvParam *n_res;
   DvParam *supralin_n, *supralin_k; /* DynVision's shared SupraLinearity module, if any */
 };
+
+typedef struct {
+  DvParam *p;
+  float value, range;
+} DvCustomInit;
 
 /* Registers a parameter before the arenas exist (dv-model.c). */
 DvParam *dv_model_add_param (DvModel *model, const char *name, DvParamType type, int ndim,
                              const gint64 *shape, gboolean trainable, gboolean is_buffer);
 void     dv_param_add_alias (DvModel *model, DvParam *p, const char *alias);
+/* Custom operations' parameters (dv-custom.c). */
+void     dv_model_declare_custom_params (DvModel *model);
+void     dv_model_init_custom_params (DvModel *model, DvRand *rng);
 /* Weight norm: derived weights from (g, v) before a run; (dg, dv) from dw after BPTT. */
 void     dv_model_sync_weights (DvModel *model);
 void     dv_model_fold_weight_grads (DvModel *model);

@@ -195,7 +195,9 @@ make_rec (DvModel *m, DvLayer *L, const char *module)
     case DV_REC_NONE:
       break;
     case DV_REC_SELF:
-      r->self_w = add_f32 (m, !l->rec_fixed, p, ".weight", 1, 1);
+      /* DynVision's fixed_self_weight only sets the start value: nn.Parameter(tensor(requires_grad=False))
+       * is still trainable */
+      r->self_w = add_f32 (m, TRUE, p, ".weight", 1, 1);
       r->self_b = l->rec_bias ? add_f32 (m, TRUE, p, ".bias", 1, 1) : NULL;
       break;
     case DV_REC_FULL:
@@ -414,6 +416,7 @@ dv_model_new (const DvModelDesc *desc, GError **error)
   const DvModelDesc *D = m->desc;
   m->params = g_ptr_array_new_with_free_func (param_free);
   m->wns = g_ptr_array_new_with_free_func (wn_free);
+  m->custom_inits = g_array_new (FALSE, FALSE, sizeof (DvCustomInit));
   m->cls_skip = D->classifier_skip ? dv_model_desc_layer_index (D, D->classifier_skip) : -1;
   m->by_name = g_hash_table_new (g_str_hash, g_str_equal);
   m->layers = g_new0 (DvLayer, D->n_layers);
@@ -435,6 +438,7 @@ dv_model_new (const DvModelDesc *desc, GError **error)
     }
   for (int i = 0; i < D->n_layers; i++)
     build_layer (m, i);
+  dv_model_declare_custom_params (m);
   const DvLayerDesc *last = &D->layers[D->n_layers - 1];
   if (D->classifier_wn)
     {
@@ -513,6 +517,7 @@ dv_model_new (const DvModelDesc *desc, GError **error)
     if (m->conns[i].has_bn)
       for (int c = 0; c < m->conns[i].bn.C; c++)
         m->conns[i].bn.rvar->data[c] = 1.0f, m->conns[i].bn.gamma->data[c] = 1.0f;
+  dv_model_init_custom_params (m, NULL);
   return m;
 }
 
@@ -525,6 +530,7 @@ dv_model_free (DvModel *m)
   g_hash_table_unref (m->by_name);
   g_ptr_array_unref (m->params);
   g_ptr_array_unref (m->wns);
+  g_array_unref (m->custom_inits);
   g_free (m->arena);
   g_free (m->grad_arena);
   g_free (m->iarena);
@@ -797,6 +803,7 @@ dv_model_init_params (DvModel *m, guint64 seed)
     }
   for (int i = 0; i < D->n_layers; i++)
     fill_const (m->layers[i].spbias, 0.0f);
+  dv_model_init_custom_params (m, &rng);
   /* weight_norm applied to an initialised weight: v = w, g = ‖w‖ per output */
   for (guint k = 0; k < m->wns->len; k++)
     {

@@ -181,14 +181,10 @@ apply_common (DvModelDesc *d, const char *cls, const DvJson *kwargs, const Defau
   v = kw (kwargs, "t_skip");
   d->t_skip = !is_null (v) ? kw_num (kwargs, "t_skip", 0) : (df->tsk >= 0 ? df->tsk : d->t_feedback);
   const char *solver = kw_str (kwargs, "dynamics_solver", "euler");
-  if (solver && g_ascii_strcasecmp (solver, "rk4") == 0)
-    d->solver = DV_SOLVER_RK4;
-  else if (solver == NULL || g_ascii_strcasecmp (solver, "euler") == 0)
-    d->solver = DV_SOLVER_EULER;
-  else
+  if (!dv_solver_from_name (solver, &d->solver, &d->solver_name))
     {
       g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
-                   "%s: dynamics_solver '%s' is unknown; use 'euler' or 'rk4'", cls, solver);
+                   "%s: dynamics_solver '%s' is unknown; use 'euler', 'rk4' or a registered solver", cls, solver);
       return FALSE;
     }
   d->idle_timesteps = (int) kw_num (kwargs, "idle_timesteps", 0);

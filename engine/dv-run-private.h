@@ -4,6 +4,7 @@
 #pragma once
 
 #include "dv-model-private.h"
+#include "dv-custom.h"
 
 /* An activation: CNHW floats in a run arena.  data == NULL means NONE (no
  * tensor, as DynVision's Python None).  grad == NULL means no gradient is
@@ -34,6 +35,7 @@ typedef enum {
   DV_T_LINEAR,
   DV_T_GATHER,      /* out[dst[q]+n·ho] (+)= a[src[q]+n·hi] */
   DV_T_SPBIAS,      /* out = a + bias[c,h,w] (a may be NONE) */
+  DV_T_CUSTOM,      /* out = user op (a); saved = its DvOpCall */
 } DvTapeKind;
 
 typedef struct {
@@ -50,6 +52,7 @@ typedef struct {
   void *saved;          /* maxpool argmax; bn/gn mean */
   float *saved2;        /* bn/gn invstd */
   const int32_t *src_off, *dst_off; /* gather maps */
+  const DvSolverClass *solver;      /* tstep with a custom solver */
   int hw_in, hw_out;    /* gather: per-sample plane sizes */
 } DvTapeEntry;
 
@@ -104,6 +107,14 @@ struct _DvRun {
   gpointer observer_data;
   DvCancelFunc cancel;
   gpointer cancel_data;
+};
+
+struct _DvOpCall {
+  DvRun *run;
+  const DvOpClass *klass;
+  int layer, t;
+  int C, H, W;
+  float *saved;
 };
 
 float *dv_arena_alloc (DvArena *a, gsize n);

@@ -468,7 +468,10 @@ tstep_forward (DvRun *run, int li, Cur u)
   y.v = val_new (run, n);
   float dt = (float) D->dt, tau = L->tau->data[0];
   float alpha = dt / tau;
-  if (h.data == NULL)
+  const DvSolverClass *custom = D->solver == DV_SOLVER_CUSTOM ? dv_solver_lookup (D->solver_name) : NULL;
+  if (custom)
+    custom->step (y.v.data, u.v.data, h.data, n, dt, tau, custom->user_data);
+  else if (h.data == NULL)
     for (gsize i = 0; i < n; i++)
       y.v.data[i] = alpha * u.v.data[i];
   else if (D->solver == DV_SOLVER_EULER)
@@ -486,7 +489,7 @@ tstep_forward (DvRun *run, int li, Cur u)
       }
   DvTapeEntry *e = tape_push (run, DV_T_TSTEP, y.v, u.v, h);
   if (e)
-    e->p1 = L->tau, e->f1 = dt, e->i1 = D->solver, e->C = u.C, e->H = u.H, e->W = u.W;
+    e->p1 = L->tau, e->f1 = dt, e->i1 = D->solver, e->C = u.C, e->H = u.H, e->W = u.W, e->solver = custom;
   if (own)
     {
       if (run->opt.training)
@@ -498,6 +501,43 @@ tstep_forward (DvRun *run, int li, Cur u)
         }
     }
   return y;
+}
+
+/* A registered user operation (dv-custom.h): same shape in and out. */
+static Cur
+op_custom (DvRun *run, int li, guint pos, Cur x)
+{
+  const DvModelDesc *D = run->model->desc;
+  const DvOpClass *klass = g_ptr_array_index (D->op_classes, pos);
+  const DvLayerDesc *l = &D->layers[li];
+  Cur y = x;
+  if (x.v.data == NULL)
+    {
+      /* no tensor: the op sees the shape the slot has in this layer */
+      gboolean before = pos < (guint) run->model->layers[li].op_layer_pos;
+      y.C = before ? l->in_channels : l->out_channels;
+      y.H = before ? l->in_h : l->out_h;
+      y.W = before ? l->in_w : l->out_w;
+    }
+  DvOpCall *call = (DvOpCall *) dv_arena_alloc (run->arena, sizeof (DvOpCall) / sizeof (float) + 1);
+  *call = (DvOpCall) { run, klass, li, run->t, y.C, y.H, y.W, NULL };
+  y.v = val_new (run, numel (run, y.C, y.H, y.W));
+  if (!klass->forward (call, x.v.data, y.v.data))
+    return (Cur) { DV_VAL_NONE, y.C, y.H, y.W };
+  DvTapeEntry *e = tape_push (run, DV_T_CUSTOM, y.v, x.v, DV_VAL_NONE);
+  if (e)
+    e->saved = call, e->C = y.C, e->H = y.H, e->W = y.W;
+  return y;
+}
+
+const float *
+dv_op_call_history (DvOpCall *call, int layer, int k, float **grad)
+{
+  g_return_val_if_fail (layer >= 0 && layer < call->run->model->desc->n_layers, NULL);
+  DvVal v = ring_get (&call->run->rings[layer], k);
+  if (grad)
+    *grad = v.grad;
+  return v.data;
 }
 
 /* CordsNet's SpatialBias: x + b[c,y,x]; without input, the bias alone
@@ -636,6 +676,9 @@ layer_step (DvRun *run, int li, Cur x)
         case DV_OP_ADDBIAS:
           if (L->spbias)
             x = op_spbias (run, li, x);
+          break;
+        case DV_OP_CUSTOM:
+          x = op_custom (run, li, k, x);
           break;
         case DV_OP_N_OPS:
         default:

@@ -26,6 +26,13 @@ tstep_backward (DvRun *run, const DvTapeEntry *e)
   double da = 0.0; /* d loss / d alpha */
   float *du = e->a.grad, *dh = e->b.grad;
   const float *u = e->a.data, *h = e->b.data;
+  if (e->solver)
+    {
+      double dtau = e->solver->backward (du, dh, dy, u, h, n, dt, tau, e->solver->user_data);
+      if (e->p1->grad)
+        e->p1->grad[0] += (float) dtau;
+      return;
+    }
   if (h == NULL)
     {
       for (gsize i = 0; i < n; i++)
@@ -192,6 +199,13 @@ entry_backward (DvRun *run, const DvTapeEntry *e)
                 for (int i = 0; i < HW; i++)
                   e->a.grad[((gsize) c * N + b) * HW + i] += d[i];
             }
+        break;
+      }
+    case DV_T_CUSTOM:
+      {
+        DvOpCall *call = e->saved;
+        if (call->klass->backward)
+          call->klass->backward (call, dy, e->a.data, e->out.data, e->a.grad);
         break;
       }
     case DV_T_GATHER:

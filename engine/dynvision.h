@@ -47,6 +47,7 @@
 #pragma once
 
 #include "dv-checkpoint.h"
+#include "dv-custom.h"
 #include "dv-desc.h"
 #include "dv-eval.h"
 #include "dv-json.h"
