@@ -3,6 +3,7 @@
  * what to do; nothing here crashes on a bad file. */
 #include "dv-checkpoint.h"
 #include "dv-model-private.h"
+#include "dv-plugin.h"
 
 #include <string.h>
 
@@ -26,7 +27,11 @@ dv_checkpoint_read_desc (const DvSafetensors *st, const char *path, GError **err
           return NULL;
         }
       DvModelDesc *d = dv_model_desc_from_json (j, error);
-      if (d == NULL)
+      const char *plugin = dv_safetensors_metadata (st, "dynvision.plugin");
+      if (d == NULL && plugin)
+        g_prefix_error (error, "%s: this model comes from the plugin '%s' (load it first with --plugin PATH.so): ",
+                        path, plugin);
+      else if (d == NULL)
         g_prefix_error (error, "%s: ", path);
       return d;
     }
@@ -46,9 +51,21 @@ dv_checkpoint_read_desc (const DvSafetensors *st, const char *path, GError **err
       g_prefix_error (error, "%s: 'dynvision.config' is not valid JSON: ", path);
       return NULL;
     }
-  DvModelDesc *d = dv_preset_build (cls, kwargs, error);
-  if (d == NULL)
-    g_prefix_error (error, "%s: ", path);
+  const char *plugin = dv_safetensors_metadata (st, "dynvision.plugin");
+  GError *err = NULL;
+  DvModelDesc *d = dv_preset_build (cls, kwargs, &err);
+  if (d == NULL && plugin && g_error_matches (err, DV_DESC_ERROR, DV_DESC_ERROR_UNKNOWN))
+    {
+      g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_CHECKPOINT,
+                   "%s: model '%s' comes from the plugin '%s', which is not loaded; load it first "
+                   "(--plugin PATH.so, or \"Load model plugin…\" in the workbench)", path, cls, plugin);
+      g_clear_error (&err);
+    }
+  else if (d == NULL)
+    {
+      g_propagate_error (error, err);
+      g_prefix_error (error, "%s: ", path);
+    }
   return d;
 }
 
@@ -195,6 +212,8 @@ dv_checkpoint_writer (DvModel *m, GHashTable *extra)
   dv_safetensors_writer_set_metadata (w, "dynvision.aliases", al_s);
   dv_safetensors_writer_set_metadata (w, "dynvision.description", desc_s);
   dv_safetensors_writer_set_metadata (w, "format", "pt");
+  if (dv_preset_plugin (D->model_class))
+    dv_safetensors_writer_set_metadata (w, "dynvision.plugin", dv_preset_plugin (D->model_class));
   if (extra)
     {
       GHashTableIter it;

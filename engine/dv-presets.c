@@ -3,6 +3,7 @@
  * Python classes take (aliases included).  Architectures follow
  * SPEC §6; CustomRCNN follows shared/golden/README.md (adaptations A1–A9). */
 #include "dv-desc.h"
+#include "dv-plugin.h"
 
 #include <string.h>
 
@@ -591,13 +592,76 @@ static const Preset presets[] = {
   { "CordsNet", build_cordsnet },
 };
 
+/* Presets registered at run time (plugins, programs): name -> Registered. */
+typedef struct {
+  char *name;
+  DvPresetBuildFunc build;
+  char *plugin;
+} Registered;
+
+static GMutex preset_lock;
+static GPtrArray *registered; /* Registered* */
+
+static const Registered *
+find_registered (const char *name)
+{
+  for (guint i = 0; registered && i < registered->len; i++)
+    {
+      const Registered *r = g_ptr_array_index (registered, i);
+      if (g_ascii_strcasecmp (r->name, name) == 0)
+        return r;
+    }
+  return NULL;
+}
+
+gboolean
+dv_preset_register (const char *name, DvPresetBuildFunc build, GError **error)
+{
+  g_return_val_if_fail (name != NULL && build != NULL, FALSE);
+  g_mutex_lock (&preset_lock);
+  gboolean taken = find_registered (name) != NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
+    taken |= g_ascii_strcasecmp (presets[i].name, name) == 0;
+  if (!taken)
+    {
+      if (registered == NULL)
+        registered = g_ptr_array_new ();
+      Registered *r = g_new0 (Registered, 1);
+      r->name = g_strdup (name);
+      r->build = build;
+      r->plugin = g_strdup (dv_plugin_current ());
+      g_ptr_array_add (registered, r);
+    }
+  g_mutex_unlock (&preset_lock);
+  if (taken)
+    g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "a model named '%s' already exists", name);
+  return !taken;
+}
+
+const char *
+dv_preset_plugin (const char *name)
+{
+  g_mutex_lock (&preset_lock);
+  const Registered *r = find_registered (name);
+  g_mutex_unlock (&preset_lock);
+  return r ? r->plugin : NULL;
+}
+
 const char *const *
 dv_preset_names (void)
 {
-  static const char *names[G_N_ELEMENTS (presets) + 1];
+  static GPtrArray *names;
+  g_mutex_lock (&preset_lock);
+  if (names == NULL)
+    names = g_ptr_array_new ();
+  g_ptr_array_set_size (names, 0);
   for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
-    names[i] = presets[i].name;
-  return names;
+    g_ptr_array_add (names, (gpointer) presets[i].name);
+  for (guint i = 0; registered && i < registered->len; i++)
+    g_ptr_array_add (names, ((Registered *) g_ptr_array_index (registered, i))->name);
+  g_ptr_array_add (names, NULL);
+  g_mutex_unlock (&preset_lock);
+  return (const char *const *) names->pdata;
 }
 
 DvModelDesc *
@@ -606,9 +670,23 @@ dv_preset_build (const char *model_class, const DvJson *kwargs, GError **error)
   for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
     if (g_ascii_strcasecmp (presets[i].name, model_class) == 0)
       return presets[i].build (kwargs, error);
+  g_mutex_lock (&preset_lock);
+  const Registered *r = find_registered (model_class);
+  DvPresetBuildFunc build = r ? r->build : NULL;
+  g_mutex_unlock (&preset_lock);
+  if (build)
+    {
+      DvModelDesc *d = build (kwargs, error);
+      if (d && g_strcmp0 (d->model_class, model_class) != 0)
+        {
+          g_free (d->model_class);
+          d->model_class = g_strdup (model_class);
+        }
+      return d;
+    }
   GString *known = g_string_new (NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
-    g_string_append_printf (known, "%s%s", i ? ", " : "", presets[i].name);
+  for (const char *const *n = dv_preset_names (); *n; n++)
+    g_string_append_printf (known, "%s%s", known->len ? ", " : "", *n);
   g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_UNKNOWN, "no preset model named '%s'; known: %s",
                model_class, known->str);
   g_string_free (known, TRUE);

@@ -54,5 +54,6 @@
 #include "dv-model.h"
 #include "dv-model-edit.h"
 #include "dv-ops.h"
+#include "dv-plugin.h"
 #include "dv-optim.h"
 #include "dv-safetensors.h"
