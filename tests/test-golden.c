@@ -7,6 +7,7 @@
 #include "dv-checkpoint.h"
 #include "dv-eval.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -53,6 +54,82 @@ compare (const char *what, const float *ref, const float *cand, gint64 n, int B,
     g_test_message ("MISMATCH %s: rel %.3e > %.1e at element %" G_GINT64_FORMAT " (ref %g, got %g)", what, rel,
                     tol, worst, ref[worst], cand[worst]);
   return FALSE;
+}
+
+/* The same case through the command-line tool (DV_CLI = path of `dynvision`):
+ * `dynvision run` must write the expected tensors, `dynvision grad` the
+ * expected loss and gradients. */
+static gboolean
+cli_agrees (const char *dir, const DvSafetensors *est, gboolean train, gboolean bn_train, double tol, double gtol)
+{
+  const char *cli = g_getenv ("DV_CLI");
+  if (cli == NULL)
+    return TRUE;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("dv-golden-cli-XXXXXX", &error);
+  g_autofree char *mp = g_build_filename (dir, "model.safetensors", NULL);
+  g_autofree char *ip = g_build_filename (dir, "input.safetensors", NULL);
+  g_autofree char *out = g_build_filename (tmp, "out.safetensors", NULL);
+  g_autofree char *gout = g_build_filename (tmp, "grads.safetensors", NULL);
+  gboolean ok = TRUE;
+  for (int pass = 0; pass < (train ? 2 : 1); pass++)
+    {
+      const char *argv[] = { cli, pass ? "grad" : "run", "--checkpoint", mp, "--input", ip, "--output",
+                             pass ? gout : out, bn_train ? "--train-mode" : NULL, NULL };
+      int status = 0;
+      g_autofree char *err = NULL;
+      if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, &err, &status, &error)
+          || !g_spawn_check_wait_status (status, NULL))
+        {
+          g_test_message ("MISMATCH cli: dynvision %s failed: %s", argv[1], err ? err : error->message);
+          return FALSE;
+        }
+    }
+  g_autoptr (DvSafetensors) got = dv_safetensors_load (out, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < dv_safetensors_n_tensors (est); i++)
+    {
+      const DvStTensor *e = dv_safetensors_tensor (est, i);
+      if (strcmp (e->name, "loss") == 0)
+        continue;
+      const DvStTensor *c = dv_safetensors_lookup (got, e->name);
+      if (c == NULL || c->numel != e->numel)
+        {
+          g_test_message ("MISMATCH cli %s: missing or of another size in `dynvision run` output", e->name);
+          ok = FALSE;
+          continue;
+        }
+      g_autofree float *ref = dv_st_tensor_to_f32 (e), *cand = dv_st_tensor_to_f32 (c);
+      g_autofree char *what = g_strdup_printf ("cli run:%s", e->name);
+      ok &= compare (what, ref, cand, e->numel, e->shape[0], e->ndim > 1 ? e->shape[1] : 1, e->ndim > 1, tol);
+    }
+  if (train)
+    {
+      g_autofree char *gpath = g_build_filename (dir, "grads.safetensors", NULL);
+      g_autoptr (DvSafetensors) gref = dv_safetensors_load (gpath, &error);
+      g_autoptr (DvSafetensors) gcand = dv_safetensors_load (gout, &error);
+      g_assert_no_error (error);
+      const DvStTensor *lr = dv_safetensors_lookup (est, "loss"), *lc = dv_safetensors_lookup (gcand, "loss");
+      g_autofree float *lref = dv_st_tensor_to_f32 (lr), *lcand = lc ? dv_st_tensor_to_f32 (lc) : g_new0 (float, 1);
+      ok &= lc != NULL && compare ("cli grad:loss", lref, lcand, 1, 0, 0, FALSE, tol);
+      for (guint i = 0; i < dv_safetensors_n_tensors (gref); i++)
+        {
+          const DvStTensor *g = dv_safetensors_tensor (gref, i), *c = dv_safetensors_lookup (gcand, g->name);
+          if (c == NULL || c->numel != g->numel)
+            {
+              g_test_message ("MISMATCH cli grad:%s: missing from `dynvision grad` output", g->name);
+              ok = FALSE;
+              continue;
+            }
+          g_autofree float *ref = dv_st_tensor_to_f32 (g), *cand = dv_st_tensor_to_f32 (c);
+          g_autofree char *what = g_strdup_printf ("cli grad:%s", g->name);
+          ok &= compare (what, ref, cand, g->numel, 0, 0, FALSE, gtol);
+        }
+    }
+  g_unlink (out);
+  g_unlink (gout);
+  g_rmdir (tmp);
+  return ok;
 }
 
 static void
@@ -160,6 +237,7 @@ run_case (gconstpointer data)
   for (int l = 0; l < D->n_layers; l++)
     g_free (resp[l]);
   g_free (resp);
+  ok &= cli_agrees (dir, est, train, bn_train, tol, gtol);
   if (!ok)
     g_test_fail_printf ("golden case %s differs from DynVision (see the MISMATCH lines)", dir);
 }
