@@ -56,8 +56,10 @@ float       *dv_op_call_param_grad (DvOpCall *call, const char *name);  /* NULL 
 /* Scratch kept for this call's backward (forward allocates, backward reads). */
 float       *dv_op_call_save (DvOpCall *call, gsize n_floats);
 float       *dv_op_call_saved (DvOpCall *call);
-/* Another layer's stored state k appends ago (k = 1 newest), NULL if none;
- * *grad receives where its gradient accumulates (NULL if detached). */
+/* A layer's stored state k appends ago (k = 1 newest), NULL if none;
+ * *grad receives where its gradient accumulates (NULL if detached).  In
+ * backward() it returns the very tensors the forward read (up to 8
+ * distinct (layer, k) per call). */
 const float *dv_op_call_history (DvOpCall *call, int layer, int k, float **grad);
 
 /* ---- solvers ------------------------------------------------------------ */

@@ -109,12 +109,18 @@ struct _DvRun {
   gpointer cancel_data;
 };
 
+#define DV_OP_CALL_MAX_HISTORY 8
+
 struct _DvOpCall {
   DvRun *run;
   const DvOpClass *klass;
   int layer, t;
   int C, H, W;
   float *saved;
+  gboolean in_backward;
+  /* the history the forward read, so backward sees the same tensors */
+  int n_hist;
+  struct { int layer, k; DvVal v; } hist[DV_OP_CALL_MAX_HISTORY];
 };
 
 float *dv_arena_alloc (DvArena *a, gsize n);

@@ -519,8 +519,15 @@ op_custom (DvRun *run, int li, guint pos, Cur x)
       y.H = before ? l->in_h : l->out_h;
       y.W = before ? l->in_w : l->out_w;
     }
-  DvOpCall *call = (DvOpCall *) dv_arena_alloc (run->arena, sizeof (DvOpCall) / sizeof (float) + 1);
-  *call = (DvOpCall) { run, klass, li, run->t, y.C, y.H, y.W, NULL };
+  DvOpCall *call = (DvOpCall *) dv_arena_alloc (run->arena, sizeof (DvOpCall) / sizeof (float) + 2);
+  memset (call, 0, sizeof *call);
+  call->run = run;
+  call->klass = klass;
+  call->layer = li;
+  call->t = run->t;
+  call->C = y.C;
+  call->H = y.H;
+  call->W = y.W;
   y.v = val_new (run, numel (run, y.C, y.H, y.W));
   if (!klass->forward (call, x.v.data, y.v.data))
     return (Cur) { DV_VAL_NONE, y.C, y.H, y.W };
@@ -534,7 +541,31 @@ const float *
 dv_op_call_history (DvOpCall *call, int layer, int k, float **grad)
 {
   g_return_val_if_fail (layer >= 0 && layer < call->run->model->desc->n_layers, NULL);
+  if (k < 1)
+    k = 1;
+  for (int i = 0; i < call->n_hist; i++)
+    if (call->hist[i].layer == layer && call->hist[i].k == k)
+      {
+        if (grad)
+          *grad = call->hist[i].v.grad;
+        return call->hist[i].v.data;
+      }
+  if (call->in_backward)
+    {
+      g_critical ("custom op %s: backward read history (layer %d, k %d) its forward did not read",
+                  call->klass->name, layer, k);
+      if (grad)
+        *grad = NULL;
+      return NULL;
+    }
   DvVal v = ring_get (&call->run->rings[layer], k);
+  if (call->n_hist < DV_OP_CALL_MAX_HISTORY)
+    {
+      call->hist[call->n_hist].layer = layer;
+      call->hist[call->n_hist].k = k;
+      call->hist[call->n_hist].v = v;
+      call->n_hist++;
+    }
   if (grad)
     *grad = v.grad;
   return v.data;

@@ -204,6 +204,7 @@ entry_backward (DvRun *run, const DvTapeEntry *e)
     case DV_T_CUSTOM:
       {
         DvOpCall *call = e->saved;
+        call->in_backward = TRUE;
         if (call->klass->backward)
           call->klass->backward (call, dy, e->a.data, e->out.data, e->a.grad);
         break;
