@@ -82,42 +82,81 @@ load_input (const char *path, const DvModelDesc *D, int *B, int *T, gint64 **lab
   return dv_st_tensor_to_f32 (x);
 }
 
-int
-dv_cli_run (int argc, char **argv)
+/* What `run` and `grad` share: options, the checkpoint and the input. */
+typedef struct {
+  char *ckpt, *input, *output;
+  gboolean train_bn;
+  int threads;
+  DvModel *model;
+  float *x;
+  gint64 *labels;
+  int B, T;
+} Job;
+
+static void job_clear (Job *j);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Job, job_clear)
+
+static void
+job_clear (Job *j)
 {
-  g_autofree char *ckpt = NULL, *input = NULL, *output = NULL;
-  gboolean train_bn = FALSE;
-  int threads = 0;
+  g_free (j->ckpt);
+  g_free (j->input);
+  g_free (j->output);
+  g_clear_pointer (&j->model, dv_model_free);
+  g_free (j->x);
+  g_free (j->labels);
+}
+
+/* Returns 0 when the job is ready, else the exit status. */
+static int
+job_open (Job *j, const char *name, const char *summary, const char *input_help, const char *output_help,
+          gboolean want_labels, int argc, char **argv)
+{
   GOptionEntry entries[] = {
-    { "checkpoint", 'c', 0, G_OPTION_ARG_FILENAME, &ckpt, "Model checkpoint (safetensors)", "M" },
-    { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input, "Input: tensor x [B,T,C,H,W]", "X" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Output: logits and layer responses", "Y" },
-    { "train-mode", 0, 0, G_OPTION_ARG_NONE, &train_bn, "BatchNorm uses batch statistics", NULL },
-    { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "BLAS threads", "N" },
+    { "checkpoint", 'c', 0, G_OPTION_ARG_FILENAME, &j->ckpt, "Model checkpoint (safetensors)", "M" },
+    { "input", 'i', 0, G_OPTION_ARG_FILENAME, &j->input, input_help, "X" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &j->output, output_help, "Y" },
+    { "train-mode", 0, 0, G_OPTION_ARG_NONE, &j->train_bn, "BatchNorm uses batch statistics", NULL },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &j->threads, "BLAS threads", "N" },
     { NULL }
   };
-  GOptionContext *ctx = g_option_context_new ("— run a model over an input sequence");
+  GOptionContext *ctx = g_option_context_new (summary);
   g_option_context_add_main_entries (ctx, entries, NULL);
   GError *error = NULL;
   if (!parse (ctx, &argc, &argv, &error))
     return dv_cli_fail (error);
-  if (!ckpt || !input || !output)
+  if (!j->ckpt || !j->input || !j->output)
     {
-      g_printerr ("dynvision run: --checkpoint, --input and --output are required\n");
+      g_printerr ("dynvision %s: --checkpoint, --input and --output are required\n", name);
       return 2;
     }
-  dv_set_num_threads (threads);
+  dv_set_num_threads (j->threads);
   DvLoadReport rep = { 0 };
-  g_autoptr (DvModel) m = dv_checkpoint_load (ckpt, &rep, &error);
-  if (m == NULL)
+  j->model = dv_checkpoint_load (j->ckpt, &rep, &error);
+  if (j->model == NULL)
     return dv_cli_fail (error);
-  print_report (&rep, ckpt);
+  print_report (&rep, j->ckpt);
   dv_load_report_clear (&rep);
+  j->x = load_input (j->input, dv_model_get_desc (j->model), &j->B, &j->T, want_labels ? &j->labels : NULL,
+                     &error);
+  return j->x ? 0 : dv_cli_fail (error);
+}
+
+int
+dv_cli_run (int argc, char **argv)
+{
+  g_auto (Job) job = { 0 };
+  int status = job_open (&job, "run", "— run a model over an input sequence", "Input: tensor x [B,T,C,H,W]",
+                         "Output: logits and layer responses", FALSE, argc, argv);
+  if (status != 0)
+    return status;
+  GError *error = NULL;
+  DvModel *m = job.model;
   const DvModelDesc *D = dv_model_get_desc (m);
-  int B, T;
-  g_autofree float *x = load_input (input, D, &B, &T, NULL, &error);
-  if (x == NULL)
-    return dv_cli_fail (error);
+  int B = job.B, T = job.T;
+  float *x = job.x;
+  gboolean train_bn = job.train_bn;
+  const char *output = job.output;
   int K = D->n_classes;
   g_autofree float *logits = g_new (float, (gsize) B * T * K);
   float **resp = g_new0 (float *, D->n_layers);
@@ -163,39 +202,19 @@ dv_cli_run (int argc, char **argv)
 int
 dv_cli_grad (int argc, char **argv)
 {
-  g_autofree char *ckpt = NULL, *input = NULL, *output = NULL;
-  gboolean train_bn = FALSE;
-  int threads = 0;
-  GOptionEntry entries[] = {
-    { "checkpoint", 'c', 0, G_OPTION_ARG_FILENAME, &ckpt, "Model checkpoint (safetensors)", "M" },
-    { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input, "Input: x [B,T,C,H,W] and labels [B,T]", "X" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Output: loss and parameter gradients", "G" },
-    { "train-mode", 0, 0, G_OPTION_ARG_NONE, &train_bn, "BatchNorm uses batch statistics", NULL },
-    { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "BLAS threads", "N" },
-    { NULL }
-  };
-  GOptionContext *ctx = g_option_context_new ("— loss and BPTT gradients of a model on a labelled sequence");
-  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_auto (Job) job = { 0 };
+  int status = job_open (&job, "grad", "— loss and BPTT gradients of a model on a labelled sequence",
+                         "Input: x [B,T,C,H,W] and labels [B,T]", "Output: loss and parameter gradients", TRUE,
+                         argc, argv);
+  if (status != 0)
+    return status;
   GError *error = NULL;
-  if (!parse (ctx, &argc, &argv, &error))
-    return dv_cli_fail (error);
-  if (!ckpt || !input || !output)
-    {
-      g_printerr ("dynvision grad: --checkpoint, --input and --output are required\n");
-      return 2;
-    }
-  dv_set_num_threads (threads);
-  DvLoadReport rep = { 0 };
-  g_autoptr (DvModel) m = dv_checkpoint_load (ckpt, &rep, &error);
-  if (m == NULL)
-    return dv_cli_fail (error);
-  print_report (&rep, ckpt);
-  dv_load_report_clear (&rep);
-  int B, T;
-  g_autofree gint64 *labels = NULL;
-  g_autofree float *x = load_input (input, dv_model_get_desc (m), &B, &T, &labels, &error);
-  if (x == NULL)
-    return dv_cli_fail (error);
+  DvModel *m = job.model;
+  int B = job.B, T = job.T;
+  const float *x = job.x;
+  const gint64 *labels = job.labels;
+  gboolean train_bn = job.train_bn;
+  const char *output = job.output;
   double loss;
   if (!dv_eval_loss_grad (m, x, labels, B, T, train_bn, &loss, NULL, &error))
     return dv_cli_fail (error);
