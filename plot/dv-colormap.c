@@ -123,19 +123,33 @@ dv_colormap_from_name (const char *name, DvColormap *map)
   return FALSE;
 }
 
+/* 256-entry lookups, built once for all maps: large grids are filled a row
+ * at a time and must stay cheap to redraw at every frame. */
+static const guint32 *
+argb32_lut (DvColormap map)
+{
+  static guint32 luts[DV_COLORMAP_N][256];
+  static gsize done = 0;
+  if (g_once_init_enter (&done))
+    {
+      for (int m = 0; m < DV_COLORMAP_N; m++)
+        for (int i = 0; i < 256; i++)
+          {
+            DvRgb c = dv_colormap_eval ((DvColormap) m, i / 255.0);
+            luts[m][i] = 0xff000000u
+                         | ((guint32) lround (c.r * 255) << 16)
+                         | ((guint32) lround (c.g * 255) << 8)
+                         | (guint32) lround (c.b * 255);
+          }
+      g_once_init_leave (&done, 1);
+    }
+  return luts[map < DV_COLORMAP_N ? map : DV_COLORMAP_VIRIDIS];
+}
+
 void
 dv_colormap_fill_argb32 (DvColormap map, const float *norm, int n, guint32 *dst)
 {
-  /* A 256-entry lookup keeps large grids cheap to redraw. */
-  guint32 lut[256];
-  for (int i = 0; i < 256; i++)
-    {
-      DvRgb c = dv_colormap_eval (map, i / 255.0);
-      lut[i] = 0xff000000u
-               | ((guint32) lround (c.r * 255) << 16)
-               | ((guint32) lround (c.g * 255) << 8)
-               | (guint32) lround (c.b * 255);
-    }
+  const guint32 *lut = argb32_lut (map);
   for (int i = 0; i < n; i++)
     {
       float v = norm[i];

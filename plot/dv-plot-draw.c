@@ -277,6 +277,7 @@ dvp_bands (cairo_t *cr, const DvPlotTheme *th, const DvpFrame *f, const DvPlotTi
   cairo_save (cr);
   cairo_rectangle (cr, a->x, a->y - 16, a->w + 1, a->h + 16);
   cairo_clip (cr);
+  double free_x = -G_MAXDOUBLE; /* labels never overlap: one that does not fit is left out */
   for (guint i = 0; i < bands->len; i++)
     {
       const DvBand *b = &g_array_index (bands, DvBand, i);
@@ -295,11 +296,15 @@ dvp_bands (cairo_t *cr, const DvPlotTheme *th, const DvpFrame *f, const DvPlotTi
       cairo_line_to (cr, round (x1) + 0.5, a->y + a->h);
       cairo_stroke (cr);
       cairo_set_dash (cr, NULL, 0, 0);
-      if (labels)
+      if (labels && x0 + 3 >= free_x)
         {
           dvp_text (cr, x0 + 3, a->y - 2, "on", DVP_FONT_TICK - 1, FALSE, 0, 1);
-          if (b->end < tl->n)
-            dvp_text (cr, x1 + 3, a->y - 2, "off", DVP_FONT_TICK - 1, FALSE, 0, 1);
+          free_x = x0 + 3 + dvp_text_width (cr, "on", DVP_FONT_TICK - 1, FALSE) + 4;
+        }
+      if (labels && b->end < tl->n && x1 + 3 >= free_x)
+        {
+          dvp_text (cr, x1 + 3, a->y - 2, "off", DVP_FONT_TICK - 1, FALSE, 0, 1);
+          free_x = x1 + 3 + dvp_text_width (cr, "off", DVP_FONT_TICK - 1, FALSE) + 4;
         }
     }
   cairo_restore (cr);
@@ -328,12 +333,23 @@ dvp_cursor (cairo_t *cr, const DvPlotTheme *th, const DvpFrame *f, double x_ms)
 
 /* ---- legend and colour bar ------------------------------------------------------- */
 
+const char *
+dvp_trace_name (const char *const *names, int i, char *buf, gsize len)
+{
+  if (names != NULL && names[i] != NULL)
+    return names[i];
+  g_snprintf (buf, len, "trace %d", i);
+  return buf;
+}
+
 double
 dvp_legend_width (cairo_t *cr, const char *const *names, int n)
 {
   double w = 0;
+  char buf[32];
   for (int i = 0; i < n; i++)
-    w = MAX (w, dvp_text_width (cr, names[i], DVP_FONT_TICK, TRUE));
+    w = MAX (w, dvp_text_width (cr, dvp_trace_name (names, i, buf, sizeof buf), DVP_FONT_TICK,
+                                TRUE));
   return w + 26;
 }
 
@@ -361,8 +377,9 @@ dvp_legend (cairo_t *cr, const DvPlotTheme *th, double x, double y, double max_w
         dvp_set_rgb (cr, th->muted);
       else
         dvp_set_rgb (cr, th->foreground);
-      g_autofree char *label = dvp_ellipsize (cr, names[i], DVP_FONT_TICK, i == highlight,
-                                              MAX (max_w - 24, 10));
+      char buf[32];
+      g_autofree char *label = dvp_ellipsize (cr, dvp_trace_name (names, i, buf, sizeof buf),
+                                              DVP_FONT_TICK, i == highlight, MAX (max_w - 24, 10));
       dvp_text (cr, x + 24, cy, label, DVP_FONT_TICK, i == highlight, 0, 0.5);
     }
   cairo_restore (cr);

@@ -75,8 +75,10 @@ dv_latency_plot_draw (const DvLatencyPlot *p, cairo_t *cr, double width, double 
     }
 
   double name_w = 0;
+  char nbuf[32];
   for (guint k = 0; k < nv; k++)
-    name_w = MAX (name_w, dvp_text_width (cr, p->names[k], DVP_FONT_LABEL, TRUE));
+    name_w = MAX (name_w, dvp_text_width (cr, dvp_trace_name (p->names, k, nbuf, sizeof nbuf),
+                                          DVP_FONT_LABEL, TRUE));
   double top = 8 + DVP_FONT_TITLE + 30, bottom = 46;
   double left = 12 + name_w + 10;
   double avail = width - left - 20;
@@ -99,7 +101,7 @@ dv_latency_plot_draw (const DvLatencyPlot *p, cairo_t *cr, double width, double 
           tmin = MIN (tmin, (lat[k].onset - ref) * dt);
           tmax = MAX (tmax, (lat[k].onset - ref) * dt);
         }
-      if (lat[k].peak >= 0)
+      if (lat[k].peak >= 0 && lat[k].max > lat[k].min)
         {
           tmin = MIN (tmin, (lat[k].peak - ref) * dt);
           tmax = MAX (tmax, (lat[k].peak - ref) * dt);
@@ -143,7 +145,8 @@ dv_latency_plot_draw (const DvLatencyPlot *p, cairo_t *cr, double width, double 
       DvRgb c = dvp_trace_color (p->colors, k);
       gboolean hi = (int) k == p->highlight;
       dvp_set_rgb (cr, th->foreground);
-      dvp_text (cr, left - 10, yc, p->names[k], DVP_FONT_LABEL, hi, 1, 0.5);
+      dvp_text (cr, left - 10, yc, dvp_trace_name (p->names, k, nbuf, sizeof nbuf),
+                DVP_FONT_LABEL, hi, 1, 0.5);
 
       double x0 = dvp_x (&ft, 0);
       if (lat[k].onset >= 0)
@@ -162,7 +165,8 @@ dv_latency_plot_draw (const DvLatencyPlot *p, cairo_t *cr, double width, double 
           dvp_set_rgb (cr, th->muted);
           dvp_text (cr, x0 + 5, yc, "no onset (flat trace)", DVP_FONT_TICK - 1, FALSE, 0, 0.5);
         }
-      if (lat[k].peak >= 0)
+      /* a flat trace (e.g. all zero before its input arrives) has no peak to show */
+      if (lat[k].peak >= 0 && lat[k].max > lat[k].min)
         {
           double xp = dvp_x (&ft, (lat[k].peak - ref) * dt);
           dvp_set_rgb (cr, th->background);
@@ -226,17 +230,19 @@ static void
 latency_csv (gconstpointer self, GString *out)
 {
   const DvLatencyPlot *p = self;
-  guint nv = dv_series_n_values (p->series);
+  guint nv = p->series != NULL ? dv_series_n_values (p->series) : 0;
+  guint len = p->series != NULL ? dv_series_length (p->series) : 0;
   double dt = p->timeline.dt > 0 ? p->timeline.dt : 1;
   g_autofree DvLatency *lat = g_new (DvLatency, MAX (nv, 1));
   int ref = 0;
-  if (dv_series_length (p->series) > 0)
+  if (len > 0)
     dv_latency_plot_compute (p, lat, &ref);
   g_string_append (out, "layer,onset_step,onset_latency_ms,peak_step,peak_latency_ms,"
                         "peak_height,reference_step\n");
-  for (guint k = 0; k < nv && dv_series_length (p->series) > 0; k++)
+  for (guint k = 0; k < nv && len > 0; k++)
     {
-      dvp_csv_field (out, p->names[k]);
+      char buf[32];
+      dvp_csv_field (out, dvp_trace_name (p->names, k, buf, sizeof buf));
       g_string_append_printf (out, ",%d,", lat[k].onset);
       dvp_csv_number (out, lat[k].onset >= 0 ? (lat[k].onset - ref) * dt : NAN);
       g_string_append_printf (out, ",%d,", lat[k].peak);
@@ -256,9 +262,11 @@ latency_params (gconstpointer self, DvPlotJson *j)
   dv_plot_json_string (j, "onset_rule",
                        "first step with (x - min) / (max - min) > threshold on the mean trace");
   dv_plot_json_string (j, "reference", "first stimulus onset of the schedule (0 if none)");
+  guint nv = p->series != NULL ? dv_series_n_values (p->series) : 0;
+  char buf[32];
   dv_plot_json_begin_array (j, "layers");
-  for (guint k = 0; k < dv_series_n_values (p->series); k++)
-    dv_plot_json_string (j, NULL, p->names[k]);
+  for (guint k = 0; k < nv; k++)
+    dv_plot_json_string (j, NULL, dvp_trace_name (p->names, k, buf, sizeof buf));
   dv_plot_json_end (j);
   dvp_json_timeline (j, &p->timeline);
 }

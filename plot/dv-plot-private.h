@@ -73,6 +73,8 @@ void   dvp_colorbar (cairo_t *cr, const DvPlotTheme *th, const DvPlotRect *r, Dv
 void   dvp_placeholder (cairo_t *cr, const DvPlotTheme *th, const DvPlotRect *r, const char *msg);
 
 DvRgb  dvp_trace_color (const DvRgb *colors, int i);
+/* names[i], or "trace i" in buf when names (or names[i]) is NULL. */
+const char *dvp_trace_name (const char *const *names, int i, char *buf, gsize len);
 gboolean dvp_step_flag (const DvPlotTimeline *tl, int t, guint8 flag);
 
 /* CSV / number helpers: locale-independent, shortest round-trip for floats. */

@@ -134,7 +134,7 @@ dv_readout_plot_draw (const DvReadoutPlot *p, cairo_t *cr, double width, double 
   dvp_background (cr, th, width, height);
 
   /* probabilities at the cursor (or at the newest step) */
-  int ci = p->cursor >= 0 ? dv_series_find (p->logits, p->cursor) : (int) len - 1;
+  int ci = p->cursor >= 0 && len > 0 ? dv_series_find (p->logits, p->cursor) : (int) len - 1;
   if (ci < 0 && len > 0 && p->cursor < 0)
     ci = len - 1;
   g_autofree float *probs = g_new0 (float, MAX (K, 1));
@@ -282,7 +282,8 @@ static void
 readout_csv (gconstpointer self, GString *out)
 {
   const DvReadoutPlot *p = self;
-  int K = (int) dv_series_n_values (p->logits);
+  int K = p->logits != NULL ? (int) dv_series_n_values (p->logits) : 0;
+  guint len = p->logits != NULL ? dv_series_length (p->logits) : 0;
   double dt = p->timeline.dt > 0 ? p->timeline.dt : 1;
   char name[64];
   g_autofree float *pr = g_new (float, MAX (K, 1));
@@ -296,7 +297,7 @@ readout_csv (gconstpointer self, GString *out)
       dvp_csv_field (out, col);
     }
   g_string_append (out, ",predicted,confidence\n");
-  for (guint i = 0; i < dv_series_length (p->logits); i++)
+  for (guint i = 0; i < len; i++)
     {
       int t = dv_series_time (p->logits, i);
       int pred = dv_softmax (dv_series_row (p->logits, i), K, pr);
@@ -318,7 +319,7 @@ static void
 readout_params (gconstpointer self, DvPlotJson *j)
 {
   const DvReadoutPlot *p = self;
-  int K = (int) dv_series_n_values (p->logits);
+  int K = p->logits != NULL ? (int) dv_series_n_values (p->logits) : 0;
   char name[64];
   dv_plot_json_string (j, "title", p->title ? p->title : "Readout");
   dv_plot_json_string (j, "y", "softmax(logits) per timestep");

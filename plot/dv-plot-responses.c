@@ -27,7 +27,7 @@ trace_visible (const DvResponsesPlot *p, guint k)
 static void
 trace_scales (const DvResponsesPlot *p, double *scale)
 {
-  guint nv = dv_series_n_values (p->series);
+  guint nv = p->series != NULL ? dv_series_n_values (p->series) : 0;
   for (guint k = 0; k < nv; k++)
     {
       scale[k] = 1;
@@ -200,7 +200,7 @@ dv_responses_plot_draw (const DvResponsesPlot *p, cairo_t *cr, double width, dou
   if (p->cursor >= 0)
     {
       dvp_cursor (cr, th, &f, p->cursor * dt);
-      int i = dv_series_find (p->series, p->cursor);
+      int i = p->series != NULL ? dv_series_find (p->series, p->cursor) : -1;
       if (i >= 0)
         {
           const float *row = dv_series_row (p->series, i);
@@ -224,7 +224,7 @@ dv_responses_plot_draw (const DvResponsesPlot *p, cairo_t *cr, double width, dou
       double lx = f.area.x + f.area.w + 18;
       dvp_legend (cr, th, lx, f.area.y, legend_w, p->names, p->colors, nv, p->highlight, p->hidden);
       /* values at the cursor under the legend */
-      int i = p->cursor >= 0 ? dv_series_find (p->series, p->cursor) : -1;
+      int i = p->cursor >= 0 && p->series != NULL ? dv_series_find (p->series, p->cursor) : -1;
       if (i >= 0)
         {
           const float *row = dv_series_row (p->series, i);
@@ -261,7 +261,7 @@ static void
 responses_csv (gconstpointer self, GString *out)
 {
   const DvResponsesPlot *p = self;
-  guint nv = dv_series_n_values (p->series);
+  guint nv = p->series != NULL ? dv_series_n_values (p->series) : 0;
   double dt = p->timeline.dt > 0 ? p->timeline.dt : 1;
   double scale[MAX (nv, 1)];
   trace_scales (p, scale);
@@ -270,8 +270,9 @@ responses_csv (gconstpointer self, GString *out)
   for (guint k = 0; k < nv; k++)
     if (trace_visible (p, k))
       {
+        char buf[32];
         g_string_append_c (out, ',');
-        dvp_csv_field (out, p->names[k]);
+        dvp_csv_field (out, dvp_trace_name (p->names, k, buf, sizeof buf));
       }
   g_string_append_c (out, '\n');
   guint len = p->series != NULL ? dv_series_length (p->series) : 0;
@@ -306,12 +307,12 @@ responses_params (gconstpointer self, DvPlotJson *j)
   dv_plot_json_begin_array (j, "traces");
   for (guint k = 0; k < nv; k++)
     {
-      char hex[8];
+      char hex[8], buf[32];
       DvRgb c = dvp_trace_color (p->colors, k);
       g_snprintf (hex, sizeof hex, "#%02x%02x%02x", (int) lround (c.r * 255),
                   (int) lround (c.g * 255), (int) lround (c.b * 255));
       dv_plot_json_begin_object (j, NULL);
-      dv_plot_json_string (j, "name", p->names[k]);
+      dv_plot_json_string (j, "name", dvp_trace_name (p->names, k, buf, sizeof buf));
       dv_plot_json_string (j, "color", hex);
       dv_plot_json_bool (j, "visible", trace_visible (p, k));
       dv_plot_json_bool (j, "highlighted", (int) k == p->highlight);

@@ -709,6 +709,80 @@ test_export_svg_pdf_json (Fixture *fx, gconstpointer data)
   assert_no_temporaries (fx->dir);
 }
 
+/* Views exactly as dv_*_plot_init leaves them (no series, names, maps,
+ * logits or schedule), and traces without names: every entry point draws,
+ * exports and hit-tests without a critical (criticals are fatal here). */
+static void
+test_unset_views (Fixture *fx, gconstpointer data)
+{
+  DvResponsesPlot responses, probe;
+  DvFmapPlot fmap;
+  DvReadoutPlot readout;
+  DvLatencyPlot latency;
+  DvStimulusPlot stimulus;
+  dv_responses_plot_init (&responses);
+  dv_responses_plot_init (&probe);
+  probe.cursor = 3; /* a cursor with no series yet */
+  dv_fmap_plot_init (&fmap);
+  fmap.C = 4;
+  fmap.H = fmap.W = 3;
+  dv_readout_plot_init (&readout);
+  readout.cursor = 5;
+  dv_latency_plot_init (&latency);
+  dv_stimulus_plot_init (&stimulus);
+  stimulus.cursor = 2;
+  DvPlot plots[] = {
+    dv_responses_plot_as_plot (&responses), dv_responses_plot_as_plot (&probe),
+    dv_fmap_plot_as_plot (&fmap), dv_readout_plot_as_plot (&readout),
+    dv_latency_plot_as_plot (&latency), dv_stimulus_plot_as_plot (&stimulus),
+  };
+  static const double sizes[][2] = { { 1, 1 }, { 120, 60 }, { 700, 420 } };
+  for (int pass = 0; pass < 2; pass++)
+    {
+      if (pass == 1)
+        {
+          /* data, but no trace names */
+          responses.series = fx->means;
+          latency.series = fx->means;
+          readout.logits = fx->logits;
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (plots); i++)
+        {
+          for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+            {
+              cairo_surface_t *surf = cairo_image_surface_create (CAIRO_FORMAT_ARGB32,
+                                                                  (int) sizes[s][0],
+                                                                  (int) sizes[s][1]);
+              cairo_t *cr = cairo_create (surf);
+              dv_plot_draw (plots[i], cr, sizes[s][0], sizes[s][1]);
+              g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
+              cairo_destroy (cr);
+              cairo_surface_destroy (surf);
+            }
+          g_autofree char *csv = dv_plot_to_csv (plots[i]);
+          g_assert_nonnull (csv);
+          g_assert_true (g_str_has_suffix (csv, "\n"));
+          g_autofree char *json = dv_plot_params_to_json (plots[i], 700, 420, 1, "png");
+          g_assert_nonnull (strstr (json, plots[i].klass->kind));
+          g_autofree char *name = g_strdup_printf ("unset-%d-%u.png", pass, i);
+          g_autofree char *path = g_build_filename (fx->dir, name, NULL);
+          GError *error = NULL;
+          g_assert_true (dv_plot_export (plots[i], path, 300, 200, 1, &error));
+          g_assert_no_error (error);
+        }
+      g_assert_cmpint (dv_responses_plot_step_at (&responses, 700, 420, 300), >=, -1);
+      g_assert_cmpint (dv_responses_plot_step_at (&probe, 700, 420, 300), >=, -1);
+      g_assert_cmpint (dv_readout_plot_step_at (&readout, 700, 420, 300), >=, -1);
+      g_assert_cmpint (dv_stimulus_plot_step_at (&stimulus, 700, 420, 300, 380), ==, -1);
+      int c;
+      g_assert_false (dv_fmap_plot_hit (&fmap, 1, 1, 0, 0, &c, NULL, NULL));
+    }
+  /* nameless traces are called "trace k" in the CSV header */
+  g_autofree char *csv = dv_plot_to_csv (plots[0]);
+  g_assert_true (g_str_has_prefix (csv, "t,time_ms,stimulus,trace 0,trace 1,trace 2\n"));
+  assert_no_temporaries (fx->dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -725,6 +799,8 @@ main (int argc, char **argv)
   g_test_add_func ("/plot/axis/ticks", test_axis_ticks);
   g_test_add_func ("/plot/readout/softmax", test_softmax);
   g_test_add ("/plot/draw/any-size", Fixture, NULL, fixture_setup, test_draw_any_size,
+              fixture_teardown);
+  g_test_add ("/plot/draw/unset-views", Fixture, NULL, fixture_setup, test_unset_views,
               fixture_teardown);
   g_test_add ("/plot/fmap/layout-and-hit", Fixture, NULL, fixture_setup, test_fmap_layout_hit,
               fixture_teardown);

@@ -16,6 +16,7 @@ dv_history_new (void)
   h->head = -1;
   h->label = -1;
   h->dt = 1;
+  h->budget = DV_HISTORY_DEFAULT_BUDGET;
   return h;
 }
 
@@ -30,9 +31,11 @@ free_data (DvHistory *h)
   g_clear_pointer (&h->contrast, g_free);
   g_clear_pointer (&h->means, dv_series_free);
   g_clear_pointer (&h->logits, dv_series_free);
-  g_clear_pointer (&h->inputs, g_free);
   g_clear_pointer (&h->present, g_free);
-  g_clear_pointer (&h->maps, g_free);
+  g_clear_pointer (&h->frames, g_free);
+  g_clear_pointer (&h->input_step, g_free);
+  g_clear_pointer (&h->maps_step, g_free);
+  h->frame_capacity = 0;
   h->n_layers = 0;
   h->n_classes = 0;
   h->T = 0;
@@ -47,7 +50,28 @@ dv_history_free (DvHistory *h)
   g_free (h->model_label);
   g_free (h->caption);
   g_free (h->presentation);
+  g_free (h->presentation_params);
+  g_free (h->dataset);
+  g_free (h->fit);
   g_free (h);
+}
+
+void
+dv_history_set_budget (DvHistory *h, gsize bytes)
+{
+  g_return_if_fail (h != NULL);
+  h->budget = bytes;
+}
+
+gsize
+dv_history_get_memory (const DvHistory *h)
+{
+  g_return_val_if_fail (h != NULL, 0);
+  if (h->T == 0)
+    return 0;
+  gsize series = (gsize) h->T * (h->n_layers + h->n_classes) * (sizeof (float) + sizeof (int));
+  return (gsize) h->frame_capacity * (h->frame_floats * sizeof (float) + 2 * sizeof (int))
+         + series + (gsize) h->T * (2 + sizeof (float) + h->n_layers);
 }
 
 void
@@ -92,11 +116,15 @@ dv_history_configure (DvHistory *h, int T, double dt, int n_layers,
   h->contrast = g_new0 (float, T);
   h->means = dv_series_new (n_layers, T);
   h->logits = dv_series_new (n_classes, T);
-  h->inputs = g_new0 (float, (gsize) T * in_c * in_h * in_w);
   h->present = g_new0 (guint8, (gsize) T * MAX (n_layers, 1));
-  gsize per_step = MAX (h->map_floats, 1) * sizeof (float);
-  h->maps_capacity = (int) MIN ((gsize) T, MAX (DV_HISTORY_MAP_BUDGET / per_step, 1));
-  h->maps = g_new0 (float, (gsize) h->maps_capacity * MAX (h->map_floats, 1));
+  h->frame_floats = MAX ((gsize) in_c * in_h * in_w + h->map_floats, 1);
+  gsize per_step = h->frame_floats * sizeof (float) + 2 * sizeof (int);
+  h->frame_capacity = (int) MIN ((gsize) T, MAX (h->budget / per_step, 1));
+  h->frames = g_new (float, (gsize) h->frame_capacity * h->frame_floats);
+  h->input_step = g_new (int, h->frame_capacity);
+  h->maps_step = g_new (int, h->frame_capacity);
+  for (int i = 0; i < h->frame_capacity; i++)
+    h->input_step[i] = h->maps_step[i] = -1;
   h->head = -1;
 }
 
@@ -121,16 +149,26 @@ dv_history_record (DvHistory *h, int t, const float *means, const float *logits,
   dv_series_push (h->means, t, means);
   dv_series_push (h->logits, t, logits);
   gsize in_n = (gsize) h->in_c * h->in_h * h->in_w;
+  int slot = t % h->frame_capacity;
+  float *frame = h->frames + (gsize) slot * h->frame_floats;
+  h->input_step[slot] = input != NULL ? t : -1;
   if (input != NULL)
-    memcpy (h->inputs + t * in_n, input, in_n * sizeof (float));
-  else
-    memset (h->inputs + t * in_n, 0, in_n * sizeof (float));
-  if (maps != NULL && h->map_floats > 0)
-    memcpy (h->maps + (gsize) (t % h->maps_capacity) * h->map_floats, maps,
-            h->map_floats * sizeof (float));
+    memcpy (frame, input, in_n * sizeof (float));
+  h->maps_step[slot] = maps != NULL ? t : -1;
+  if (maps != NULL)
+    memcpy (frame + in_n, maps, h->map_floats * sizeof (float));
   for (int l = 0; l < h->n_layers; l++)
     h->present[(gsize) t * h->n_layers + l] = present != NULL ? present[l] : 1;
   h->head = t;
+}
+
+gboolean
+dv_history_frame_kept (const DvHistory *h, int t)
+{
+  if (h == NULL || t < 0 || t > h->head)
+    return FALSE;
+  int slot = t % h->frame_capacity;
+  return h->input_step[slot] == t || h->maps_step[slot] == t;
 }
 
 const float *
@@ -138,17 +176,31 @@ dv_history_input (const DvHistory *h, int t)
 {
   if (h == NULL || t < 0 || t > h->head)
     return NULL;
-  return h->inputs + (gsize) t * h->in_c * h->in_h * h->in_w;
+  int slot = t % h->frame_capacity;
+  if (h->input_step[slot] != t)
+    return NULL;
+  return h->frames + (gsize) slot * h->frame_floats;
+}
+
+/* All maps of step t, or NULL. */
+static const float *
+step_maps (const DvHistory *h, int t)
+{
+  if (h == NULL || t < 0 || t > h->head || h->frame_capacity == 0)
+    return NULL;
+  int slot = t % h->frame_capacity;
+  if (h->maps_step[slot] != t)
+    return NULL;
+  return h->frames + (gsize) slot * h->frame_floats + (gsize) h->in_c * h->in_h * h->in_w;
 }
 
 const float *
 dv_history_layer_maps (const DvHistory *h, int t, int layer)
 {
-  if (h == NULL || t < 0 || t > h->head || layer < 0 || layer >= h->n_layers)
+  if (h == NULL || layer < 0 || layer >= h->n_layers)
     return NULL;
-  if (t <= h->head - h->maps_capacity)
-    return NULL;
-  return h->maps + (gsize) (t % h->maps_capacity) * h->map_floats + h->layers[layer].offset;
+  const float *m = step_maps (h, t);
+  return m != NULL ? m + h->layers[layer].offset : NULL;
 }
 
 gboolean
@@ -185,6 +237,13 @@ copy_meta (DvHistory *dst, const DvHistory *src)
   dst->model_label = g_strdup (src->model_label);
   g_free (dst->presentation);
   dst->presentation = g_strdup (src->presentation);
+  g_free (dst->presentation_params);
+  dst->presentation_params = g_strdup (src->presentation_params);
+  g_free (dst->dataset);
+  dst->dataset = g_strdup (src->dataset);
+  g_free (dst->fit);
+  dst->fit = g_strdup (src->fit);
+  dst->n_samples = src->n_samples;
   dst->seq_id = src->seq_id;
 }
 
@@ -206,10 +265,10 @@ dv_history_sync (DvHistory *dst, const DvHistory *src, gboolean *new_sequence)
       int i = dv_series_find (src->means, t);
       int k = dv_series_find (src->logits, t);
       g_return_val_if_fail (i >= 0 && k >= 0, TRUE);
-      const float *maps = t > src->head - src->maps_capacity
-                          ? src->maps + (gsize) (t % src->maps_capacity) * src->map_floats : NULL;
+      /* frames the destination will not keep are not copied */
+      gboolean keep = t > src->head - dst->frame_capacity;
       dv_history_record (dst, t, dv_series_row (src->means, i), dv_series_row (src->logits, k),
-                         dv_history_input (src, t), maps,
+                         keep ? dv_history_input (src, t) : NULL, keep ? step_maps (src, t) : NULL,
                          src->present + (gsize) t * src->n_layers);
     }
   return TRUE;

@@ -10,9 +10,11 @@
  * What this is not for: widgets (GTK-free, tested without a display) or
  * running the model.
  *
- * Bounds: T is at most DV_HISTORY_MAX_STEPS; feature maps are kept for the
- * newest maps_capacity steps only (all of them unless T × maps per step
- * exceeds DV_HISTORY_MAP_BUDGET bytes).
+ * Bounds: T is at most DV_HISTORY_MAX_STEPS.  The per-step series (layer
+ * means, logits) are kept for every step; the frames (the input and every
+ * layer's maps, the bulk of the memory) for the newest frame_capacity steps
+ * only: as many as fit in the budget (dv_history_set_budget, default
+ * DV_HISTORY_DEFAULT_BUDGET bytes), at least one, at most T.
  *
  * Threads: none; a DvHistory is used by one thread at a time (the engine's
  * one under its mutex).
@@ -26,7 +28,7 @@
 G_BEGIN_DECLS
 
 #define DV_HISTORY_MAX_STEPS 4096
-#define DV_HISTORY_MAP_BUDGET ((gsize) 256 << 20)
+#define DV_HISTORY_DEFAULT_BUDGET ((gsize) 256 << 20)
 
 typedef struct {
   char *name;
@@ -55,20 +57,35 @@ typedef struct {
   int sample;              /* index in the dataset */
   char *caption;           /* "embedded #12" */
   char *presentation;      /* "StimulusDuration · intro 2 · stimulus 10 · T 20" */
+  char *presentation_params; /* every setting, "loader=StimulusDuration n_timesteps=20 …" */
+  char *dataset;           /* the data set's spec: "embedded", "fashion-mnist", "folder:DIR" */
+  int n_samples;           /* samples in the data set */
+  char *fit;               /* how the stimulus was fitted to the model's input, or NULL */
 
   /* what has been computed: steps 0..head */
   int head;
   DvSeries *means;         /* n_layers values per step (NaN: the layer had no response yet) */
   DvSeries *logits;        /* n_classes values per step */
-  float *inputs;           /* [T][in_c·in_h·in_w] */
   guint8 *present;         /* [T][n_layers] */
-  float *maps;             /* [maps_capacity][map_floats], slot t % maps_capacity */
-  int maps_capacity;
+
+  /* frames: slot t % frame_capacity holds step t's input (in_c·in_h·in_w
+   * floats) followed by its maps (map_floats), if input_step / maps_step
+   * of the slot say t */
+  gsize budget;            /* bytes for the frames */
+  int frame_capacity;
+  gsize frame_floats;
+  float *frames;
+  int *input_step, *maps_step;  /* [frame_capacity], -1: empty */
 } DvHistory;
 
 DvHistory *dv_history_new (void);
 void       dv_history_free (DvHistory *h);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DvHistory, dv_history_free)
+
+/* The memory for frames (bytes); takes effect at the next configure. */
+void       dv_history_set_budget (DvHistory *h, gsize bytes);
+/* Bytes a configured history holds (frames, series and schedule). */
+gsize      dv_history_get_memory (const DvHistory *h);
 
 /* Sizes everything for a sequence and clears the data (head = -1).
  * layer_names/shapes have n_layers entries; class_names n_classes (or NULL). */
@@ -80,11 +97,13 @@ void       dv_history_configure (DvHistory *h, int T, double dt, int n_layers,
 void       dv_history_clear (DvHistory *h);
 
 /* Records step t (must be head + 1, or <= head to overwrite from there).
- * maps: map_floats floats (all layers, sample 0) or NULL; present may be NULL. */
+ * input: in_c·in_h·in_w floats or NULL; maps: map_floats floats (all layers,
+ * sample 0) or NULL (NULL: not kept for this step); present may be NULL. */
 void       dv_history_record (DvHistory *h, int t, const float *means, const float *logits,
                               const float *input, const float *maps, const guint8 *present);
 
 /* Pointers into the stored step t, or NULL when t is not (or no longer) kept. */
+gboolean     dv_history_frame_kept (const DvHistory *h, int t);
 const float *dv_history_input (const DvHistory *h, int t);
 const float *dv_history_layer_maps (const DvHistory *h, int t, int layer);
 gboolean     dv_history_layer_present (const DvHistory *h, int t, int layer);

@@ -18,9 +18,21 @@ G_BEGIN_DECLS
  * display, also installs the style sheet for it. */
 void dv_ui_init (void);
 
-/* Renders a shown widget (e.g. a whole window) with its own renderer and
- * saves it as a PNG.  Call it a frame after the last change (e.g. from a
- * tick callback): until the widget has been redrawn it fails. */
-gboolean dv_ui_save_widget_png (GtkWidget *widget, const char *path, GError **error);
+/* The drawing of a shown widget (e.g. a whole window), rendered with its own
+ * renderer.  Only valid between a frame and the next change: after any
+ * gtk_widget_queue_draw inside it, until the next frame has redrawn it, this
+ * fails with G_IO_ERROR_PENDING.  Prefer dv_ui_render_widget_async. */
+GdkTexture *dv_ui_render_widget (GtkWidget *widget, GError **error);
+/* dv_ui_render_widget, saved as a PNG. */
+gboolean    dv_ui_save_widget_png (GtkWidget *widget, const char *path, GError **error);
+
+/* Event-driven: asks for a frame, and renders the widget from the frame
+ * clock's "after-paint" of the first frame that has drawn it (waiting for
+ * the widget to be mapped if need be).  Fails when the widget is unmapped
+ * first, or after 120 s.  The texture is what was on screen then. */
+void        dv_ui_render_widget_async (GtkWidget *widget, GAsyncReadyCallback callback,
+                                       gpointer user_data);
+GdkTexture *dv_ui_render_widget_finish (GtkWidget *widget, GAsyncResult *result,
+                                        GError **error);
 
 G_END_DECLS

@@ -1,7 +1,8 @@
 /* dv-wb-window-export.c — exporting views and choosing files from the window.
  *
- * What this is for: the win.export-view, win.export-all and
- * win.open-checkpoint actions (native file choosers), and the export
+ * What this is for: the win.export-view, win.export-all, win.open-checkpoint
+ * and win.open-folder actions and the data set menu's folder items (native
+ * file choosers), and the export
  * functions the tests and --screenshot use.  Every view is written by the
  * plot/ export helpers: the image, a CSV of exactly the plotted data and a
  * JSON of the parameters, each through a temporary file and a rename.
@@ -66,7 +67,7 @@ dv_wb_window_export_all (DvWbWindow *self, const char *dir, GError **error)
 typedef struct {
   DvWbWindow *self;
   char *view;   /* export-view: which view; NULL for the others */
-  int kind;     /* 0 export view, 1 export all, 2 open checkpoint */
+  DvWbChooser kind;
 } ChooserData;
 
 static void
@@ -80,18 +81,36 @@ on_chooser_response (GtkNativeDialog *dialog, int response, gpointer user_data)
       g_autoptr (GError) error = NULL;
       if (path == NULL)
         dv_wb_window_show_error (d->self, "Only local files can be used.");
-      else if (d->kind == 0)
+      else if (d->kind == DV_WB_CHOOSE_EXPORT_VIEW)
         {
           if (!dv_wb_window_export_view (d->self, d->view, path, 2, &error))
             dv_wb_window_show_error (d->self, error->message);
         }
-      else if (d->kind == 1)
+      else if (d->kind == DV_WB_CHOOSE_EXPORT_ALL)
         {
           if (!dv_wb_window_export_all (d->self, path, &error))
             dv_wb_window_show_error (d->self, error->message);
         }
-      else
+      else if (d->kind == DV_WB_CHOOSE_CIFAR_FOLDER)
+        {
+          g_autofree char *spec = NULL;
+          g_autofree char *t10 = g_build_filename (path, "test_batch.bin", NULL);
+          g_autofree char *t100 = g_build_filename (path, "test.bin", NULL);
+          if (g_file_test (t10, G_FILE_TEST_EXISTS))
+            spec = g_strdup_printf ("cifar10:%s", path);
+          else if (g_file_test (t100, G_FILE_TEST_EXISTS))
+            spec = g_strdup_printf ("cifar100:%s", path);
+          if (spec != NULL)
+            g_signal_emit_by_name (d->self, "open-dataset", spec);
+          else
+            dv_wb_window_show_error (d->self, "That folder has no CIFAR test batch "
+                                              "(test_batch.bin for CIFAR-10, test.bin for "
+                                              "CIFAR-100).");
+        }
+      else if (d->kind == DV_WB_CHOOSE_CHECKPOINT)
         g_signal_emit_by_name (d->self, "open-checkpoint", path);
+      else
+        dv_wb_window_open_file (d->self, file);
     }
   gtk_native_dialog_destroy (dialog);
   g_object_unref (dialog);
@@ -99,18 +118,22 @@ on_chooser_response (GtkNativeDialog *dialog, int response, gpointer user_data)
   g_free (d);
 }
 
-static void
-run_chooser (DvWbWindow *self, int kind, const char *view)
+void
+dv_wb_window_run_chooser (DvWbWindow *self, DvWbChooser kind, const char *view)
 {
   static const char *const titles[] = { "Export View", "Export All Views to a Folder",
-                                        "Open Checkpoint" };
+                                        "Open Checkpoint",
+                                        "Open a Stimulus Folder (one sub-folder per class)",
+                                        "Open a Folder of CIFAR Batches" };
   static const GtkFileChooserAction actions[] = { GTK_FILE_CHOOSER_ACTION_SAVE,
                                                   GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
-                                                  GTK_FILE_CHOOSER_ACTION_OPEN };
+                                                  GTK_FILE_CHOOSER_ACTION_OPEN,
+                                                  GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                                  GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER };
   GtkFileChooserNative *dialog = gtk_file_chooser_native_new (titles[kind], GTK_WINDOW (self),
                                                               actions[kind], NULL, NULL);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
-  if (kind == 0)
+  if (kind == DV_WB_CHOOSE_EXPORT_VIEW)
     {
       g_autofree char *name = g_strdup_printf ("%s.png", view);
       gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
@@ -125,7 +148,7 @@ run_chooser (DvWbWindow *self, int kind, const char *view)
           g_object_unref (filter);
         }
     }
-  else if (kind == 2)
+  else if (kind == DV_WB_CHOOSE_CHECKPOINT)
     {
       GtkFileFilter *filter = gtk_file_filter_new ();
       gtk_file_filter_set_name (filter, "Checkpoints (*.safetensors)");
@@ -146,19 +169,25 @@ action_export_view (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   const char *view = g_variant_get_string (param, NULL);
   if (dv_wb_window_view_by_name (user_data, view) != NULL)
-    run_chooser (user_data, 0, view);
+    dv_wb_window_run_chooser (user_data, DV_WB_CHOOSE_EXPORT_VIEW, view);
 }
 
 static void
 action_export_all (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
-  run_chooser (user_data, 1, NULL);
+  dv_wb_window_run_chooser (user_data, DV_WB_CHOOSE_EXPORT_ALL, NULL);
 }
 
 static void
 action_open_checkpoint (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
-  run_chooser (user_data, 2, NULL);
+  dv_wb_window_run_chooser (user_data, DV_WB_CHOOSE_CHECKPOINT, NULL);
+}
+
+static void
+action_open_folder (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  dv_wb_window_run_chooser (user_data, DV_WB_CHOOSE_IMAGE_FOLDER, NULL);
 }
 
 void
@@ -168,6 +197,7 @@ dv_wb_window_install_export_actions (DvWbWindow *self)
     { .name = "export-view", .activate = action_export_view, .parameter_type = "s" },
     { .name = "export-all", .activate = action_export_all },
     { .name = "open-checkpoint", .activate = action_open_checkpoint },
+    { .name = "open-folder", .activate = action_open_folder },
   };
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
 }

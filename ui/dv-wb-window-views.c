@@ -191,8 +191,12 @@ dv_wb_window_update_views (DvWbWindow *self)
   else
     label = g_strdup_printf ("t = %g ms · step %d / %d", self->cursor * h->dt, self->cursor,
                              h->T);
-  gtk_label_set_text (self->time_label, label);
-  gtk_button_set_icon_name (self->play_button, self->playing ? "media-playback-pause-symbolic"
-                                                             : "media-playback-start-symbolic");
+  gtk_inscription_set_text (self->time_label, label);
+  if (self->shown_playing != self->playing)
+    {
+      self->shown_playing = self->playing;
+      gtk_button_set_icon_name (self->play_button, self->playing ? "media-playback-pause-symbolic"
+                                                                 : "media-playback-start-symbolic");
+    }
 }
 

@@ -1,11 +1,12 @@
 /* dv-wb-window.c — the workbench window: cursor, transport and input.
  *
  * What this is for: the one time cursor all views follow; play/pause, step,
- * scrub, speed, loop and the keyboard; the sidebar settings (sample, layer,
- * activation or change, colour map, scale scope, normalised traces,
- * presentation); clicks on the plots (cursor, probed unit); the error
- * banner; the signals to the owner.
- * What this is not for: filling the views (dv-wb-window-views.c), running
+ * scrub, speed, loop and the keyboard; the view settings (sample, layer,
+ * activation or change, colour map, scale scope, normalised traces, the
+ * key=value presentation entry); clicks on the plots (cursor, probed unit);
+ * the error banner; the signals to the owner.
+ * What this is not for: filling the views (dv-wb-window-views.c), the
+ * stimulus panel and dropped files (dv-wb-window-stimuli.c), running
  * the model (the owner does, on its engine thread) or exporting files
  * (dv-wb-window-export.c).
  */
@@ -20,7 +21,9 @@ enum {
   SIGNAL_COMPUTE,
   SIGNAL_SELECT_SAMPLE,
   SIGNAL_OPEN_CHECKPOINT,
+  SIGNAL_OPEN_DATASET,
   SIGNAL_SET_PARAMETER,
+  SIGNAL_SET_PRESENTATION,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -236,12 +239,13 @@ on_sample_changed (GtkAdjustment *adj, DvWbWindow *self)
   g_signal_emit (self, signals[SIGNAL_SELECT_SAMPLE], 0, (int) gtk_adjustment_get_value (adj));
 }
 
-/* "key=value key=value": each becomes a ::set-parameter */
+/* "key=value key=value": one ::set-presentation, applied together */
 static void
 on_presentation_activate (GtkEntry *entry, DvWbWindow *self)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
   g_auto (GStrv) tokens = g_strsplit_set (text, " \t,;", -1);
+  g_autoptr (GPtrArray) assignments = g_ptr_array_new ();
   for (int i = 0; tokens[i] != NULL; i++)
     {
       if (tokens[i][0] == '\0')
@@ -254,9 +258,12 @@ on_presentation_activate (GtkEntry *entry, DvWbWindow *self)
           dv_wb_window_show_error (self, msg);
           return;
         }
-      *eq = '\0';
-      g_signal_emit (self, signals[SIGNAL_SET_PARAMETER], 0, tokens[i], eq + 1);
+      g_ptr_array_add (assignments, tokens[i]);
     }
+  if (assignments->len == 0)
+    return;
+  g_ptr_array_add (assignments, NULL);
+  dv_wb_window_emit_presentation (self, (const char *const *) assignments->pdata);
   gtk_editable_set_text (GTK_EDITABLE (entry), "");
 }
 
@@ -403,8 +410,10 @@ dv_wb_window_history_changed (DvWbWindow *self, gboolean new_sequence)
             }
         }
       self->updating++;
+      gtk_adjustment_set_upper (self->sample_adjustment, MAX (h->n_samples - 1, 0));
       gtk_adjustment_set_value (self->sample_adjustment, h->sample);
       self->updating--;
+      dv_wb_window_stimuli_changed (self, TRUE);
       /* stay at the same time in the new sequence (compare stimuli at one
        * moment); the steps up to it are computed */
       if (self->pending_cursor < 0)
@@ -434,15 +443,6 @@ dv_wb_window_history_changed (DvWbWindow *self, gboolean new_sequence)
 }
 
 void
-dv_wb_window_set_n_samples (DvWbWindow *self, int n)
-{
-  g_return_if_fail (DV_IS_WB_WINDOW (self));
-  self->updating++;
-  gtk_adjustment_set_upper (self->sample_adjustment, MAX (n - 1, 0));
-  self->updating--;
-}
-
-void
 dv_wb_window_show_error (DvWbWindow *self, const char *message)
 {
   g_return_if_fail (DV_IS_WB_WINDOW (self));
@@ -450,6 +450,8 @@ dv_wb_window_show_error (DvWbWindow *self, const char *message)
   self->error = g_strdup (message);
   gtk_label_set_text (self->banner_label, message);
   gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
+  /* a rejected setting leaves the sequence as it was: show that again */
+  dv_wb_window_sync_presentation (self);
 }
 
 const char *
@@ -489,6 +491,7 @@ dv_wb_window_finalize (GObject *object)
   g_free (self->probe_name);
   g_free (self->fmap_message);
   g_free (self->stimulus_caption);
+  dv_wb_window_finalize_stimuli (self);
   G_OBJECT_CLASS (dv_wb_window_parent_class)->finalize (object);
 }
 
@@ -522,6 +525,28 @@ dv_wb_window_class_init (DvWbWindowClass *klass)
   CHILD (normalise_switch);
   CHILD (presentation_entry);
   CHILD (status_label);
+  CHILD (dataset_dropdown);
+  CHILD (dataset_list);
+  CHILD (mode_dropdown);
+  CHILD (noise_dropdown);
+  CHILD (thumbs_view);
+  CHILD (steps_spin);
+  CHILD (intro_spin);
+  CHILD (duration_spin);
+  CHILD (interval_spin);
+  CHILD (contrast_spin);
+  CHILD (ssnr_spin);
+  CHILD (steps_adjustment);
+  CHILD (intro_adjustment);
+  CHILD (duration_adjustment);
+  CHILD (interval_adjustment);
+  CHILD (contrast_adjustment);
+  CHILD (ssnr_adjustment);
+  CHILD (steps_ms);
+  CHILD (intro_ms);
+  CHILD (duration_ms);
+  CHILD (interval_ms);
+  CHILD (dt_label);
   CHILD (stimulus_view);
   CHILD (responses_view);
   CHILD (fmap_view);
@@ -548,9 +573,15 @@ dv_wb_window_class_init (DvWbWindowClass *klass)
   signals[SIGNAL_OPEN_CHECKPOINT] = g_signal_new ("open-checkpoint", G_TYPE_FROM_CLASS (klass),
                                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                   G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_OPEN_DATASET] = g_signal_new ("open-dataset", G_TYPE_FROM_CLASS (klass),
+                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                               G_TYPE_NONE, 1, G_TYPE_STRING);
   signals[SIGNAL_SET_PARAMETER] = g_signal_new ("set-parameter", G_TYPE_FROM_CLASS (klass),
                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                 G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_SET_PRESENTATION] = g_signal_new ("set-presentation", G_TYPE_FROM_CLASS (klass),
+                                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                   G_TYPE_NONE, 1, G_TYPE_STRV);
 }
 
 static void
@@ -612,6 +643,7 @@ dv_wb_window_init (DvWbWindow *self)
   add_shortcut (GTK_SHORTCUT_CONTROLLER (ctl), GDK_KEY_Page_Up, "win.previous-stimulus");
   gtk_widget_add_controller (GTK_WIDGET (self), ctl);
 
+  dv_wb_window_init_stimuli (self);
   dv_wb_window_install_export_actions (self);
   /* start with the transport focused, not the sample field, so the keys work */
   gtk_root_set_focus (GTK_ROOT (self), GTK_WIDGET (self->play_button));

@@ -12,8 +12,12 @@
  *                                 upto = -1: stop computing ahead (paused)
  *   ::select-sample (int index)   switch to stimulus `index` of the data set
  *   ::open-checkpoint (char *path)
+ *   ::open-dataset (char *spec)   switch to a data set: "embedded",
+ *                                 "fashion-mnist", "folder:DIR", "cifar10:DIR", …
  *   ::set-parameter (char *key, char *value)   a presentation setting by its
  *                                 DynVision name (stimulus_duration, contrast, …)
+ *   ::set-presentation (GStrv assignments)     "key=value" settings to apply
+ *                                 together (the sidebar's widgets and entry)
  * What this is not for: threads, the engine or data sets (app/workbench/).
  */
 #pragma once
@@ -43,7 +47,22 @@ void        dv_wb_window_seek (DvWbWindow *self, int t);
 int         dv_wb_window_get_cursor (DvWbWindow *self);
 void        dv_wb_window_set_playing (DvWbWindow *self, gboolean playing);
 gboolean    dv_wb_window_get_playing (DvWbWindow *self);
+/* A small picture of sample `index` for the sample picker (owned by the
+ * caller), and its tooltip in *tooltip (g_free), or NULL. */
+typedef GdkTexture *(*DvWbThumbnailFunc) (int index, char **tooltip, gpointer user_data);
+
+/* The samples of the data set on show: how many, and how to draw them.
+ * func may be NULL (no pictures).  Takes user_data (destroy may be NULL). */
+void        dv_wb_window_set_samples (DvWbWindow *self, int n, DvWbThumbnailFunc func,
+                                      gpointer user_data, GDestroyNotify destroy);
 void        dv_wb_window_set_n_samples (DvWbWindow *self, int n);
+/* Offers a data set in the Data set menu (spec as for ::open-dataset). */
+void        dv_wb_window_add_dataset (DvWbWindow *self, const char *spec, const char *label);
+/* What a dropped or chosen file means: a .safetensors file is a checkpoint
+ * (::open-checkpoint), a folder is a data set (::open-dataset: CIFAR batch
+ * files make it cifar10:DIR or cifar100:DIR, anything else folder:DIR).
+ * Anything else goes to the banner; returns FALSE then. */
+gboolean    dv_wb_window_open_file (DvWbWindow *self, GFile *file);
 void        dv_wb_window_select_layer (DvWbWindow *self, int layer);
 void        dv_wb_window_select_unit (DvWbWindow *self, int c, int y, int x);
 /* The feature-map and trace settings of the sidebar: colour map, scale

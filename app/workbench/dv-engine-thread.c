@@ -9,7 +9,9 @@
 #include "dv-engine-thread.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include "dv-checkpoint.h"
 #include "dv-plot-model.h"
@@ -18,15 +20,19 @@ typedef enum {
   CMD_COMPUTE,
   CMD_STEP,
   CMD_SELECT,
-  CMD_SET_PARAM,
+  CMD_SET_PARAMS,
+  CMD_SET_DATASET,
   CMD_LOAD,
+  CMD_AUTOADVANCE,
   CMD_STOP,
 } CmdKind;
 
 typedef struct {
   CmdKind kind;
   int arg;
-  char *key, *value;
+  char *key;
+  char **assignments;
+  DvDataset *dataset;
 } Cmd;
 
 struct _DvEngineThread {
@@ -40,11 +46,16 @@ struct _DvEngineThread {
   gboolean preset;
   char *model_label;
   DvDataset *dataset;
+  char *dataset_spec;
   DvPresentation presentation;
   DvSequence *seq;
   int sample;
   int target;                  /* compute up to this step */
   int head;
+  gboolean autoadvance;        /* after the last step, go on with the next sample */
+  guint64 steps_computed;      /* under lock: timesteps stepped since the start */
+  clockid_t cpu_clock;         /* under lock: the engine thread's CPU-time clock */
+  gboolean has_cpu_clock;
   float *frame;                /* [C,H,W] input of the step */
   float *logits;               /* [K] */
   float *means;                /* [n_layers] */
@@ -65,22 +76,29 @@ static void
 cmd_free (Cmd *c)
 {
   g_free (c->key);
-  g_free (c->value);
+  g_strfreev (c->assignments);
+  if (c->dataset != NULL)
+    dv_dataset_unref (c->dataset);
   g_free (c);
 }
 
+/* Takes c; interrupt: the command supersedes the step being computed. */
 static void
-push (DvEngineThread *self, CmdKind kind, int arg, const char *key, const char *value,
-      gboolean interrupt)
+push_cmd (DvEngineThread *self, Cmd *c, gboolean interrupt)
+{
+  if (interrupt)
+    g_atomic_int_set (&self->interrupt, 1);
+  g_async_queue_push (self->queue, c);
+}
+
+static void
+push (DvEngineThread *self, CmdKind kind, int arg, const char *key, gboolean interrupt)
 {
   Cmd *c = g_new0 (Cmd, 1);
   c->kind = kind;
   c->arg = arg;
   c->key = g_strdup (key);
-  c->value = g_strdup (value);
-  if (interrupt)
-    g_atomic_int_set (&self->interrupt, 1);
-  g_async_queue_push (self->queue, c);
+  push_cmd (self, c, interrupt);
 }
 
 /* ---- talking to the main thread ------------------------------------------------------ */
@@ -103,7 +121,10 @@ schedule_locked (DvEngineThread *self)
   if (self->idle != NULL)
     return;
   self->idle = g_idle_source_new ();
-  g_source_set_priority (self->idle, G_PRIORITY_DEFAULT);
+  /* below GDK's redraw (G_PRIORITY_HIGH_IDLE + 20): when the main thread
+   * takes longer over the news than the engine over a step, a callback is
+   * always pending, and at a higher priority it would starve the frames */
+  g_source_set_priority (self->idle, G_PRIORITY_DEFAULT_IDLE);
   g_source_set_callback (self->idle, idle_cb, self, NULL);
   g_source_attach (self->idle, self->context);
 }
@@ -211,9 +232,37 @@ presentation_summary (const DvPresentation *p, int T)
   if (p->loader == DV_LOADER_CONTRAST)
     g_string_append_printf (s, " · contrast %g", p->stimulus_contrast);
   if (p->loader == DV_LOADER_NOISE)
-    g_string_append_printf (s, " · ssnr %g", p->noise.ssnr);
+    g_string_append_printf (s, " · %s noise, ssnr %g", dv_noise_type_to_string (p->noise.type),
+                            p->noise.ssnr);
   g_string_append_printf (s, " · T %d steps", T);
   return g_string_free (s, FALSE);
+}
+
+/* Sample i of the data set as the model's input [C,H,W]: grey repeated to
+ * RGB (or RGB averaged to grey) by the data set, then centred: a smaller
+ * image sits on a blank of 0 (the mean colour, like DynVision's blank
+ * frames), a larger one is centre-cropped.  Returns how it was fitted, or
+ * NULL when the sizes agree. */
+static char *
+model_input (DvDataset *ds, int i, int C, int H, int W, float *out)
+{
+  int h = dv_dataset_get_height (ds), w = dv_dataset_get_width (ds);
+  if (h == H && w == W)
+    {
+      dv_dataset_get_image (ds, i, C, out);
+      return NULL;
+    }
+  g_autofree float *img = g_new (float, (gsize) C * h * w);
+  dv_dataset_get_image (ds, i, C, img);
+  memset (out, 0, (gsize) C * H * W * sizeof (float));
+  int dy = (H - h) / 2, dx = (W - w) / 2; /* where the image's (0, 0) lands */
+  for (int c = 0; c < C; c++)
+    for (int y = MAX (0, dy); y < MIN (H, h + dy); y++)
+      for (int x = MAX (0, dx); x < MIN (W, w + dx); x++)
+        out[((gsize) c * H + y) * W + x] = img[((gsize) c * h + y - dy) * w + x - dx];
+  if (h <= H && w <= W)
+    return g_strdup_printf ("%d×%d stimuli centred on a %d×%d blank", h, w, H, W);
+  return g_strdup_printf ("%d×%d stimuli centre-cropped to %d×%d", h, w, H, W);
 }
 
 /* A new sequence for self->sample: build it, reset the run and describe it
@@ -229,16 +278,9 @@ new_sequence (DvEngineThread *self)
   self->head = -1;
   g_clear_pointer (&self->seq, dv_sequence_free);
 
-  if (dv_dataset_get_height (ds) != D->in_h || dv_dataset_get_width (ds) != D->in_w)
-    {
-      report (self, "The stimuli of “%s” are %d×%d pixels but the model expects %d×%d; "
-              "open a data set of the model's size.", dv_dataset_get_name (ds),
-              dv_dataset_get_height (ds), dv_dataset_get_width (ds), D->in_h, D->in_w);
-      return;
-    }
   int C = D->in_channels, H = D->in_h, W = D->in_w;
   g_autofree float *img = g_new (float, (gsize) C * H * W);
-  dv_dataset_get_image (ds, self->sample, C, img);
+  g_autofree char *fit = model_input (ds, self->sample, C, H, W, img);
   int cls = dv_dataset_get_label (ds, self->sample);
   DvPresentation p = self->presentation;
   p.dt = D->dt;
@@ -297,14 +339,23 @@ new_sequence (DvEngineThread *self)
     }
   h->label = cls;
   h->sample = self->sample;
+  h->n_samples = n;
   g_free (h->caption);
   h->caption = g_strdup_printf ("%s #%d", dv_dataset_get_name (ds), self->sample);
   g_free (h->model_label);
   h->model_label = g_strdup (self->model_label);
   g_free (h->presentation);
   h->presentation = presentation_summary (&p, self->seq->T);
+  g_free (h->presentation_params);
+  h->presentation_params = dv_presentation_to_string (&p);
+  g_free (h->dataset);
+  h->dataset = g_strdup (self->dataset_spec);
+  g_free (h->fit);
+  h->fit = g_steal_pointer (&fit);
   schedule_locked (self);
   g_mutex_unlock (&self->lock);
+  if (self->autoadvance)
+    self->target = self->seq->T - 1;
 }
 
 static void
@@ -329,41 +380,75 @@ do_step (DvEngineThread *self)
     }
   self->head = t;
   g_mutex_lock (&self->lock);
+  self->steps_computed++;
   dv_history_record (self->history, t, self->means, self->logits, self->frame, self->maps,
                      self->present);
   schedule_locked (self);
   g_mutex_unlock (&self->lock);
+  if (self->autoadvance && t == self->seq->T - 1)
+    {
+      self->sample++;
+      new_sequence (self);
+    }
 }
 
+/* "seed=N" re-initialises a preset's weights; the rest are presentation
+ * settings, applied together with dv_presentation_parse (a loader= entry
+ * first, resetting the others to that loader's DynVision defaults) and
+ * validated once. */
 static void
-set_param (DvEngineThread *self, const char *key, const char *value)
+set_params (DvEngineThread *self, char **assignments)
 {
   g_autoptr (GError) error = NULL;
-  if (g_str_equal (key, "seed"))
+  g_autoptr (GPtrArray) rest = g_ptr_array_new ();
+  const char *seed = NULL;
+  for (int i = 0; assignments[i] != NULL; i++)
+    if (g_str_has_prefix (assignments[i], "seed="))
+      seed = assignments[i] + strlen ("seed=");
+    else
+      g_ptr_array_add (rest, assignments[i]);
+  g_ptr_array_add (rest, NULL);
+
+  DvPresentation p = self->presentation;
+  if (!dv_presentation_parse (&p, (const char *const *) rest->pdata, &error)
+      || !dv_presentation_validate (&p, &error))
     {
-      if (!self->preset)
-        {
-          report (self, "“seed” re-initialises a preset's weights; this model came from a checkpoint.");
-          return;
-        }
-      guint64 seed = g_ascii_strtoull (value, NULL, 10);
-      dv_model_init_params (self->model, seed);
+      g_autofree char *what = g_strjoinv (" ", (char **) rest->pdata);
+      report (self, "Cannot set %s: %s", what, error->message);
+      return;
+    }
+  if (seed != NULL && !self->preset)
+    {
+      report (self, "“seed” re-initialises a preset's weights; this model came from a checkpoint.");
+      return;
+    }
+  if (seed != NULL)
+    {
+      guint64 value = g_ascii_strtoull (seed, NULL, 10);
+      dv_model_init_params (self->model, value);
       const char *paren = strrchr (self->model_label, '(');
       g_autofree char *base = paren ? g_strndup (self->model_label, paren - self->model_label)
                                     : g_strdup (self->model_label);
       g_free (self->model_label);
-      self->model_label = g_strdup_printf ("%s(preset, seed %" G_GUINT64_FORMAT ")", base, seed);
+      self->model_label = g_strdup_printf ("%s(preset, seed %" G_GUINT64_FORMAT ")", base, value);
     }
-  else
+  self->presentation = p;
+  new_sequence (self);
+}
+
+static void
+set_dataset (DvEngineThread *self, DvDataset *dataset, const char *spec)
+{
+  if (dv_dataset_get_n (dataset) == 0)
     {
-      DvPresentation p = self->presentation;
-      if (!dv_presentation_set (&p, key, value, &error) || !dv_presentation_validate (&p, &error))
-        {
-          report (self, "Cannot set %s = %s: %s", key, value, error->message);
-          return;
-        }
-      self->presentation = p;
+      report (self, "The data set “%s” has no samples.", spec);
+      return;
     }
+  g_clear_pointer (&self->dataset, dv_dataset_unref);
+  self->dataset = dv_dataset_ref (dataset);
+  g_free (self->dataset_spec);
+  self->dataset_spec = g_strdup (spec);
+  self->sample = 0;
   new_sequence (self);
 }
 
@@ -398,6 +483,9 @@ static gpointer
 thread_main (gpointer data)
 {
   DvEngineThread *self = data;
+  g_mutex_lock (&self->lock);
+  self->has_cpu_clock = pthread_getcpuclockid (pthread_self (), &self->cpu_clock) == 0;
+  g_mutex_unlock (&self->lock);
   new_sequence (self);
   for (;;)
     {
@@ -413,7 +501,9 @@ thread_main (gpointer data)
       switch (kind)
         {
         case CMD_COMPUTE:
-          self->target = c->arg < 0 ? self->head : c->arg;
+          /* running flat out, nothing stops short of the end */
+          if (!self->autoadvance)
+            self->target = c->arg < 0 ? self->head : c->arg;
           break;
         case CMD_STEP:
           self->target = MAX (self->target, self->head + 1);
@@ -422,11 +512,19 @@ thread_main (gpointer data)
           self->sample = c->arg;
           new_sequence (self);
           break;
-        case CMD_SET_PARAM:
-          set_param (self, c->key, c->value);
+        case CMD_SET_PARAMS:
+          set_params (self, c->assignments);
+          break;
+        case CMD_SET_DATASET:
+          set_dataset (self, c->dataset, c->key);
           break;
         case CMD_LOAD:
           load_checkpoint (self, c->key);
+          break;
+        case CMD_AUTOADVANCE:
+          self->autoadvance = c->arg != 0;
+          if (self->autoadvance && self->seq != NULL)
+            self->target = self->seq->T - 1;
           break;
         case CMD_STOP:
           break;
@@ -452,6 +550,8 @@ dv_engine_thread_new (DvEngineSetup *setup, GMainContext *context, DvEngineNotif
   self->model_label = setup->model_label;
   self->preset = setup->preset;
   self->dataset = dv_dataset_ref (setup->dataset);
+  self->dataset_spec = g_strdup (setup->dataset_spec ? setup->dataset_spec
+                                                     : dv_dataset_get_name (setup->dataset));
   self->presentation = setup->presentation;
   self->sample = setup->sample;
   self->target = -1;
@@ -460,6 +560,8 @@ dv_engine_thread_new (DvEngineSetup *setup, GMainContext *context, DvEngineNotif
   setup->model_label = NULL;
   g_mutex_init (&self->lock);
   self->history = dv_history_new ();
+  if (setup->history_budget > 0)
+    dv_history_set_budget (self->history, setup->history_budget);
   self->errors = g_ptr_array_new_with_free_func (g_free);
   self->context = g_main_context_ref (context ? context : g_main_context_default ());
   self->notify = notify;
@@ -474,7 +576,7 @@ dv_engine_thread_free (DvEngineThread *self)
 {
   if (self == NULL)
     return;
-  push (self, CMD_STOP, 0, NULL, NULL, TRUE);
+  push (self, CMD_STOP, 0, NULL, TRUE);
   g_thread_join (self->thread);
   g_mutex_lock (&self->lock);
   if (self->idle != NULL)
@@ -488,6 +590,7 @@ dv_engine_thread_free (DvEngineThread *self)
   dv_model_free (self->model);
   dv_sequence_free (self->seq);
   dv_dataset_unref (self->dataset);
+  g_free (self->dataset_spec);
   dv_history_free (self->history);
   g_ptr_array_unref (self->errors);
   g_main_context_unref (self->context);
@@ -500,35 +603,86 @@ void
 dv_engine_thread_compute (DvEngineThread *self, int upto)
 {
   g_return_if_fail (self != NULL);
-  push (self, CMD_COMPUTE, upto, NULL, NULL, FALSE);
+  push (self, CMD_COMPUTE, upto, NULL, FALSE);
 }
 
 void
 dv_engine_thread_step (DvEngineThread *self)
 {
   g_return_if_fail (self != NULL);
-  push (self, CMD_STEP, 0, NULL, NULL, FALSE);
+  push (self, CMD_STEP, 0, NULL, FALSE);
 }
 
 void
 dv_engine_thread_select_sample (DvEngineThread *self, int sample)
 {
   g_return_if_fail (self != NULL);
-  push (self, CMD_SELECT, sample, NULL, NULL, TRUE);
+  push (self, CMD_SELECT, sample, NULL, TRUE);
 }
 
 void
 dv_engine_thread_set_param (DvEngineThread *self, const char *key, const char *value)
 {
   g_return_if_fail (self != NULL && key != NULL && value != NULL);
-  push (self, CMD_SET_PARAM, 0, key, value, TRUE);
+  g_autofree char *a = g_strdup_printf ("%s=%s", key, value);
+  const char *const assignments[] = { a, NULL };
+  dv_engine_thread_set_params (self, assignments);
+}
+
+void
+dv_engine_thread_set_params (DvEngineThread *self, const char *const *assignments)
+{
+  g_return_if_fail (self != NULL && assignments != NULL);
+  Cmd *c = g_new0 (Cmd, 1);
+  c->kind = CMD_SET_PARAMS;
+  c->assignments = g_strdupv ((char **) assignments);
+  push_cmd (self, c, TRUE);
+}
+
+void
+dv_engine_thread_set_dataset (DvEngineThread *self, DvDataset *dataset, const char *spec)
+{
+  g_return_if_fail (self != NULL && dataset != NULL && spec != NULL);
+  Cmd *c = g_new0 (Cmd, 1);
+  c->kind = CMD_SET_DATASET;
+  c->dataset = dv_dataset_ref (dataset);
+  c->key = g_strdup (spec);
+  push_cmd (self, c, TRUE);
 }
 
 void
 dv_engine_thread_load_checkpoint (DvEngineThread *self, const char *path)
 {
   g_return_if_fail (self != NULL && path != NULL);
-  push (self, CMD_LOAD, 0, path, NULL, TRUE);
+  push (self, CMD_LOAD, 0, path, TRUE);
+}
+
+void
+dv_engine_thread_set_autoadvance (DvEngineThread *self, gboolean autoadvance)
+{
+  g_return_if_fail (self != NULL);
+  push (self, CMD_AUTOADVANCE, autoadvance, NULL, FALSE);
+}
+
+guint64
+dv_engine_thread_get_steps_computed (DvEngineThread *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  g_mutex_lock (&self->lock);
+  guint64 n = self->steps_computed;
+  g_mutex_unlock (&self->lock);
+  return n;
+}
+
+double
+dv_engine_thread_get_cpu_seconds (DvEngineThread *self)
+{
+  g_return_val_if_fail (self != NULL, -1);
+  struct timespec ts;
+  g_mutex_lock (&self->lock);
+  gboolean ok = self->has_cpu_clock && clock_gettime (self->cpu_clock, &ts) == 0;
+  g_mutex_unlock (&self->lock);
+  return ok ? ts.tv_sec + ts.tv_nsec * 1e-9 : -1;
 }
 
 gboolean
@@ -549,11 +703,4 @@ dv_engine_thread_sync (DvEngineThread *self, DvHistory *dst, gboolean *new_seque
     g_ptr_array_set_size (self->errors, 0);
   g_mutex_unlock (&self->lock);
   return changed;
-}
-
-int
-dv_engine_thread_n_samples (DvEngineThread *self)
-{
-  g_return_val_if_fail (self != NULL, 0);
-  return dv_dataset_get_n (self->dataset);
 }

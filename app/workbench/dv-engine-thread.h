@@ -2,8 +2,9 @@
  *
  * What this is for: one dedicated thread that owns the DvModel, its DvRun,
  * the data set and the current DvSequence, and takes commands from a
- * GAsyncQueue (compute up to a step / pause, step, select a stimulus, set a
- * presentation parameter, load a checkpoint, stop).  After every timestep it
+ * GAsyncQueue (compute up to a step / pause, step, select a stimulus, set
+ * presentation parameters, switch the data set, load a checkpoint, run flat
+ * out through the samples, stop).  After every timestep it
  * copies the frame (per-layer mean |x|, every layer's feature maps and the
  * input of batch sample 0, the logits, the schedule) into its own DvHistory
  * under a mutex and schedules at most ONE pending idle callback on the main
@@ -35,8 +36,10 @@ typedef struct {
   char *model_label;         /* transfer full; e.g. "CustomRCNN (preset, seed 0)" */
   gboolean preset;           /* the model came from a preset: "seed" re-initialises it */
   DvDataset *dataset;        /* a reference is taken */
+  const char *dataset_spec;  /* how it was opened ("embedded", "folder:DIR"); NULL: its name */
   DvPresentation presentation;
   int sample;
+  gsize history_budget;      /* bytes for the recorded frames; 0: the default */
 } DvEngineSetup;
 
 DvEngineThread *dv_engine_thread_new (DvEngineSetup *setup, GMainContext *context,
@@ -50,18 +53,32 @@ void            dv_engine_thread_compute (DvEngineThread *self, int upto);
 void            dv_engine_thread_step (DvEngineThread *self);
 /* A new sequence for data set index `sample` (wraps around). */
 void            dv_engine_thread_select_sample (DvEngineThread *self, int sample);
-/* A presentation parameter by DynVision name (dv_presentation_set), or
- * "seed" (re-initialise a preset model's weights); starts a new sequence. */
+/* Presentation settings "key=value" by DynVision name, applied together
+ * (dv_presentation_parse: a loader= entry resets the others to that
+ * loader's defaults first) and validated once, or "seed=N" (re-initialise a
+ * preset model's weights); starts a new sequence.  A rejected set changes
+ * nothing and is reported. */
+void            dv_engine_thread_set_params (DvEngineThread *self,
+                                             const char *const *assignments);
 void            dv_engine_thread_set_param (DvEngineThread *self, const char *key,
                                             const char *value);
+/* Switches to another (opened) data set, at sample 0. */
+void            dv_engine_thread_set_dataset (DvEngineThread *self, DvDataset *dataset,
+                                              const char *spec);
 /* Replaces the model by a checkpoint's; on failure the old one stays. */
 void            dv_engine_thread_load_checkpoint (DvEngineThread *self, const char *path);
+/* Flat out: compute every sequence to its end and go on with the next
+ * sample, until turned off (for measuring throughput). */
+void            dv_engine_thread_set_autoadvance (DvEngineThread *self, gboolean autoadvance);
+/* Timesteps computed since the thread started (any thread). */
+guint64         dv_engine_thread_get_steps_computed (DvEngineThread *self);
+/* CPU time the engine thread has used so far, in s; -1 if unknown. */
+double          dv_engine_thread_get_cpu_seconds (DvEngineThread *self);
 
 /* Main thread: brings dst up to the engine's history.  Returns TRUE when
  * dst changed.  *errors (may be NULL) receives the error messages raised
  * since the last sync (a NULL-terminated array to g_strfreev, or NULL). */
 gboolean        dv_engine_thread_sync (DvEngineThread *self, DvHistory *dst,
                                        gboolean *new_sequence, char ***errors);
-int             dv_engine_thread_n_samples (DvEngineThread *self);
 
 G_END_DECLS

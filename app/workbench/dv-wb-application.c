@@ -3,11 +3,13 @@
  * What this is for: parsing the options, opening one workbench window per
  * invocation, the app.about / app.quit actions, and the unattended modes
  * --screenshot FILE.png and --export-all DIR, which run N timesteps, put the
- * cursor on the last of them, render, and quit.
+ * cursor on the last of them, wait for the frame that draws it, render, and
+ * quit; and --measure (dv-measure.c).
  * What this is not for: anything the window or the session already does.
  */
 #include "dv-wb-application.h"
 
+#include "dv-measure.h"
 #include "dv-ui.h"
 #include "dv-workbench.h"
 
@@ -25,9 +27,7 @@ typedef struct {
   char *screenshot;
   char *export_dir;
   int steps;
-  int frames;       /* frames drawn since the cursor arrived */
   gint64 started;
-  guint tick;
 } Unattended;
 
 static void
@@ -42,6 +42,33 @@ unattended_finish (Unattended *u, const char *error)
   g_free (u->screenshot);
   g_free (u->export_dir);
   g_free (u);
+}
+
+/* The frame that shows the cursor at the last step has been drawn. */
+static void
+unattended_rendered (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Unattended *u = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GdkTexture) texture = dv_ui_render_widget_finish (GTK_WIDGET (source), result,
+                                                               &error);
+  if (texture == NULL)
+    {
+      unattended_finish (u, error->message);
+      return;
+    }
+  if (u->screenshot != NULL && !gdk_texture_save_to_png (texture, u->screenshot))
+    {
+      g_autofree char *msg = g_strdup_printf ("%s: cannot write the PNG", u->screenshot);
+      unattended_finish (u, msg);
+      return;
+    }
+  if (u->export_dir != NULL && !dv_wb_window_export_all (u->window, u->export_dir, &error))
+    {
+      unattended_finish (u, error->message);
+      return;
+    }
+  unattended_finish (u, NULL);
 }
 
 static gboolean
@@ -66,26 +93,38 @@ unattended_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
     {
       if (h->T > 0)
         dv_wb_window_seek (u->window, want);
-      u->frames = 0;
       return G_SOURCE_CONTINUE;
     }
-  /* let layout and drawing settle for a couple of frames */
-  if (u->frames++ < 3)
-    return G_SOURCE_CONTINUE;
-
-  g_autoptr (GError) error = NULL;
-  if (u->screenshot != NULL && !dv_ui_save_widget_png (GTK_WIDGET (u->window), u->screenshot, &error))
-    {
-      unattended_finish (u, error->message);
-      return G_SOURCE_REMOVE;
-    }
-  if (u->export_dir != NULL && !dv_wb_window_export_all (u->window, u->export_dir, &error))
-    {
-      unattended_finish (u, error->message);
-      return G_SOURCE_REMOVE;
-    }
-  unattended_finish (u, NULL);
+  dv_ui_render_widget_async (GTK_WIDGET (u->window), unattended_rendered, u);
   return G_SOURCE_REMOVE;
+}
+
+static void
+measure_done (const DvMeasureResult *result, const char *error, gpointer user_data)
+{
+  DvWbApplication *self = user_data;
+  if (error != NULL)
+    {
+      g_printerr ("dynvision-workbench: --measure: %s\n", error);
+      self->status = 1;
+      return;
+    }
+  const DvMeasureResult *r = result;
+  g_print ("dynvision-workbench --measure: engine flat out, %g s per phase, headless and with "
+           "the window alternating twice\n", r->seconds);
+  g_print ("  headless     %8.1f steps/s  (%.1f, %.1f); %.1f steps per engine CPU second\n",
+           r->headless_steps_per_s, r->headless_each[0], r->headless_each[1],
+           r->headless_cpu_steps_per_s);
+  g_print ("  with window  %8.1f steps/s  (%.1f, %.1f) = %.1f %% of headless (bar: 90 %%); "
+           "%.1f per engine CPU second = %.1f %%\n", r->ui_steps_per_s, r->ui_each[0],
+           r->ui_each[1], 100 * r->ratio, r->ui_cpu_steps_per_s, 100 * r->cpu_ratio);
+  g_print ("  main thread  %.0f %% of a core while the window follows the engine\n",
+           100 * r->main_thread_share);
+  g_print ("  main loop    %d frames: longest %.1f ms (bar: 50 ms), 99th percentile %.1f ms, "
+           "median %.1f ms\n", r->n_frames, r->frame_max_ms, r->frame_p99_ms,
+           r->frame_median_ms);
+  g_print ("               most main-thread CPU between two frames %.1f ms; longest "
+           "engine-news batch %.1f ms\n", r->frame_cpu_max_ms, r->news_max_ms);
 }
 
 static int
@@ -96,13 +135,16 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
   const char *screenshot = NULL, *export_dir = NULL, *dataset = NULL;
   const char **files = NULL, **presentation = NULL;
   gint64 seed = 0;
-  int steps = -1, sample = 0;
+  int steps = -1, sample = 0, history_mb = 0;
+  double measure = -1;
   g_variant_dict_lookup (opts, "screenshot", "^&ay", &screenshot);
   g_variant_dict_lookup (opts, "export-all", "^&ay", &export_dir);
   g_variant_dict_lookup (opts, "dataset", "&s", &dataset);
   g_variant_dict_lookup (opts, "steps", "i", &steps);
   g_variant_dict_lookup (opts, "sample", "i", &sample);
   g_variant_dict_lookup (opts, "seed", "x", &seed);
+  g_variant_dict_lookup (opts, "history-mb", "i", &history_mb);
+  g_variant_dict_lookup (opts, "measure", "d", &measure);
   g_variant_dict_lookup (opts, G_OPTION_REMAINING, "^a&ay", &files);
   g_variant_dict_lookup (opts, "presentation", "^a&s", &presentation);
 
@@ -112,15 +154,33 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
       g_autoptr (GFile) f = g_application_command_line_create_file_for_arg (cmdline, files[0]);
       checkpoint = g_file_get_path (f);
     }
+  if (history_mb < 0 || history_mb > 1 << 20)
+    {
+      g_application_command_line_printerr (cmdline, "dynvision-workbench: --history-mb must be "
+                                           "between 0 (the default, %d) and %d\n",
+                                           (int) (DV_WORKBENCH_DEFAULT_HISTORY_BYTES >> 20),
+                                           1 << 20);
+      g_free (files);
+      g_free (presentation);
+      return 2;
+    }
   gboolean unattended = screenshot != NULL || export_dir != NULL;
   DvWorkbenchOptions o = {
     .checkpoint = checkpoint,
     .dataset = dataset,
+    .history_bytes = (gsize) history_mb << 20,
     .sample = sample,
     .seed = (guint64) seed,
     .presentation = presentation,
     .autoplay = !unattended && steps < 0,
   };
+  if (measure >= 0)
+    {
+      dv_measure_start (GTK_APPLICATION (self), &o, measure, measure_done, self);
+      g_free (files);
+      g_free (presentation);
+      return 0;
+    }
   g_autoptr (GError) error = NULL;
   DvWorkbench *wb = dv_workbench_new (GTK_APPLICATION (self), &o, &error);
   g_free (files);
@@ -213,6 +273,12 @@ dv_wb_application_init (DvWbApplication *self)
     { "presentation", 'p', 0, G_OPTION_ARG_STRING_ARRAY, NULL,
       "Presentation setting, e.g. stimulus_duration=6 (repeatable)", "KEY=VALUE" },
     { "steps", 0, 0, G_OPTION_ARG_INT, NULL, "Run this many timesteps and stop there", "N" },
+    { "history-mb", 0, 0, G_OPTION_ARG_INT, NULL,
+      "Memory for recorded frames (input and feature maps), in MB, both copies together "
+      "(512); older frames are dropped beyond it", "MB" },
+    { "measure", 0, 0, G_OPTION_ARG_DOUBLE, NULL,
+      "Measure the engine's steps/s headless and with the window, and the longest "
+      "main-loop frame, SECONDS per phase (4 phases); print them and quit", "SECONDS" },
     { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
       "Render the window to a PNG after --steps timesteps, then quit", "FILE.png" },
     { "export-all", 0, 0, G_OPTION_ARG_FILENAME, NULL,

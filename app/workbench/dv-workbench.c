@@ -1,7 +1,10 @@
 /* dv-workbench.c — wiring one window to one engine thread (see dv-workbench.h).
  *
- * What this is for: the default model and stimuli, and the two directions
- * of traffic: window signals -> engine commands, engine news -> window.
+ * What this is for: the default model and stimuli, the data sets on offer
+ * (the embedded set at once; named sets found on this computer by a
+ * background probe; folders opened on request, each a GTask), the sample
+ * thumbnails, and the two directions of traffic: window signals -> engine
+ * commands, engine news -> window.
  * What this is not for: drawing or stepping the model.
  */
 #include "dv-workbench.h"
@@ -9,16 +12,28 @@
 #include "dv-checkpoint.h"
 #include "dv-data.h"
 #include "dv-desc.h"
-#include "dv-engine-thread.h"
 #include "dv-ui.h"
 
 struct _DvWorkbench {
   DvWbWindow *window;
   DvEngineThread *engine;
+  GHashTable *datasets;        /* spec -> DvDataset, opened so far */
+  GCancellable *cancellable;   /* cancelled with the window: pending jobs drop their result */
+  gint64 max_news_us;
 };
 
 const char *const dv_workbench_default_presentation[] = {
   "loader=StimulusDuration", "n_timesteps=20", "intro_duration=2", "stimulus_duration=10", NULL,
+};
+
+/* Named data sets offered when this computer has them. */
+static const struct {
+  const char *spec, *label;
+} named_datasets[] = {
+  { "fashion-mnist", "Fashion-MNIST" },
+  { "mnist", "MNIST" },
+  { "cifar10", "CIFAR-10" },
+  { "cifar100", "CIFAR-100" },
 };
 
 /* The tutorial's CustomRCNN: 32×32 RGB, 10 classes, dt 2, tau 10, delays 2 ms, skip on. */
@@ -42,6 +57,158 @@ build_preset (guint64 seed, char **label, GError **error)
   return model;
 }
 
+/* ---- thumbnails ------------------------------------------------------------------------ */
+
+/* Sample i as an RGB texture, scaled up by whole pixels to about 64 px. */
+static GdkTexture *
+thumbnail (int i, char **tooltip, gpointer user_data)
+{
+  DvDataset *ds = user_data;
+  int C = dv_dataset_get_channels (ds), H = dv_dataset_get_height (ds);
+  int W = dv_dataset_get_width (ds);
+  if (i < 0 || i >= dv_dataset_get_n (ds) || H <= 0 || W <= 0)
+    return NULL;
+  g_autofree guint8 *raw = g_new (guint8, (gsize) C * H * W);
+  dv_dataset_read_raw (ds, i, raw);
+  int f = MAX (1, 64 / MAX (H, W));
+  gsize stride = (gsize) W * f * 3;
+  guint8 *rgb = g_new (guint8, stride * H * f);
+  for (int y = 0; y < H * f; y++)
+    for (int x = 0; x < W * f; x++)
+      for (int c = 0; c < 3; c++)
+        rgb[y * stride + x * 3 + c] = raw[((gsize) (C >= 3 ? c : 0) * H + y / f) * W + x / f];
+  g_autoptr (GBytes) bytes = g_bytes_new_take (rgb, stride * H * f);
+  int k = dv_dataset_get_label (ds, i);
+  const char *name = k >= 0 && k < dv_dataset_get_n_classes (ds)
+                     ? dv_dataset_get_class_name (ds, k) : NULL;
+  *tooltip = name != NULL ? g_strdup_printf ("#%d · label %d (%s)", i, k, name)
+                          : g_strdup_printf ("#%d · label %d", i, k);
+  return gdk_memory_texture_new (W * f, H * f, GDK_MEMORY_R8G8B8, bytes, stride);
+}
+
+static void
+show_samples (DvWorkbench *wb, DvDataset *ds)
+{
+  dv_wb_window_set_samples (wb->window, dv_dataset_get_n (ds), thumbnail, dv_dataset_ref (ds),
+                            (GDestroyNotify) dv_dataset_unref);
+}
+
+/* ---- opening data sets (GTask) ---------------------------------------------------- */
+
+typedef struct {
+  char *spec;
+  int height, width;  /* folders are resized to the model's input */
+} OpenData;
+
+static void
+open_data_free (OpenData *d)
+{
+  g_free (d->spec);
+  g_free (d);
+}
+
+static void
+open_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  OpenData *d = task_data;
+  DvDatasetOptions options = { .height = d->height, .width = d->width };
+  GError *error = NULL;
+  DvDataset *ds = dv_dataset_open_full (d->spec, DV_SPLIT_TEST, &options, &error);
+  if (ds == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, ds, (GDestroyNotify) dv_dataset_unref);
+}
+
+/* The window is gone: the session with it. */
+static gboolean
+task_orphaned (GAsyncResult *result)
+{
+  return g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result)));
+}
+
+static void
+use_dataset (DvWorkbench *wb, const char *spec, DvDataset *ds)
+{
+  dv_engine_thread_set_dataset (wb->engine, ds, spec);
+  show_samples (wb, ds);
+}
+
+static void
+open_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  if (task_orphaned (result))
+    return;
+  DvWorkbench *wb = user_data;
+  OpenData *d = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
+  DvDataset *ds = g_task_propagate_pointer (G_TASK (result), &error);
+  if (ds == NULL)
+    {
+      g_autofree char *msg = g_strdup_printf ("Cannot open the data set “%s”: %s", d->spec,
+                                              error->message);
+      dv_wb_window_show_error (wb->window, msg);
+      return;
+    }
+  g_hash_table_insert (wb->datasets, g_strdup (d->spec), ds);
+  use_dataset (wb, d->spec, ds);
+}
+
+static void
+on_open_dataset (DvWbWindow *window, const char *spec, DvWorkbench *wb)
+{
+  DvDataset *ds = g_hash_table_lookup (wb->datasets, spec);
+  if (ds != NULL)
+    {
+      use_dataset (wb, spec, ds);
+      return;
+    }
+  DvHistory *h = dv_wb_window_get_history (window);
+  OpenData *d = g_new0 (OpenData, 1);
+  d->spec = g_strdup (spec);
+  d->height = h->in_h > 0 ? h->in_h : 32;
+  d->width = h->in_w > 0 ? h->in_w : 32;
+  GTask *task = g_task_new (NULL, wb->cancellable, open_done, wb);
+  g_task_set_task_data (task, d, (GDestroyNotify) open_data_free);
+  g_task_run_in_thread (task, open_thread);
+  g_object_unref (task);
+}
+
+/* Which named data sets are here: opened once in a thread, offered when found. */
+static void
+probe_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GPtrArray *found = g_ptr_array_new_with_free_func ((GDestroyNotify) dv_dataset_unref);
+  for (guint i = 0; i < G_N_ELEMENTS (named_datasets); i++)
+    {
+      DvDataset *ds = g_cancellable_is_cancelled (cancellable) ? NULL
+                      : dv_dataset_open (named_datasets[i].spec, DV_SPLIT_TEST, NULL);
+      g_ptr_array_add (found, ds);
+    }
+  g_task_return_pointer (task, found, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  if (task_orphaned (result))
+    return;
+  DvWorkbench *wb = user_data;
+  g_autoptr (GPtrArray) found = g_task_propagate_pointer (G_TASK (result), NULL);
+  for (guint i = 0; found != NULL && i < found->len; i++)
+    {
+      DvDataset *ds = g_ptr_array_index (found, i);
+      if (ds == NULL)
+        continue;
+      if (!g_hash_table_contains (wb->datasets, named_datasets[i].spec))
+        g_hash_table_insert (wb->datasets, g_strdup (named_datasets[i].spec),
+                             dv_dataset_ref (ds));
+      dv_wb_window_add_dataset (wb->window, named_datasets[i].spec, named_datasets[i].label);
+    }
+}
+
+/* ---- engine -> window ---------------------------------------------------------------- */
+
 static void
 update_status (DvWorkbench *wb)
 {
@@ -55,8 +222,12 @@ update_status (DvWorkbench *wb)
                             h->layers[l].H, h->layers[l].W, l + 1 < h->n_layers ? " · " : "\n");
   if (h->presentation != NULL)
     g_string_append_printf (s, "%s\n", h->presentation);
-  g_string_append_printf (s, "%d timesteps of %g ms · computed %d / %d", h->T, h->dt,
-                          h->head + 1, h->T);
+  if (h->fit != NULL)
+    g_string_append_printf (s, "%s\n", h->fit);
+  g_string_append_printf (s, "%d timesteps of %g ms", h->T, h->dt);
+  if (h->frame_capacity < h->T)
+    g_string_append_printf (s, "\nframes kept for the last %d steps (history limit)",
+                            h->frame_capacity);
   dv_wb_window_set_status (wb->window, s->str);
   g_string_free (s, TRUE);
 }
@@ -65,6 +236,7 @@ static void
 on_engine_news (gpointer user_data)
 {
   DvWorkbench *wb = user_data;
+  gint64 start = g_get_monotonic_time ();
   DvHistory *h = dv_wb_window_get_history (wb->window);
   gboolean fresh = FALSE;
   g_auto (GStrv) errors = NULL;
@@ -72,11 +244,15 @@ on_engine_news (gpointer user_data)
   for (int i = 0; errors != NULL && errors[i] != NULL; i++)
     dv_wb_window_show_error (wb->window, errors[i]);
   if (changed)
-    {
-      dv_wb_window_history_changed (wb->window, fresh);
-      update_status (wb);
-    }
+    dv_wb_window_history_changed (wb->window, fresh);
+  /* the status only changes with the sequence: a new text each step would
+   * re-lay out the window each frame */
+  if (changed && fresh)
+    update_status (wb);
+  wb->max_news_us = MAX (wb->max_news_us, g_get_monotonic_time () - start);
 }
+
+/* ---- window -> engine ---------------------------------------------------------------- */
 
 static void
 on_compute (DvWbWindow *window, int upto, DvWorkbench *wb)
@@ -97,6 +273,12 @@ on_set_parameter (DvWbWindow *window, const char *key, const char *value, DvWork
 }
 
 static void
+on_set_presentation (DvWbWindow *window, const char *const *assignments, DvWorkbench *wb)
+{
+  dv_engine_thread_set_params (wb->engine, assignments);
+}
+
+static void
 on_open_checkpoint (DvWbWindow *window, const char *path, DvWorkbench *wb)
 {
   dv_engine_thread_load_checkpoint (wb->engine, path);
@@ -108,90 +290,128 @@ on_window_destroy (GtkWidget *widget, DvWorkbench *wb)
   /* the session lives as long as its window: stop the engine before the
    * window goes away so no callback reaches it */
   g_signal_handlers_disconnect_by_data (wb->window, wb);
+  g_cancellable_cancel (wb->cancellable);
+  g_clear_object (&wb->cancellable);
   g_clear_pointer (&wb->engine, dv_engine_thread_free);
+  g_clear_pointer (&wb->datasets, g_hash_table_unref);
   g_free (wb);
 }
 
-DvWorkbench *
-dv_workbench_new (GtkApplication *app, const DvWorkbenchOptions *options, GError **error)
+/* ---- set-up -------------------------------------------------------------------------- */
+
+gboolean
+dv_workbench_setup_init (DvEngineSetup *setup, const DvWorkbenchOptions *options,
+                         GPtrArray *problems, GError **error)
 {
   DvWorkbenchOptions defaults = { 0 };
   const DvWorkbenchOptions *o = options ? options : &defaults;
-  dv_ui_init ();
-  DvWbWindow *window = dv_wb_window_new (app);
-  GPtrArray *problems = g_ptr_array_new_with_free_func (g_free);
-
-  DvEngineSetup setup = { .sample = o->sample };
+  gsize history = o->history_bytes > 0 ? o->history_bytes : DV_WORKBENCH_DEFAULT_HISTORY_BYTES;
+  *setup = (DvEngineSetup) { .sample = o->sample, .history_budget = history / 2 };
   if (o->checkpoint != NULL)
     {
       g_autoptr (GError) local = NULL;
       DvLoadReport rep = { 0 };
-      setup.model = dv_checkpoint_load (o->checkpoint, &rep, &local);
+      setup->model = dv_checkpoint_load (o->checkpoint, &rep, &local);
       dv_load_report_clear (&rep);
-      if (setup.model == NULL)
+      if (setup->model == NULL)
         g_ptr_array_add (problems, g_strdup_printf ("Cannot open the checkpoint (showing the "
                                                     "untrained preset instead): %s",
                                                     local->message));
       else
         {
           g_autofree char *base = g_path_get_basename (o->checkpoint);
-          setup.model_label = g_strdup_printf ("%s (%s)",
-                                               dv_model_get_desc (setup.model)->model_class, base);
+          setup->model_label = g_strdup_printf ("%s (%s)",
+                                                dv_model_get_desc (setup->model)->model_class,
+                                                base);
         }
     }
-  if (setup.model == NULL)
+  if (setup->model == NULL)
     {
-      setup.model = build_preset (o->seed, &setup.model_label, error);
-      if (setup.model == NULL)
-        {
-          gtk_window_destroy (GTK_WINDOW (window));
-          g_ptr_array_unref (problems);
-          return NULL;
-        }
-      setup.preset = TRUE;
+      setup->model = build_preset (o->seed, &setup->model_label, error);
+      if (setup->model == NULL)
+        return FALSE;
+      setup->preset = TRUE;
     }
 
   g_autoptr (GError) local = NULL;
   const char *spec = o->dataset ? o->dataset : "embedded";
-  setup.dataset = dv_dataset_open (spec, DV_SPLIT_TEST, &local);
-  if (setup.dataset == NULL)
+  const DvModelDesc *D = dv_model_get_desc (setup->model);
+  DvDatasetOptions ds_options = { .height = D->in_h, .width = D->in_w };
+  setup->dataset = dv_dataset_open_full (spec, DV_SPLIT_TEST, &ds_options, &local);
+  setup->dataset_spec = spec;
+  if (setup->dataset == NULL)
     {
       g_ptr_array_add (problems, g_strdup_printf ("Cannot open the data set “%s” (showing the "
                                                   "embedded stimuli instead): %s", spec,
                                                   local->message));
-      setup.dataset = dv_embedded_new (DV_EMBEDDED_DEFAULT_SEED, DV_SPLIT_TEST, 0);
+      setup->dataset = dv_embedded_new (DV_EMBEDDED_DEFAULT_SEED, DV_SPLIT_TEST, 0);
+      setup->dataset_spec = "embedded";
     }
 
-  dv_presentation_init (&setup.presentation, DV_LOADER_DURATION);
+  dv_presentation_init (&setup->presentation, DV_LOADER_DURATION);
   g_clear_error (&local);
-  if (!dv_presentation_parse (&setup.presentation, dv_workbench_default_presentation, &local))
+  if (!dv_presentation_parse (&setup->presentation, dv_workbench_default_presentation, &local))
     g_ptr_array_add (problems, g_strdup (local->message));
   g_clear_error (&local);
   if (o->presentation != NULL)
     {
-      DvPresentation p = setup.presentation;
+      DvPresentation p = setup->presentation;
       if (dv_presentation_parse (&p, o->presentation, &local)
           && dv_presentation_validate (&p, &local))
-        setup.presentation = p;
+        setup->presentation = p;
       else
         g_ptr_array_add (problems, g_strdup_printf ("Presentation settings ignored: %s",
                                                     local->message));
     }
+  return TRUE;
+}
 
+void
+dv_workbench_setup_clear (DvEngineSetup *setup)
+{
+  g_clear_pointer (&setup->model, dv_model_free);
+  g_clear_pointer (&setup->model_label, g_free);
+  g_clear_pointer (&setup->dataset, dv_dataset_unref);
+}
+
+DvWorkbench *
+dv_workbench_new (GtkApplication *app, const DvWorkbenchOptions *options, GError **error)
+{
+  dv_ui_init ();
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  DvEngineSetup setup;
+  if (!dv_workbench_setup_init (&setup, options, problems, error))
+    return NULL;
+  DvWbWindow *window = dv_wb_window_new (app);
   DvWorkbench *wb = g_new0 (DvWorkbench, 1);
   wb->window = window;
+  wb->cancellable = g_cancellable_new ();
+  wb->datasets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) dv_dataset_unref);
+  g_hash_table_insert (wb->datasets, g_strdup (setup.dataset_spec), dv_dataset_ref (setup.dataset));
+  dv_history_set_budget (dv_wb_window_get_history (window), setup.history_budget);
+  DvDataset *dataset = dv_dataset_ref (setup.dataset);
   wb->engine = dv_engine_thread_new (&setup, NULL, on_engine_news, wb);
-  dv_dataset_unref (setup.dataset);
-  dv_wb_window_set_n_samples (window, dv_engine_thread_n_samples (wb->engine));
+  dv_workbench_setup_clear (&setup);
+  dv_wb_window_add_dataset (window, "embedded", "Embedded stimuli");
+  show_samples (wb, dataset);
+  dv_dataset_unref (dataset);
   g_signal_connect (window, "compute", G_CALLBACK (on_compute), wb);
   g_signal_connect (window, "select-sample", G_CALLBACK (on_select_sample), wb);
   g_signal_connect (window, "open-checkpoint", G_CALLBACK (on_open_checkpoint), wb);
+  g_signal_connect (window, "open-dataset", G_CALLBACK (on_open_dataset), wb);
   g_signal_connect (window, "set-parameter", G_CALLBACK (on_set_parameter), wb);
+  g_signal_connect (window, "set-presentation", G_CALLBACK (on_set_presentation), wb);
   g_signal_connect (window, "destroy", G_CALLBACK (on_window_destroy), wb);
   for (guint i = 0; i < problems->len; i++)
     dv_wb_window_show_error (window, g_ptr_array_index (problems, i));
-  g_ptr_array_unref (problems);
-  if (o->autoplay)
+
+  GTask *probe = g_task_new (NULL, wb->cancellable, probe_done, wb);
+  g_task_set_priority (probe, G_PRIORITY_LOW);
+  g_task_run_in_thread (probe, probe_thread);
+  g_object_unref (probe);
+
+  if (options != NULL && options->autoplay)
     dv_wb_window_set_playing (window, TRUE);
   return wb;
 }
@@ -201,4 +421,20 @@ dv_workbench_get_window (DvWorkbench *wb)
 {
   g_return_val_if_fail (wb != NULL, NULL);
   return wb->window;
+}
+
+DvEngineThread *
+dv_workbench_get_engine (DvWorkbench *wb)
+{
+  g_return_val_if_fail (wb != NULL, NULL);
+  return wb->engine;
+}
+
+gint64
+dv_workbench_take_max_news_us (DvWorkbench *wb)
+{
+  g_return_val_if_fail (wb != NULL, 0);
+  gint64 v = wb->max_news_us;
+  wb->max_news_us = 0;
+  return v;
 }

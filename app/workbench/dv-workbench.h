@@ -12,6 +12,7 @@
 
 #include <gtk/gtk.h>
 
+#include "dv-engine-thread.h"
 #include "dv-wb-window.h"
 
 G_BEGIN_DECLS
@@ -19,6 +20,7 @@ G_BEGIN_DECLS
 typedef struct {
   const char *checkpoint;          /* NULL: the preset */
   const char *dataset;             /* data set spec, NULL: "embedded" */
+  gsize history_bytes;             /* memory for recorded frames, both copies; 0: default */
   int sample;                      /* first stimulus */
   guint64 seed;                    /* preset weights */
   const char *const *presentation; /* extra "key=value" presentation settings, or NULL */
@@ -29,6 +31,17 @@ typedef struct _DvWorkbench DvWorkbench;
 
 /* The default presentation: StimulusDuration, T = 20, intro 2, stimulus 10. */
 extern const char *const dv_workbench_default_presentation[];
+/* Default of DvWorkbenchOptions.history_bytes: 512 MB (256 MB per copy). */
+#define DV_WORKBENCH_DEFAULT_HISTORY_BYTES ((gsize) 512 << 20)
+
+/* The model, data set and presentation a session with these options starts
+ * from (for the session, or a headless engine thread).  A checkpoint or data
+ * set that cannot be opened falls back to the preset / the embedded set and
+ * adds a message to problems (g_free'd strings); FALSE only when not even the
+ * preset can be built.  setup_clear frees what the engine thread did not take. */
+gboolean     dv_workbench_setup_init (DvEngineSetup *setup, const DvWorkbenchOptions *options,
+                                      GPtrArray *problems, GError **error);
+void         dv_workbench_setup_clear (DvEngineSetup *setup);
 
 /* Never fails for a bad checkpoint or data set (the preset / the embedded
  * set is used instead and the banner says why); NULL only when not even the
@@ -37,5 +50,11 @@ extern const char *const dv_workbench_default_presentation[];
 DvWorkbench *dv_workbench_new (GtkApplication *app, const DvWorkbenchOptions *options,
                                GError **error);
 DvWbWindow  *dv_workbench_get_window (DvWorkbench *wb);
+/* The session's engine thread (valid while the window lives). */
+DvEngineThread *dv_workbench_get_engine (DvWorkbench *wb);
+/* The longest time the main thread spent taking in one batch of engine
+ * news (syncing the history and refilling the views) since the last call,
+ * in µs; resets it. */
+gint64       dv_workbench_take_max_news_us (DvWorkbench *wb);
 
 G_END_DECLS
