@@ -56,8 +56,11 @@ on_epoch (const DvEpochMetrics *m, gpointer data)
   Progress *pr = data;
   if (pr->tty)
     fprintf (stderr, "\r\033[K");
-  fprintf (stderr, "epoch %d: lr %.3g  train loss %.4f acc %.1f%%  val loss %.4f acc %.1f%%  (%.1f s)\n", m->epoch,
-           m->lr, m->train_loss, 100 * m->train_accuracy, m->val_loss, 100 * m->val_accuracy, m->seconds);
+  fprintf (stderr, "epoch %d: lr %.3g  train loss %.4f acc %.1f%%  val loss %.4f acc %.1f%%", m->epoch, m->lr,
+           m->train_loss, 100 * m->train_accuracy, m->val_loss, 100 * m->val_accuracy);
+  if (!isnan (m->train_activity_loss))
+    fprintf (stderr, "  (cross-entropy %.4f, activity %.4g)", m->train_ce_loss, m->train_activity_loss);
+  fprintf (stderr, "  (%.1f s)\n", m->seconds);
 }
 
 static DvModel *
@@ -115,11 +118,14 @@ int
 dv_cli_train (int argc, char **argv)
 {
   g_autofree char *data = g_strdup ("embedded"), *out = NULL, *resume = NULL, *opt_name = NULL, *sched = NULL;
+  g_autofree char *act_mode = NULL, *act_layers = NULL, *monitor = NULL;
   g_auto (GStrv) pres = NULL;
-  int epochs = 5, batch = 32, threads = 0, accumulate = 1, val_every = 1, save_every = 0;
-  double lr = 0, wd = -1, clip = 1.0, val_frac = 0.1;
+  int epochs = 5, batch = 32, threads = 0, accumulate = 1, val_every = 1, save_every = 0, t_max = 0;
+  int step_size = 30, top_k = 2, train_samples = 0;
+  double lr = 0, wd = -1, clip = 1.0, val_frac = 0.1, momentum = 0.9, gamma = 0.1;
+  double act_weight = 0, act_ord = 1;
   gint64 seed = 0;
-  gboolean no_scaling = FALSE, no_augment = FALSE, no_groups = FALSE;
+  gboolean no_scaling = FALSE, no_augment = FALSE, no_groups = FALSE, nesterov = FALSE;
   GOptionEntry entries[] = {
     { "data", 'd', 0, G_OPTION_ARG_STRING, &data, "Dataset: embedded, fashion-mnist, mnist, idx:PREFIX, cifar10:DIR, folder:DIR", "NAME" },
     { "epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Epochs (5)", "N" },
@@ -127,15 +133,29 @@ dv_cli_train (int argc, char **argv)
     { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Base learning rate (DynVision: 2e-4, scaled by batch size)", "LR" },
     { "weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &wd, "Weight decay (5e-4)", "WD" },
     { "optimizer", 0, 0, G_OPTION_ARG_STRING, &opt_name, "adam (default), adamw, sgd", "NAME" },
+    { "momentum", 0, 0, G_OPTION_ARG_DOUBLE, &momentum, "SGD momentum (0.9)", "M" },
+    { "nesterov", 0, 0, G_OPTION_ARG_NONE, &nesterov, "SGD with Nesterov momentum", NULL },
     { "schedule", 0, 0, G_OPTION_ARG_STRING, &sched, "cosine (default), step, constant", "NAME" },
+    { "t-max", 0, 0, G_OPTION_ARG_INT, &t_max, "Cosine period in epochs (default: --epochs)", "N" },
+    { "step-size", 0, 0, G_OPTION_ARG_INT, &step_size, "Step schedule: epochs per step (30)", "N" },
+    { "gamma", 0, 0, G_OPTION_ARG_DOUBLE, &gamma, "Step schedule: factor per step (0.1)", "G" },
     { "clip", 0, 0, G_OPTION_ARG_DOUBLE, &clip, "Gradient clipping global norm (1.0; 0 = off)", "X" },
     { "accumulate", 0, 0, G_OPTION_ARG_INT, &accumulate, "Gradient accumulation batches (1)", "N" },
     { "no-lr-scaling", 0, 0, G_OPTION_ARG_NONE, &no_scaling, "Do not scale the learning rate by batch size", NULL },
     { "no-group-factors", 0, 0, G_OPTION_ARG_NONE, &no_groups, "Same learning rate for recurrence and feedback", NULL },
     { "no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment, "No train-time augmentation", NULL },
+    { "activity-weight", 0, 0, G_OPTION_ARG_DOUBLE, &act_weight,
+      "Activity loss weight (0 = off; logged, not yet backpropagated)", "W" },
+    { "activity-ord", 0, 0, G_OPTION_ARG_DOUBLE, &act_ord, "Activity loss norm order p (1)", "P" },
+    { "activity-mode", 0, 0, G_OPTION_ARG_STRING, &act_mode, "absolute (default) or signed", "MODE" },
+    { "activity-layers", 0, 0, G_OPTION_ARG_STRING, &act_layers, "Layers of the activity loss (default all)",
+      "L1,L2" },
+    { "train-samples", 0, 0, G_OPTION_ARG_INT, &train_samples, "Use only the first N training samples", "N" },
     { "val-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &val_frac, "Validation fraction of the train split (0.1)", "F" },
     { "val-every", 0, 0, G_OPTION_ARG_INT, &val_every, "Validate every N epochs (1)", "N" },
     { "save-every", 0, 0, G_OPTION_ARG_INT, &save_every, "Keep a checkpoint every N epochs (0)", "N" },
+    { "save-top-k", 0, 0, G_OPTION_ARG_INT, &top_k, "Best checkpoints kept (2)", "K" },
+    { "monitor", 0, 0, G_OPTION_ARG_STRING, &monitor, "val_loss (default, min) or val_accuracy (max)", "KEY" },
     { "presentation", 'p', 0, G_OPTION_ARG_STRING_ARRAY, &pres, "Presentation key=value (loader=duration intro=2 …)", "K=V" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Folder for checkpoints and metrics.csv", "DIR" },
     { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, "Continue from a checkpoint of this run", "CKPT" },
@@ -186,6 +206,11 @@ dv_cli_train (int argc, char **argv)
 
   int *tr_idx = NULL, *va_idx = NULL, n_tr = 0, n_va = 0;
   dv_split_indices (dv_dataset_get_n (ds), 1.0 - val_frac, (guint64) seed, &tr_idx, &n_tr, &va_idx, &n_va);
+  if (train_samples > 0 && train_samples < n_tr)
+    {
+      n_va = MIN (n_va, MAX (train_samples / 9, 1));
+      n_tr = train_samples;
+    }
   DvLoaderConfig tc, vc;
   dv_loader_config_init_train (&tc);
   tc.batch_size = batch;
@@ -212,7 +237,7 @@ dv_cli_train (int argc, char **argv)
   if (wd >= 0)
     cfg.optim.weight_decay = wd;
   if (opt_name && g_ascii_strcasecmp (opt_name, "sgd") == 0)
-    cfg.optim.kind = DV_OPTIM_SGD, cfg.optim.momentum = 0.9;
+    cfg.optim.kind = DV_OPTIM_SGD, cfg.optim.momentum = momentum, cfg.optim.nesterov = nesterov;
   else if (opt_name && g_ascii_strcasecmp (opt_name, "adamw") == 0)
     cfg.optim.kind = DV_OPTIM_ADAMW;
   else if (opt_name && g_ascii_strcasecmp (opt_name, "adam") != 0)
@@ -224,6 +249,32 @@ dv_cli_train (int argc, char **argv)
     cfg.schedule = DV_SCHEDULE_STEP;
   else if (sched && g_ascii_strcasecmp (sched, "constant") == 0)
     cfg.schedule = DV_SCHEDULE_CONSTANT;
+  cfg.batch_size = batch;
+  cfg.t_max = t_max;
+  cfg.step_size = step_size;
+  cfg.gamma = gamma;
+  cfg.save_top_k = top_k;
+  if (monitor && g_ascii_strcasecmp (monitor, "val_accuracy") == 0)
+    cfg.monitor_max = TRUE;
+  else if (monitor && g_ascii_strcasecmp (monitor, "val_loss") != 0)
+    {
+      g_printerr ("dynvision train: --monitor takes val_loss or val_accuracy\n");
+      return 2;
+    }
+  cfg.activity.weight = act_weight;
+  cfg.activity.ord = act_ord;
+  if (act_mode && g_ascii_strcasecmp (act_mode, "signed") == 0)
+    cfg.activity.mode = DV_ACTIVITY_SIGNED;
+  else if (act_mode && g_ascii_strcasecmp (act_mode, "absolute") != 0)
+    {
+      g_printerr ("dynvision train: --activity-mode takes absolute or signed\n");
+      return 2;
+    }
+  if (act_layers)
+    cfg.activity.layers = g_strsplit (act_layers, ",", -1);
+  if (act_weight > 0)
+    fprintf (stderr, "note: the activity loss is logged and added to the reported loss, but the engine does not "
+             "backpropagate it yet (doc/training.md)\n");
   cfg.lr_scaling = !no_scaling;
   cfg.group_factors = !no_groups;
   cfg.clip = clip;
@@ -243,8 +294,11 @@ dv_cli_train (int argc, char **argv)
   fprintf (stderr, "training %s (%" G_GINT64_FORMAT " values) on %s: %d train / %d validation samples, %s\n",
            D->model_class, dv_model_n_values (m), data, dv_loader_get_n_samples (train),
            val ? dv_loader_get_n_samples (val) : 0, ps);
+  double t0 = g_get_monotonic_time () / 1e6;
   if (!dv_trainer_run (tr, &error))
     return dv_cli_fail (error);
+  double train_s = g_get_monotonic_time () / 1e6 - t0;
+  fprintf (stderr, "trained in %.1f s\n", train_s);
 
   /* the test split, DynVision's test order */
   g_autoptr (GError) terr = NULL;
@@ -259,15 +313,24 @@ dv_cli_train (int argc, char **argv)
       xc.prefetch = 0;
       g_autoptr (DvLoader) tl = dv_loader_new (test, NULL, 0, &xc, &pr, &terr);
       double loss, acc;
-      int T = dv_loader_get_timesteps (tl);
-      g_autofree double *acc_t = g_new0 (double, T);
+      int T = tl ? dv_loader_get_timesteps (tl) : 0;
+      g_autofree double *acc_t = g_new0 (double, MAX (T, 1));
       if (tl && dv_evaluate (m, tl, &loss, &acc, acc_t, &T, &terr))
         {
           int last = T - 1;
           while (last > 0 && isnan (acc_t[last]))
             last--;
-          fprintf (stderr, "test: loss %.4f, accuracy %.2f%% over all labelled timesteps, %.2f%% at the last "
-                   "labelled timestep (t=%d, %.0f ms)\n", loss, 100 * acc, 100 * acc_t[last], last, last * D->dt);
+          g_autofree char *line = g_strdup_printf ("test: loss %.4f, accuracy %.2f%% over all labelled timesteps, "
+                                                   "%.2f%% at the last labelled timestep (t=%d, %.0f ms); "
+                                                   "%d samples; training took %.1f s\n", loss, 100 * acc,
+                                                   100 * acc_t[last], last, last * D->dt,
+                                                   dv_loader_get_n_samples (tl), train_s);
+          fputs (line, stderr);
+          if (out)
+            {
+              g_autofree char *path = g_build_filename (out, "test.txt", NULL);
+              g_file_set_contents (path, line, -1, NULL);
+            }
         }
     }
   if (terr)

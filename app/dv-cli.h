@@ -10,3 +10,5 @@ int dv_cli_describe (int argc, char **argv);
 int dv_cli_init (int argc, char **argv);
 int dv_cli_bench (int argc, char **argv);
 int dv_cli_train (int argc, char **argv);
+int dv_cli_test (int argc, char **argv);
+int dv_cli_plot (int argc, char **argv);

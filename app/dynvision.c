@@ -2,6 +2,7 @@
  * per job (run, grad, describe, init, bench, data, …).  No GTK. */
 #include "dv-cli.h"
 #include "dv-cli-data.h"
+#include "dv-plugin.h"
 
 #include <locale.h>
 #include <string.h>
@@ -18,6 +19,8 @@ static const Command commands[] = {
   { "describe", dv_cli_describe, "print a preset's model description (JSON)" },
   { "init", dv_cli_init, "write an initialised checkpoint of a preset" },
   { "train", dv_cli_train, "train a model on a dataset (progress, checkpoints, metrics CSV)" },
+  { "test", dv_cli_test, "run a DynVision test experiment (contrast, duration, noise, …) on a checkpoint" },
+  { "plot", dv_cli_plot, "draw a figure (responses, accuracy, latency, training, weights) to PNG/SVG/PDF" },
   { "bench", dv_cli_bench, "time inference and a training step of the tutorial model" },
   { "data", dv_cli_data_main, "show or describe a dataset and its temporal presentation" },
 };
@@ -28,13 +31,46 @@ usage (void)
   g_printerr ("usage: dynvision COMMAND [options]\n\ncommands:\n");
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     g_printerr ("  %-9s %s\n", commands[i].name, commands[i].help);
-  g_printerr ("\n`dynvision COMMAND --help` tells more.\n");
+  g_printerr ("\n`dynvision COMMAND --help` tells more.  `--plugin PATH.so` loads a model plugin.\n");
+}
+
+/* `--plugin PATH` (anywhere, repeatable) loads a model plugin first. */
+static gboolean
+load_plugins (int *argc, char **argv)
+{
+  int out = 1;
+  for (int i = 1; i < *argc; i++)
+    {
+      const char *path = NULL;
+      if (strcmp (argv[i], "--plugin") == 0 && i + 1 < *argc)
+        path = argv[++i];
+      else if (g_str_has_prefix (argv[i], "--plugin="))
+        path = argv[i] + strlen ("--plugin=");
+      if (path == NULL)
+        {
+          argv[out++] = argv[i];
+          continue;
+        }
+      GError *error = NULL;
+      const DvPluginInfo *info = dv_plugin_load (path, &error);
+      if (info == NULL)
+        {
+          g_printerr ("dynvision: %s\n", error->message);
+          g_error_free (error);
+          return FALSE;
+        }
+    }
+  *argc = out;
+  argv[out] = NULL;
+  return TRUE;
 }
 
 int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  if (!load_plugins (&argc, argv))
+    return 1;
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
     {
       usage ();

@@ -1,4 +1,5 @@
-/* dv-trainer.c — the training loop; see dv-trainer.h. */
+/* dv-trainer.c — the training loop; see dv-trainer.h.  Derivations and the
+ * checkpoint/resume contract are in doc/training.md. */
 #include "dv-trainer.h"
 
 #include "dv-checkpoint.h"
@@ -9,6 +10,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+const char dv_metrics_csv_header[] =
+  "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds,loss/CrossEntropyLoss,"
+  "loss/ActivityLoss,val_guess_confidence,val_first_label_confidence,step\n";
 
 void
 dv_train_config_init (DvTrainConfig *c)
@@ -27,12 +32,14 @@ dv_train_config_init (DvTrainConfig *c)
   c->val_every = 1;
   c->save_top_k = 2;
   c->bn_train = TRUE;
+  dv_activity_config_init (&c->activity);
 }
 
 void
 dv_train_config_clear (DvTrainConfig *c)
 {
   g_clear_pointer (&c->out_dir, g_free);
+  dv_activity_config_clear (&c->activity);
 }
 
 double
@@ -65,6 +72,12 @@ typedef struct {
   double score;
 } Best;
 
+/* A training run of one batch size, with its activity-loss observer. */
+typedef struct {
+  DvRun *run;
+  DvActivityLoss *activity;
+} Slot;
+
 struct _DvTrainer {
   DvModel *model;
   DvLoader *train, *val;
@@ -72,7 +85,7 @@ struct _DvTrainer {
   DvOptim *optim;
   double base_lr;
   int epoch;           /* completed */
-  GHashTable *runs;    /* batch size -> DvRun* (training) */
+  GHashTable *slots;   /* batch size -> Slot* */
   float *x, *logits, *dlogits;
   gsize x_cap, l_cap;
   GArray *best;        /* Best, sorted best first */
@@ -87,9 +100,12 @@ struct _DvTrainer {
 };
 
 static void
-run_free (gpointer p)
+slot_free (gpointer p)
 {
-  dv_run_free (p);
+  Slot *s = p;
+  dv_activity_loss_free (s->activity);
+  dv_run_free (s->run);
+  g_free (s);
 }
 
 DvTrainer *
@@ -101,14 +117,9 @@ dv_trainer_new (DvModel *model, DvLoader *train, DvLoader *val, const DvTrainCon
   t->val = val;
   t->cfg = *config;
   t->cfg.out_dir = g_strdup (config->out_dir);
-  int batch = 32;
-  {
-    DvLoaderConfig dummy;
-    dv_loader_config_init (&dummy);
-    batch = dummy.batch_size;
-  }
+  dv_activity_config_copy (&t->cfg.activity, &config->activity);
   int n = dv_loader_get_n_samples (train), nb = MAX (dv_loader_get_n_batches (train), 1);
-  batch = MAX (1, (n + nb - 1) / nb);
+  int batch = config->batch_size > 0 ? config->batch_size : MAX (1, (n + nb - 1) / nb);
   t->base_lr = config->optim.lr * (config->lr_scaling ? dv_lr_scale_factor (batch, config->accumulate) : 1.0);
   DvOptimConfig oc = config->optim;
   oc.lr = t->base_lr;
@@ -118,9 +129,9 @@ dv_trainer_new (DvModel *model, DvLoader *train, DvLoader *val, const DvTrainCon
       dv_optim_add_lr_factor (t->optim, "recurrence", 0.2);
       dv_optim_add_lr_factor (t->optim, "feedback", 0.5);
     }
-  t->runs = g_hash_table_new_full (NULL, NULL, NULL, run_free);
+  t->slots = g_hash_table_new_full (NULL, NULL, NULL, slot_free);
   t->best = g_array_new (FALSE, FALSE, sizeof (Best));
-  t->csv = g_string_new ("epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds\n");
+  t->csv = g_string_new (dv_metrics_csv_header);
   if (t->cfg.out_dir && g_mkdir_with_parents (t->cfg.out_dir, 0755) != 0)
     {
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "cannot create folder %s: %s",
@@ -138,7 +149,7 @@ dv_trainer_free (DvTrainer *t)
   if (t == NULL)
     return;
   dv_optim_free (t->optim);
-  g_hash_table_unref (t->runs);
+  g_hash_table_unref (t->slots);
   for (guint i = 0; i < t->best->len; i++)
     g_free (g_array_index (t->best, Best, i).path);
   g_array_unref (t->best);
@@ -171,18 +182,28 @@ dv_trainer_get_epoch (const DvTrainer *t)
   return t->epoch;
 }
 
-static DvRun *
-run_for (DvTrainer *t, int B)
+static Slot *
+slot_for (DvTrainer *t, int B, GError **error)
 {
-  DvRun *r = g_hash_table_lookup (t->runs, GINT_TO_POINTER (B));
-  if (r == NULL)
+  Slot *s = g_hash_table_lookup (t->slots, GINT_TO_POINTER (B));
+  if (s == NULL)
     {
       DvRunOptions o = { .training = TRUE, .bn_train = t->cfg.bn_train };
-      r = dv_run_new (t->model, B, &o);
-      dv_run_set_check_finite (r, TRUE);
-      g_hash_table_insert (t->runs, GINT_TO_POINTER (B), r);
+      s = g_new0 (Slot, 1);
+      s->run = dv_run_new (t->model, B, &o);
+      dv_run_set_check_finite (s->run, TRUE);
+      if (t->cfg.activity.weight > 0)
+        {
+          s->activity = dv_activity_loss_new (s->run, &t->cfg.activity, error);
+          if (s->activity == NULL)
+            {
+              slot_free (s);
+              return NULL;
+            }
+        }
+      g_hash_table_insert (t->slots, GINT_TO_POINTER (B), s);
     }
-  return r;
+  return s;
 }
 
 static void
@@ -198,47 +219,42 @@ ensure (float **buf, gsize *cap, gsize n)
 
 /* Counts correct argmax predictions over the valid labels. */
 static void
-count_correct (const float *logits, const gint64 *labels, int rows, int K, int *correct, int *valid,
-               int T, double *acc_num, double *acc_den)
+count_correct (const float *logits, const gint64 *labels, int rows, int K, int *correct, int *valid)
 {
   for (int r = 0; r < rows; r++)
-    {
-      if (labels[r] < 0)
-        continue;
-      int best = 0;
-      for (int k = 1; k < K; k++)
-        if (logits[r * K + k] > logits[r * K + best])
-          best = k;
-      (*valid)++;
-      *correct += best == labels[r];
-      if (acc_num)
-        {
-          acc_num[r % T] += best == labels[r];
-          acc_den[r % T] += 1;
-        }
-    }
+    if (labels[r] >= 0)
+      {
+        (*valid)++;
+        *correct += dv_metrics_argmax (logits + (gsize) r * K, K) == labels[r];
+      }
 }
 
-static gboolean
-grads_finite (DvModel *m)
+/* The first parameter whose gradient (grad = TRUE) or value is not finite, or NULL. */
+static const char *
+first_non_finite (DvModel *m, gboolean grad)
 {
   for (guint i = 0; i < dv_model_n_params (m); i++)
     {
       DvParam *p = dv_model_param (m, i);
-      for (gint64 k = 0; p->grad && k < p->numel; k++)
-        if (!isfinite (p->grad[k]))
-          return FALSE;
+      const float *v = grad ? p->grad : (p->type == DV_PARAM_F32 ? p->data : NULL);
+      for (gint64 k = 0; v && k < p->numel; k++)
+        if (!isfinite (v[k]))
+          return p->name;
     }
-  return TRUE;
+  return NULL;
 }
 
+typedef struct {
+  double loss, ce, activity;
+  int correct, valid, batches;
+} EpochSums;
+
 static gboolean
-train_batch (DvTrainer *t, DvSequence *seq, double *loss_sum, int *correct, int *valid, GError **error)
+train_batch (DvTrainer *t, DvSequence *seq, int batch_index, EpochSums *sums, GError **error)
 {
   const DvModelDesc *D = dv_model_get_desc (t->model);
   int B = seq->B, T = seq->T, K = D->n_classes;
-  gsize xn = (gsize) B * T * seq->C * seq->H * seq->W;
-  ensure (&t->x, &t->x_cap, xn);
+  ensure (&t->x, &t->x_cap, (gsize) B * T * seq->C * seq->H * seq->W);
   gsize ln = (gsize) B * T * K;
   if (t->l_cap < ln)
     {
@@ -250,39 +266,55 @@ train_batch (DvTrainer *t, DvSequence *seq, double *loss_sum, int *correct, int 
     }
   memset (t->dlogits, 0, sizeof (float) * ln);
   dv_sequence_materialize (seq, t->x);
-  DvRun *run = run_for (t, B);
-  if (!dv_run_forward (run, t->x, T, t->logits, error))
+  Slot *s = slot_for (t, B, error);
+  if (s == NULL)
+    return FALSE;
+  if (s->activity)
+    dv_activity_loss_reset (s->activity);
+  if (!dv_run_forward (s->run, t->x, T, t->logits, error))
     {
-      g_prefix_error (error, "training stopped in epoch %d: ", t->epoch + 1);
+      g_prefix_error (error, "training stopped in epoch %d, batch %d: ", t->epoch + 1, batch_index + 1);
       return FALSE;
     }
   int nv = 0;
-  double loss = dv_cross_entropy (t->dlogits, t->logits, (const int64_t *) seq->labels, B * T, K,
-                                  D->non_label_index, 1.0f / MAX (t->cfg.accumulate, 1), &nv);
+  double ce = dv_cross_entropy (t->dlogits, t->logits, (const int64_t *) seq->labels, B * T, K,
+                                D->non_label_index, 1.0f / MAX (t->cfg.accumulate, 1), &nv);
+  double act = s->activity ? dv_activity_loss_value (s->activity) : 0.0;
+  double loss = ce + t->cfg.activity.weight * act;
   if (!isfinite (loss))
     {
       g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_DIVERGED,
-                   "training stopped in epoch %d: the loss became %g; lower the learning rate or tau/dt ratio",
-                   t->epoch + 1, loss);
+                   "training stopped in epoch %d, batch %d: the loss became %g; lower the learning rate or "
+                   "raise tau relative to dt", t->epoch + 1, batch_index + 1, loss);
       return FALSE;
     }
-  dv_run_backward (run, t->dlogits, NULL);
-  if (!grads_finite (t->model))
+  dv_run_backward (s->run, t->dlogits, NULL);
+  const char *bad = first_non_finite (t->model, TRUE);
+  if (bad)
     {
       g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_DIVERGED,
-                   "training stopped in epoch %d: a gradient became NaN or infinite; lower the learning rate "
-                   "or enable gradient clipping", t->epoch + 1);
+                   "training stopped in epoch %d, batch %d: the gradient of %s became NaN or infinite; lower "
+                   "the learning rate or enable gradient clipping", t->epoch + 1, batch_index + 1, bad);
       return FALSE;
     }
-  *loss_sum += loss;
-  count_correct (t->logits, seq->labels, B * T, K, correct, valid, T, NULL, NULL);
+  sums->loss += loss;
+  sums->ce += ce;
+  sums->activity += act;
+  sums->batches++;
+  count_correct (t->logits, seq->labels, B * T, K, &sums->correct, &sums->valid);
   return TRUE;
 }
 
 static char *
-ckpt_path (const DvTrainer *t, const char *name)
+out_path (const DvTrainer *t, const char *name)
 {
   return g_build_filename (t->cfg.out_dir, name, NULL);
+}
+
+static double
+score_of (const DvTrainer *t, const DvEpochMetrics *m)
+{
+  return t->cfg.monitor_max ? m->val_accuracy : -m->val_loss;
 }
 
 static gboolean
@@ -292,6 +324,7 @@ save_checkpoint (DvTrainer *t, const char *path, const DvEpochMetrics *m, GError
   g_hash_table_insert (extra, "train.epoch", g_strdup_printf ("%d", t->epoch));
   g_hash_table_insert (extra, "train.step", g_strdup_printf ("%" G_GINT64_FORMAT, dv_optim_get_step (t->optim)));
   g_hash_table_insert (extra, "train.base_lr", g_strdup_printf ("%.17g", t->base_lr));
+  g_hash_table_insert (extra, "train.score", g_strdup_printf ("%.17g", score_of (t, m)));
   g_hash_table_insert (extra, "train.metrics",
                        g_strdup_printf ("{\"train_loss\": %.9g, \"train_accuracy\": %.9g, \"val_loss\": %.9g, "
                                         "\"val_accuracy\": %.9g}", m->train_loss, m->train_accuracy,
@@ -308,13 +341,49 @@ save_checkpoint (DvTrainer *t, const char *path, const DvEpochMetrics *m, GError
   return dv_safetensors_writer_save (w, path, error);
 }
 
+/* After a resume: metrics.csv rows up to the resumed epoch, and the best-k list from the
+ * best-epoch*.safetensors files of earlier epochs. */
+static void
+restore_history (DvTrainer *t)
+{
+  if (t->cfg.out_dir == NULL)
+    return;
+  g_autofree char *csv_path = out_path (t, "metrics.csv");
+  g_autofree char *text = NULL;
+  if (g_file_get_contents (csv_path, &text, NULL, NULL))
+    {
+      g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+      g_string_assign (t->csv, dv_metrics_csv_header);
+      for (int i = 1; lines[0] && lines[i]; i++)
+        if (lines[i][0] && atoi (lines[i]) <= t->epoch)
+          g_string_append_printf (t->csv, "%s\n", lines[i]);
+    }
+  g_autoptr (GDir) dir = g_dir_open (t->cfg.out_dir, 0, NULL);
+  const char *name;
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      if (!g_str_has_prefix (name, "best-epoch") || !g_str_has_suffix (name, ".safetensors"))
+        continue;
+      if (atoi (name + strlen ("best-epoch")) > t->epoch)
+        continue;
+      g_autofree char *path = out_path (t, name);
+      g_autoptr (DvSafetensors) st = dv_safetensors_load (path, NULL);
+      const char *sc = st ? dv_safetensors_metadata (st, "train.score") : NULL;
+      if (sc == NULL)
+        continue;
+      Best b = { g_steal_pointer (&path), g_ascii_strtod (sc, NULL) };
+      guint pos = 0;
+      while (pos < t->best->len && g_array_index (t->best, Best, pos).score >= b.score)
+        pos++;
+      g_array_insert_val (t->best, pos, b);
+    }
+}
+
 gboolean
 dv_trainer_resume (DvTrainer *t, const char *checkpoint, GError **error)
 {
   g_autoptr (DvSafetensors) st = dv_safetensors_load (checkpoint, error);
   if (st == NULL)
-    return FALSE;
-  if (!dv_model_load_state (t->model, st, checkpoint, NULL, error))
     return FALSE;
   const char *ep = dv_safetensors_metadata (st, "train.epoch");
   const char *sp = dv_safetensors_metadata (st, "train.step");
@@ -325,6 +394,8 @@ dv_trainer_resume (DvTrainer *t, const char *checkpoint, GError **error)
                    "instead of resuming", checkpoint);
       return FALSE;
     }
+  if (!dv_model_load_state (t->model, st, checkpoint, NULL, error))
+    return FALSE;
   t->epoch = atoi (ep);
   dv_optim_set_step (t->optim, sp ? g_ascii_strtoll (sp, NULL, 10) : 0);
   for (int which = 0; which < 2; which++)
@@ -337,25 +408,37 @@ dv_trainer_resume (DvTrainer *t, const char *checkpoint, GError **error)
           g_autofree float *v = dv_st_tensor_to_f32 (ts);
           memcpy (s, v, sizeof (float) * n);
         }
+      else if (s)
+        memset (s, 0, sizeof (float) * n);
     }
+  restore_history (t);
   return TRUE;
 }
 
+void
+dv_eval_result_clear (DvEvalResult *r)
+{
+  g_clear_pointer (&r->per_step, dv_metric_totals_free);
+}
+
 gboolean
-dv_evaluate (DvModel *model, DvLoader *loader, double *loss, double *accuracy, double *acc_t, int *T_out,
-             GError **error)
+dv_evaluate_full (DvModel *model, DvLoader *loader, int max_batches, DvEvalResult *out, GError **error)
 {
   const DvModelDesc *D = dv_model_get_desc (model);
   int K = D->n_classes, T = dv_loader_get_timesteps (loader);
+  memset (out, 0, sizeof *out);
+  out->per_step = dv_metric_totals_new (T);
   DvRun *run = NULL;
-  int run_b = 0;
+  int run_b = 0, nb = 0;
   double lsum = 0;
-  int nb = 0, correct = 0, valid = 0;
-  g_autofree double *num = g_new0 (double, T), *den = g_new0 (double, T);
   float *x = NULL, *lg = NULL;
   gsize xcap = 0, lcap = 0;
+  DvStepRecord *rec = NULL;
   gboolean ok = TRUE;
-  for (int b = 0; b < dv_loader_get_n_batches (loader) && ok; b++)
+  int n = dv_loader_get_n_batches (loader);
+  if (max_batches > 0)
+    n = MIN (n, max_batches);
+  for (int b = 0; b < n && ok; b++)
     {
       g_autoptr (DvSequence) seq = dv_loader_get_batch (loader, 0, b);
       if (seq == NULL)
@@ -378,18 +461,36 @@ dv_evaluate (DvModel *model, DvLoader *loader, double *loss, double *accuracy, d
                                    D->non_label_index, 1.0f, &nv);
       if (nv > 0)
         lsum += l, nb++;
-      count_correct (lg, seq->labels, seq->B * seq->T, K, &correct, &valid, seq->T, seq->T == T ? num : NULL, den);
+      rec = g_renew (DvStepRecord, rec, (gsize) seq->B * seq->T);
+      dv_metrics_records (lg, seq->labels, seq->B, seq->T, K, rec);
+      dv_metric_totals_add (out->per_step, rec, seq->B, seq->T);
     }
   g_clear_pointer (&run, dv_run_free);
   g_free (x);
   g_free (lg);
-  *loss = nb ? lsum / nb : NAN;
-  *accuracy = valid ? (double) correct / valid : NAN;
+  g_free (rec);
+  out->loss = nb ? lsum / nb : NAN;
+  out->accuracy = dv_metric_totals_labelled_accuracy (out->per_step, -1);
+  out->guess_confidence = dv_metric_totals_guess_confidence (out->per_step, -1);
+  out->first_label_confidence = dv_metric_totals_first_label_confidence (out->per_step, -1);
+  return ok;
+}
+
+gboolean
+dv_evaluate (DvModel *model, DvLoader *loader, double *loss, double *accuracy, double *acc_t, int *T_out,
+             GError **error)
+{
+  DvEvalResult r;
+  gboolean ok = dv_evaluate_full (model, loader, 0, &r, error);
+  *loss = r.loss;
+  *accuracy = r.accuracy;
+  int T = r.per_step->T;
   if (acc_t)
     for (int t = 0; t < T; t++)
-      acc_t[t] = den[t] > 0 ? num[t] / den[t] : NAN;
+      acc_t[t] = dv_metric_totals_labelled_accuracy (r.per_step, t);
   if (T_out)
     *T_out = T;
+  dv_eval_result_clear (&r);
   return ok;
 }
 
@@ -398,14 +499,14 @@ write_metrics (DvTrainer *t)
 {
   if (t->cfg.out_dir == NULL)
     return;
-  g_autofree char *p = ckpt_path (t, "metrics.csv");
+  g_autofree char *p = out_path (t, "metrics.csv");
   g_file_set_contents (p, t->csv->str, t->csv->len, NULL); /* atomic: temp file + rename */
 }
 
 static gboolean
 keep_best (DvTrainer *t, const DvEpochMetrics *m, GError **error)
 {
-  double score = t->cfg.monitor_max ? m->val_accuracy : -m->val_loss;
+  double score = score_of (t, m);
   if (isnan (score) || t->cfg.save_top_k <= 0)
     return TRUE;
   guint pos = 0;
@@ -414,7 +515,7 @@ keep_best (DvTrainer *t, const DvEpochMetrics *m, GError **error)
   if ((int) pos >= t->cfg.save_top_k)
     return TRUE;
   g_autofree char *name = g_strdup_printf ("best-epoch%03d.safetensors", t->epoch);
-  Best b = { ckpt_path (t, name), score };
+  Best b = { out_path (t, name), score };
   if (!save_checkpoint (t, b.path, m, error))
     {
       g_free (b.path);
@@ -431,6 +532,51 @@ keep_best (DvTrainer *t, const DvEpochMetrics *m, GError **error)
   return TRUE;
 }
 
+static void
+csv_number (GString *s, double v)
+{
+  if (isnan (v))
+    g_string_append (s, "nan");
+  else
+    {
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+      g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.6g", v));
+    }
+}
+
+static void
+append_row (DvTrainer *t, const DvEpochMetrics *m)
+{
+  g_string_append_printf (t->csv, "%d,", m->epoch);
+  double v[] = { m->lr, m->train_loss, m->train_accuracy, m->val_loss, m->val_accuracy, m->seconds,
+                 m->train_ce_loss, m->train_activity_loss, m->val_guess_confidence,
+                 m->val_first_label_confidence };
+  for (guint i = 0; i < G_N_ELEMENTS (v); i++)
+    {
+      csv_number (t->csv, v[i]);
+      g_string_append_c (t->csv, ',');
+    }
+  g_string_append_printf (t->csv, "%" G_GINT64_FORMAT "\n", m->step);
+}
+
+static gboolean
+optimiser_step (DvTrainer *t, int batch_index, GError **error)
+{
+  if (t->cfg.clip > 0)
+    dv_optim_clip_grad_norm (t->optim, t->cfg.clip);
+  dv_optim_step (t->optim);
+  dv_model_zero_grad (t->model);
+  const char *bad = first_non_finite (t->model, FALSE);
+  if (bad)
+    {
+      g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_DIVERGED,
+                   "training stopped in epoch %d, batch %d: parameter %s became NaN or infinite after an "
+                   "optimiser step; lower the learning rate", t->epoch + 1, batch_index + 1, bad);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 dv_trainer_run_epoch (DvTrainer *t, GError **error)
 {
@@ -441,25 +587,25 @@ dv_trainer_run_epoch (DvTrainer *t, GError **error)
     t->t_start = t0;
   dv_loader_restart (t->train, t->epoch);
   int nb = dv_loader_get_n_batches (t->train);
-  double loss_sum = 0;
-  int correct = 0, valid = 0, batches = 0;
-  int acc = MAX (t->cfg.accumulate, 1);
+  EpochSums sums = { 0 };
+  int acc = MAX (t->cfg.accumulate, 1), batches = 0;
   dv_model_zero_grad (t->model);
   DvSequence *seq;
   while ((seq = dv_loader_next (t->train)) != NULL)
     {
-      gboolean ok = train_batch (t, seq, &loss_sum, &correct, &valid, error);
+      gboolean ok = train_batch (t, seq, batches, &sums, error);
       t->samples_done += seq->B;
       dv_sequence_free (seq);
       if (!ok)
-        return FALSE;
-      batches++;
-      if (batches % acc == 0 || batches == nb)
         {
-          if (t->cfg.clip > 0)
-            dv_optim_clip_grad_norm (t->optim, t->cfg.clip);
-          dv_optim_step (t->optim);
-          dv_model_zero_grad (t->model);
+          dv_loader_restart (t->train, t->epoch);
+          return FALSE;
+        }
+      batches++;
+      if ((batches % acc == 0 || batches == nb) && !optimiser_step (t, batches - 1, error))
+        {
+          dv_loader_restart (t->train, t->epoch);
+          return FALSE;
         }
       if (t->progress)
         {
@@ -467,36 +613,49 @@ dv_trainer_run_epoch (DvTrainer *t, GError **error)
           double rate = t->samples_done / MAX (now - t->t_start, 1e-9);
           int left_batches = (nb - batches) + nb * (t->cfg.epochs - t->epoch - 1);
           double per_batch = (now - t0) / batches;
-          DvTrainProgress p = { t->epoch + 1, batches, nb, dv_optim_get_step (t->optim), loss_sum / batches,
-                                valid ? (double) correct / valid : 0, rate, left_batches * per_batch, lr };
+          DvTrainProgress p = { t->epoch + 1, batches, nb, dv_optim_get_step (t->optim), sums.loss / batches,
+                                sums.valid ? (double) sums.correct / sums.valid : 0, rate,
+                                left_batches * per_batch, lr };
           t->progress (&p, t->user_data);
         }
       if (t->cancel && t->cancel (t->cancel_data))
         {
+          dv_loader_restart (t->train, t->epoch);
           g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_CANCELLED, "training stopped by the user in epoch %d",
                        t->epoch + 1);
           return FALSE;
         }
     }
   t->epoch++;
-  DvEpochMetrics m = { t->epoch, lr, batches ? loss_sum / batches : NAN, valid ? (double) correct / valid : NAN,
-                       NAN, NAN, 0 };
+  gboolean act_on = t->cfg.activity.weight > 0;
+  DvEpochMetrics m = { t->epoch, lr, batches ? sums.loss / batches : NAN,
+                       sums.valid ? (double) sums.correct / sums.valid : NAN, NAN, NAN, 0,
+                       batches ? sums.ce / batches : NAN, act_on && batches ? sums.activity / batches : NAN,
+                       NAN, NAN, dv_optim_get_step (t->optim) };
   if (t->val && t->cfg.val_every > 0 && (t->epoch % t->cfg.val_every == 0 || t->epoch == t->cfg.epochs))
-    if (!dv_evaluate (t->model, t->val, &m.val_loss, &m.val_accuracy, NULL, NULL, error))
-      return FALSE;
+    {
+      DvEvalResult r;
+      gboolean ok = dv_evaluate_full (t->model, t->val, 0, &r, error);
+      m.val_loss = r.loss;
+      m.val_accuracy = r.accuracy;
+      m.val_guess_confidence = r.guess_confidence;
+      m.val_first_label_confidence = r.first_label_confidence;
+      dv_eval_result_clear (&r);
+      if (!ok)
+        return FALSE;
+    }
   m.seconds = g_get_monotonic_time () / 1e6 - t0;
-  g_string_append_printf (t->csv, "%d,%.6g,%.6f,%.6f,%.6f,%.6f,%.3f\n", m.epoch, m.lr, m.train_loss,
-                          m.train_accuracy, m.val_loss, m.val_accuracy, m.seconds);
+  append_row (t, &m);
   write_metrics (t);
   if (t->cfg.out_dir)
     {
-      g_autofree char *last = ckpt_path (t, "last.safetensors");
+      g_autofree char *last = out_path (t, "last.safetensors");
       if (!save_checkpoint (t, last, &m, error))
         return FALSE;
       if (t->cfg.save_every > 0 && t->epoch % t->cfg.save_every == 0)
         {
           g_autofree char *name = g_strdup_printf ("epoch%03d.safetensors", t->epoch);
-          g_autofree char *p = ckpt_path (t, name);
+          g_autofree char *p = out_path (t, name);
           if (!save_checkpoint (t, p, &m, error))
             return FALSE;
         }

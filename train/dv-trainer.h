@@ -9,12 +9,16 @@
  * metric, last, every N epochs) that carry the optimiser moments and the
  * epoch so `resume` continues exactly, and a metrics CSV.  A NaN/Inf stops
  * training with a message naming the layer and timestep, keeping the last
- * good checkpoint.  Used by `dynvision train` and the workbench.
+ * good checkpoint (the forward pass names the layer and timestep; a parameter that becomes
+ * NaN after a step is named too).  An activity loss (dv-activity.h) can be added; every
+ * term is logged.  Used by `dynvision train` and the workbench.
  * What it is not for: reading datasets (data/) or drawing curves (plot/).
  */
 #pragma once
 
+#include "dv-activity.h"
 #include "dv-loader.h"
+#include "dv-metrics.h"
 #include "dv-model.h"
 #include "dv-optim.h"
 
@@ -39,6 +43,8 @@ typedef struct {
   gboolean monitor_max;   /* FALSE: minimise val_loss; TRUE: maximise val_accuracy */
   char *out_dir;          /* checkpoints and metrics.csv (NULL = none written) */
   gboolean bn_train;      /* BatchNorm in train mode while training */
+  DvActivityConfig activity; /* weight 0 = off */
+  int batch_size;         /* for the lr scaling; 0 = estimated from the loader's batches */
 } DvTrainConfig;
 
 void dv_train_config_init (DvTrainConfig *config);
@@ -59,6 +65,10 @@ typedef struct {
   double train_loss, train_accuracy;
   double val_loss, val_accuracy;   /* NAN when not validated */
   double seconds;
+  double train_ce_loss;            /* loss/CrossEntropyLoss */
+  double train_activity_loss;      /* loss/ActivityLoss (unweighted), NAN when off */
+  double val_guess_confidence, val_first_label_confidence;
+  gint64 step;                     /* optimiser steps so far */
 } DvEpochMetrics;
 
 typedef void     (*DvTrainProgressFunc) (const DvTrainProgress *p, gpointer user_data);
@@ -90,6 +100,21 @@ int      dv_trainer_get_epoch (const DvTrainer *t);  /* epochs completed */
  * receives accuracy per timestep (NAN where no label). */
 gboolean dv_evaluate (DvModel *model, DvLoader *loader, double *loss, double *accuracy, double *acc_t,
                       int *T_out, GError **error);
+
+typedef struct {
+  double loss;               /* mean cross-entropy over batches with a label */
+  double accuracy;           /* over the labelled steps (SPEC §5.2) */
+  double guess_confidence, first_label_confidence;
+  DvMetricTotals *per_step;  /* owned by the caller; freed by dv_eval_result_clear */
+} DvEvalResult;
+
+/* The same with every validation metric; max_batches > 0 stops early (limit_val_batches). */
+gboolean dv_evaluate_full (DvModel *model, DvLoader *loader, int max_batches, DvEvalResult *out,
+                           GError **error);
+void     dv_eval_result_clear (DvEvalResult *r);
+
+/* The header and rows of metrics.csv. */
+extern const char dv_metrics_csv_header[];
 
 /* Learning rate of epoch e under a config (base lr already scaled). */
 double dv_schedule_lr (const DvTrainConfig *c, double base_lr, int epoch);
