@@ -10,7 +10,7 @@
  * What it is not for: transposed convs, dilation, or owning any memory —
  * temporaries come from the caller's DvScratch.
  */
-#include "dv-ops.h"
+#include "dv-kernels.h"
 
 #include <string.h>
 
@@ -115,6 +115,15 @@ is_depthwise (const DvConvConfig *cfg)
          && cfg->kh * cfg->kw <= DV_DEPTHWISE_MAX_TAPS;
 }
 
+/* The fast paths (Winograd, the engine's own GEMM) are on unless the tests
+ * asked for the naive reference GEMM, which then checks plain im2col. */
+static inline gboolean
+use_winograd (const DvConvConfig *cfg, int H, int W)
+{
+  return dv_gemm_get_backend () != DV_GEMM_NAIVE && dv_winograd_applies (cfg)
+         && H >= 3 && W >= 3 && cfg->cin >= 4;
+}
+
 static inline gboolean
 is_pointwise (const DvConvConfig *cfg)
 {
@@ -172,17 +181,104 @@ row_dot (const float *restrict x, const float *restrict y, int n)
   return sum;
 }
 
+/* Σ x in double, four chains of two (a single one is bound by the add
+ * latency); SSE2-sized vectors, which plain x86-64 has. */
+static double
+row_sum_f64 (const float *restrict x, size_t n)
+{
+  typedef double DvV2d __attribute__ ((vector_size (16)));
+  typedef float DvV2f __attribute__ ((vector_size (8), aligned (4), may_alias));
+  DvV2d a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    {
+      a0 += __builtin_convertvector (*(const DvV2f *) (x + i), DvV2d);
+      a1 += __builtin_convertvector (*(const DvV2f *) (x + i + 2), DvV2d);
+      a2 += __builtin_convertvector (*(const DvV2f *) (x + i + 4), DvV2d);
+      a3 += __builtin_convertvector (*(const DvV2f *) (x + i + 6), DvV2d);
+    }
+  double sum = 0.0;
+  for (; i < n; i++)
+    sum += x[i];
+  a0 += a1;
+  a2 += a3;
+  a0 += a2;
+  return sum + (a0[0] + a0[1]);
+}
+
 /* ------------------------------------------------------------------------ */
-/* im2col / col2im over the whole batch                                      */
+/* im2col / col2im, a few samples at a time                                  */
+
+/* Samples per im2col block: with the engine's own GEMM, blocks of columns
+ * that stay in L2 (the GEMM then reads them from there); with OpenBLAS,
+ * the whole batch in one product. */
+#define IM2COL_BLOCK_FLOATS (64 << 10)
+
+static int
+chunk_samples (int K, int HoWo, int N)
+{
+  if (!dv_sgemm_available () || dv_gemm_get_backend () != DV_GEMM_BLAS)
+    return N;
+  return CLAMP (IM2COL_BLOCK_FLOATS / MAX (1, K * HoWo), 1, N);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define DV_IM2COL_S2 1
+#define IM2COL_S2_MAX_WO 256
+
+/* One im2col row block for stride 2, zero padding (AVX-512): dst [Ho][Wo]
+ * = plane[oy·2 + ky − p][ox·2 + kx − p], zero outside the plane.  Masked
+ * loads never touch memory outside [0, W) of a row. */
+__attribute__ ((target ("avx512f"))) static void
+im2col_plane_s2 (float *restrict dst, const float *restrict plane, int H, int W, int Ho, int Wo,
+                 int ky, int kx, int p)
+{
+  const __m512i even = _mm512_set_epi32 (30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  __mmask16 lo[IM2COL_S2_MAX_WO / 16], hi[IM2COL_S2_MAX_WO / 16], om[IM2COL_S2_MAX_WO / 16];
+
+  /* lanes j of the two loads of block b read source x = x0 + j, x0 + 16 + j */
+  for (int b = 0; b * 16 < Wo; b++)
+    {
+      const int x0 = b * 32 + kx - p, m = MIN (16, Wo - b * 16);
+      uint32_t l = 0, h = 0;
+      for (int j = 0; j < 16; j++)
+        {
+          l |= (uint32_t) (x0 + j >= 0 && x0 + j < W) << j;
+          h |= (uint32_t) (x0 + 16 + j >= 0 && x0 + 16 + j < W) << j;
+        }
+      lo[b] = (__mmask16) l, hi[b] = (__mmask16) h;
+      om[b] = m == 16 ? 0xffff : (__mmask16) ((1u << m) - 1);
+    }
+  for (int oy = 0; oy < Ho; oy++)
+    {
+      float *d = dst + (size_t) oy * Wo;
+      const int iy = oy * 2 + ky - p;
+      const float *srow = plane + (size_t) iy * W + kx - p;
+      for (int b = 0; b * 16 < Wo; b++)
+        {
+          if (iy < 0 || iy >= H)
+            {
+              _mm512_mask_storeu_ps (d + b * 16, om[b], _mm512_setzero_ps ());
+              continue;
+            }
+          const __m512 va = _mm512_maskz_loadu_ps (lo[b], srow + b * 32);
+          const __m512 vb = _mm512_maskz_loadu_ps (hi[b], srow + b * 32 + 16);
+          _mm512_mask_storeu_ps (d + b * 16, om[b], _mm512_permutex2var_ps (va, even, vb));
+        }
+    }
+}
+#endif
 
 /* cols [cg·kh·kw, N·Ho·Wo] from channels c0 … c0+cg−1 of inp [cin,N,H,W]. */
 static void
-im2col (float *restrict cols, const float *restrict inp, int c0, int cg,
+im2col (float *restrict cols, const float *restrict inp, int c0, int cg, int n0, int n1,
         int N, int H, int W, int Ho, int Wo, const DvConvConfig *cfg)
 {
-  const size_t ncol = (size_t) N * Ho * Wo;
+  const size_t ncol = (size_t) (n1 - n0) * Ho * Wo;
   const int s = cfg->stride, p = cfg->pad;
   const gboolean reflect = cfg->pad_mode == DV_PAD_REFLECT;
+  const gboolean s2 = s == 2 && !reflect && Wo <= 256 && dv_sgemm_available ();
 
   for (int c = 0; c < cg; c++)
     for (int ky = 0; ky < cfg->kh; ky++)
@@ -192,13 +288,20 @@ im2col (float *restrict cols, const float *restrict inp, int c0, int cg,
           int xlo, xhi;
 
           axis_span (&xlo, &xhi, Wo, W, kx, s, p);
-          for (int n = 0; n < N; n++)
+          for (int n = n0; n < n1; n++)
             {
               const float *plane = inp + ((size_t) (c0 + c) * N + n) * H * W;
+#ifdef DV_IM2COL_S2
+              if (s2)
+                {
+                  im2col_plane_s2 (row + (size_t) (n - n0) * Ho * Wo, plane, H, W, Ho, Wo, ky, kx, p);
+                  continue;
+                }
+#endif
 
               for (int oy = 0; oy < Ho; oy++)
                 {
-                  float *restrict dst = row + ((size_t) n * Ho + oy) * Wo;
+                  float *restrict dst = row + ((size_t) (n - n0) * Ho + oy) * Wo;
                   int iy = oy * s + ky - p;
 
                   if (iy < 0 || iy >= H)
@@ -232,10 +335,10 @@ im2col (float *restrict cols, const float *restrict inp, int c0, int cg,
 
 /* dinp[c0 … c0+cg−1] += col2im (dcols); the adjoint of im2col. */
 static void
-col2im_acc (float *restrict dinp, const float *restrict dcols, int c0, int cg,
+col2im_acc (float *restrict dinp, const float *restrict dcols, int c0, int cg, int n0, int n1,
             int N, int H, int W, int Ho, int Wo, const DvConvConfig *cfg)
 {
-  const size_t ncol = (size_t) N * Ho * Wo;
+  const size_t ncol = (size_t) (n1 - n0) * Ho * Wo;
   const int s = cfg->stride, p = cfg->pad;
   const gboolean reflect = cfg->pad_mode == DV_PAD_REFLECT;
 
@@ -247,13 +350,13 @@ col2im_acc (float *restrict dinp, const float *restrict dcols, int c0, int cg,
           int xlo, xhi;
 
           axis_span (&xlo, &xhi, Wo, W, kx, s, p);
-          for (int n = 0; n < N; n++)
+          for (int n = n0; n < n1; n++)
             {
               float *plane = dinp + ((size_t) (c0 + c) * N + n) * H * W;
 
               for (int oy = 0; oy < Ho; oy++)
                 {
-                  const float *restrict src = row + ((size_t) n * Ho + oy) * Wo;
+                  const float *restrict src = row + ((size_t) (n - n0) * Ho + oy) * Wo;
                   int iy = oy * s + ky - p;
 
                   if (iy < 0 || iy >= H)
@@ -467,6 +570,138 @@ depthwise_backward (float *dinp, float *dw, const float *dout, const float *inp,
 }
 
 /* ------------------------------------------------------------------------ */
+/* The im2col path as tasks: one per group and block of samples.  Blocks     */
+/* write disjoint columns of out (and disjoint samples of dinp), so they run */
+/* on the kernel threads; the weight gradient is summed per worker and then */
+/* added.  With OpenBLAS there is one block and one task, run here.          */
+
+typedef struct {
+  const DvConvConfig *cfg;
+  int N, H, W, Ho, Wo, HoWo, K, cin_g, cout_g, spc, n_chunks, threads;
+  size_t ncol;
+  gboolean pointwise, parallel;
+  float beta;
+  float *out, *dinp, *dw;
+  const float *inp, *w, *dout;
+  float *cols;         /* per worker: K × spc·HoWo */
+  size_t cols_stride;
+  float *dw_part;      /* per worker: cout × K (NULL: straight into dw) */
+  size_t dw_stride;
+} ColJob;
+
+static void
+col_job_init (ColJob *j, const DvConvConfig *cfg, int N, int H, int W, int Ho, int Wo,
+              DvScratch *scratch, gboolean want_dw)
+{
+  memset (j, 0, sizeof *j);
+  j->cfg = cfg;
+  j->N = N, j->H = H, j->W = W, j->Ho = Ho, j->Wo = Wo, j->HoWo = Ho * Wo;
+  j->ncol = (size_t) N * Ho * Wo;
+  j->cin_g = cfg->cin / cfg->groups, j->cout_g = cfg->cout / cfg->groups;
+  j->K = j->cin_g * cfg->kh * cfg->kw;
+  j->pointwise = is_pointwise (cfg);
+  j->spc = chunk_samples (j->K, j->HoWo, N);
+  j->n_chunks = (N + j->spc - 1) / j->spc;
+  j->parallel = dv_sgemm_available () && dv_gemm_get_backend () == DV_GEMM_BLAS
+                && cfg->groups * j->n_chunks > 1;
+  j->threads = j->parallel ? dv_parallel_threads () : 1;
+  j->cols_stride = j->pointwise ? 0 : ((size_t) j->K * j->spc * j->HoWo + 15) & ~(size_t) 15;
+  j->dw_stride = ((size_t) cfg->cout * j->K + 15) & ~(size_t) 15;
+  const gboolean parts = want_dw && j->threads > 1;
+  float *p = dv_scratch_get (scratch, j->threads * j->cols_stride + (parts ? j->threads * j->dw_stride : 0));
+  j->cols = p;
+  if (parts)
+    {
+      j->dw_part = p + j->threads * j->cols_stride;
+      memset (j->dw_part, 0, j->threads * j->dw_stride * sizeof (float));
+    }
+}
+
+static void
+col_job_run (ColJob *j, DvParallelFunc func)
+{
+  const int n = j->cfg->groups * j->n_chunks;
+  if (j->parallel)
+    dv_parallel_for (n, func, j);
+  else
+    for (int t = 0; t < n; t++)
+      func (t, 0, j);
+}
+
+static void
+col_task_forward (int task, int worker, gpointer data)
+{
+  const ColJob *j = data;
+  const int g = task / j->n_chunks, n0 = (task % j->n_chunks) * j->spc;
+  const int n1 = MIN (j->N, n0 + j->spc), cc = (n1 - n0) * j->HoWo;
+  const float *B;
+  int ldb;
+
+  if (j->pointwise)
+    B = j->inp + (size_t) g * j->cin_g * j->ncol + (size_t) n0 * j->HoWo, ldb = (int) j->ncol;
+  else
+    {
+      float *cols = j->cols + worker * j->cols_stride;
+      im2col (cols, j->inp, g * j->cin_g, j->cin_g, n0, n1, j->N, j->H, j->W, j->Ho, j->Wo, j->cfg);
+      B = cols, ldb = cc;
+    }
+  dv_gemm (FALSE, FALSE, j->cout_g, cc, j->K, 1.0f, j->w + (size_t) g * j->cout_g * j->K, j->K, B, ldb,
+           j->beta, j->out + (size_t) g * j->cout_g * j->ncol + (size_t) n0 * j->HoWo, (int) j->ncol);
+}
+
+static void
+col_task_backward (int task, int worker, gpointer data)
+{
+  const ColJob *j = data;
+  const int g = task / j->n_chunks, n0 = (task % j->n_chunks) * j->spc;
+  const int n1 = MIN (j->N, n0 + j->spc), cc = (n1 - n0) * j->HoWo, K = j->K;
+  const size_t off = (size_t) n0 * j->HoWo, ncol = j->ncol;
+  const float *dout_g = j->dout + (size_t) g * j->cout_g * ncol + off;
+  const float *w_g = j->w ? j->w + (size_t) g * j->cout_g * K : NULL;
+  float *cols = j->cols + worker * j->cols_stride;
+
+  if (j->dw)
+    {
+      const float *B;
+      int ldb;
+      float *dw_g = (j->dw_part ? j->dw_part + worker * j->dw_stride : j->dw) + (size_t) g * j->cout_g * K;
+      if (j->pointwise)
+        B = j->inp + (size_t) g * j->cin_g * ncol + off, ldb = (int) ncol;
+      else
+        {
+          im2col (cols, j->inp, g * j->cin_g, j->cin_g, n0, n1, j->N, j->H, j->W, j->Ho, j->Wo, j->cfg);
+          B = cols, ldb = cc;
+        }
+      dv_gemm (FALSE, TRUE, j->cout_g, K, cc, 1.0f, dout_g, (int) ncol, B, ldb, 1.0f, dw_g, K);
+    }
+  if (j->dinp)
+    {
+      if (j->pointwise)
+        dv_gemm (TRUE, FALSE, K, cc, j->cout_g, 1.0f, w_g, K, dout_g, (int) ncol, 1.0f,
+                 j->dinp + (size_t) g * j->cin_g * ncol + off, (int) ncol);
+      else
+        {
+          dv_gemm (TRUE, FALSE, K, cc, j->cout_g, 1.0f, w_g, K, dout_g, (int) ncol, 0.0f, cols, cc);
+          col2im_acc (j->dinp, cols, g * j->cin_g, j->cin_g, n0, n1, j->N, j->H, j->W, j->Ho, j->Wo,
+                      j->cfg);
+        }
+    }
+}
+
+typedef struct {
+  float *db;
+  const float *dout;
+  size_t ncol;
+} BiasJob;
+
+static void
+bias_task (int co, int worker, gpointer data)
+{
+  BiasJob *j = data;
+  j->db[co] += (float) row_sum_f64 (j->dout + (size_t) co * j->ncol, j->ncol);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Forward                                                                   */
 
 static void
@@ -481,6 +716,11 @@ conv_forward (float *out, const float *inp, const float *w, const float *b,
   if (is_depthwise (cfg))
     {
       depthwise_forward (out, inp, w, b, N, H, W, Ho, Wo, cfg, acc, scratch);
+      return;
+    }
+  if (use_winograd (cfg, H, W))
+    {
+      dv_winograd_forward (out, inp, w, b, N, H, W, cfg, acc, scratch);
       return;
     }
 
@@ -498,26 +738,11 @@ conv_forward (float *out, const float *inp, const float *w, const float *b,
             o[i] = bc;
       }
 
-  const int cin_g = cfg->cin / cfg->groups, cout_g = cfg->cout / cfg->groups;
-  const int K = cin_g * cfg->kh * cfg->kw;
-  const float beta = (acc || b) ? 1.0f : 0.0f;
-  const gboolean pointwise = is_pointwise (cfg);
-  float *cols = pointwise ? NULL : dv_scratch_get (scratch, (size_t) K * ncol);
-
-  for (int g = 0; g < cfg->groups; g++)
-    {
-      const float *B;
-      if (pointwise)
-        B = inp + (size_t) g * cin_g * ncol;
-      else
-        {
-          im2col (cols, inp, g * cin_g, cin_g, N, H, W, Ho, Wo, cfg);
-          B = cols;
-        }
-      dv_gemm (FALSE, FALSE, cout_g, (int) ncol, K,
-               1.0f, w + (size_t) g * cout_g * K, K, B, (int) ncol,
-               beta, out + (size_t) g * cout_g * ncol, (int) ncol);
-    }
+  ColJob j;
+  col_job_init (&j, cfg, N, H, W, Ho, Wo, scratch, FALSE);
+  j.out = out, j.inp = inp, j.w = w;
+  j.beta = (acc || b) ? 1.0f : 0.0f;
+  col_job_run (&j, col_task_forward);
 }
 
 void
@@ -559,14 +784,10 @@ dv_conv2d_backward (float *dinp, float *dw, float *db,
   const size_t ncol = (size_t) N * Ho * Wo;
 
   if (db)
-    for (int co = 0; co < cfg->cout; co++)
-      {
-        const float *d = dout + (size_t) co * ncol;
-        double sum = 0.0;
-        for (size_t i = 0; i < ncol; i++)
-          sum += d[i];
-        db[co] += (float) sum;
-      }
+    {
+      BiasJob bj = { db, dout, ncol };
+      dv_parallel_for (cfg->cout, bias_task, &bj);
+    }
   if (!dinp && !dw)
     return;
 
@@ -575,44 +796,21 @@ dv_conv2d_backward (float *dinp, float *dw, float *db,
       depthwise_backward (dinp, dw, dout, inp, w, N, H, W, Ho, Wo, cfg, scratch);
       return;
     }
-
-  const int cin_g = cfg->cin / cfg->groups, cout_g = cfg->cout / cfg->groups;
-  const int K = cin_g * cfg->kh * cfg->kw;
-  const gboolean pointwise = is_pointwise (cfg);
-  float *cols = pointwise ? NULL : dv_scratch_get (scratch, (size_t) K * ncol);
-
-  for (int g = 0; g < cfg->groups; g++)
+  if (use_winograd (cfg, H, W))
     {
-      const float *dout_g = dout + (size_t) g * cout_g * ncol;
-      const float *w_g = w ? w + (size_t) g * cout_g * K : NULL;
+      dv_winograd_backward (dinp, dw, dout, inp, w, N, H, W, cfg, scratch);
+      return;
+    }
 
-      if (dw)
-        {
-          const float *B;
-          if (pointwise)
-            B = inp + (size_t) g * cin_g * ncol;
-          else
-            {
-              im2col (cols, inp, g * cin_g, cin_g, N, H, W, Ho, Wo, cfg);
-              B = cols;
-            }
-          dv_gemm (FALSE, TRUE, cout_g, K, (int) ncol,
-                   1.0f, dout_g, (int) ncol, B, (int) ncol,
-                   1.0f, dw + (size_t) g * cout_g * K, K);
-        }
-      if (dinp)
-        {
-          if (pointwise)
-            dv_gemm (TRUE, FALSE, K, (int) ncol, cout_g,
-                     1.0f, w_g, K, dout_g, (int) ncol,
-                     1.0f, dinp + (size_t) g * cin_g * ncol, (int) ncol);
-          else
-            {
-              dv_gemm (TRUE, FALSE, K, (int) ncol, cout_g,
-                       1.0f, w_g, K, dout_g, (int) ncol,
-                       0.0f, cols, (int) ncol);
-              col2im_acc (dinp, cols, g * cin_g, cin_g, N, H, W, Ho, Wo, cfg);
-            }
-        }
+  ColJob j;
+  col_job_init (&j, cfg, N, H, W, Ho, Wo, scratch, dw != NULL);
+  j.inp = inp, j.w = w, j.dout = dout, j.dinp = dinp, j.dw = dw;
+  col_job_run (&j, col_task_backward);
+  if (dw && j.dw_part)
+    {
+      const size_t n = (size_t) cfg->cout * j.K;
+      for (int k = 0; k < j.threads; k++)
+        for (size_t i = 0; i < n; i++)
+          dw[i] += j.dw_part[k * j.dw_stride + i];
     }
 }

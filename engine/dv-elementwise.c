@@ -8,7 +8,7 @@
  * the classifier's Linear.  What it is not for: convolutions (dv-conv.c),
  * normalisation (dv-norm.c), or allocating anything.
  */
-#include "dv-ops.h"
+#include "dv-kernels.h"
 
 #include <math.h>
 #include <string.h>
@@ -25,8 +25,8 @@ typedef float DvV4u __attribute__ ((vector_size (16), aligned (4), may_alias));
 /* ------------------------------------------------------------------------ */
 /* ReLU.  As torch.relu, NaN propagates; the gradient passes where x > 0.    */
 
-void
-dv_relu_forward (float *out, const float *inp, size_t n)
+static void
+relu_forward_range (float *out, const float *inp, size_t n)
 {
   const DvV4 zero = { 0 };
   size_t i = 0;
@@ -40,8 +40,8 @@ dv_relu_forward (float *out, const float *inp, size_t n)
     out[i] = inp[i] <= 0.0f ? 0.0f : inp[i];
 }
 
-void
-dv_relu_backward (float *dinp, const float *dout, const float *inp, size_t n)
+static void
+relu_backward_range (float *dinp, const float *dout, const float *inp, size_t n)
 {
   const DvV4 zero = { 0 };
   size_t i = 0;
@@ -50,6 +50,45 @@ dv_relu_backward (float *dinp, const float *dout, const float *inp, size_t n)
     V4 (dinp + i) += (DvV4) ((DvI4) V4C (dout + i) & (V4C (inp + i) > zero));
   for (; i < n; i++)
     dinp[i] += inp[i] > 0.0f ? dout[i] : 0.0f;
+}
+
+/* Long runs are split over the kernel threads in blocks of EW_BLOCK. */
+#define EW_BLOCK ((size_t) 64 << 10)
+
+typedef struct {
+  float *out;
+  const float *a, *b;
+  size_t n;
+} EwJob;
+
+static void
+relu_forward_task (int t, int worker, gpointer data)
+{
+  const EwJob *j = data;
+  const size_t i0 = (size_t) t * EW_BLOCK;
+  relu_forward_range (j->out + i0, j->a + i0, MIN (EW_BLOCK, j->n - i0));
+}
+
+static void
+relu_backward_task (int t, int worker, gpointer data)
+{
+  const EwJob *j = data;
+  const size_t i0 = (size_t) t * EW_BLOCK;
+  relu_backward_range (j->out + i0, j->a + i0, j->b + i0, MIN (EW_BLOCK, j->n - i0));
+}
+
+void
+dv_relu_forward (float *out, const float *inp, size_t n)
+{
+  const EwJob j = { out, inp, NULL, n };
+  dv_parallel_for ((int) ((n + EW_BLOCK - 1) / EW_BLOCK), relu_forward_task, (gpointer) &j);
+}
+
+void
+dv_relu_backward (float *dinp, const float *dout, const float *inp, size_t n)
+{
+  const EwJob j = { dinp, dout, inp, n };
+  dv_parallel_for ((int) ((n + EW_BLOCK - 1) / EW_BLOCK), relu_backward_task, (gpointer) &j);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -237,20 +276,217 @@ pool_window (int *lo, int *hi, int o, int k, int stride, int pad, int n)
   *hi = start + k < n ? start + k : n;
 }
 
-void
-dv_maxpool_forward (float *out, int32_t *argmax, const float *inp,
-                    int planes, int H, int W, int k, int stride, int pad)
+/* One output of a max pool over the clipped window [y0,y1)×[x0,x1) of plane
+ * ip.  PyTorch's scan keeps the first strict maximum, or the last NaN.
+ * Branch-free: the maximum first, then (scanning backwards) the first index
+ * holding it. */
+static inline void
+maxpool_window (float *out, int32_t *argmax, const float *ip, int W, int y0, int y1, int x0, int x1)
 {
-  g_return_if_fail (k > 0 && stride > 0 && pad >= 0 && 2 * pad <= k);
+  float best = -INFINITY;
+  int32_t best_i = y0 * W + x0;
+  int nan_seen = 0;
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++)
+      {
+        const float v = ip[y * W + x];
+        best = v > best ? v : best;
+        nan_seen |= v != v;
+      }
+  if (G_LIKELY (!nan_seen))
+    for (int y = y1 - 1; y >= y0; y--)
+      for (int x = x1 - 1; x >= x0; x--)
+        best_i = ip[y * W + x] == best ? y * W + x : best_i;
+  else
+    for (int y = y0; y < y1; y++)
+      for (int x = x0; x < x1; x++)
+        if (isnan (ip[y * W + x]))
+          best = NAN, best_i = y * W + x;
+  *out = best;
+  if (argmax)
+    *argmax = best_i;
+}
 
-  const int Ho = dv_conv_out_size (H, k, stride, pad);
-  const int Wo = dv_conv_out_size (W, k, stride, pad);
+/* A 3×3 pool (stride s, padding p ≤ 1) over one plane that fits the stack:
+ * the plane is first copied into a buffer with a −inf border, so every
+ * window is a full, unrolled 3×3.  Padding never holds the maximum unless
+ * the whole window is −inf or a NaN is in it; those windows go to the
+ * general scan.  Returns FALSE (nothing done) when the plane is too big. */
+#define POOL3_MAX_PLANE 4096
 
-  for (int pl = 0; pl < planes; pl++)
+static gboolean
+maxpool3_plane (float *out, int32_t *argmax, const float *ip, int H, int W, int Ho, int Wo,
+                int s, int p)
+{
+  const int Hp = H + 2 * p, Wp = W + 2 * p;
+  float buf[POOL3_MAX_PLANE];
+
+  if ((size_t) Hp * Wp > POOL3_MAX_PLANE || (Ho - 1) * s + 3 > Hp || (Wo - 1) * s + 3 > Wp)
+    return FALSE;
+  for (int i = 0; i < p * Wp; i++)
+    buf[i] = buf[(size_t) (Hp - 1) * Wp + i] = -INFINITY;
+  for (int y = 0; y < H; y++)
     {
-      const float *ip = inp + (size_t) pl * H * W;
+      float *b = buf + (size_t) (y + p) * Wp;
+      if (p)
+        b[0] = b[Wp - 1] = -INFINITY;
+      memcpy (b + p, ip + (size_t) y * W, (size_t) W * sizeof (float));
+    }
+
+  for (int oy = 0; oy < Ho; oy++)
+    for (int ox = 0; ox < Wo; ox++)
+      {
+        const float *r0 = buf + (size_t) (oy * s) * Wp + ox * s, *r1 = r0 + Wp, *r2 = r1 + Wp;
+        const float v[9] = { r0[0], r0[1], r0[2], r1[0], r1[1], r1[2], r2[0], r2[1], r2[2] };
+        uint32_t bits[9], nan_seen = 0;
+        float best = v[0];
+        const size_t o = (size_t) oy * Wo + ox;
+
+        memcpy (bits, v, sizeof bits);
+        for (int i = 0; i < 9; i++)
+          {
+            nan_seen |= (bits[i] & 0x7fffffffu) > 0x7f800000u;
+            best = v[i] > best ? v[i] : best;
+          }
+        if (G_UNLIKELY (nan_seen || best == -INFINITY))
+          {
+            int y0, y1, x0, x1;
+            pool_window (&y0, &y1, oy, 3, s, p, H);
+            pool_window (&x0, &x1, ox, 3, s, p, W);
+            maxpool_window (out + o, argmax ? argmax + o : NULL, ip, W, y0, y1, x0, x1);
+            continue;
+          }
+        /* The first element equal to the maximum carries its very bits (an
+         * earlier equal one would have been kept), so integers find it
+         * without branches. */
+        uint32_t bb;
+        memcpy (&bb, &best, sizeof bb);
+        int k = 8;
+        for (int i = 7; i >= 0; i--)
+          k = bits[i] == bb ? i : k;
+        out[o] = best;
+        if (argmax)
+          argmax[o] = (oy * s - p + k / 3) * W + ox * s - p + k % 3;
+      }
+  return TRUE;
+}
+
+/* Sixteen planes at once (AVX-512), the planes in the vector lanes: the
+ * block is transposed to [pixel][16] inside a −inf border, every window is
+ * nine vector loads, and a strict "greater than" scan keeps the first
+ * maximum in scan order, as PyTorch.  Windows holding a NaN, or only −inf,
+ * are redone by the general scan.  3×3 windows, padding ≤ 1. */
+#define POOL16_MAX_PIXELS 400 /* padded plane, so the buffers fit the stack */
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define DV_POOL16 1
+
+__attribute__ ((target ("avx512f"))) static void
+maxpool3_16 (float *out, int32_t *argmax, const float *inp, int H, int W, int Ho, int Wo, int s,
+             int p)
+{
+  const int Hp = H + 2 * p, Wp = W + 2 * p, HW = H * W, HoWo = Ho * Wo;
+  float grid[16 * POOL16_MAX_PIXELS] __attribute__ ((aligned (64)));
+  float vout[16 * POOL16_MAX_PIXELS] __attribute__ ((aligned (64)));
+  int32_t vam[16 * POOL16_MAX_PIXELS] __attribute__ ((aligned (64)));
+  int32_t redo[POOL16_MAX_PIXELS];
+  int n_redo = 0;
+  const __m512 ninf = _mm512_set1_ps (-INFINITY);
+
+  for (int y = 0; y < Hp; y++)
+    for (int x = 0; x < Wp; x++)
+      if (y < p || y >= H + p || x < p || x >= W + p)
+        _mm512_store_ps (grid + (size_t) (y * Wp + x) * 16, ninf);
+  if (W % 16 == 0)
+    for (int y = 0; y < H; y++) /* rows of the block: [16][W] → [W][16] */
+      dv_transpose (grid + (size_t) ((y + p) * Wp + p) * 16, 16, inp + (size_t) y * W, (size_t) HW, 16, W);
+  else
+    {
+      dv_transpose (vout, 16, inp, (size_t) HW, 16, HW); /* [HW][16], then into the border */
+      for (int y = 0; y < H; y++)
+        memcpy (grid + (size_t) ((y + p) * Wp + p) * 16, vout + (size_t) y * W * 16,
+                (size_t) W * 16 * sizeof (float));
+    }
+
+  for (int oy = 0; oy < Ho; oy++)
+    for (int ox = 0; ox < Wo; ox++)
+      {
+        const float *r = grid + (size_t) (oy * s * Wp + ox * s) * 16;
+        __m512 best = _mm512_load_ps (r);
+        __m512i k = _mm512_setzero_si512 ();
+        __mmask16 bad = _mm512_cmp_ps_mask (best, best, _CMP_UNORD_Q);
+        for (int i = 1; i < 9; i++)
+          {
+            const __m512 v = _mm512_load_ps (r + (size_t) ((i / 3) * Wp + i % 3) * 16);
+            const __mmask16 gt = _mm512_cmp_ps_mask (v, best, _CMP_GT_OQ);
+            best = _mm512_mask_mov_ps (best, gt, v);
+            k = _mm512_mask_mov_epi32 (k, gt, _mm512_set1_epi32 (i));
+            bad |= _mm512_cmp_ps_mask (v, v, _CMP_UNORD_Q);
+          }
+        bad |= _mm512_cmp_ps_mask (best, ninf, _CMP_EQ_OQ);
+        const int o = oy * Wo + ox;
+        _mm512_store_ps (vout + (size_t) o * 16, best);
+        /* flat input index of tap k: (oy·s − p + k/3)·W + ox·s − p + k%3;
+         * k/3 = (11·k) >> 5 for 0 ≤ k ≤ 8 */
+        const __m512i ky = _mm512_srli_epi32 (_mm512_mullo_epi32 (k, _mm512_set1_epi32 (11)), 5);
+        const __m512i kx = _mm512_sub_epi32 (k, _mm512_mullo_epi32 (ky, _mm512_set1_epi32 (3)));
+        __m512i idx = _mm512_mullo_epi32 (_mm512_add_epi32 (ky, _mm512_set1_epi32 (oy * s - p)),
+                                          _mm512_set1_epi32 (W));
+        idx = _mm512_add_epi32 (idx, _mm512_add_epi32 (kx, _mm512_set1_epi32 (ox * s - p)));
+        _mm512_store_si512 (vam + (size_t) o * 16, idx);
+        if (bad)
+          redo[n_redo++] = o;
+      }
+  dv_transpose (out, (size_t) HoWo, vout, 16, HoWo, 16);
+  if (argmax)
+    dv_transpose ((float *) argmax, (size_t) HoWo, (const float *) vam, 16, HoWo, 16);
+  for (int r = 0; r < n_redo; r++)
+    {
+      const int o = redo[r], oy = o / Wo, ox = o % Wo;
+      int y0, y1, x0, x1;
+      pool_window (&y0, &y1, oy, 3, s, p, H);
+      pool_window (&x0, &x1, ox, 3, s, p, W);
+      for (int l = 0; l < 16; l++)
+        maxpool_window (out + (size_t) l * HoWo + o, argmax ? argmax + (size_t) l * HoWo + o : NULL,
+                        inp + (size_t) l * HW, W, y0, y1, x0, x1);
+    }
+}
+#endif
+
+typedef struct {
+  float *out;
+  int32_t *argmax;
+  const float *inp;
+  int planes, H, W, Ho, Wo, k, stride, pad;
+  gboolean fast16;
+} PoolJob;
+
+#define POOL_PLANES_PER_TASK 64
+
+static void
+maxpool_task (int task, int worker, gpointer data)
+{
+  const PoolJob *j = data;
+  const int H = j->H, W = j->W, Ho = j->Ho, Wo = j->Wo, k = j->k, stride = j->stride, pad = j->pad;
+  const int p0 = task * POOL_PLANES_PER_TASK, p1 = MIN (j->planes, p0 + POOL_PLANES_PER_TASK);
+  int pl = p0;
+
+#ifdef DV_POOL16
+  if (j->fast16)
+    for (; pl + 16 <= p1; pl += 16)
+      maxpool3_16 (j->out + (size_t) pl * Ho * Wo, j->argmax ? j->argmax + (size_t) pl * Ho * Wo : NULL,
+                   j->inp + (size_t) pl * H * W, H, W, Ho, Wo, stride, pad);
+#endif
+  for (; pl < p1; pl++)
+    {
+      const float *ip = j->inp + (size_t) pl * H * W;
       const size_t obase = (size_t) pl * Ho * Wo;
 
+      if (k == 3 && pad <= 1
+          && maxpool3_plane (j->out + obase, j->argmax ? j->argmax + obase : NULL, ip, H, W, Ho, Wo,
+                             stride, pad))
+        continue;
       for (int oy = 0; oy < Ho; oy++)
         {
           int y0, y1;
@@ -259,34 +495,51 @@ dv_maxpool_forward (float *out, int32_t *argmax, const float *inp,
             {
               int x0, x1;
               pool_window (&x0, &x1, ox, k, stride, pad, W);
-
-              /* PyTorch's scan keeps the first strict maximum, or the last
-               * NaN.  Branch-free: the maximum first, then (scanning
-               * backwards) the first index holding it. */
-              float best = -INFINITY;
-              int32_t best_i = y0 * W + x0;
-              int nan_seen = 0;
-              for (int y = y0; y < y1; y++)
-                for (int x = x0; x < x1; x++)
-                  {
-                    const float v = ip[y * W + x];
-                    best = v > best ? v : best;
-                    nan_seen |= v != v;
-                  }
-              if (G_LIKELY (!nan_seen))
-                for (int y = y1 - 1; y >= y0; y--)
-                  for (int x = x1 - 1; x >= x0; x--)
-                    best_i = ip[y * W + x] == best ? y * W + x : best_i;
-              else
-                for (int y = y0; y < y1; y++)
-                  for (int x = x0; x < x1; x++)
-                    if (isnan (ip[y * W + x]))
-                      best = NAN, best_i = y * W + x;
-              out[obase + (size_t) oy * Wo + ox] = best;
-              if (argmax)
-                argmax[obase + (size_t) oy * Wo + ox] = best_i;
+              const size_t o = obase + (size_t) oy * Wo + ox;
+              maxpool_window (j->out + o, j->argmax ? j->argmax + o : NULL, ip, W, y0, y1, x0, x1);
             }
         }
+    }
+}
+
+void
+dv_maxpool_forward (float *out, int32_t *argmax, const float *inp,
+                    int planes, int H, int W, int k, int stride, int pad)
+{
+  g_return_if_fail (k > 0 && stride > 0 && pad >= 0 && 2 * pad <= k);
+
+  const int Ho = dv_conv_out_size (H, k, stride, pad);
+  const int Wo = dv_conv_out_size (W, k, stride, pad);
+  const PoolJob j = { out, argmax, inp, planes, H, W, Ho, Wo, k, stride, pad,
+                      k == 3 && pad <= 1 && dv_sgemm_available ()
+                        && (H + 2 * pad) * (W + 2 * pad) <= POOL16_MAX_PIXELS
+                        && (Ho - 1) * stride + 3 <= H + 2 * pad && (Wo - 1) * stride + 3 <= W + 2 * pad };
+
+  dv_parallel_for ((planes + POOL_PLANES_PER_TASK - 1) / POOL_PLANES_PER_TASK, maxpool_task, (gpointer) &j);
+}
+
+typedef struct {
+  float *dinp;
+  const float *dout;
+  const int32_t *argmax;
+  int planes, HW;
+  size_t per_out;
+} PoolBackJob;
+
+static void
+maxpool_backward_task (int task, int worker, gpointer data)
+{
+  const PoolBackJob *j = data;
+  const int p1 = MIN (j->planes, (task + 1) * POOL_PLANES_PER_TASK);
+
+  for (int pl = task * POOL_PLANES_PER_TASK; pl < p1; pl++)
+    {
+      float *ip = j->dinp + (size_t) pl * j->HW;
+      const float *op = j->dout + (size_t) pl * j->per_out;
+      const int32_t *am = j->argmax + (size_t) pl * j->per_out;
+
+      for (size_t i = 0; i < j->per_out; i++)
+        ip[am[i]] += op[i];
     }
 }
 
@@ -298,17 +551,10 @@ dv_maxpool_backward (float *dinp, const float *dout, const int32_t *argmax,
 
   const int Ho = dv_conv_out_size (H, k, stride, pad);
   const int Wo = dv_conv_out_size (W, k, stride, pad);
-  const size_t per_out = (size_t) Ho * Wo;
+  const PoolBackJob j = { dinp, dout, argmax, planes, H * W, (size_t) Ho * Wo };
 
-  for (int pl = 0; pl < planes; pl++)
-    {
-      float *ip = dinp + (size_t) pl * H * W;
-      const float *op = dout + (size_t) pl * per_out;
-      const int32_t *am = argmax + (size_t) pl * per_out;
-
-      for (size_t i = 0; i < per_out; i++)
-        ip[am[i]] += op[i];
-    }
+  dv_parallel_for ((planes + POOL_PLANES_PER_TASK - 1) / POOL_PLANES_PER_TASK, maxpool_backward_task,
+                   (gpointer) &j);
 }
 
 /* count_include_pad = True and ceil_mode = False: PyTorch divides every

@@ -1,16 +1,24 @@
-/* dv-gemm.c — the one matrix-product seam of the engine, plus scratch memory.
+/* dv-gemm.c — the one matrix-product seam of the engine, scratch memory,
+ * and the kernels' worker pool.
  *
  * What this is for: dv_gemm (row-major C = alpha·op(A)·op(B) + beta·C) with
- * two interchangeable backends — OpenBLAS's cblas_sgemm, and a plain triple
- * loop the tests use as the reference — the OpenBLAS thread count, and the
- * growable DvScratch buffer every kernel borrows temporaries from.
- * What it is not for: deciding which products to form (the ops do that) or
- * spawning threads of its own.
+ * interchangeable backends — the engine's own AVX-512 kernels (dv-sgemm.c)
+ * or OpenBLAS's cblas_sgemm, and a plain triple loop the tests use as the
+ * reference — the thread count, the growable DvScratch buffer every kernel
+ * borrows temporaries from, and dv_parallel_for, the few persistent threads
+ * the kernels split independent loops over.
+ * What it is not for: deciding which products to form (the ops do that).
  */
-#include "dv-ops.h"
+#include "dv-kernels.h"
 
 #include <cblas.h>
 #include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define CPU_RELAX() _mm_pause ()
+#else
+#define CPU_RELAX() ((void) 0)
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Scratch                                                                   */
@@ -54,7 +62,8 @@ static int gemm_backend = DV_GEMM_BLAS; /* accessed atomically */
 void
 dv_gemm_set_backend (DvGemmBackend backend)
 {
-  g_return_if_fail (backend == DV_GEMM_BLAS || backend == DV_GEMM_NAIVE);
+  g_return_if_fail (backend == DV_GEMM_BLAS || backend == DV_GEMM_NAIVE
+                    || backend == DV_GEMM_OPENBLAS);
   g_atomic_int_set (&gemm_backend, (int) backend);
 }
 
@@ -64,11 +73,152 @@ dv_gemm_get_backend (void)
   return (DvGemmBackend) g_atomic_int_get (&gemm_backend);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Worker pool                                                               */
+
+/* A job is published under the lock by bumping `generation`; helpers spin a
+ * little before sleeping (jobs come every few hundred microseconds while a
+ * run computes), take tasks from the atomic counter `next`, and count
+ * themselves out in `finished`. */
+typedef struct {
+  GMutex lock;
+  GCond wake, done;
+  GThread **threads;
+  int n_helpers;           /* pool threads besides the caller */
+  guint generation;        /* atomic */
+  DvParallelFunc func;
+  gpointer data;
+  int n_tasks;
+  int next;                /* atomic */
+  int finished;            /* atomic: helpers done with the current job */
+  gboolean quit;
+} DvPool;
+
+#define POOL_SPIN 4000
+
+static DvPool pool;
+static int pool_threads = 1;   /* wanted size, caller included */
+static GMutex pool_config_lock;
+static __thread gboolean in_parallel;
+
+static void
+pool_run_tasks (int worker)
+{
+  int t;
+  while ((t = g_atomic_int_add (&pool.next, 1)) < pool.n_tasks)
+    pool.func (t, worker, pool.data);
+}
+
+static gpointer
+pool_helper (gpointer p)
+{
+  const int worker = GPOINTER_TO_INT (p);
+  guint seen = 0;
+
+  in_parallel = TRUE;
+  for (;;)
+    {
+      for (int i = 0; i < POOL_SPIN && (guint) g_atomic_int_get (&pool.generation) == seen; i++)
+        CPU_RELAX ();
+      g_mutex_lock (&pool.lock);
+      while (pool.generation == seen && !pool.quit)
+        g_cond_wait (&pool.wake, &pool.lock);
+      seen = pool.generation;
+      gboolean quit = pool.quit;
+      g_mutex_unlock (&pool.lock);
+      if (quit)
+        break;
+      pool_run_tasks (worker);
+      g_mutex_lock (&pool.lock);
+      g_atomic_int_inc (&pool.finished);
+      g_cond_signal (&pool.done);
+      g_mutex_unlock (&pool.lock);
+    }
+  return NULL;
+}
+
+static void
+pool_stop (void)
+{
+  if (pool.threads == NULL)
+    return;
+  g_mutex_lock (&pool.lock);
+  pool.quit = TRUE;
+  g_cond_broadcast (&pool.wake);
+  g_mutex_unlock (&pool.lock);
+  for (int i = 0; i < pool.n_helpers; i++)
+    g_thread_join (pool.threads[i]);
+  g_free (pool.threads);
+  pool.threads = NULL;
+  pool.n_helpers = 0;
+  pool.quit = FALSE;
+}
+
+static void
+pool_start (int n_helpers)
+{
+  pool.n_helpers = n_helpers;
+  pool.threads = g_new0 (GThread *, n_helpers);
+  for (int i = 0; i < n_helpers; i++)
+    pool.threads[i] = g_thread_new ("dv-kernel", pool_helper, GINT_TO_POINTER (i + 1));
+}
+
+int
+dv_parallel_threads (void)
+{
+  return g_atomic_int_get (&pool_threads);
+}
+
+void
+dv_parallel_for (int n_tasks, DvParallelFunc func, gpointer data)
+{
+  g_return_if_fail (func != NULL);
+
+  if (n_tasks <= 0)
+    return;
+  if (n_tasks == 1 || in_parallel || dv_parallel_threads () <= 1)
+    {
+      for (int t = 0; t < n_tasks; t++)
+        func (t, 0, data);
+      return;
+    }
+
+  g_mutex_lock (&pool_config_lock); /* one job at a time, process-wide */
+  if (pool.n_helpers != dv_parallel_threads () - 1)
+    {
+      pool_stop ();
+      pool_start (dv_parallel_threads () - 1);
+    }
+  in_parallel = TRUE;
+  g_mutex_lock (&pool.lock);
+  pool.func = func;
+  pool.data = data;
+  pool.n_tasks = n_tasks;
+  g_atomic_int_set (&pool.next, 0);
+  g_atomic_int_set (&pool.finished, 0);
+  g_atomic_int_inc (&pool.generation);
+  g_cond_broadcast (&pool.wake);
+  g_mutex_unlock (&pool.lock);
+
+  pool_run_tasks (0);
+
+  for (int i = 0; i < POOL_SPIN && g_atomic_int_get (&pool.finished) < pool.n_helpers; i++)
+    CPU_RELAX ();
+  g_mutex_lock (&pool.lock);
+  while (g_atomic_int_get (&pool.finished) < pool.n_helpers)
+    g_cond_wait (&pool.done, &pool.lock);
+  g_mutex_unlock (&pool.lock);
+  in_parallel = FALSE;
+  g_mutex_unlock (&pool_config_lock);
+}
+
 void
 dv_set_num_threads (int n)
 {
-  if (n > 0)
-    openblas_set_num_threads (n);
+  if (n <= 0)
+    return;
+  openblas_set_num_threads (n);
+  g_atomic_int_set (&pool_threads, n);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -133,8 +283,11 @@ dv_gemm (gboolean trans_a, gboolean trans_b, int M, int N, int K,
   g_return_if_fail (lda >= MAX (1, trans_a ? M : K));
   g_return_if_fail (ldb >= MAX (1, trans_b ? K : N));
 
-  if (dv_gemm_get_backend () == DV_GEMM_NAIVE)
+  DvGemmBackend backend = dv_gemm_get_backend ();
+  if (backend == DV_GEMM_NAIVE)
     gemm_naive (trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  else if (backend == DV_GEMM_BLAS && dv_sgemm_available ())
+    dv_sgemm (trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
   else
     cblas_sgemm (CblasRowMajor,
                  trans_a ? CblasTrans : CblasNoTrans,

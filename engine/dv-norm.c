@@ -8,10 +8,11 @@
  * layer norm / instance norm, which no DynVision model uses.
  *
  * In CNHW a channel's N·H·W values are contiguous, so batch-norm statistics
- * are one linear scan per channel; a group-norm group of sample n is Cg runs
- * of HW values, N·HW apart.
+ * are one linear scan per channel (channels are split over the kernel
+ * threads); a group-norm group of sample n is Cg runs of HW values, N·HW
+ * apart.
  */
-#include "dv-ops.h"
+#include "dv-kernels.h"
 
 #include <math.h>
 
@@ -63,6 +64,54 @@ dot_of (const float *x, const float *y, size_t n)
 /* ------------------------------------------------------------------------ */
 /* Batch norm                                                                */
 
+typedef struct {
+  float *out, *mean, *invstd, *running_mean, *running_var;
+  float *dinp, *dgamma, *dbeta;
+  const float *inp, *gamma, *beta, *dout, *cmean, *cinvstd;
+  size_t M;
+  float eps, momentum;
+  gboolean train;
+} BnJob;
+
+static void
+bn_forward_channel (int c, int worker, gpointer data)
+{
+  const BnJob *j = data;
+  const size_t M = j->M;
+  const float *x = j->inp + (size_t) c * M;
+  float *y = j->out + (size_t) c * M;
+
+  if (j->train)
+    {
+      const double mu = sum_of (x, M) / (double) M;
+      const double sq = sqdev_of (x, M, mu);
+      const double var = sq / (double) M;
+
+      j->mean[c] = (float) mu;
+      j->invstd[c] = (float) (1.0 / sqrt (var + (double) j->eps));
+      if (j->running_mean)
+        j->running_mean[c] = (1.0f - j->momentum) * j->running_mean[c] + j->momentum * (float) mu;
+      if (j->running_var)
+        {
+          /* PyTorch refuses to train on one value per channel; we fall
+           * back to the biased variance rather than divide by zero. */
+          const double unbiased = M > 1 ? sq / (double) (M - 1) : var;
+          j->running_var[c] = (1.0f - j->momentum) * j->running_var[c] + j->momentum * (float) unbiased;
+        }
+    }
+  else
+    {
+      j->mean[c] = j->running_mean[c];
+      j->invstd[c] = (float) (1.0 / sqrt ((double) j->running_var[c] + (double) j->eps));
+    }
+
+  /* y = x·a + b with a = γ·invstd, b = β − mean·a. */
+  const float a = (j->gamma ? j->gamma[c] : 1.0f) * j->invstd[c];
+  const float b = (j->beta ? j->beta[c] : 0.0f) - j->mean[c] * a;
+  for (size_t i = 0; i < M; i++)
+    y[i] = x[i] * a + b;
+}
+
 void
 dv_batchnorm_forward (float *out, float *mean, float *invstd,
                       const float *inp, const float *gamma, const float *beta,
@@ -73,42 +122,45 @@ dv_batchnorm_forward (float *out, float *mean, float *invstd,
   g_return_if_fail (C > 0 && N > 0 && HW > 0);
   g_return_if_fail (train || (running_mean != NULL && running_var != NULL));
 
-  const size_t M = (size_t) N * HW;
+  const BnJob j = { .out = out, .mean = mean, .invstd = invstd, .running_mean = running_mean,
+                    .running_var = running_var, .inp = inp, .gamma = gamma, .beta = beta,
+                    .M = (size_t) N * HW, .eps = eps, .momentum = momentum, .train = train };
+  dv_parallel_for (C, bn_forward_channel, (gpointer) &j);
+}
 
-  for (int c = 0; c < C; c++)
+static void
+bn_backward_channel (int c, int worker, gpointer data)
+{
+  const BnJob *j = data;
+  const size_t M = j->M;
+  const float *x = j->inp + (size_t) c * M;
+  const float *dy = j->dout + (size_t) c * M;
+  const double mu = j->cmean[c], is = j->cinvstd[c];
+  const double sum_dy = sum_of (dy, M);
+  const double sum_dy_xhat = (dot_of (dy, x, M) - mu * sum_dy) * is;
+  if (j->dgamma)
+    j->dgamma[c] += (float) sum_dy_xhat;
+  if (j->dbeta)
+    j->dbeta[c] += (float) sum_dy;
+  if (!j->dinp)
+    return;
+
+  const double a = (j->gamma ? j->gamma[c] : 1.0) * is;
+  float *dx = j->dinp + (size_t) c * M;
+  if (j->train)
     {
-      const float *x = inp + (size_t) c * M;
-      float *y = out + (size_t) c * M;
-
-      if (train)
-        {
-          const double mu = sum_of (x, M) / (double) M;
-          const double sq = sqdev_of (x, M, mu);
-          const double var = sq / (double) M;
-
-          mean[c] = (float) mu;
-          invstd[c] = (float) (1.0 / sqrt (var + (double) eps));
-          if (running_mean)
-            running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * (float) mu;
-          if (running_var)
-            {
-              /* PyTorch refuses to train on one value per channel; we fall
-               * back to the biased variance rather than divide by zero. */
-              const double unbiased = M > 1 ? sq / (double) (M - 1) : var;
-              running_var[c] = (1.0f - momentum) * running_var[c] + momentum * (float) unbiased;
-            }
-        }
-      else
-        {
-          mean[c] = running_mean[c];
-          invstd[c] = (float) (1.0 / sqrt ((double) running_var[c] + (double) eps));
-        }
-
-      /* y = x·a + b with a = γ·invstd, b = β − mean·a. */
-      const float a = (gamma ? gamma[c] : 1.0f) * invstd[c];
-      const float b = (beta ? beta[c] : 0.0f) - mean[c] * a;
+      /* dx = a·(dy − mean(dy) − x̂·mean(dy·x̂)) = a·dy − k1·x + k0 */
+      const double k1 = a * is * sum_dy_xhat / (double) M;
+      const float fa = (float) a, fk1 = (float) k1;
+      const float fk0 = (float) (k1 * mu - a * sum_dy / (double) M);
       for (size_t i = 0; i < M; i++)
-        y[i] = x[i] * a + b;
+        dx[i] += fa * dy[i] - fk1 * x[i] + fk0;
+    }
+  else
+    {
+      const float fa = (float) a;
+      for (size_t i = 0; i < M; i++)
+        dx[i] += fa * dy[i];
     }
 }
 
@@ -121,40 +173,10 @@ dv_batchnorm_backward (float *dinp, float *dgamma, float *dbeta,
   g_return_if_fail (dout != NULL && inp != NULL && mean != NULL && invstd != NULL);
   g_return_if_fail (C > 0 && N > 0 && HW > 0);
 
-  const size_t M = (size_t) N * HW;
-
-  for (int c = 0; c < C; c++)
-    {
-      const float *x = inp + (size_t) c * M;
-      const float *dy = dout + (size_t) c * M;
-      const double mu = mean[c], is = invstd[c];
-      const double sum_dy = sum_of (dy, M);
-      const double sum_dy_xhat = (dot_of (dy, x, M) - mu * sum_dy) * is;
-      if (dgamma)
-        dgamma[c] += (float) sum_dy_xhat;
-      if (dbeta)
-        dbeta[c] += (float) sum_dy;
-      if (!dinp)
-        continue;
-
-      const double a = (gamma ? gamma[c] : 1.0) * is;
-      float *dx = dinp + (size_t) c * M;
-      if (train)
-        {
-          /* dx = a·(dy − mean(dy) − x̂·mean(dy·x̂)) = a·dy − k1·x + k0 */
-          const double k1 = a * is * sum_dy_xhat / (double) M;
-          const float fa = (float) a, fk1 = (float) k1;
-          const float fk0 = (float) (k1 * mu - a * sum_dy / (double) M);
-          for (size_t i = 0; i < M; i++)
-            dx[i] += fa * dy[i] - fk1 * x[i] + fk0;
-        }
-      else
-        {
-          const float fa = (float) a;
-          for (size_t i = 0; i < M; i++)
-            dx[i] += fa * dy[i];
-        }
-    }
+  const BnJob j = { .dinp = dinp, .dgamma = dgamma, .dbeta = dbeta, .dout = dout, .inp = inp,
+                    .cmean = mean, .cinvstd = invstd, .gamma = gamma, .M = (size_t) N * HW,
+                    .train = train };
+  dv_parallel_for (C, bn_backward_channel, (gpointer) &j);
 }
 
 /* ------------------------------------------------------------------------ */

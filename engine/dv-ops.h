@@ -40,8 +40,12 @@ void   dv_scratch_clear (DvScratch *s);
 /* GEMM seam: every matrix product of the engine goes through here.
  * Row-major C[M,N] = alpha · op(A)[M,K] · op(B)[K,N] + beta · C.           */
 typedef enum {
-  DV_GEMM_BLAS,  /* cblas_sgemm (OpenBLAS) — the default */
-  DV_GEMM_NAIVE, /* plain triple loop, the reference the tests compare to */
+  DV_GEMM_BLAS,     /* the fast path — the default: the engine's own AVX-512
+                     * kernels (and Winograd convolutions) where the CPU has
+                     * AVX-512, cblas_sgemm (OpenBLAS) elsewhere */
+  DV_GEMM_NAIVE,    /* plain triple loop, the reference the tests compare to;
+                     * convolutions then take the plain im2col path too */
+  DV_GEMM_OPENBLAS, /* always cblas_sgemm (for comparisons) */
 } DvGemmBackend;
 
 void dv_gemm (gboolean trans_a, gboolean trans_b, int M, int N, int K,
@@ -49,7 +53,8 @@ void dv_gemm (gboolean trans_a, gboolean trans_b, int M, int N, int K,
               float beta, float *C, int ldc);
 void          dv_gemm_set_backend (DvGemmBackend backend);
 DvGemmBackend dv_gemm_get_backend (void);
-/* Number of threads OpenBLAS may use (0 = leave as is). */
+/* Number of threads the kernels (the engine's own and OpenBLAS) may use
+ * (0 = leave as is).  Call it between runs, not while one is computing. */
 void dv_set_num_threads (int n);
 
 /* ------------------------------------------------------------------------ */
@@ -89,6 +94,7 @@ void dv_conv2d_forward_acc (float *out, const float *inp, const float *w, const 
 void dv_conv2d_backward (float *dinp, float *dw, float *db,
                          const float *dout, const float *inp, const float *w,
                          int N, int H, int W, const DvConvConfig *cfg, DvScratch *scratch);
+
 
 /* ------------------------------------------------------------------------ */
 /* Elementwise.  n = number of elements.                                     */
