@@ -1,25 +1,60 @@
 #!/usr/bin/env bash
 # Runs the engine's benchmark beside the PyTorch baseline
 # (../shared/bench/torch_customrcnn.py, the same computation) on this machine,
-# at 1 and 2 threads, and prints both JSON lines and the ratios
-# (engine / PyTorch; > 1 means the engine is faster).
-# Usage: bench/vs-pytorch.sh [--batch 32] [--steps 20] [--size 32] [--reps 3]
+# at 1 and 2 threads, alternating the two several times, and prints every JSON
+# line, then per thread count the median and best ratios
+# (engine / PyTorch samples per second; > 1 means the engine is faster) and
+# both peak RSS (PyTorch's from /usr/bin/time).
+#
+# Usage: bench/vs-pytorch.sh [--rounds 3] [--threads "1 2"] [bench options: --batch 32 --steps 20 --size 32 --reps 3]
+# Environment: BUILD=<build dir> (default build; configured release if missing).
+#
+# Wall-clock numbers need an otherwise idle machine: on a shared one, use
+# bench/vs-pytorch-cputime.sh (CPU seconds) as well and read the load average
+# this script prints before and after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-args=("$@")
+rounds=3
+thread_list="1 2"
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) rounds=$2; shift 2 ;;
+    --threads) thread_list=$2; shift 2 ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+build=${BUILD:-build}
 torch_script=../shared/bench/torch_customrcnn.py
 [ -f "$torch_script" ] || { echo "missing $torch_script (shared/ beside the project)" >&2; exit 1; }
-[ -x build/app/dynvision ] || { meson setup build --buildtype=release >/dev/null && meson compile -C build >/dev/null; }
-for threads in 1 2; do
-  c=$(OPENBLAS_NUM_THREADS=$threads build/app/dynvision bench --threads "$threads" "${args[@]}")
-  t=$(/usr/bin/python3 "$torch_script" --threads "$threads" "${args[@]}")
-  echo "$c"
-  echo "$t"
-  python3 - "$c" "$t" <<'PY'
-import json, sys
-c, t = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-print(f"threads {c['threads']}: inference {c['infer_samples_per_s'] / t['infer_samples_per_s']:.2f}x, "
-      f"training {c['train_samples_per_s'] / t['train_samples_per_s']:.2f}x PyTorch "
-      f"(engine peak RSS {c['peak_rss_mb']:.0f} MB)")
-PY
+[ -x "$build/app/dynvision" ] || { meson setup "$build" --buildtype=release >/dev/null && meson compile -C "$build" >/dev/null; }
+echo "# $(uptime)"
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+for threads in $thread_list; do
+  for ((r = 0; r < rounds; r++)); do
+    c=$(OPENBLAS_NUM_THREADS=$threads "$build/app/dynvision" bench --threads "$threads" "${args[@]}")
+    rss_kb=$( { /usr/bin/time -f '%M' /usr/bin/python3 "$torch_script" --threads "$threads" "${args[@]}" > "$results.t"; } 2>&1 | tail -1)
+    t=$(cat "$results.t")
+    echo "$c"
+    echo "$t"
+    echo "$c|$t|$rss_kb" >> "$results"
+  done
 done
+rm -f "$results.t"
+echo "# $(uptime)"
+python3 - "$results" <<'PY'
+import json, statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    c, t, rss = line.rstrip("\n").split("|")
+    c, t = json.loads(c), json.loads(t)
+    rows.setdefault(c["threads"], []).append((c, t, float(rss) / 1024))
+for th, rs in sorted(rows.items()):
+    inf = [c["infer_samples_per_s"] / t["infer_samples_per_s"] for c, t, _ in rs]
+    tr = [c["train_samples_per_s"] / t["train_samples_per_s"] for c, t, _ in rs]
+    print(f"threads {th}: inference {statistics.median(inf):.2f}x (best {max(inf):.2f}x), "
+          f"training {statistics.median(tr):.2f}x (best {max(tr):.2f}x) PyTorch over {len(rs)} rounds; "
+          f"peak RSS engine {max(c['peak_rss_mb'] for c, _, _ in rs):.0f} MB, "
+          f"PyTorch {max(r for _, _, r in rs):.0f} MB")
+PY

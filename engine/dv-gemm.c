@@ -94,7 +94,7 @@ typedef struct {
   gboolean quit;
 } DvPool;
 
-#define POOL_SPIN 4000
+#define POOL_SPIN 8000 /* pauses, ~160 µs on Zen 5 */
 
 static DvPool pool;
 static int pool_threads = 1;   /* wanted size, caller included */

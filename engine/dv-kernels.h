@@ -17,7 +17,9 @@ G_BEGIN_DECLS
 /* ------------------------------------------------------------------------ */
 /* The engine's own SGEMM (dv-sgemm.c).  Row-major, as dv_gemm.             */
 
-/* TRUE when this CPU (and OS) runs the AVX-512 kernels. */
+/* TRUE when this CPU (and OS) runs the AVX-512 kernels, and the environment
+ * variable DV_KERNELS_GENERIC is unset or "0" (set, the engine takes the
+ * paths a CPU without AVX-512 takes — for tests; read once per process). */
 gboolean dv_sgemm_available (void);
 
 /* Micro-tile: DV_SGEMM_MR rows of A by DV_SGEMM_NR columns of B. */

@@ -37,8 +37,9 @@ dv_sgemm_available (void)
   static int avail = -1; /* benign race: every thread computes the same */
   if (avail < 0)
     {
+      const char *generic = g_getenv ("DV_KERNELS_GENERIC");
       __builtin_cpu_init ();
-      avail = __builtin_cpu_supports ("avx512f") ? 1 : 0;
+      avail = __builtin_cpu_supports ("avx512f") && (generic == NULL || g_strcmp0 (generic, "0") == 0);
     }
   return avail == 1;
 #else

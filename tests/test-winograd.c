@@ -176,9 +176,14 @@ check_shape (const Shape *s, int threads)
 static void
 test_winograd_reference (void)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
-    for (int threads = 1; threads <= 2; threads++)
-      check_shape (&shapes[i], threads);
+  for (int be = 0; be < 2; be++) /* the engine's GEMM, then OpenBLAS one product at a time */
+    {
+      dv_gemm_set_backend (be ? DV_GEMM_OPENBLAS : DV_GEMM_BLAS);
+      for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
+        for (int threads = 1; threads <= 2; threads++)
+          check_shape (&shapes[i], threads);
+    }
+  dv_gemm_set_backend (DV_GEMM_BLAS);
 }
 
 /* dv_conv2d_* route 3×3/1/1 convolutions here except under the naive GEMM;
@@ -459,6 +464,30 @@ test_pool (void)
   dv_set_num_threads (1);
 }
 
+/* The paths of a CPU without AVX-512 (plain x86-64 clones, OpenBLAS, the
+ * scalar max pool and im2col), in a child process started with
+ * DV_KERNELS_GENERIC=1. */
+static void test_maxpool3 (void);
+static void test_im2col_threads (void);
+
+static void
+test_generic_paths (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_assert_false (dv_sgemm_available ());
+      for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
+        check_shape (&shapes[i], 2);
+      test_maxpool3 ();
+      test_im2col_threads ();
+      return;
+    }
+  g_setenv ("DV_KERNELS_GENERIC", "1", TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_unsetenv ("DV_KERNELS_GENERIC");
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -471,6 +500,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/parallel/pool-runs-every-task-once", test_pool);
   g_test_add_func ("/engine/conv2d/im2col-threads-match", test_im2col_threads);
   g_test_add_func ("/engine/pool/max3-fast-paths-match-pytorch-rule", test_maxpool3);
+  g_test_add_func ("/engine/winograd/generic-x86-64-paths", test_generic_paths);
   int r = g_test_run ();
   g_rand_free (rng);
   return r;

@@ -34,7 +34,7 @@ typedef struct {
   double frame_max_ms, frame_p99_ms, frame_median_ms;
   double frame_cpu_max_ms;   /* the most main-thread CPU time spent between two frames */
   int n_frames;
-  double news_max_ms;        /* longest engine-news handling on the main thread */
+  double news_max_ms;        /* longest engine-news handling on the main thread (wall clock) */
 } DvMeasureResult;
 
 typedef void (*DvMeasureDone) (const DvMeasureResult *result, const char *error,
