@@ -5,8 +5,11 @@
  * What this is for: PyTorch-exact float32 versions of ReLU, DynVision's
  * Supralinearity, multiplicative integration x·(1+tanh h), nearest
  * interpolation, MaxPool2d (−inf padding), AvgPool2d (count_include_pad),
- * the classifier's Linear.  What it is not for: convolutions (dv-conv.c),
- * normalisation (dv-norm.c), or allocating anything.
+ * the classifier's Linear, and the run's sums and Euler step.  Long ReLU,
+ * sum and Euler runs and the max pool are split over the kernel threads; the
+ * common 3×3 max pool works on 16 planes at once with AVX-512.
+ * What it is not for: convolutions (dv-conv.c), normalisation (dv-norm.c),
+ * or allocating anything.
  */
 #include "dv-kernels.h"
 
@@ -89,6 +92,183 @@ dv_relu_backward (float *dinp, const float *dout, const float *inp, size_t n)
 {
   const EwJob j = { dinp, dout, inp, n };
   dv_parallel_for ((int) ((n + EW_BLOCK - 1) / EW_BLOCK), relu_backward_task, (gpointer) &j);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sums and the Euler step.  The float operations are exactly the run's own  */
+/* loops' (no contraction into FMAs: plain x86-64 code), so the results are  */
+/* bit for bit those; the double sum of dv_euler_backward is formed per      */
+/* block and then added, a different order in the last bits of a double.     */
+
+typedef struct {
+  float *out, *out2;
+  const float *a, *b, *c;
+  float alpha;
+  size_t n;
+  double *partial; /* per block (dv_euler_backward) */
+} ArithJob;
+
+#define ARITH_RANGE(j, t, i0, i1)                          \
+  const size_t i0 = (size_t) (t) * EW_BLOCK;               \
+  const size_t i1 = MIN ((j)->n, i0 + EW_BLOCK)
+
+static int
+ew_blocks (size_t n)
+{
+  return (int) ((n + EW_BLOCK - 1) / EW_BLOCK);
+}
+
+static void
+add_task (int t, int worker, gpointer data)
+{
+  const ArithJob *j = data;
+  ARITH_RANGE (j, t, i0, i1);
+  size_t i = i0;
+  for (; i + 4 <= i1; i += 4)
+    V4 (j->out + i) = V4C (j->a + i) + V4C (j->b + i);
+  for (; i < i1; i++)
+    j->out[i] = j->a[i] + j->b[i];
+}
+
+void
+dv_add_forward (float *out, const float *a, const float *b, size_t n)
+{
+  const ArithJob j = { .out = out, .a = a, .b = b, .n = n };
+  dv_parallel_for (ew_blocks (n), add_task, (gpointer) &j);
+}
+
+static void
+add_acc_task (int t, int worker, gpointer data)
+{
+  const ArithJob *j = data;
+  ARITH_RANGE (j, t, i0, i1);
+  size_t i = i0;
+  for (; i + 4 <= i1; i += 4)
+    V4 (j->out + i) += V4C (j->a + i);
+  for (; i < i1; i++)
+    j->out[i] += j->a[i];
+}
+
+void
+dv_add_acc (float *out, const float *a, size_t n)
+{
+  const ArithJob j = { .out = out, .a = a, .n = n };
+  dv_parallel_for (ew_blocks (n), add_acc_task, (gpointer) &j);
+}
+
+static void
+zero_task (int t, int worker, gpointer data)
+{
+  const ArithJob *j = data;
+  ARITH_RANGE (j, t, i0, i1);
+  memset (j->out + i0, 0, (i1 - i0) * sizeof (float));
+}
+
+void
+dv_zero (float *out, size_t n)
+{
+  const ArithJob j = { .out = out, .n = n };
+  dv_parallel_for (ew_blocks (n), zero_task, (gpointer) &j);
+}
+
+static void
+euler_task (int t, int worker, gpointer data)
+{
+  const ArithJob *j = data;
+  ARITH_RANGE (j, t, i0, i1);
+  const float *u = j->a, *h = j->b;
+  float *y = j->out;
+  const float alpha = j->alpha;
+  const DvV4 va = (DvV4) { 0 } + alpha;
+  size_t i = i0;
+
+  if (h == NULL)
+    {
+      for (; i + 4 <= i1; i += 4)
+        V4 (y + i) = va * V4C (u + i);
+      for (; i < i1; i++)
+        y[i] = alpha * u[i];
+    }
+  else
+    {
+      for (; i + 4 <= i1; i += 4)
+        V4 (y + i) = V4C (h + i) + va * (V4C (u + i) - V4C (h + i));
+      for (; i < i1; i++)
+        y[i] = h[i] + alpha * (u[i] - h[i]);
+    }
+}
+
+void
+dv_euler_forward (float *y, const float *u, const float *h, float alpha, size_t n)
+{
+  const ArithJob j = { .out = y, .a = u, .b = h, .alpha = alpha, .n = n };
+  dv_parallel_for (ew_blocks (n), euler_task, (gpointer) &j);
+}
+
+static void
+euler_backward_task (int t, int worker, gpointer data)
+{
+  const ArithJob *j = data;
+  ARITH_RANGE (j, t, i0, i1);
+  float *du = j->out, *dh = j->out2;
+  const float *dy = j->a, *u = j->b, *h = j->c;
+  const float a = j->alpha, b = 1.0f - a;
+  double s0 = 0.0, s1 = 0.0; /* two chains */
+  size_t i = i0;
+
+  if (h == NULL)
+    {
+      for (; i + 2 <= i1; i += 2)
+        {
+          if (du)
+            du[i] += a * dy[i], du[i + 1] += a * dy[i + 1];
+          s0 += (double) dy[i] * u[i];
+          s1 += (double) dy[i + 1] * u[i + 1];
+        }
+      for (; i < i1; i++)
+        {
+          if (du)
+            du[i] += a * dy[i];
+          s0 += (double) dy[i] * u[i];
+        }
+    }
+  else
+    {
+      for (; i + 2 <= i1; i += 2)
+        {
+          if (du)
+            du[i] += a * dy[i], du[i + 1] += a * dy[i + 1];
+          if (dh)
+            dh[i] += b * dy[i], dh[i + 1] += b * dy[i + 1];
+          s0 += (double) dy[i] * (u[i] - h[i]);
+          s1 += (double) dy[i + 1] * (u[i + 1] - h[i + 1]);
+        }
+      for (; i < i1; i++)
+        {
+          if (du)
+            du[i] += a * dy[i];
+          if (dh)
+            dh[i] += b * dy[i];
+          s0 += (double) dy[i] * (u[i] - h[i]);
+        }
+    }
+  j->partial[t] = s0 + s1;
+}
+
+double
+dv_euler_backward (float *du, float *dh, const float *dy, const float *u, const float *h,
+                   float alpha, size_t n)
+{
+  const int blocks = ew_blocks (n);
+  double *partial = g_new0 (double, MAX (blocks, 1)), sum = 0.0;
+  const ArithJob j = { .out = du, .out2 = h ? dh : NULL, .a = dy, .b = u, .c = h, .alpha = alpha,
+                       .n = n, .partial = partial };
+
+  dv_parallel_for (blocks, euler_backward_task, (gpointer) &j);
+  for (int t = 0; t < blocks; t++)
+    sum += partial[t];
+  g_free (partial);
+  return sum;
 }
 
 /* ------------------------------------------------------------------------ */

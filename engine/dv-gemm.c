@@ -13,6 +13,8 @@
 
 #include <cblas.h>
 #include <string.h>
+/* One step of a spin-wait.  (Not sched_yield: a yielding spinner stays on
+ * its core beside the thread it waits for, instead of moving to an idle one.) */
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define CPU_RELAX() _mm_pause ()
@@ -76,22 +78,30 @@ dv_gemm_get_backend (void)
 /* ------------------------------------------------------------------------ */
 /* Worker pool                                                               */
 
-/* A job is published under the lock by bumping `generation`; helpers spin a
- * little before sleeping (jobs come every few hundred microseconds while a
- * run computes), take tasks from the atomic counter `next`, and count
- * themselves out in `finished`. */
+/* A job is published by filling in func/data/n_tasks and then bumping
+ * `generation` (a full barrier).  Helpers spin on it for a while (jobs come
+ * every few tens of microseconds while a run computes) and only then sleep
+ * on `wake`, counting themselves in `sleepers`, so the caller makes a
+ * system call only to wake a sleeper.  Tasks are taken from the atomic
+ * counter `next`; each helper counts itself out in `finished`, which the
+ * caller spins on, and signals `done` only when the caller went to sleep
+ * (`caller_waiting`).  Every flag is set before the value it guards is read
+ * on the other side, under `lock` for the sleeping paths, so no wake-up is
+ * lost. */
 typedef struct {
   GMutex lock;
   GCond wake, done;
   GThread **threads;
   int n_helpers;           /* pool threads besides the caller */
-  guint generation;        /* atomic */
+  gint generation;         /* atomic */
+  gint sleepers;           /* atomic: helpers blocked on wake */
+  gint caller_waiting;     /* atomic: the caller is blocked on done */
   DvParallelFunc func;
   gpointer data;
   int n_tasks;
-  int next;                /* atomic */
-  int finished;            /* atomic: helpers done with the current job */
-  gboolean quit;
+  gint next;               /* atomic */
+  gint finished;           /* atomic: helpers done with the current job */
+  gint quit;               /* atomic */
 } DvPool;
 
 #define POOL_SPIN 8000 /* pauses, ~160 µs on Zen 5 */
@@ -113,26 +123,38 @@ static gpointer
 pool_helper (gpointer p)
 {
   const int worker = GPOINTER_TO_INT (p);
-  guint seen = 0;
+  gint seen = 0;
 
   in_parallel = TRUE;
+  /* A new thread starts on its creator's core; one that only ever spins is
+   * never woken, so the scheduler never moves it to an idle core.  Block
+   * once: the wake-up places it. */
+  g_usleep (50);
   for (;;)
     {
-      for (int i = 0; i < POOL_SPIN && (guint) g_atomic_int_get (&pool.generation) == seen; i++)
+      for (int i = 0; i < POOL_SPIN && g_atomic_int_get (&pool.generation) == seen
+                      && !g_atomic_int_get (&pool.quit); i++)
         CPU_RELAX ();
-      g_mutex_lock (&pool.lock);
-      while (pool.generation == seen && !pool.quit)
-        g_cond_wait (&pool.wake, &pool.lock);
-      seen = pool.generation;
-      gboolean quit = pool.quit;
-      g_mutex_unlock (&pool.lock);
-      if (quit)
+      if (g_atomic_int_get (&pool.generation) == seen && !g_atomic_int_get (&pool.quit))
+        {
+          g_mutex_lock (&pool.lock);
+          g_atomic_int_inc (&pool.sleepers);
+          while (g_atomic_int_get (&pool.generation) == seen && !g_atomic_int_get (&pool.quit))
+            g_cond_wait (&pool.wake, &pool.lock);
+          g_atomic_int_add (&pool.sleepers, -1);
+          g_mutex_unlock (&pool.lock);
+        }
+      if (g_atomic_int_get (&pool.quit))
         break;
+      seen = g_atomic_int_get (&pool.generation);
       pool_run_tasks (worker);
-      g_mutex_lock (&pool.lock);
       g_atomic_int_inc (&pool.finished);
-      g_cond_signal (&pool.done);
-      g_mutex_unlock (&pool.lock);
+      if (g_atomic_int_get (&pool.caller_waiting))
+        {
+          g_mutex_lock (&pool.lock);
+          g_cond_signal (&pool.done);
+          g_mutex_unlock (&pool.lock);
+        }
     }
   return NULL;
 }
@@ -143,7 +165,7 @@ pool_stop (void)
   if (pool.threads == NULL)
     return;
   g_mutex_lock (&pool.lock);
-  pool.quit = TRUE;
+  g_atomic_int_set (&pool.quit, 1);
   g_cond_broadcast (&pool.wake);
   g_mutex_unlock (&pool.lock);
   for (int i = 0; i < pool.n_helpers; i++)
@@ -151,7 +173,7 @@ pool_stop (void)
   g_free (pool.threads);
   pool.threads = NULL;
   pool.n_helpers = 0;
-  pool.quit = FALSE;
+  g_atomic_int_set (&pool.quit, 0);
 }
 
 static void
@@ -190,24 +212,32 @@ dv_parallel_for (int n_tasks, DvParallelFunc func, gpointer data)
       pool_start (dv_parallel_threads () - 1);
     }
   in_parallel = TRUE;
-  g_mutex_lock (&pool.lock);
   pool.func = func;
   pool.data = data;
   pool.n_tasks = n_tasks;
   g_atomic_int_set (&pool.next, 0);
   g_atomic_int_set (&pool.finished, 0);
   g_atomic_int_inc (&pool.generation);
-  g_cond_broadcast (&pool.wake);
-  g_mutex_unlock (&pool.lock);
+  if (g_atomic_int_get (&pool.sleepers) > 0)
+    {
+      g_mutex_lock (&pool.lock);
+      g_cond_broadcast (&pool.wake);
+      g_mutex_unlock (&pool.lock);
+    }
 
   pool_run_tasks (0);
 
   for (int i = 0; i < POOL_SPIN && g_atomic_int_get (&pool.finished) < pool.n_helpers; i++)
     CPU_RELAX ();
-  g_mutex_lock (&pool.lock);
-  while (g_atomic_int_get (&pool.finished) < pool.n_helpers)
-    g_cond_wait (&pool.done, &pool.lock);
-  g_mutex_unlock (&pool.lock);
+  if (g_atomic_int_get (&pool.finished) < pool.n_helpers)
+    {
+      g_mutex_lock (&pool.lock);
+      g_atomic_int_set (&pool.caller_waiting, 1);
+      while (g_atomic_int_get (&pool.finished) < pool.n_helpers)
+        g_cond_wait (&pool.done, &pool.lock);
+      g_atomic_int_set (&pool.caller_waiting, 0);
+      g_mutex_unlock (&pool.lock);
+    }
   in_parallel = FALSE;
   g_mutex_unlock (&pool_config_lock);
 }

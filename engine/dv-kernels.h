@@ -2,8 +2,7 @@
  *
  * What this is for: the pieces dv-gemm.c, dv-sgemm.c, dv-winograd.c and
  * dv-conv.c share but nobody outside the kernels should call — the engine's
- * own AVX-512 matrix product (with its packed-operand entry points, so a
- * caller that reuses one operand packs it once), the small worker pool the
+ * own AVX-512 matrix product and transpose, the small worker pool the
  * kernels split their loops over, and the Winograd convolution.
  * What it is not for: the public kernel interface (dv-ops.h) or anything a
  * run, a model or an app sees.
@@ -51,13 +50,14 @@ typedef void (*DvParallelFunc) (int task, int worker, gpointer data);
 int  dv_parallel_threads (void);
 /* Runs func (task, worker, data) for task = 0 … n_tasks−1 on up to
  * dv_parallel_threads () threads (the caller is worker 0; workers are
- * numbered below dv_parallel_threads ()); returns when all are done.  Tasks
- * must be independent.  Not re-entrant: a task must not call it again (it
- * then runs serially). */
+ * numbered below dv_parallel_threads (), so per-worker buffers sized by it
+ * are safe); returns when all are done.  Tasks must be independent; which
+ * worker runs which task is not fixed.  Nested calls (from inside a task)
+ * run serially on the calling worker. */
 void dv_parallel_for (int n_tasks, DvParallelFunc func, gpointer data);
 
 /* ------------------------------------------------------------------------ */
-/* Winograd F(4×4, 3×3) convolution (dv-winograd.c): dense (groups 1), 3×3, */
+/* Winograd F(2×2, 3×3) convolution (dv-winograd.c): dense (groups 1), 3×3, */
 /* stride 1, zero padding 1, CNHW.  Same contracts as dv_conv2d_forward(_acc)*/
 /* and dv_conv2d_backward (the bias gradient excepted: the caller sums it).  */
 

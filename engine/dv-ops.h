@@ -2,7 +2,17 @@
  *
  * What this is for: every tensor operation the temporal model needs, as plain
  * functions over float arrays.  What it is not for: deciding *when* an op runs
- * (dv-run.c does that), owning memory (callers pass buffers), or threads.
+ * (dv-run.c does that), or owning memory (callers pass buffers; the one
+ * exception is the Winograd path's cache of transformed weights, see
+ * engine/dv-winograd-weights.c).
+ *
+ * Threads.  A kernel may split its work over a small pool of worker threads
+ * (dv_set_num_threads); it returns only when all of it is done, so callers
+ * see plain synchronous functions.  Call the kernels from one thread at a
+ * time per run; two threads calling them take turns on the pool.  With more
+ * than one thread, sums of per-worker partial results (weight gradients)
+ * may differ in the last bits from run to run; at one thread every result
+ * is reproducible.
  *
  * Layout.  Activations inside the engine are channel-major: a tensor of C
  * channels for a batch of N samples of H×W pixels is stored as [C][N][H][W]
@@ -108,6 +118,23 @@ void dv_supralin_backward (float *dinp, const float *dout, const float *inp, siz
 /* Multiplicative integration: out = x · (1 + tanh(h)). */
 void dv_mulint_forward (float *out, const float *x, const float *h, size_t n);
 void dv_mulint_backward (float *dx, float *dh, const float *dout, const float *x, const float *h, size_t n);
+
+/* Sums and the Euler step of the leaky integrator, as the run's own loops
+ * compute them (same float operations, so the same bits), but vectorised
+ * and split over the kernel threads.                                        */
+/* out = a + b */
+void dv_add_forward (float *out, const float *a, const float *b, size_t n);
+/* out += a (also the backward of out = a + b and of out += a, per input) */
+void dv_add_acc (float *out, const float *a, size_t n);
+/* out = 0 */
+void dv_zero (float *out, size_t n);
+/* y = h + alpha·(u − h), or y = alpha·u when h is NULL. */
+void dv_euler_forward (float *y, const float *u, const float *h, float alpha, size_t n);
+/* du += alpha·dy and dh += (1 − alpha)·dy (each may be NULL; dh is ignored
+ * without h); returns d(loss)/d(alpha) = Σ dy·(u − h), or Σ dy·u without h,
+ * summed in double. */
+double dv_euler_backward (float *du, float *dh, const float *dy, const float *u, const float *h,
+                          float alpha, size_t n);
 
 /* ------------------------------------------------------------------------ */
 /* Nearest resize of `planes` independent H×W planes to Ho×Wo, PyTorch's     */

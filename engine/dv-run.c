@@ -68,7 +68,7 @@ arena_zero_used (DvArena *a)
   for (guint i = 0; i <= a->cur && i < a->chunks->len; i++)
     {
       gsize n = i < a->cur ? g_array_index (a->sizes, gsize, i) : a->used;
-      memset (g_ptr_array_index (a->chunks, i), 0, n * sizeof (float));
+      dv_zero (g_ptr_array_index (a->chunks, i), n);
     }
 }
 
@@ -208,8 +208,7 @@ op_add (DvRun *run, Cur a, Cur b)
   gsize n = numel (run, a.C, a.H, a.W);
   Cur y = a;
   y.v = val_new (run, n);
-  for (gsize i = 0; i < n; i++)
-    y.v.data[i] = a.v.data[i] + b.v.data[i];
+  dv_add_forward (y.v.data, a.v.data, b.v.data, n);
   DvTapeEntry *e = tape_push (run, DV_T_ADD2, y.v, a.v, b.v);
   if (e)
     e->C = a.C, e->H = a.H, e->W = a.W;
@@ -234,8 +233,7 @@ static void
 op_add_acc (DvRun *run, Cur dst, Cur a)
 {
   gsize n = numel (run, a.C, a.H, a.W);
-  for (gsize i = 0; i < n; i++)
-    dst.v.data[i] += a.v.data[i];
+  dv_add_acc (dst.v.data, a.v.data, n);
   DvTapeEntry *e = tape_push (run, DV_T_ADD_ACC, dst.v, a.v, DV_VAL_NONE);
   if (e)
     e->C = a.C, e->H = a.H, e->W = a.W;
@@ -471,12 +469,8 @@ tstep_forward (DvRun *run, int li, Cur u)
   const DvSolverClass *custom = D->solver == DV_SOLVER_CUSTOM ? dv_solver_lookup (D->solver_name) : NULL;
   if (custom)
     custom->step (y.v.data, u.v.data, h.data, n, dt, tau, custom->user_data);
-  else if (h.data == NULL)
-    for (gsize i = 0; i < n; i++)
-      y.v.data[i] = alpha * u.v.data[i];
-  else if (D->solver == DV_SOLVER_EULER)
-    for (gsize i = 0; i < n; i++)
-      y.v.data[i] = h.data[i] + alpha * (u.v.data[i] - h.data[i]);
+  else if (h.data == NULL || D->solver == DV_SOLVER_EULER)
+    dv_euler_forward (y.v.data, u.v.data, h.data, alpha, n);
   else
     for (gsize i = 0; i < n; i++)
       {

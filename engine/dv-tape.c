@@ -33,27 +33,8 @@ tstep_backward (DvRun *run, const DvTapeEntry *e)
         e->p1->grad[0] += (float) dtau;
       return;
     }
-  if (h == NULL)
-    {
-      for (gsize i = 0; i < n; i++)
-        {
-          if (du)
-            du[i] += (float) a * dy[i];
-          da += (double) dy[i] * u[i];
-        }
-    }
-  else if (e->i1 == DV_SOLVER_EULER)
-    {
-      float af = dt / tau;
-      for (gsize i = 0; i < n; i++)
-        {
-          if (du)
-            du[i] += af * dy[i];
-          if (dh)
-            dh[i] += (1.0f - af) * dy[i];
-          da += (double) dy[i] * (u[i] - h[i]);
-        }
-    }
+  if (h == NULL || e->i1 == DV_SOLVER_EULER)
+    da = dv_euler_backward (du, dh, dy, u, h, dt / tau, n);
   else
     {
       /* RK4 with the drive held constant: y = u + (h − u)·P(a),
@@ -135,18 +116,14 @@ entry_backward (DvRun *run, const DvTapeEntry *e)
       dv_mulint_backward (e->a.grad, e->b.grad, dy, e->a.data, e->b.data, n);
       break;
     case DV_T_ADD2:
-      for (gsize i = 0; i < n; i++)
-        {
-          if (e->a.grad)
-            e->a.grad[i] += dy[i];
-          if (e->b.grad)
-            e->b.grad[i] += dy[i];
-        }
+      if (e->a.grad)
+        dv_add_acc (e->a.grad, dy, n);
+      if (e->b.grad)
+        dv_add_acc (e->b.grad, dy, n);
       break;
     case DV_T_ADD_ACC:
       if (e->a.grad)
-        for (gsize i = 0; i < n; i++)
-          e->a.grad[i] += dy[i];
+        dv_add_acc (e->a.grad, dy, n);
       break;
     case DV_T_RESIZE:
       if (e->a.grad)
