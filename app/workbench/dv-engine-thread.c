@@ -6,71 +6,14 @@
  * DvHistory plus at most one pending idle callback (see the header).
  * What this is not for: widgets; the main thread's copy of the history.
  */
-#include "dv-engine-thread.h"
+#include "dv-engine-thread-private.h"
 
 #include <math.h>
 #include <pthread.h>
 #include <string.h>
-#include <time.h>
 
 #include "dv-checkpoint.h"
 #include "dv-plot-model.h"
-
-typedef enum {
-  CMD_COMPUTE,
-  CMD_STEP,
-  CMD_SELECT,
-  CMD_SET_PARAMS,
-  CMD_SET_DATASET,
-  CMD_LOAD,
-  CMD_AUTOADVANCE,
-  CMD_STOP,
-} CmdKind;
-
-typedef struct {
-  CmdKind kind;
-  int arg;
-  char *key;
-  char **assignments;
-  DvDataset *dataset;
-} Cmd;
-
-struct _DvEngineThread {
-  GThread *thread;
-  GAsyncQueue *queue;
-  gint interrupt;              /* atomic: a command that supersedes the running step */
-
-  /* engine thread only */
-  DvModel *model;
-  DvRun *run;
-  gboolean preset;
-  char *model_label;
-  DvDataset *dataset;
-  char *dataset_spec;
-  DvPresentation presentation;
-  DvSequence *seq;
-  int sample;
-  int target;                  /* compute up to this step */
-  int head;
-  gboolean autoadvance;        /* after the last step, go on with the next sample */
-  guint64 steps_computed;      /* under lock: timesteps stepped since the start */
-  clockid_t cpu_clock;         /* under lock: the engine thread's CPU-time clock */
-  gboolean has_cpu_clock;
-  float *frame;                /* [C,H,W] input of the step */
-  float *logits;               /* [K] */
-  float *means;                /* [n_layers] */
-  float *maps;                 /* all layers' maps, history layout */
-  guint8 *present;             /* [n_layers] */
-
-  /* shared, under lock */
-  GMutex lock;
-  DvHistory *history;
-  GPtrArray *errors;
-  GSource *idle;
-  GMainContext *context;
-  DvEngineNotify notify;
-  gpointer notify_data;
-};
 
 static void
 cmd_free (Cmd *c)
@@ -79,6 +22,8 @@ cmd_free (Cmd *c)
   g_strfreev (c->assignments);
   if (c->dataset != NULL)
     dv_dataset_unref (c->dataset);
+  if (c->call_destroy != NULL)
+    c->call_destroy (c->call_data);
   g_free (c);
 }
 
@@ -143,6 +88,17 @@ report (DvEngineThread *self, const char *fmt, ...)
   g_ptr_array_add (self->errors, msg);
   schedule_locked (self);
   g_mutex_unlock (&self->lock);
+}
+
+void
+dv_engine_thread_report (DvEngineThread *self, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  report (self, "%s", msg);
+  g_free (msg);
 }
 
 /* ---- the model's side ------------------------------------------------------------------ */
@@ -468,14 +424,28 @@ load_checkpoint (DvEngineThread *self, const char *path)
     report (self, "%s: %u parameters were missing and keep their initial values (first: %s).",
             path, rep.missing->len, (const char *) g_ptr_array_index (rep.missing, 0));
   dv_load_report_clear (&rep);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *label = g_strdup_printf ("%s (%s)", dv_model_get_desc (model)->model_class, base);
+  dv_engine_thread_replace_model (self, model, label, FALSE);
+}
+
+void
+dv_engine_thread_replace_model (DvEngineThread *self, DvModel *model, const char *label,
+                                gboolean preset)
+{
   free_run (self);
   dv_model_free (self->model);
   self->model = model;
-  self->preset = FALSE;
+  self->preset = preset;
   g_free (self->model_label);
-  g_autofree char *base = g_path_get_basename (path);
-  self->model_label = g_strdup_printf ("%s (%s)", dv_model_get_desc (model)->model_class, base);
+  self->model_label = g_strdup (label);
   make_run (self);
+  new_sequence (self);
+}
+
+void
+dv_engine_thread_restart_sequence (DvEngineThread *self)
+{
   new_sequence (self);
 }
 
@@ -525,6 +495,9 @@ thread_main (gpointer data)
           self->autoadvance = c->arg != 0;
           if (self->autoadvance && self->seq != NULL)
             self->target = self->seq->T - 1;
+          break;
+        case CMD_CALL:
+          c->call (self, c->call_data);
           break;
         case CMD_STOP:
           break;
@@ -585,6 +558,9 @@ dv_engine_thread_free (DvEngineThread *self)
       g_clear_pointer (&self->idle, g_source_unref);
     }
   g_mutex_unlock (&self->lock);
+  Cmd *left;
+  while ((left = g_async_queue_try_pop (self->queue)) != NULL)
+    cmd_free (left); /* queued after the stop: their data still needs freeing */
   g_async_queue_unref (self->queue);
   free_run (self);
   dv_model_free (self->model);
@@ -655,6 +631,19 @@ dv_engine_thread_load_checkpoint (DvEngineThread *self, const char *path)
 {
   g_return_if_fail (self != NULL && path != NULL);
   push (self, CMD_LOAD, 0, path, TRUE);
+}
+
+void
+dv_engine_thread_call (DvEngineThread *self, DvEngineCall func, gpointer data,
+                       GDestroyNotify destroy, gboolean interrupt)
+{
+  g_return_if_fail (self != NULL && func != NULL);
+  Cmd *c = g_new0 (Cmd, 1);
+  c->kind = CMD_CALL;
+  c->call = func;
+  c->call_data = data;
+  c->call_destroy = destroy;
+  push_cmd (self, c, interrupt);
 }
 
 void

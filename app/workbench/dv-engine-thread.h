@@ -67,6 +67,13 @@ void            dv_engine_thread_set_dataset (DvEngineThread *self, DvDataset *d
                                               const char *spec);
 /* Replaces the model by a checkpoint's; on failure the old one stays. */
 void            dv_engine_thread_load_checkpoint (DvEngineThread *self, const char *path);
+/* Runs func (self, data) ON THE ENGINE THREAD between timesteps, after the
+ * commands queued before it; destroy (may be NULL) frees data afterwards,
+ * also when the thread stops first.  interrupt: supersede the step being
+ * computed.  func may use dv-engine-thread-private.h. */
+typedef void (*DvEngineCall) (DvEngineThread *self, gpointer data);
+void            dv_engine_thread_call (DvEngineThread *self, DvEngineCall func, gpointer data,
+                                       GDestroyNotify destroy, gboolean interrupt);
 /* Flat out: compute every sequence to its end and go on with the next
  * sample, until turned off (for measuring throughput). */
 void            dv_engine_thread_set_autoadvance (DvEngineThread *self, gboolean autoadvance);
