@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
@@ -333,6 +334,44 @@ peak_rss_mb (void)
   return ru.ru_maxrss / 1024.0;
 }
 
+typedef struct {
+  DvModel *model;
+  DvRun *run;
+  DvOptim *opt;
+  const float *x;
+  const gint64 *labels;
+  float *logits, *dl;
+  int batch, steps, K;
+} BenchStep;
+
+/* One training step as dynvision train takes it: forward, cross-entropy
+ * over all timesteps, BPTT, optimiser step. */
+static void
+bench_train_step (BenchStep *st, const float *x, const gint64 *labels)
+{
+  const gsize n = (gsize) st->batch * st->steps;
+  dv_model_zero_grad (st->model);
+  dv_run_forward (st->run, x, st->steps, st->logits, NULL);
+  memset (st->dl, 0, sizeof (float) * n * st->K);
+  dv_cross_entropy (st->dl, st->logits, (const int64_t *) labels, (int) n, st->K, -1, 1.0f, NULL);
+  dv_run_backward (st->run, st->dl, NULL);
+  dv_optim_step (st->opt);
+}
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+static double
+median (double *v, int n)
+{
+  qsort (v, n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 int
 dv_cli_bench (int argc, char **argv)
 {
@@ -402,24 +441,14 @@ dv_cli_bench (int argc, char **argv)
   g_autoptr (DvOptim) opt = dv_optim_new (m, &oc);
   DvRunOptions topt = { .training = TRUE, .bn_train = TRUE };
   g_autoptr (DvRun) trun = dv_run_new (m, batch, &topt);
-  double tr = 0;
-  for (int i = 0; i <= reps; i++)
-    {
-      double s = now_s ();
-      dv_model_zero_grad (m);
-      dv_run_forward (trun, x, steps, logits, NULL);
-      memset (dl, 0, sizeof (float) * batch * steps * K);
-      dv_cross_entropy (dl, logits, (const int64_t *) labels, batch * steps, K, -1, 1.0f, NULL);
-      dv_run_backward (trun, dl, NULL);
-      dv_optim_step (opt);
-      if (i > 0)
-        tr += now_s () - s;
-    }
-  tr /= reps;
+  BenchStep st = { .model = m, .run = trun, .opt = opt, .x = x, .labels = labels,
+                   .logits = logits, .dl = dl, .batch = batch, .steps = steps, .K = K };
 
-  /* the same training steps, each on a fresh batch from the data pipeline
-   * (augmentation, presentation, prefetch thread) instead of one tensor */
-  double trd = 0;
+  /* With --data, each repetition times one step on the pre-built tensor and
+   * one on a fresh batch from the data pipeline (augmentation, presentation,
+   * prefetch thread), alternately, and the medians are compared: a machine
+   * that gets busier half-way slows both alike. */
+  g_autoptr (DvLoader) loader = NULL;
   if (ds)
     {
       DvPresentation pres;
@@ -430,30 +459,34 @@ dv_cli_bench (int argc, char **argv)
       lc.batch_size = batch;
       lc.channels = 3;
       lc.drop_last = TRUE;
-      g_autoptr (DvLoader) loader = dv_loader_new (ds, NULL, 0, &lc, &pres, &error);
+      loader = dv_loader_new (ds, NULL, 0, &lc, &pres, &error);
       if (loader == NULL)
         return dv_cli_fail (error);
-      for (int i = 0; i <= reps; i++)
-        {
-          double s = now_s ();
-          DvSequence *seq = dv_loader_next (loader);
-          if (seq == NULL)
-            seq = dv_loader_next (loader);
-          dv_sequence_materialize (seq, x);
-          for (int k = 0; k < batch * steps; k++)
-            labels[k] = seq->labels[k] >= 0 ? seq->labels[k] % 10 : -1;
-          dv_sequence_free (seq);
-          dv_model_zero_grad (m);
-          dv_run_forward (trun, x, steps, logits, NULL);
-          memset (dl, 0, sizeof (float) * batch * steps * K);
-          dv_cross_entropy (dl, logits, (const int64_t *) labels, batch * steps, K, -1, 1.0f, NULL);
-          dv_run_backward (trun, dl, NULL);
-          dv_optim_step (opt);
-          if (i > 0)
-            trd += now_s () - s;
-        }
-      trd /= reps;
     }
+  g_autofree double *ttr = g_new0 (double, reps + 1), *ttd = g_new0 (double, reps + 1);
+  g_autofree float *xd = ds ? g_new (float, xn) : NULL;
+  g_autofree gint64 *ld = ds ? g_new (gint64, (gsize) batch * steps) : NULL;
+  for (int i = 0; i <= reps; i++) /* repetition 0 warms up */
+    {
+      double s = now_s ();
+      bench_train_step (&st, x, labels);
+      ttr[i] = now_s () - s;
+      if (ds)
+        {
+          s = now_s ();
+          DvSequence *seq = dv_loader_next (loader);
+          if (seq == NULL) /* end of an epoch */
+            seq = dv_loader_next (loader);
+          dv_sequence_materialize (seq, xd);
+          for (int k = 0; k < batch * steps; k++)
+            ld[k] = seq->labels[k] >= 0 ? seq->labels[k] % 10 : -1;
+          dv_sequence_free (seq);
+          bench_train_step (&st, xd, ld);
+          ttd[i] = now_s () - s;
+        }
+    }
+  double tr = median (ttr + 1, reps), trd = ds ? median (ttd + 1, reps) : 0;
+
   g_print ("{\"impl\": \"dynvision-c\", \"threads\": %d, \"batch\": %d, \"T\": %d, \"size\": %d, "
            "\"infer_s\": %.4f, \"train_step_s\": %.4f, \"infer_samples_per_s\": %.2f, "
            "\"train_samples_per_s\": %.2f, \"peak_rss_mb\": %.1f",
