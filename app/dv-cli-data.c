@@ -261,7 +261,7 @@ cmd_show (int argc, char **argv)
     { "ssnr", 0, 0, G_OPTION_ARG_DOUBLE, &ssnr, "noise level in [0,1]", "S" },
     { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets,
       "Any presentation parameter by DynVision name or alias (repeatable)", "KEY=VALUE" },
-    { "dt", 0, 0, G_OPTION_ARG_DOUBLE, &dt, "Timestep in ms (labels frames in ms)", "MS" },
+    { "dt", 0, 0, G_OPTION_ARG_DOUBLE, &dt, "Timestep in ms (default: the presentation's, 2)", "MS" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed for noise and pattern shuffling", "N" },
     { "channels", 0, 0, G_OPTION_ARG_INT, &channels, "Model channels: 0 (as data), 1, 3", "C" },
     { "size", 0, 0, G_OPTION_ARG_STRING, &size, "Resize folder images to HxW", "HxW" },
@@ -352,6 +352,8 @@ cmd_show (int argc, char **argv)
 
   if (scale == 0)
     scale = MAX (1, (64 + MAX (H, W) - 1) / MAX (H, W));
+  if (dt <= 0)
+    dt = pres.dt; /* the presentation's (DynVision's default 2 ms): frames in ms */
   g_autofree char *title = g_strdup_printf ("%s [%s] #%d: class %d (%s), %s, T=%d",
                                             spec ? spec : "embedded",
                                             split == DV_SPLIT_TEST ? "test" : "train", index,
