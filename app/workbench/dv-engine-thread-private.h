@@ -67,6 +67,9 @@ struct _DvEngineThread {
   float *means;                /* [n_layers] */
   float *maps;                 /* all layers' maps, history layout */
   guint8 *present;             /* [n_layers] */
+  DvEngineCall model_release;  /* called before the model is replaced or freed (a trainer
+                                * borrowing it lets go); cleared when called */
+  gpointer model_release_data;
 
   /* shared, under lock */
   GMutex lock;
@@ -87,6 +90,9 @@ void dv_engine_thread_replace_model (DvEngineThread *self, DvModel *model, const
 /* Engine thread: starts a new sequence for the current sample (clears the
  * run's state and the history). */
 void dv_engine_thread_restart_sequence (DvEngineThread *self);
+/* Engine thread: computes the current sequence up to step upto (clamped)
+ * before returning, recording every step as usual. */
+void dv_engine_thread_compute_now (DvEngineThread *self, int upto);
 /* Engine thread: an error message for the window (printf-style). */
 void dv_engine_thread_report (DvEngineThread *self, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 

@@ -429,10 +429,20 @@ load_checkpoint (DvEngineThread *self, const char *path)
   dv_engine_thread_replace_model (self, model, label, FALSE);
 }
 
+static void
+release_model (DvEngineThread *self)
+{
+  DvEngineCall release = self->model_release;
+  self->model_release = NULL;
+  if (release != NULL)
+    release (self, self->model_release_data);
+}
+
 void
 dv_engine_thread_replace_model (DvEngineThread *self, DvModel *model, const char *label,
                                 gboolean preset)
 {
+  release_model (self);
   free_run (self);
   dv_model_free (self->model);
   self->model = model;
@@ -447,6 +457,16 @@ void
 dv_engine_thread_restart_sequence (DvEngineThread *self)
 {
   new_sequence (self);
+}
+
+void
+dv_engine_thread_compute_now (DvEngineThread *self, int upto)
+{
+  if (self->seq == NULL)
+    return;
+  self->target = MIN (upto, self->seq->T - 1);
+  while (self->seq != NULL && self->head < self->target)
+    do_step (self);
 }
 
 static gpointer
@@ -562,6 +582,7 @@ dv_engine_thread_free (DvEngineThread *self)
   while ((left = g_async_queue_try_pop (self->queue)) != NULL)
     cmd_free (left); /* queued after the stop: their data still needs freeing */
   g_async_queue_unref (self->queue);
+  release_model (self); /* the thread has ended: nothing else uses the model */
   free_run (self);
   dv_model_free (self->model);
   dv_sequence_free (self->seq);
