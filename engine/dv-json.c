@@ -1,46 +1,17 @@
-/* dv-json.c — the JSON DOM of dv-json.h: nodes, a recursive-descent parser
- * and a serialiser.
+/* dv-json.c — the JSON DOM of dv-json.h: nodes and their accessors.
  *
- * What this is for: correctness on any input (the parser never reads past
- * `len`, limits nesting, and reports line:column) and faithful round trips
- * of DynVision's Python-written JSON.  What it is not for: speed on
- * megabyte documents (it is fast enough for safetensors headers, which are
- * the largest thing it reads).
+ * What this is for: building, copying, comparing and reading JSON trees;
+ * the parser is dv-json-parse.c and the serialiser dv-json-write.c.  What it
+ * is not for: speed on megabyte documents (it is fast enough for
+ * safetensors headers, which are the largest thing it reads).
  */
-#include "dv-json.h"
+#include "dv-json-private.h"
 
 #include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Objects with at least this many members also keep a key -> index table. */
-#define DV_JSON_INDEX_THRESHOLD 16
-
-typedef struct {
-  char *key;
-  DvJson *value;
-} DvJsonMember;
-
-struct _DvJson {
-  DvJsonType type;
-  gboolean is_int;
-  union {
-    gboolean b;
-    double d;
-    gint64 i;
-    struct {
-      char *s;
-      gsize len;
-    } str;
-    GPtrArray *arr;
-    struct {
-      GArray *members;    /* DvJsonMember, insertion order */
-      GHashTable *index;  /* borrowed key -> GUINT_TO_POINTER (i + 1), or NULL */
-    } obj;
-  } u;
-};
 
 G_DEFINE_QUARK (dv-json-error-quark, dv_json_error)
 
@@ -86,8 +57,8 @@ dv_json_new_int (gint64 v)
   return n;
 }
 
-static DvJson *
-json_new_string_take (char *s, gsize len)
+DvJson *
+dv_json_new_string_take (char *s, gsize len)
 {
   DvJson *n = json_alloc (DV_JSON_STRING);
   n->u.str.s = s;
@@ -100,7 +71,7 @@ dv_json_new_string (const char *v)
 {
   g_return_val_if_fail (v != NULL, NULL);
   char *s = g_utf8_validate (v, -1, NULL) ? g_strdup (v) : g_utf8_make_valid (v, -1);
-  return json_new_string_take (s, strlen (s));
+  return dv_json_new_string_take (s, strlen (s));
 }
 
 DvJson *
@@ -151,7 +122,6 @@ dv_json_free (DvJson *node)
   g_free (node);
 }
 
-#define MEMBER(o, i) (&g_array_index ((o)->u.obj.members, DvJsonMember, (i)))
 
 static void
 object_rebuild_index (DvJson *o)
@@ -165,8 +135,8 @@ object_rebuild_index (DvJson *o)
     g_hash_table_insert (o->u.obj.index, MEMBER (o, i)->key, GUINT_TO_POINTER (i + 1));
 }
 
-static gint
-object_find (const DvJson *o, const char *key)
+gint
+dv_json_object_find (const DvJson *o, const char *key)
 {
   if (o->u.obj.index != NULL)
     return (gint) GPOINTER_TO_UINT (g_hash_table_lookup (o->u.obj.index, key)) - 1;
@@ -176,8 +146,8 @@ object_find (const DvJson *o, const char *key)
   return -1;
 }
 
-static void
-object_append_member (DvJson *o, char *key_take, DvJson *value)
+void
+dv_json_object_append_take (DvJson *o, char *key_take, DvJson *value)
 {
   DvJsonMember m = { key_take, value };
   g_array_append_val (o->u.obj.members, m);
@@ -202,7 +172,7 @@ dv_json_object_set (DvJson *object, const char *key, DvJson *value)
   g_return_if_fail (object != NULL && object->type == DV_JSON_OBJECT);
   g_return_if_fail (key != NULL);
   g_return_if_fail (value != NULL && value != object);
-  gint i = object_find (object, key);
+  gint i = dv_json_object_find (object, key);
   if (i >= 0)
     {
       DvJsonMember *m = MEMBER (object, i);
@@ -210,7 +180,7 @@ dv_json_object_set (DvJson *object, const char *key, DvJson *value)
       m->value = value;
       return;
     }
-  object_append_member (object, g_strdup (key), value);
+  dv_json_object_append_take (object, g_strdup (key), value);
 }
 
 gboolean
@@ -218,7 +188,7 @@ dv_json_object_remove (DvJson *object, const char *key)
 {
   g_return_val_if_fail (object != NULL && object->type == DV_JSON_OBJECT, FALSE);
   g_return_val_if_fail (key != NULL, FALSE);
-  gint i = object_find (object, key);
+  gint i = dv_json_object_find (object, key);
   if (i < 0)
     return FALSE;
   g_clear_pointer (&object->u.obj.index, g_hash_table_unref);
@@ -236,7 +206,7 @@ dv_json_copy (const DvJson *node)
   switch (node->type)
     {
     case DV_JSON_STRING:
-      return json_new_string_take (g_memdup2 (node->u.str.s, node->u.str.len + 1),
+      return dv_json_new_string_take (g_memdup2 (node->u.str.s, node->u.str.len + 1),
                                    node->u.str.len);
     case DV_JSON_ARRAY:
       c = dv_json_new_array ();
@@ -246,7 +216,7 @@ dv_json_copy (const DvJson *node)
     case DV_JSON_OBJECT:
       c = dv_json_new_object ();
       for (guint i = 0; i < node->u.obj.members->len; i++)
-        object_append_member (c, g_strdup (MEMBER (node, i)->key),
+        dv_json_object_append_take (c, g_strdup (MEMBER (node, i)->key),
                               dv_json_copy (MEMBER (node, i)->value));
       return c;
     default:
@@ -290,7 +260,7 @@ dv_json_equal (const DvJson *a, const DvJson *b)
         return FALSE;
       for (guint i = 0; i < a->u.obj.members->len; i++)
         {
-          gint j = object_find (b, MEMBER (a, i)->key);
+          gint j = dv_json_object_find (b, MEMBER (a, i)->key);
           if (j < 0 || !dv_json_equal (MEMBER (a, i)->value, MEMBER (b, j)->value))
             return FALSE;
         }
@@ -392,7 +362,7 @@ dv_json_object_get (const DvJson *object, const char *key)
   g_return_val_if_fail (key != NULL, NULL);
   if (object == NULL || object->type != DV_JSON_OBJECT)
     return NULL;
-  gint i = object_find (object, key);
+  gint i = dv_json_object_find (object, key);
   return i >= 0 ? MEMBER (object, i)->value : NULL;
 }
 
@@ -446,634 +416,4 @@ dv_json_get_string (const DvJson *o, const char *key, const char *dflt)
 {
   DvJson *v = dv_json_object_get (o, key);
   return v != NULL && v->type == DV_JSON_STRING ? v->u.str.s : dflt;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Parser                                                                    */
-
-typedef struct {
-  const char *text;
-  const char *p;
-  const char *end;
-  DvJsonParseFlags flags;
-  int depth;
-  GError **error;
-} Parser;
-
-static void G_GNUC_PRINTF (4, 5)
-parser_fail (Parser *ps, const char *at, DvJsonError code, const char *fmt, ...)
-{
-  int line = 1, column = 1;
-  for (const char *q = ps->text; q < at; q++)
-    {
-      if (*q == '\n')
-        line++, column = 1;
-      else if (((guchar) *q & 0xC0) != 0x80)
-        column++;
-    }
-  va_list ap;
-  va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error (ps->error, DV_JSON_ERROR, code, "%d:%d: %s", line, column, msg);
-}
-
-/* "end of input", "'x'" or "byte 0xNN" for the character at `at`. */
-static const char *
-describe_at (const Parser *ps, const char *at, char buf[16])
-{
-  if (at >= ps->end)
-    return "end of input";
-  guchar c = (guchar) *at;
-  if (c >= 0x20 && c < 0x7F)
-    g_snprintf (buf, 16, "'%c'", c);
-  else
-    g_snprintf (buf, 16, "byte 0x%02X", c);
-  return buf;
-}
-
-static void
-fail_expected (Parser *ps, const char *what)
-{
-  char buf[16];
-  parser_fail (ps, ps->p, DV_JSON_ERROR_SYNTAX, "expected %s, found %s", what,
-               describe_at (ps, ps->p, buf));
-}
-
-static void
-skip_ws (Parser *ps)
-{
-  while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
-    ps->p++;
-}
-
-static gboolean
-match_literal (Parser *ps, const char *lit)
-{
-  gsize n = strlen (lit);
-  if ((gsize) (ps->end - ps->p) < n || memcmp (ps->p, lit, n) != 0)
-    return FALSE;
-  ps->p += n;
-  return TRUE;
-}
-
-static DvJson *parse_value (Parser *ps);
-
-/* Reads one \uXXXX escape (ps->p at the backslash) into *cp. */
-static gboolean
-parse_u_escape (Parser *ps, int *cp)
-{
-  *cp = 0;
-  for (int k = 2; k < 6; k++)
-    {
-      int d = ps->p + k < ps->end ? g_ascii_xdigit_value (ps->p[k]) : -1;
-      if (d < 0)
-        {
-          parser_fail (ps, ps->p, DV_JSON_ERROR_SYNTAX, "expected 4 hex digits after \\u");
-          return FALSE;
-        }
-      *cp = *cp * 16 + d;
-    }
-  ps->p += 6;
-  return TRUE;
-}
-
-/* ps->p at the opening quote.  Returns a NUL-terminated copy in *out. */
-static gboolean
-parse_string_raw (Parser *ps, char **out, gsize *out_len)
-{
-  static const char escapes[] = "\"\\/bfnrt", replacements[] = "\"\\/\b\f\n\r\t";
-  const char *start = ps->p;
-  GString *s = g_string_new (NULL);
-  ps->p++;
-  for (;;)
-    {
-      const char *run = ps->p;
-      while (ps->p < ps->end && *ps->p != '"' && *ps->p != '\\' && (guchar) *ps->p >= 0x20)
-        ps->p++;
-      g_string_append_len (s, run, ps->p - run);
-      if (ps->p >= ps->end)
-        {
-          parser_fail (ps, start, DV_JSON_ERROR_SYNTAX,
-                       "unterminated string (expected '\"' before end of input)");
-          goto fail;
-        }
-      if (*ps->p == '"')
-        {
-          ps->p++;
-          break;
-        }
-      if (*ps->p != '\\')
-        {
-          parser_fail (ps, ps->p, DV_JSON_ERROR_SYNTAX,
-                       "control character 0x%02X in string (expected it escaped)",
-                       (guchar) *ps->p);
-          goto fail;
-        }
-      char e = ps->p + 1 < ps->end ? ps->p[1] : '\0';
-      const char *simple = e != '\0' ? strchr (escapes, e) : NULL;
-      if (simple != NULL)
-        {
-          g_string_append_c (s, replacements[simple - escapes]);
-          ps->p += 2;
-          continue;
-        }
-      if (e != 'u')
-        {
-          ps->p++;
-          fail_expected (ps, "one of \" \\ / b f n r t u after '\\'");
-          goto fail;
-        }
-      const char *esc = ps->p;
-      int cp, lo = -1;
-      if (!parse_u_escape (ps, &cp))
-        goto fail;
-      if (cp >= 0xD800 && cp <= 0xDBFF)
-        {
-          /* A high surrogate must be followed by an escaped low one. */
-          if (ps->end - ps->p >= 2 && ps->p[0] == '\\' && ps->p[1] == 'u'
-              && !parse_u_escape (ps, &lo))
-            goto fail;
-          if (lo < 0xDC00 || lo > 0xDFFF)
-            {
-              parser_fail (ps, esc, DV_JSON_ERROR_ENCODING,
-                           "unpaired high surrogate \\u%04X (expected \\uDC00-\\uDFFF after it)",
-                           cp);
-              goto fail;
-            }
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-        }
-      else if (cp >= 0xDC00 && cp <= 0xDFFF)
-        {
-          parser_fail (ps, esc, DV_JSON_ERROR_ENCODING, "unpaired low surrogate \\u%04X", cp);
-          goto fail;
-        }
-      g_string_append_unichar (s, (gunichar) cp);
-    }
-  *out_len = s->len;
-  *out = g_string_free (s, FALSE);
-  return TRUE;
-fail:
-  g_string_free (s, TRUE);
-  return FALSE;
-}
-
-/* Skips whitespace; consumes c if it comes next. */
-static gboolean
-eat (Parser *ps, char c)
-{
-  skip_ws (ps);
-  if (ps->p >= ps->end || *ps->p != c)
-    return FALSE;
-  ps->p++;
-  return TRUE;
-}
-
-/* Advances *q over one or more digits, or fails naming `what`. */
-static gboolean
-digits (Parser *ps, const char **q, const char *what)
-{
-  if (*q >= ps->end || !g_ascii_isdigit (**q))
-    {
-      ps->p = *q;
-      fail_expected (ps, what);
-      return FALSE;
-    }
-  while (*q < ps->end && g_ascii_isdigit (**q))
-    (*q)++;
-  return TRUE;
-}
-
-static DvJson *
-parse_number (Parser *ps)
-{
-  const char *start = ps->p, *q = ps->p;
-  gboolean is_int = TRUE;
-  if (q < ps->end && *q == '-')
-    q++;
-  if (q < ps->end && *q == 'I' && !(ps->flags & DV_JSON_PARSE_NO_NONFINITE))
-    {
-      ps->p = q;
-      if (match_literal (ps, "Infinity"))
-        return dv_json_new_number (*start == '-' ? -INFINITY : INFINITY);
-    }
-  if (q < ps->end && *q == '0')
-    q++;
-  else if (!digits (ps, &q, "a digit"))
-    return NULL;
-  if (q < ps->end && *q == '.')
-    {
-      is_int = FALSE;
-      q++;
-      if (!digits (ps, &q, "a digit after '.'"))
-        return NULL;
-    }
-  if (q < ps->end && (*q == 'e' || *q == 'E'))
-    {
-      is_int = FALSE;
-      q++;
-      if (q < ps->end && (*q == '+' || *q == '-'))
-        q++;
-      if (!digits (ps, &q, "a digit in the exponent"))
-        return NULL;
-    }
-  ps->p = q;
-
-  /* The text is not necessarily NUL-terminated here: convert a copy. */
-  g_autofree char *buf = g_strndup (start, q - start);
-  if (is_int)
-    {
-      errno = 0;
-      gint64 v = g_ascii_strtoll (buf, NULL, 10);
-      if (errno == 0)
-        return dv_json_new_int (v);
-    }
-  /* A fraction or exponent, or an integer beyond gint64. */
-  return dv_json_new_number (g_ascii_strtod (buf, NULL));
-}
-
-static gboolean
-enter (Parser *ps)
-{
-  if (++ps->depth > DV_JSON_MAX_DEPTH)
-    {
-      parser_fail (ps, ps->p, DV_JSON_ERROR_DEPTH, "nesting deeper than %d levels",
-                   DV_JSON_MAX_DEPTH);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static DvJson *
-parse_array (Parser *ps)
-{
-  if (!enter (ps))
-    return NULL;
-  DvJson *arr = dv_json_new_array ();
-  ps->p++; /* '[' */
-  if (!eat (ps, ']'))
-    for (;;)
-      {
-        DvJson *v = parse_value (ps);
-        if (v == NULL)
-          goto fail;
-        g_ptr_array_add (arr->u.arr, v);
-        if (eat (ps, ']'))
-          break;
-        if (!eat (ps, ','))
-          {
-            fail_expected (ps, "',' or ']' after an array element");
-            goto fail;
-          }
-      }
-  ps->depth--;
-  return arr;
-fail:
-  dv_json_free (arr);
-  return NULL;
-}
-
-static DvJson *
-parse_object (Parser *ps)
-{
-  if (!enter (ps))
-    return NULL;
-  DvJson *obj = dv_json_new_object ();
-  char *key = NULL;
-  ps->p++; /* '{' */
-  if (!eat (ps, '}'))
-    for (;;)
-      {
-        skip_ws (ps);
-        const char *key_at = ps->p;
-        gsize key_len;
-        if (ps->p >= ps->end || *ps->p != '"')
-          {
-            fail_expected (ps, "a string key");
-            goto fail;
-          }
-        if (!parse_string_raw (ps, &key, &key_len))
-          goto fail;
-        if (!eat (ps, ':'))
-          {
-            fail_expected (ps, "':' after an object key");
-            goto fail;
-          }
-        DvJson *v = parse_value (ps);
-        if (v == NULL)
-          goto fail;
-        gint old = object_find (obj, key);
-        if (old >= 0 && (ps->flags & DV_JSON_PARSE_REJECT_DUPLICATES))
-          {
-            parser_fail (ps, key_at, DV_JSON_ERROR_DUPLICATE_KEY, "duplicate key \"%s\"", key);
-            dv_json_free (v);
-            goto fail;
-          }
-        if (old >= 0) /* the later value wins, in the earlier place (as in Python) */
-          {
-            dv_json_free (MEMBER (obj, old)->value);
-            MEMBER (obj, old)->value = v;
-            g_clear_pointer (&key, g_free);
-          }
-        else
-          object_append_member (obj, g_steal_pointer (&key), v);
-        if (eat (ps, '}'))
-          break;
-        if (!eat (ps, ','))
-          {
-            fail_expected (ps, "',' or '}' after an object member");
-            goto fail;
-          }
-      }
-  ps->depth--;
-  return obj;
-fail:
-  g_free (key);
-  dv_json_free (obj);
-  return NULL;
-}
-
-static DvJson *
-parse_value (Parser *ps)
-{
-  skip_ws (ps);
-  if (ps->p >= ps->end)
-    {
-      fail_expected (ps, "a value");
-      return NULL;
-    }
-  gboolean nonfinite = !(ps->flags & DV_JSON_PARSE_NO_NONFINITE);
-  switch (*ps->p)
-    {
-    case '{':
-      return parse_object (ps);
-    case '[':
-      return parse_array (ps);
-    case '"':
-      {
-        char *s;
-        gsize len;
-        return parse_string_raw (ps, &s, &len) ? json_new_string_take (s, len) : NULL;
-      }
-    case '-':
-    case '0': case '1': case '2': case '3': case '4':
-    case '5': case '6': case '7': case '8': case '9':
-      return parse_number (ps);
-    default:
-      break;
-    }
-  if (match_literal (ps, "true"))
-    return dv_json_new_bool (TRUE);
-  if (match_literal (ps, "false"))
-    return dv_json_new_bool (FALSE);
-  if (match_literal (ps, "null"))
-    return dv_json_new_null ();
-  if (nonfinite && match_literal (ps, "NaN"))
-    return dv_json_new_number (NAN);
-  if (nonfinite && *ps->p == 'I')
-    return parse_number (ps);
-  fail_expected (ps, "a value (object, array, string, number, true, false or null)");
-  return NULL;
-}
-
-/* Checks the whole text is UTF-8 (NUL bytes are left to the parser, which
- * rejects them as unexpected characters). */
-static gboolean
-check_utf8 (Parser *ps)
-{
-  const char *p = ps->text, *stop;
-  while (!g_utf8_validate_len (p, ps->end - p, &stop))
-    {
-      if (*stop != '\0')
-        {
-          parser_fail (ps, stop, DV_JSON_ERROR_ENCODING, "invalid UTF-8 (byte 0x%02X)",
-                       (guchar) *stop);
-          return FALSE;
-        }
-      p = stop + 1;
-    }
-  return TRUE;
-}
-
-DvJson *
-dv_json_parse_full (const char *text, gssize len, DvJsonParseFlags flags, GError **error)
-{
-  g_return_val_if_fail (text != NULL || len == 0, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-  if (len < 0)
-    len = strlen (text);
-  if (text == NULL)
-    text = "";
-  Parser ps = { text, text, text + len, flags, 0, error };
-  if (len >= 3 && memcmp (text, "\xEF\xBB\xBF", 3) == 0) /* byte-order mark */
-    ps.p += 3;
-  if (!check_utf8 (&ps))
-    return NULL;
-  DvJson *root = parse_value (&ps);
-  if (root == NULL)
-    return NULL;
-  skip_ws (&ps);
-  if (ps.p < ps.end)
-    {
-      fail_expected (&ps, "end of input after the value");
-      dv_json_free (root);
-      return NULL;
-    }
-  return root;
-}
-
-DvJson *
-dv_json_parse (const char *text, gssize len, GError **error)
-{
-  return dv_json_parse_full (text, len, DV_JSON_PARSE_DEFAULT, error);
-}
-
-DvJson *
-dv_json_parse_file (const char *path, GError **error)
-{
-  g_return_val_if_fail (path != NULL, NULL);
-  g_autofree char *text = NULL;
-  gsize len;
-  if (!g_file_get_contents (path, &text, &len, error))
-    return NULL;
-  DvJson *root = dv_json_parse (text, len, error);
-  if (root == NULL)
-    g_prefix_error (error, "%s:", path);
-  return root;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Serialiser                                                                */
-
-static void
-write_string (GString *out, const char *s, gsize len)
-{
-  g_string_append_c (out, '"');
-  const char *run = s;
-  for (gsize i = 0; i < len; i++)
-    {
-      guchar c = (guchar) s[i];
-      if (c >= 0x20 && c != '"' && c != '\\')
-        continue;
-      g_string_append_len (out, run, s + i - run);
-      run = s + i + 1;
-      switch (c)
-        {
-        case '"': g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\b': g_string_append (out, "\\b"); break;
-        case '\f': g_string_append (out, "\\f"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        default: g_string_append_printf (out, "\\u%04x", c); break;
-        }
-    }
-  g_string_append_len (out, run, s + len - run);
-  g_string_append_c (out, '"');
-}
-
-/* Shortest round-trip digits of a finite double, laid out like Python's
- * repr(): positional for 1e-4 <= |v| < 1e16 (always with a '.'), else
- * d[.ddd]e±XX. */
-static void
-write_double (GString *out, double v)
-{
-  if (isnan (v))
-    {
-      g_string_append (out, "NaN");
-      return;
-    }
-  if (isinf (v))
-    {
-      g_string_append (out, v > 0 ? "Infinity" : "-Infinity");
-      return;
-    }
-  /* Any decimal of at most DBL_DIG = 15 digits survives a round trip through
-   * a normal double, so trailing zeros stripped from %.14e give the shortest
-   * form whenever one of <= 15 digits exists; subnormals have fewer bits and
-   * need the full search. */
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  for (int prec = fabs (v) < DBL_MIN ? 1 : 15; prec <= 17; prec++)
-    {
-      char fmt[8];
-      g_snprintf (fmt, sizeof fmt, "%%.%de", prec - 1);
-      g_ascii_formatd (buf, sizeof buf, fmt, v);
-      if (g_ascii_strtod (buf, NULL) == v)
-        break;
-    }
-  /* buf = [-]d.ddddde[+-]XX : collect the digits and the exponent. */
-  const char *p = buf;
-  char digits[24];
-  int nd = 0;
-  if (*p == '-')
-    {
-      g_string_append_c (out, '-');
-      p++;
-    }
-  for (; *p != 'e' && *p != '\0'; p++)
-    if (g_ascii_isdigit (*p) && nd < (int) sizeof digits - 1)
-      digits[nd++] = *p;
-  int exp10 = *p == 'e' ? atoi (p + 1) : 0;
-  while (nd > 1 && digits[nd - 1] == '0')
-    nd--;
-  digits[nd] = '\0';
-
-  if (exp10 < -4 || exp10 >= 16)
-    {
-      g_string_append_c (out, digits[0]);
-      if (nd > 1)
-        {
-          g_string_append_c (out, '.');
-          g_string_append (out, digits + 1);
-        }
-      g_string_append_printf (out, "e%c%02d", exp10 < 0 ? '-' : '+', ABS (exp10));
-    }
-  else if (exp10 < 0)
-    {
-      g_string_append (out, "0.");
-      for (int k = 0; k < -exp10 - 1; k++)
-        g_string_append_c (out, '0');
-      g_string_append (out, digits);
-    }
-  else
-    {
-      for (int k = 0; k <= exp10; k++)
-        g_string_append_c (out, k < nd ? digits[k] : '0');
-      g_string_append_c (out, '.');
-      g_string_append (out, nd > exp10 + 1 ? digits + exp10 + 1 : "0");
-    }
-}
-
-static void
-newline_indent (GString *out, gboolean pretty, int level)
-{
-  if (!pretty)
-    return;
-  g_string_append_c (out, '\n');
-  for (int k = 0; k < level; k++)
-    g_string_append (out, "  ");
-}
-
-static void
-write_value (GString *out, const DvJson *n, gboolean pretty, int level)
-{
-  switch (n->type)
-    {
-    case DV_JSON_NULL:
-      g_string_append (out, "null");
-      break;
-    case DV_JSON_BOOL:
-      g_string_append (out, n->u.b ? "true" : "false");
-      break;
-    case DV_JSON_NUMBER:
-      if (n->is_int)
-        g_string_append_printf (out, "%" G_GINT64_FORMAT, n->u.i);
-      else
-        write_double (out, n->u.d);
-      break;
-    case DV_JSON_STRING:
-      write_string (out, n->u.str.s, n->u.str.len);
-      break;
-    case DV_JSON_ARRAY:
-      g_string_append_c (out, '[');
-      for (guint i = 0; i < n->u.arr->len; i++)
-        {
-          if (i > 0)
-            g_string_append_c (out, ',');
-          newline_indent (out, pretty, level + 1);
-          write_value (out, n->u.arr->pdata[i], pretty, level + 1);
-        }
-      if (n->u.arr->len > 0)
-        newline_indent (out, pretty, level);
-      g_string_append_c (out, ']');
-      break;
-    case DV_JSON_OBJECT:
-      g_string_append_c (out, '{');
-      for (guint i = 0; i < n->u.obj.members->len; i++)
-        {
-          const DvJsonMember *m = MEMBER (n, i);
-          if (i > 0)
-            g_string_append_c (out, ',');
-          newline_indent (out, pretty, level + 1);
-          write_string (out, m->key, strlen (m->key));
-          g_string_append (out, pretty ? ": " : ":");
-          write_value (out, m->value, pretty, level + 1);
-        }
-      if (n->u.obj.members->len > 0)
-        newline_indent (out, pretty, level);
-      g_string_append_c (out, '}');
-      break;
-    default:
-      g_assert_not_reached ();
-    }
-}
-
-char *
-dv_json_to_string (const DvJson *node, gboolean pretty)
-{
-  g_return_val_if_fail (node != NULL, NULL);
-  GString *out = g_string_new (NULL);
-  write_value (out, node, pretty, 0);
-  return g_string_free (out, FALSE);
 }
