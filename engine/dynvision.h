@@ -53,6 +53,7 @@
 #include "dv-json.h"
 #include "dv-model.h"
 #include "dv-model-edit.h"
+#include "dv-arch-edit.h"
 #include "dv-ops.h"
 #include "dv-plugin.h"
 #include "dv-optim.h"
