@@ -145,7 +145,7 @@ dv_cli_train (int argc, char **argv)
     { "no-group-factors", 0, 0, G_OPTION_ARG_NONE, &no_groups, "Same learning rate for recurrence and feedback", NULL },
     { "no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment, "No train-time augmentation", NULL },
     { "activity-weight", 0, 0, G_OPTION_ARG_DOUBLE, &act_weight,
-      "Activity loss weight (0 = off; logged, not yet backpropagated)", "W" },
+      "Activity loss weight (0 = off; added to the loss and backpropagated)", "W" },
     { "activity-ord", 0, 0, G_OPTION_ARG_DOUBLE, &act_ord, "Activity loss norm order p (1)", "P" },
     { "activity-mode", 0, 0, G_OPTION_ARG_STRING, &act_mode, "absolute (default) or signed", "MODE" },
     { "activity-layers", 0, 0, G_OPTION_ARG_STRING, &act_layers, "Layers of the activity loss (default all)",

@@ -128,6 +128,17 @@ gboolean dv_run_forward_frames (DvRun *run, DvFrameFunc frames, gpointer user_da
  * Accumulates into the parameters' grad buffers. */
 gboolean dv_run_backward (DvRun *run, const float *dlogits, GError **error);
 
+/* Gradients with respect to recorded responses (an activity loss, a probe's objective).
+ * Called by dv_run_backward once per (real timestep t, observed layer with a response) of
+ * the last training forward pass, after the value gradients are zeroed and before the tape
+ * is walked: the callee ADDS d loss / d response into grad.  response and grad are the
+ * layer's recorded value and its gradient, CNHW [C][B][H][W] (dv_model_layer_shape);
+ * layers are visited in model order for each t.  Detached history is not a concern: the
+ * gradient flows back from the response as far as BPTT reaches from that step. */
+typedef void (*DvResponseGradFunc) (DvRun *run, int t, int layer, const float *response, float *grad,
+                                    gpointer user_data);
+void     dv_run_set_response_grad (DvRun *run, DvResponseGradFunc func, gpointer user_data);
+
 /* Stop gradients from flowing into the current ring contents (truncated BPTT). */
 void     dv_run_detach (DvRun *run);
 /* NaN/Inf check of every activation after each step (off by default). */

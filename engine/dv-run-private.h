@@ -92,6 +92,7 @@ struct _DvRun {
 
   GArray *tape;         /* DvTapeEntry */
   GArray *logit_vals;   /* DvVal per real timestep (training) */
+  GArray *rec_vals;     /* training: DvVal per (real timestep, layer), what `record` saw */
   DvScratch scratch;
 
   int t;                /* real timesteps done since reset */
@@ -107,6 +108,8 @@ struct _DvRun {
   gpointer observer_data;
   DvCancelFunc cancel;
   gpointer cancel_data;
+  DvResponseGradFunc response_grad;
+  gpointer response_grad_data;
 };
 
 #define DV_OP_CALL_MAX_HISTORY 8

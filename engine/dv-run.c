@@ -785,6 +785,7 @@ dv_run_new (DvModel *model, int batch, const DvRunOptions *options)
     }
   run->tape = g_array_new (FALSE, FALSE, sizeof (DvTapeEntry));
   run->logit_vals = g_array_new (FALSE, FALSE, sizeof (DvVal));
+  run->rec_vals = g_array_new (FALSE, FALSE, sizeof (DvVal));
   dv_run_reset (run);
   return run;
 }
@@ -819,6 +820,7 @@ dv_run_free (DvRun *run)
   g_free (run->present);
   g_array_unref (run->tape);
   g_array_unref (run->logit_vals);
+  g_array_unref (run->rec_vals);
   dv_scratch_clear (&run->scratch);
   g_free (run);
 }
@@ -841,6 +843,13 @@ dv_run_set_observer (DvRun *run, DvObserverFunc func, gpointer user_data)
 {
   run->observer = func;
   run->observer_data = user_data;
+}
+
+void
+dv_run_set_response_grad (DvRun *run, DvResponseGradFunc func, gpointer user_data)
+{
+  run->response_grad = func;
+  run->response_grad_data = user_data;
 }
 
 void
@@ -888,6 +897,7 @@ dv_run_reset (DvRun *run)
     }
   g_array_set_size (run->tape, 0);
   g_array_set_size (run->logit_vals, 0);
+  g_array_set_size (run->rec_vals, 0);
   dv_model_sync_weights (run->model);
   run->t = 0;
   run->steps = 0;
@@ -960,7 +970,10 @@ step_internal (DvRun *run, const float *frame, float *logits_out, gboolean idle,
         e->C = x.C, e->H = K;
     }
   if (taping)
-    g_array_append_val (run->logit_vals, lv);
+    {
+      g_array_append_val (run->logit_vals, lv);
+      g_array_append_vals (run->rec_vals, run->recorded, D->n_layers);
+    }
   run->last_present = lv.data != NULL;
   if (logits_out)
     {
@@ -1083,6 +1096,17 @@ dv_run_backward (DvRun *run, const float *dlogits, GError **error)
       for (int b = 0; b < N; b++)
         for (int k = 0; k < K; k++)
           lv.grad[b * K + k] += dlogits[((gsize) b * T + t) * K + k];
+    }
+  if (run->response_grad)
+    {
+      int L = run->model->desc->n_layers;
+      for (int t = 0; t < T; t++)
+        for (int l = 0; l < L; l++)
+          {
+            DvVal v = g_array_index (run->rec_vals, DvVal, (gsize) t * L + l);
+            if (run->observe[l] && v.data && v.grad)
+              run->response_grad (run, t, l, v.data, v.grad, run->response_grad_data);
+          }
     }
   dv_tape_backward (run);
   dv_model_fold_weight_grads (run->model);

@@ -5,9 +5,14 @@
  * both solvers, trainable tau, BatchNorm in train and eval mode, GroupNorm,
  * two-stage layers, supralinearity and pooling, over T = 5 steps.
  * The loss (mean cross-entropy over all B·T outputs) is accumulated in
- * double precision. */
+ * double precision.  The /engine/bptt/activity-* cases add weight · activity
+ * loss (train/dv-activity.h, absolute or signed), whose gradient enters through
+ * the run's response-gradient hook; the reference recomputes it here from the
+ * recorded responses. */
+#include "dv-activity.h"
 #include "dv-eval.h"
 #include "dv-model.h"
+#include "dv-ops.h"
 #include "dv-rand.h"
 
 #include <math.h>
@@ -114,13 +119,81 @@ tiny_desc (const Variant *v)
   return d;
 }
 
+/* An activity term added to the cross-entropy: weight · activity loss on `layers`. */
+typedef struct {
+  const char *name;
+  DvActivityMode mode;
+  double ord;
+  const char *layers;   /* comma-separated; NULL = every layer */
+  gboolean linear;      /* identity nonlinearity: responses of both signs */
+  double weight;
+} ActivityCase;
+
+static gboolean
+monitored (const ActivityCase *ac, const char *layer)
+{
+  if (ac->layers == NULL)
+    return TRUE;
+  g_auto (GStrv) names = g_strsplit (ac->layers, ",", -1);
+  return g_strv_contains ((const char *const *) names, layer);
+}
+
+/* SPEC §5.1 in double precision from [B,T,C,H,W] responses:
+ * mean_b Σ_layers Σ_t a_b / (n_layers · T_max). */
 static double
-loss_of (DvModel *m, const float *x, const gint64 *labels, int B, int T, gboolean bn_train)
+activity_of (DvModel *m, const ActivityCase *ac, float *const *resp, const gboolean *present, int B, int T)
+{
+  const DvModelDesc *D = dv_model_get_desc (m);
+  double sum = 0;
+  int n_layers = 0, tmax = 0;
+  for (int l = 0; l < D->n_layers; l++)
+    {
+      if (!monitored (ac, D->layers[l].name))
+        continue;
+      n_layers++;
+      int C, H, W, calls = 0;
+      dv_model_layer_shape (m, l, &C, &H, &W);
+      gsize n = (gsize) C * H * W;
+      for (int t = 0; t < T; t++)
+        {
+          if (!present[l * T + t])
+            continue;
+          calls++;
+          for (int b = 0; b < B; b++)
+            {
+              const float *v = resp[l] + ((gsize) b * T + t) * n;
+              double acc = 0;
+              for (gsize i = 0; i < n; i++)
+                acc += ac->mode == DV_ACTIVITY_SIGNED ? v[i] : pow (fabs (v[i]), ac->ord);
+              sum += ac->mode == DV_ACTIVITY_SIGNED ? fabs (acc / n) : pow (acc / n, 1.0 / ac->ord);
+            }
+        }
+      tmax = MAX (tmax, calls);
+    }
+  return tmax ? sum / ((double) B * n_layers * tmax) : 0.0;
+}
+
+/* Cross-entropy, plus ac->weight · activity when ac is given. */
+static double
+loss_of (DvModel *m, const float *x, const gint64 *labels, int B, int T, gboolean bn_train,
+         const ActivityCase *ac)
 {
   const DvModelDesc *D = dv_model_get_desc (m);
   int K = D->n_classes;
   g_autofree float *lg = g_new (float, (gsize) B * T * K);
-  g_assert_true (dv_eval_forward (m, x, B, T, bn_train, lg, NULL, NULL, NULL));
+  float **resp = g_new0 (float *, D->n_layers);
+  g_autofree gboolean *present = g_new0 (gboolean, (gsize) D->n_layers * T);
+  for (int l = 0; ac && l < D->n_layers; l++)
+    {
+      int C, H, W;
+      dv_model_layer_shape (m, l, &C, &H, &W);
+      resp[l] = g_new (float, (gsize) B * T * C * H * W);
+    }
+  g_assert_true (dv_eval_forward (m, x, B, T, bn_train, lg, ac ? resp : NULL, present, NULL));
+  double act = ac ? ac->weight * activity_of (m, ac, resp, present, B, T) : 0.0;
+  for (int l = 0; l < D->n_layers; l++)
+    g_free (resp[l]);
+  g_free (resp);
   double sum = 0;
   int valid = 0;
   for (int r = 0; r < B * T; r++)
@@ -135,7 +208,7 @@ loss_of (DvModel *m, const float *x, const gint64 *labels, int B, int T, gboolea
       sum += -(lg[r * K + labels[r]] - mx - log (se));
       valid++;
     }
-  return sum / valid;
+  return sum / valid + act;
 }
 
 /* Running stats change in train mode; restore them so every evaluation of
@@ -170,66 +243,41 @@ restore_buffers (DvModel *m, const float *s)
     }
 }
 
+/* What one check evaluates: the model, its input and labels, and the loss. */
+typedef struct {
+  const char *name;
+  DvModel *m;
+  const float *x;
+  const gint64 *labels;
+  int B, T;
+  gboolean bn_train;
+  const ActivityCase *ac;
+  const float *saved;
+} Problem;
+
 static double
-central_difference (DvModel *m, DvParam *p, gint64 k, float h0, const float *x, const gint64 *labels,
-                    int B, int T, gboolean bn_train, const float *saved)
+central_difference (const Problem *pr, DvParam *p, gint64 k, float h0)
 {
+  DvModel *m = pr->m;
+  const float *saved = pr->saved;
   float orig = p->data[k];
   float h = h0 * MAX (1.0f, fabsf (orig));
   p->data[k] = orig + h;
-  double lp = loss_of (m, x, labels, B, T, bn_train);
+  double lp = loss_of (m, pr->x, pr->labels, pr->B, pr->T, pr->bn_train, pr->ac);
   restore_buffers (m, saved);
   p->data[k] = orig - h;
-  double lm = loss_of (m, x, labels, B, T, bn_train);
+  double lm = loss_of (m, pr->x, pr->labels, pr->B, pr->T, pr->bn_train, pr->ac);
   restore_buffers (m, saved);
   p->data[k] = orig;
   return (lp - lm) / ((double) (orig + h) - (double) (orig - h));
 }
 
+/* Compares every trainable tensor's analytic gradient (already in p->grad) with central
+ * differences at a handful of entries. */
 static void
-check_variant (gconstpointer data)
+compare_gradients (const Problem *pr, DvRand *r)
 {
-  const Variant *v = data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (DvModelDesc) d = tiny_desc (v);
-  g_autoptr (DvModel) m = dv_model_new (d, &error);
-  g_assert_no_error (error);
-  dv_model_init_params (m, 7);
-  DvRand r;
-  dv_rand_seed (&r, 11);
-  /* make every connection and recurrence matter: weights of order 0.3 */
-  for (guint i = 0; i < dv_model_n_params (m); i++)
-    {
-      DvParam *p = dv_model_param (m, i);
-      if (!p->trainable || p->ndim == 0)
-        continue;
-      if (g_str_has_suffix (p->name, "norm_A.weight") || strstr (p->name, ".1.weight") ||
-          g_str_has_suffix (p->name, "norm_B.weight") || g_str_has_suffix (p->name, "norm_C.weight") ||
-          strstr (p->name, "mid_modules.weight"))
-        for (gint64 k = 0; k < p->numel; k++)
-          p->data[k] = 1.0f + 0.2f * (float) (dv_rand_uniform (&r) - 0.5);
-      else
-        for (gint64 k = 0; k < p->numel; k++)
-          p->data[k] = 0.6f * (float) (dv_rand_uniform (&r) - 0.5);
-    }
-  int B = 4, T = 5;
-  gsize xn = (gsize) B * T * 2 * 8 * 8;
-  g_autofree float *x = g_new (float, xn);
-  for (gsize i = 0; i < xn; i++)
-    x[i] = (float) (2.0 * dv_rand_uniform (&r) - 1.0);
-  g_autofree gint64 *labels = g_new (gint64, B * T);
-  for (int i = 0; i < B * T; i++)
-    labels[i] = i % 4 == 3 ? -1 : (gint64) dv_rand_below (&r, 3);
-
-  g_autofree float *saved = save_buffers (m);
-  double loss = 0;
-  g_assert_true (dv_eval_loss_grad (m, x, labels, B, T, v->bn_train, &loss, NULL, &error));
-  g_assert_no_error (error);
-  restore_buffers (m, saved);
-  double ref = loss_of (m, x, labels, B, T, v->bn_train);
-  restore_buffers (m, saved);
-  g_assert_cmpfloat (fabs (ref - loss), <, 1e-4 * MAX (1.0, fabs (ref)));
-
+  DvModel *m = pr->m;
   int checked = 0, bad = 0, kinks = 0;
   for (guint i = 0; i < dv_model_n_params (m); i++)
     {
@@ -240,10 +288,10 @@ check_variant (gconstpointer data)
       int n_try = MIN (p->numel, 4);
       for (int j = 0; j < n_try; j++)
         {
-          gint64 k = p->numel <= 4 ? j : (gint64) dv_rand_below (&r, p->numel);
+          gint64 k = p->numel <= 4 ? j : (gint64) dv_rand_below (r, p->numel);
           float orig = p->data[k];
-          double num1 = central_difference (m, p, k, 1e-3f, x, labels, B, T, v->bn_train, saved);
-          double num = central_difference (m, p, k, 5e-4f, x, labels, B, T, v->bn_train, saved);
+          double num1 = central_difference (pr, p, k, 1e-3f);
+          double num = central_difference (pr, p, k, 5e-4f);
           p->data[k] = orig;
           double ana = p->grad[k];
           /* A ReLU or max-pool switching inside ±h makes the two step sizes
@@ -258,15 +306,68 @@ check_variant (gconstpointer data)
           if (err > 3e-2)
             {
               bad++;
-              g_test_message ("%s: %s[%" G_GINT64_FORMAT "] analytic %.6g numeric %.6g (rel %.2e)", v->name,
+              g_test_message ("%s: %s[%" G_GINT64_FORMAT "] analytic %.6g numeric %.6g (rel %.2e)", pr->name,
                               p->name, k, ana, num, err);
             }
         }
     }
-  g_test_message ("%s: %d gradients checked, %d off, %d skipped at kinks", v->name, checked, bad, kinks);
+  g_test_message ("%s: %d gradients checked, %d off, %d skipped at kinks", pr->name, checked, bad, kinks);
   g_assert_cmpint (checked, >, 20);
   g_assert_cmpint (kinks, <, checked / 5);
   g_assert_cmpint (bad, ==, 0);
+}
+
+/* Weights of order 0.3 (norm gains near 1) so every connection and recurrence matters. */
+static void
+perturb_params (DvModel *m, DvRand *r)
+{
+  for (guint i = 0; i < dv_model_n_params (m); i++)
+    {
+      DvParam *p = dv_model_param (m, i);
+      if (!p->trainable || p->ndim == 0)
+        continue;
+      if (g_str_has_suffix (p->name, "norm_A.weight") || strstr (p->name, ".1.weight") ||
+          g_str_has_suffix (p->name, "norm_B.weight") || g_str_has_suffix (p->name, "norm_C.weight") ||
+          strstr (p->name, "mid_modules.weight"))
+        for (gint64 k = 0; k < p->numel; k++)
+          p->data[k] = 1.0f + 0.2f * (float) (dv_rand_uniform (r) - 0.5);
+      else
+        for (gint64 k = 0; k < p->numel; k++)
+          p->data[k] = 0.6f * (float) (dv_rand_uniform (r) - 0.5);
+    }
+}
+
+static void
+check_variant (gconstpointer data)
+{
+  const Variant *v = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvModelDesc) d = tiny_desc (v);
+  g_autoptr (DvModel) m = dv_model_new (d, &error);
+  g_assert_no_error (error);
+  dv_model_init_params (m, 7);
+  DvRand r;
+  dv_rand_seed (&r, 11);
+  perturb_params (m, &r);
+  int B = 4, T = 5;
+  gsize xn = (gsize) B * T * 2 * 8 * 8;
+  g_autofree float *x = g_new (float, xn);
+  for (gsize i = 0; i < xn; i++)
+    x[i] = (float) (2.0 * dv_rand_uniform (&r) - 1.0);
+  g_autofree gint64 *labels = g_new (gint64, B * T);
+  for (int i = 0; i < B * T; i++)
+    labels[i] = i % 4 == 3 ? -1 : (gint64) dv_rand_below (&r, 3);
+
+  g_autofree float *saved = save_buffers (m);
+  double loss = 0;
+  g_assert_true (dv_eval_loss_grad (m, x, labels, B, T, v->bn_train, &loss, NULL, &error));
+  g_assert_no_error (error);
+  restore_buffers (m, saved);
+  double ref = loss_of (m, x, labels, B, T, v->bn_train, NULL);
+  restore_buffers (m, saved);
+  g_assert_cmpfloat (fabs (ref - loss), <, 1e-4 * MAX (1.0, fabs (ref)));
+  Problem pr = { v->name, m, x, labels, B, T, v->bn_train, NULL, saved };
+  compare_gradients (&pr, &r);
 }
 
 static const Variant variants[] = {
@@ -284,6 +385,92 @@ static const Variant variants[] = {
   { "no-history-own-state", DV_REC_FULL, DV_TARGET_OUTPUT, DV_SOLVER_EULER, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, 1.0, 0, 0, -1, 0, FALSE },
 };
 
+/* CE + weight · activity: the trainer's path (DvActivityLoss on a training run, its
+ * gradient injected by dv_run_backward) against central differences of the reference. */
+static void
+check_activity (gconstpointer data)
+{
+  const ActivityCase *ac = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvModelDesc) d = tiny_desc (&variants[0]);
+  for (int l = 0; ac->linear && l < d->n_layers; l++)
+    d->layers[l].nonlin = DV_NONLIN_IDENTITY;
+  g_autoptr (DvModel) m = dv_model_new (d, &error);
+  g_assert_no_error (error);
+  dv_model_init_params (m, 7);
+  DvRand r;
+  dv_rand_seed (&r, 13);
+  perturb_params (m, &r);
+  int B = 4, T = 5, K = d->n_classes;
+  gsize xn = (gsize) B * T * 2 * 8 * 8;
+  g_autofree float *x = g_new (float, xn);
+  for (gsize i = 0; i < xn; i++)
+    x[i] = (float) (2.0 * dv_rand_uniform (&r) - 1.0);
+  g_autofree gint64 *labels = g_new (gint64, B * T);
+  for (int i = 0; i < B * T; i++)
+    labels[i] = i % 4 == 3 ? -1 : (gint64) dv_rand_below (&r, 3);
+  g_autofree float *saved = save_buffers (m);
+
+  /* the cross-entropy's gradient alone, to show the activity term changes it */
+  double ce_only = 0;
+  g_assert_true (dv_eval_loss_grad (m, x, labels, B, T, FALSE, &ce_only, NULL, &error));
+  GArray *g_ce = g_array_new (FALSE, FALSE, sizeof (float));
+  for (guint i = 0; i < dv_model_n_params (m); i++)
+    if (dv_model_param (m, i)->trainable)
+      g_array_append_vals (g_ce, dv_model_param (m, i)->grad, dv_model_param (m, i)->numel);
+
+  DvActivityConfig cfg;
+  dv_activity_config_init (&cfg);
+  cfg.weight = ac->weight;
+  cfg.ord = ac->ord;
+  cfg.mode = ac->mode;
+  cfg.layers = ac->layers ? g_strsplit (ac->layers, ",", -1) : NULL;
+  DvRunOptions opt = { .training = TRUE };
+  g_autoptr (DvRun) run = dv_run_new (m, B, &opt);
+  g_autoptr (DvActivityLoss) al = dv_activity_loss_new (run, &cfg, &error);
+  g_assert_no_error (error);
+  dv_activity_config_clear (&cfg);
+  g_autofree float *lg = g_new (float, (gsize) B * T * K), *dl = g_new0 (float, (gsize) B * T * K);
+  dv_activity_loss_reset (al);
+  g_assert_true (dv_run_forward (run, x, T, lg, &error));
+  double ce = dv_cross_entropy (dl, lg, (const int64_t *) labels, B * T, K, d->non_label_index, 1.0f, NULL);
+  double act = dv_activity_loss_value (al);
+  dv_model_zero_grad (m);
+  g_assert_true (dv_run_backward (run, dl, &error));
+
+  double ref = loss_of (m, x, labels, B, T, FALSE, ac);
+  g_test_message ("%s: CE %.6g, activity %.6g (weight %g), reference total %.6g", ac->name, ce, act,
+                  ac->weight, ref);
+  g_assert_cmpfloat (fabs (ce - ce_only), <, 1e-6 * MAX (1.0, ce));
+  g_assert_cmpfloat (act, >, 0.01);
+  g_assert_cmpfloat (fabs (ce + ac->weight * act - ref), <, 1e-4 * MAX (1.0, fabs (ref)));
+
+  double diff = 0, norm = 0;
+  gsize o = 0;
+  for (guint i = 0; i < dv_model_n_params (m); i++)
+    {
+      DvParam *p = dv_model_param (m, i);
+      for (gint64 k = 0; p->trainable && k < p->numel; k++, o++)
+        {
+          double c = g_array_index (g_ce, float, o);
+          diff += (p->grad[k] - c) * (p->grad[k] - c);
+          norm += c * c;
+        }
+    }
+  g_array_unref (g_ce);
+  g_test_message ("%s: |g_total - g_CE| / |g_CE| = %.3g", ac->name, sqrt (diff / norm));
+  g_assert_cmpfloat (sqrt (diff / norm), >, 0.05);
+
+  Problem pr = { ac->name, m, x, labels, B, T, FALSE, ac, saved };
+  compare_gradients (&pr, &r);
+}
+
+static const ActivityCase activity_cases[] = {
+  { "activity-absolute-l1", DV_ACTIVITY_ABSOLUTE, 1.0, "A,C", FALSE, 2.0 },
+  { "activity-absolute-l2-linear", DV_ACTIVITY_ABSOLUTE, 2.0, NULL, TRUE, 2.0 },
+  { "activity-signed-linear", DV_ACTIVITY_SIGNED, 1.0, "B,C", TRUE, 2.0 },
+};
+
 int
 main (int argc, char **argv)
 {
@@ -292,6 +479,11 @@ main (int argc, char **argv)
     {
       g_autofree char *path = g_strdup_printf ("/engine/bptt/%s", variants[i].name);
       g_test_add_data_func (path, &variants[i], check_variant);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (activity_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/engine/bptt/%s", activity_cases[i].name);
+      g_test_add_data_func (path, &activity_cases[i], check_activity);
     }
   return g_test_run ();
 }

@@ -113,7 +113,9 @@ struct _DvActivityLoss {
   int *calls;            /* per layer: steps with a response */
   double *sum_b;         /* per sample: Σ_layers Σ_t a_b */
   double *a;
+  double *scale_b;       /* per sample, for the backward pass */
   int batch;
+  double backward_scale;
 };
 
 DvActivityLoss *
@@ -156,7 +158,9 @@ dv_activity_loss_new (DvRun *run, const DvActivityConfig *config, GError **error
   for (int l = 0; l < D->n_layers; l++)
     if (al->monitored[l])
       dv_run_observe_layer (run, l, TRUE);
+  al->backward_scale = config->weight;
   dv_run_set_observer (run, dv_activity_loss_observe, al);
+  dv_run_set_response_grad (run, dv_activity_loss_response_grad, al);
   return al;
 }
 
@@ -170,6 +174,7 @@ dv_activity_loss_free (DvActivityLoss *al)
   g_free (al->calls);
   g_free (al->sum_b);
   g_free (al->a);
+  g_free (al->scale_b);
   g_free (al);
 }
 
@@ -189,9 +194,11 @@ dv_activity_loss_observe (DvRun *run, const DvFrame *f, gpointer user_data)
     {
       g_free (al->sum_b);
       g_free (al->a);
+      g_free (al->scale_b);
       al->batch = f->batch;
       al->sum_b = g_new0 (double, f->batch);
       al->a = g_new0 (double, f->batch);
+      al->scale_b = g_new0 (double, f->batch);
     }
   for (int l = 0; l < f->n_layers; l++)
     {
@@ -206,12 +213,40 @@ dv_activity_loss_observe (DvRun *run, const DvFrame *f, gpointer user_data)
     }
 }
 
-double
-dv_activity_loss_value (const DvActivityLoss *al)
+static int
+t_max (const DvActivityLoss *al)
 {
   int tmax = 0, nl = dv_model_get_desc (al->model)->n_layers;
   for (int l = 0; l < nl; l++)
     tmax = MAX (tmax, al->calls[l]);
+  return tmax;
+}
+
+void
+dv_activity_loss_set_backward_scale (DvActivityLoss *al, double scale)
+{
+  al->backward_scale = scale;
+}
+
+void
+dv_activity_loss_response_grad (DvRun *run, int t, int layer, const float *response, float *grad,
+                                gpointer user_data)
+{
+  DvActivityLoss *al = user_data;
+  int tmax = t_max (al);
+  if (!al->monitored[layer] || al->backward_scale == 0 || tmax == 0 || al->batch == 0)
+    return;
+  int C, H, W;
+  dv_model_layer_shape (al->model, layer, &C, &H, &W);
+  for (int b = 0; b < al->batch; b++)
+    al->scale_b[b] = al->backward_scale / ((double) al->batch * al->n_monitored * tmax);
+  dv_activity_backward (grad, response, C, al->batch, H * W, al->cfg.mode, al->cfg.ord, al->scale_b);
+}
+
+double
+dv_activity_loss_value (const DvActivityLoss *al)
+{
+  int tmax = t_max (al);
   if (tmax == 0 || al->n_monitored == 0 || al->batch == 0)
     return 0.0;
   double s = 0;

@@ -6,9 +6,13 @@
  * its gradient d a_b / d x, and an accumulator that follows a run through the observer hook:
  *   loss = mean_b Σ_layers Σ_t a_b / (n_layers · T_max),  T_max = most steps any monitored
  *   layer had a response (idle steps are not observed).
- * What it is not for: backpropagating the loss.  The engine does not yet accept a gradient
- * with respect to a response (see doc/training.md): the trainer adds weight·loss to the
- * reported total and logs it as loss/ActivityLoss, but only cross-entropy moves the weights.
+ * The accumulator also backpropagates: it registers the run's response-gradient hook
+ * (dv_run_set_response_grad), so dv_run_backward adds scale · d loss / d response at every
+ * observed (layer, timestep) of the last forward pass, scale = the configured weight unless
+ * dv_activity_loss_set_backward_scale says otherwise (the trainer divides by the number of
+ * accumulated batches, as it does the cross-entropy's).
+ * What it is not for: choosing layers by module attributes (DynVision's `_activity_monitor`);
+ * the caller names them.
  */
 #pragma once
 
@@ -37,8 +41,8 @@ void     dv_activity_backward (float *dx, const float *x, int C, int B, int HW, 
 
 typedef struct _DvActivityLoss DvActivityLoss;
 
-/* Watches `run` (sets its observer and observes the chosen layers).  Unknown layer names
- * are an error naming the layers there are. */
+/* Watches `run` (sets its observer and its response-gradient hook, and observes the chosen
+ * layers).  Unknown layer names are an error naming the layers there are. */
 DvActivityLoss *dv_activity_loss_new (DvRun *run, const DvActivityConfig *config, GError **error);
 void            dv_activity_loss_free (DvActivityLoss *loss);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DvActivityLoss, dv_activity_loss_free)
@@ -49,5 +53,11 @@ void            dv_activity_loss_reset (DvActivityLoss *loss);
 double          dv_activity_loss_value (const DvActivityLoss *loss);
 /* The observer itself, for callers that chain observers (user_data = the DvActivityLoss). */
 void            dv_activity_loss_observe (DvRun *run, const DvFrame *frame, gpointer user_data);
+/* What dv_run_backward receives: scale · d loss / d response (0 = measured and logged only). */
+void            dv_activity_loss_set_backward_scale (DvActivityLoss *loss, double scale);
+/* The response-gradient hook itself (user_data = the DvActivityLoss): ADDS
+ * scale[b] = scale / (B · n_layers · T_max) times d a_b / d response into grad. */
+void            dv_activity_loss_response_grad (DvRun *run, int t, int layer, const float *response,
+                                                float *grad, gpointer user_data);
 
 G_END_DECLS

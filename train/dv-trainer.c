@@ -200,6 +200,8 @@ slot_for (DvTrainer *t, int B, GError **error)
               slot_free (s);
               return NULL;
             }
+          /* backpropagated like the cross-entropy: weight · loss, averaged over accumulated batches */
+          dv_activity_loss_set_backward_scale (s->activity, t->cfg.activity.weight / MAX (t->cfg.accumulate, 1));
         }
       g_hash_table_insert (t->slots, GINT_TO_POINTER (B), s);
     }

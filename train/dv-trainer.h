@@ -10,8 +10,9 @@
  * epoch so `resume` continues exactly, and a metrics CSV.  A NaN/Inf stops
  * training with a message naming the layer and timestep, keeping the last
  * good checkpoint (the forward pass names the layer and timestep; a parameter that becomes
- * NaN after a step is named too).  An activity loss (dv-activity.h) can be added; every
- * term is logged.  Used by `dynvision train` and the workbench.
+ * NaN after a step is named too).  An activity loss (dv-activity.h) can be added; it is
+ * backpropagated with the cross-entropy and every term is logged.  Used by `dynvision train`
+ * and the workbench.
  * What it is not for: reading datasets (data/) or drawing curves (plot/).
  */
 #pragma once

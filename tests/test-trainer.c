@@ -1,0 +1,356 @@
+/* test-trainer.c — the training loop: resume that continues bit-identically, from an epoch
+ * boundary and after the process was killed mid-epoch; a NaN that stops training and keeps
+ * the last good checkpoint; a seeded convergence bound; and the activity loss, which must
+ * lower the activity it measures when it is trained with. */
+#include "dv-activity.h"
+#include "dv-checkpoint.h"
+#include "dv-csv.h"
+#include "dv-data.h"
+#include "dv-ops.h"
+#include "dv-trainer.h"
+#include "train-fixtures.h"
+
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+static void
+test_resume_identical (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvDataset) ds = dv_embedded_new (DV_EMBEDDED_DEFAULT_SEED, DV_SPLIT_TRAIN, 96);
+  g_autofree int *tr = first_indices (64), *va = g_new (int, 32);
+  for (int i = 0; i < 32; i++)
+    va[i] = 64 + i;
+  g_autofree char *d1 = temp_dir (), *d2 = temp_dir ();
+
+  /* two epochs straight */
+  g_autoptr (DvModel) a = tiny_model (3, 11);
+  {
+    g_autoptr (DvLoader) lt = make_loader (ds, tr, 64, a, TRUE, 16), lv = make_loader (ds, va, 32, a, FALSE, 16);
+    DvTrainConfig c;
+    train_config (&c, d1, 2);
+    g_autoptr (DvTrainer) t = dv_trainer_new (a, lt, lv, &c, &error);
+    dv_train_config_clear (&c);
+    g_assert_true (dv_trainer_run (t, &error));
+    g_assert_no_error (error);
+  }
+  /* one epoch, then a fresh model and trainer resume from last.safetensors for the second */
+  {
+    g_autoptr (DvModel) b = tiny_model (3, 11);
+    g_autoptr (DvLoader) lt = make_loader (ds, tr, 64, b, TRUE, 16), lv = make_loader (ds, va, 32, b, FALSE, 16);
+    DvTrainConfig c;
+    train_config (&c, d2, 2);
+    g_autoptr (DvTrainer) t = dv_trainer_new (b, lt, lv, &c, &error);
+    dv_train_config_clear (&c);
+    g_assert_true (dv_trainer_run_epoch (t, &error));
+    g_assert_cmpint (dv_trainer_get_epoch (t), ==, 1);
+    g_assert_false (params_equal (a, b));
+  }
+  g_autoptr (DvModel) r = tiny_model (3, 999);   /* other weights: they must come from the file */
+  {
+    g_autoptr (DvLoader) lt = make_loader (ds, tr, 64, r, TRUE, 16), lv = make_loader (ds, va, 32, r, FALSE, 16);
+    DvTrainConfig c;
+    train_config (&c, d2, 2);
+    g_autoptr (DvTrainer) t = dv_trainer_new (r, lt, lv, &c, &error);
+    dv_train_config_clear (&c);
+    g_autofree char *last = g_build_filename (d2, "last.safetensors", NULL);
+    g_assert_true (dv_trainer_resume (t, last, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (dv_trainer_get_epoch (t), ==, 1);
+    g_assert_true (dv_trainer_run (t, &error));
+    g_assert_cmpint (dv_trainer_get_epoch (t), ==, 2);
+  }
+  g_assert_true (params_equal (a, r));
+  /* metrics.csv kept the first epoch's row and added the second */
+  g_autofree char *mp = g_build_filename (d2, "metrics.csv", NULL);
+  g_autoptr (DvCsv) csv = dv_csv_load (mp, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dv_csv_n_rows (csv), ==, 2);
+  g_assert_cmpstr (dv_csv_get (csv, 0, dv_csv_column (csv, "epoch")), ==, "1");
+  g_assert_cmpstr (dv_csv_get (csv, 1, dv_csv_column (csv, "epoch")), ==, "2");
+  g_assert_cmpint (dv_csv_column (csv, "loss/CrossEntropyLoss"), >=, 0);
+  remove_dir (d1);
+  remove_dir (d2);
+}
+
+static void
+test_nan_detection (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvDataset) ds = dv_embedded_new (DV_EMBEDDED_DEFAULT_SEED, DV_SPLIT_TRAIN, 64);
+  g_autofree int *tr = first_indices (64);
+  g_autofree char *dir = temp_dir ();
+  g_autofree char *last = g_build_filename (dir, "last.safetensors", NULL);
+  g_autoptr (DvModel) m = tiny_model (4, 5);
+  g_autoptr (DvLoader) lt = make_loader (ds, tr, 64, m, TRUE, 16);
+  {
+    DvTrainConfig c;
+    train_config (&c, dir, 3);
+    g_autoptr (DvTrainer) t = dv_trainer_new (m, lt, NULL, &c, &error);
+    dv_train_config_clear (&c);
+    g_assert_true (dv_trainer_run_epoch (t, &error));
+  }
+  g_autoptr (DvModel) good = dv_checkpoint_load (last, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (params_equal (m, good));
+
+  /* the same run with an absurd learning rate and no clipping: after one Adam step every
+   * weight is about ±lr, and the first layers overflow float at the next forward pass */
+  DvTrainConfig c;
+  train_config (&c, dir, 3);
+  c.optim.lr = 1e20;
+  c.clip = 0;
+  g_autoptr (DvTrainer) t = dv_trainer_new (m, lt, NULL, &c, &error);
+  dv_train_config_clear (&c);
+  g_assert_true (dv_trainer_resume (t, last, &error));
+  g_assert_false (dv_trainer_run (t, &error));
+  g_assert_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_DIVERGED);
+  g_test_message ("divergence: %s", error->message);
+  g_assert_nonnull (strstr (error->message, "epoch 2"));
+  g_assert_true (strstr (error->message, "layer1") || strstr (error->message, "layer2") ||
+                 strstr (error->message, "classifier"));
+  g_assert_nonnull (strstr (error->message, "timestep"));
+  /* the last good checkpoint is still the one of epoch 1 */
+  g_autoptr (DvModel) after = dv_checkpoint_load (last, NULL, NULL);
+  g_assert_nonnull (after);
+  g_assert_true (params_equal (good, after));
+  remove_dir (dir);
+}
+
+/* A DyRCNNx2 with 16 and 32 channels on four classes of the embedded set (0° and 90°
+ * gratings, disc, x-cross; random colours, positions and sizes): 800 training samples,
+ * batch 16, Adam 1e-2, 8 epochs = 400 steps.  Seeds 1–5 reach 0.85–0.90 on 160 test samples;
+ * the bound is 0.75 (chance is 0.25). */
+static void
+test_convergence (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvDataset) tr_ds = dv_embedded_new (DV_EMBEDDED_DEFAULT_SEED, DV_SPLIT_TRAIN, 2000);
+  g_autoptr (DvDataset) te_ds = dv_embedded_new (DV_EMBEDDED_DEFAULT_SEED, DV_SPLIT_TEST, 400);
+  static const int classes[] = { 0, 2, 4, 9 };
+  GArray *tr = g_array_new (FALSE, FALSE, sizeof (int)), *te = g_array_new (FALSE, FALSE, sizeof (int));
+  for (int i = 0; i < 2000; i++)
+    for (guint k = 0; k < G_N_ELEMENTS (classes); k++)
+      if (dv_dataset_get_label (tr_ds, i) == classes[k])
+        g_array_append_val (tr, i);
+  for (int i = 0; i < 400; i++)
+    for (guint k = 0; k < G_N_ELEMENTS (classes); k++)
+      if (dv_dataset_get_label (te_ds, i) == classes[k])
+        g_array_append_val (te, i);
+  g_autoptr (DvModel) m = sized_model (3, 16, 32, 1);
+  g_autoptr (DvLoader) lt = make_loader (tr_ds, (int *) tr->data, (int) tr->len, m, FALSE, 16);
+  g_autoptr (DvLoader) lv = make_loader (te_ds, (int *) te->data, (int) te->len, m, FALSE, 16);
+  DvEvalResult r;
+  g_assert_true (dv_evaluate_full (m, lv, 0, &r, &error));
+  double before = r.accuracy;
+  dv_eval_result_clear (&r);
+  DvTrainConfig c;
+  dv_train_config_init (&c);
+  c.epochs = 8;
+  c.optim.lr = 1e-2;
+  c.lr_scaling = FALSE;
+  c.schedule = DV_SCHEDULE_CONSTANT;
+  g_autoptr (DvTrainer) t = dv_trainer_new (m, lt, NULL, &c, &error);
+  dv_train_config_clear (&c);
+  g_assert_true (dv_trainer_run (t, &error));
+  g_assert_no_error (error);
+  g_assert_true (dv_evaluate_full (m, lv, 0, &r, &error));
+  int steps = 8 * dv_loader_get_n_batches (lt);
+  g_test_message ("4-class accuracy %.3f before, %.3f after %d steps (loss %.3f)", before, r.accuracy, steps, r.loss);
+  g_assert_cmpint (steps, ==, 400);
+  g_assert_cmpfloat (before, <, 0.45);
+  g_assert_cmpfloat (r.accuracy, >=, 0.75);
+  dv_eval_result_clear (&r);
+  g_array_unref (tr);
+  g_array_unref (te);
+}
+
+/* ---- killed mid-epoch ---------------------------------------------------------------- */
+
+/* The run both halves share: tiny model (seed 11), 64 training and 32 validation samples,
+ * batch 16 (4 batches an epoch), 3 epochs, checkpoints in dir. */
+static DvTrainer *
+kill_run_trainer (DvModel *m, DvDataset *ds, DvLoader **lt, DvLoader **lv, const char *dir, GError **error)
+{
+  g_autofree int *tr = first_indices (64), *va = g_new (int, 32);
+  for (int i = 0; i < 32; i++)
+    va[i] = 64 + i;
+  *lt = make_loader (ds, tr, 64, m, TRUE, 16);
+  *lv = make_loader (ds, va, 32, m, FALSE, 16);
+  DvTrainConfig c;
+  train_config (&c, dir, 3);
+  DvTrainer *t = dv_trainer_new (m, *lt, *lv, &c, error);
+  dv_train_config_clear (&c);
+  return t;
+}
+
+/* The child's checkpoint folder, named by the parent's process id. */
+static char *
+kill_dir (pid_t parent)
+{
+  g_autofree char *name = g_strdup_printf ("dv-test-kill-%d", (int) parent);
+  return g_build_filename (g_get_tmp_dir (), name, NULL);
+}
+
+static void
+die_in_epoch_2 (const DvTrainProgress *p, gpointer user_data)
+{
+  if (p->epoch == 2 && p->batch == 2)
+    {
+      g_printerr ("killed in epoch %d, batch %d of %d\n", p->epoch, p->batch, p->n_batches);
+      raise (SIGKILL); /* as `kill -9`: no cleanup, no flush, nothing written after this */
+    }
+}
+
+/* Trains in a child process that is killed after the second optimiser step of epoch 2 (of 3);
+ * a fresh process with other initial weights resumes from last.safetensors, repeats epoch 2
+ * from its start and finishes: the weights equal those of an uninterrupted run, bit for bit. */
+static void
+test_resume_after_kill (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvDataset) ds = dv_embedded_new (DV_EMBEDDED_DEFAULT_SEED, DV_SPLIT_TRAIN, 96);
+  if (g_test_subprocess ())
+    {
+      g_autoptr (DvModel) m = tiny_model (3, 11);
+      DvLoader *lt, *lv;
+      g_autofree char *dir = kill_dir (getppid ());
+      DvTrainer *t = kill_run_trainer (m, ds, &lt, &lv, dir, &error);
+      g_assert_no_error (error);
+      dv_trainer_set_progress (t, die_in_epoch_2, NULL, NULL);
+      dv_trainer_run (t, &error);
+      g_assert_not_reached ();
+    }
+  g_autofree char *d1 = temp_dir (), *d2 = kill_dir (getpid ());
+  g_assert_cmpint (g_mkdir_with_parents (d2, 0700), ==, 0);
+  g_autoptr (DvModel) a = tiny_model (3, 11);
+  {
+    g_autoptr (DvLoader) lt = NULL, lv = NULL;
+    g_autoptr (DvTrainer) t = kill_run_trainer (a, ds, &lt, &lv, d1, &error);
+    g_assert_true (dv_trainer_run (t, &error));
+    g_assert_no_error (error);
+  }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*killed in epoch 2, batch 2 of 4*");
+
+  g_autofree char *last = g_build_filename (d2, "last.safetensors", NULL);
+  g_autoptr (DvModel) r = tiny_model (3, 999);   /* other weights: they must come from the file */
+  {
+    g_autoptr (DvLoader) lt = NULL, lv = NULL;
+    g_autoptr (DvTrainer) t = kill_run_trainer (r, ds, &lt, &lv, d2, &error);
+    g_assert_true (dv_trainer_resume (t, last, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (dv_trainer_get_epoch (t), ==, 1);
+    g_assert_false (params_equal (a, r));
+    g_assert_true (dv_trainer_run (t, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (dv_trainer_get_epoch (t), ==, 3);
+  }
+  g_assert_true (params_equal (a, r));
+  g_autoptr (DvModel) from_file = dv_checkpoint_load (last, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (params_equal (a, from_file));
+  g_autofree char *mp = g_build_filename (d2, "metrics.csv", NULL);
+  g_autoptr (DvCsv) csv = dv_csv_load (mp, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dv_csv_n_rows (csv), ==, 3);
+  g_assert_cmpstr (dv_csv_get (csv, 2, dv_csv_column (csv, "epoch")), ==, "3");
+  remove_dir (d1);
+  remove_dir (d2);
+}
+
+/* ---- the activity loss, trained with ---------------------------------------------------- */
+
+/* Mean activity loss (absolute, p = 1, every layer) over a loader's batches, in eval mode. */
+static double
+mean_activity (DvModel *m, DvLoader *l)
+{
+  const DvModelDesc *D = dv_model_get_desc (m);
+  DvActivityConfig ac;
+  dv_activity_config_init (&ac);
+  double sum = 0;
+  int n = 0;
+  dv_loader_restart (l, 0);
+  DvSequence *seq;
+  while ((seq = dv_loader_next (l)) != NULL)
+    {
+      DvRunOptions o = { 0 };
+      g_autoptr (DvRun) run = dv_run_new (m, seq->B, &o);
+      g_autoptr (DvActivityLoss) al = dv_activity_loss_new (run, &ac, NULL);
+      g_autofree float *x = g_new (float, (gsize) seq->B * seq->T * seq->C * seq->H * seq->W);
+      g_autofree float *lg = g_new (float, (gsize) seq->B * seq->T * D->n_classes);
+      dv_sequence_materialize (seq, x);
+      dv_activity_loss_reset (al);
+      g_assert_true (dv_run_forward (run, x, seq->T, lg, NULL));
+      sum += dv_activity_loss_value (al);
+      n++;
+      dv_sequence_free (seq);
+    }
+  dv_activity_config_clear (&ac);
+  return sum / n;
+}
+
+static void
+record_activity (const DvEpochMetrics *m, gpointer user_data)
+{
+  g_array_append_val ((GArray *) user_data, m->train_activity_loss);
+}
+
+/* The same seeded run with and without weight · activity (absolute, p = 1, every layer):
+ * with it, the activity measured afterwards on held-out samples must be well below. */
+static void
+test_activity_lowers_activity (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvDataset) ds = dv_embedded_new (DV_EMBEDDED_DEFAULT_SEED, DV_SPLIT_TRAIN, 128);
+  g_autofree int *tr = first_indices (96), *va = g_new (int, 32);
+  for (int i = 0; i < 32; i++)
+    va[i] = 96 + i;
+  const double weights[] = { 0.0, 10.0 };
+  double act[2], acc[2];
+  for (int i = 0; i < 2; i++)
+    {
+      g_autoptr (DvModel) m = tiny_model (3, 5);
+      g_autoptr (DvLoader) lt = make_loader (ds, tr, 96, m, TRUE, 16), lv = make_loader (ds, va, 32, m, FALSE, 16);
+      double before = mean_activity (m, lv);
+      DvTrainConfig c;
+      train_config (&c, NULL, 8);
+      c.optim.lr = 1e-2;
+      c.activity.weight = weights[i];
+      g_autoptr (GArray) logged = g_array_new (FALSE, FALSE, sizeof (double));
+      g_autoptr (DvTrainer) t = dv_trainer_new (m, lt, lv, &c, &error);
+      dv_train_config_clear (&c);
+      dv_trainer_set_progress (t, NULL, record_activity, logged);
+      g_assert_true (dv_trainer_run (t, &error));
+      g_assert_no_error (error);
+      act[i] = mean_activity (m, lv);
+      DvEvalResult r;
+      g_assert_true (dv_evaluate_full (m, lv, 0, &r, &error));
+      acc[i] = r.accuracy;
+      dv_eval_result_clear (&r);
+      g_test_message ("activity weight %g: activity %.4g before, %.4g after; val accuracy %.3f; logged %.4g -> %.4g",
+                      weights[i], before, act[i], acc[i], g_array_index (logged, double, 0),
+                      g_array_index (logged, double, logged->len - 1));
+      if (weights[i] == 0)
+        g_assert_true (isnan (g_array_index (logged, double, 0)));
+      else
+        g_assert_cmpfloat (g_array_index (logged, double, logged->len - 1), <, g_array_index (logged, double, 0));
+    }
+  g_assert_cmpfloat (act[1], <, 0.5 * act[0]);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  dv_set_num_threads (1);
+  g_test_add_func ("/train/trainer/resume-bit-identical", test_resume_identical);
+  g_test_add_func ("/train/trainer/resume-after-kill-mid-epoch", test_resume_after_kill);
+  g_test_add_func ("/train/trainer/nan-stops-and-keeps-checkpoint", test_nan_detection);
+  g_test_add_func ("/train/trainer/converges", test_convergence);
+  g_test_add_func ("/train/trainer/activity-loss-lowers-activity", test_activity_lowers_activity);
+  return g_test_run ();
+}
