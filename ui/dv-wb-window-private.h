@@ -42,6 +42,9 @@ struct _DvWbWindow {
   GtkLabel *steps_ms, *intro_ms, *duration_ms, *interval_ms, *dt_label;
   DvPlotView *stimulus_view, *responses_view, *fmap_view, *readout_view, *probe_view,
              *latency_view;
+  GtkRevealer *train_revealer;
+  GtkBox *train_box;
+  struct _DvWbTrainPanel *train; /* dv-wb-window-train.c */
 
   DvHistory *history;
   char **layer_names;        /* NULL-terminated copy for the plots */
@@ -101,6 +104,14 @@ void        dv_wb_window_stimuli_changed (DvWbWindow *self, gboolean new_sequenc
 void        dv_wb_window_sync_presentation (DvWbWindow *self);
 /* "key=value" settings, applied together (::set-presentation) */
 void        dv_wb_window_emit_presentation (DvWbWindow *self, const char *const *assignments);
+
+/* dv-wb-window-train.c: the training panel, checkpoint/project actions, health */
+typedef struct _DvWbTrainPanel DvWbTrainPanel;
+void        dv_wb_window_class_init_train (GtkWidgetClass *widget_class);
+void        dv_wb_window_init_train (DvWbWindow *self);
+void        dv_wb_window_finalize_train (DvWbWindow *self);
+/* pauses at the first NaN/Inf of the recorded steps and says where */
+void        dv_wb_window_check_health (DvWbWindow *self, gboolean new_sequence);
 
 /* dv-wb-window-export.c */
 typedef enum {

@@ -440,6 +440,7 @@ dv_wb_window_history_changed (DvWbWindow *self, gboolean new_sequence)
     }
   self->cursor = CLAMP (self->cursor, 0, MAX (h->head, 0));
   dv_wb_window_update_views (self);
+  dv_wb_window_check_health (self, new_sequence);
 }
 
 void
@@ -492,6 +493,7 @@ dv_wb_window_finalize (GObject *object)
   g_free (self->fmap_message);
   g_free (self->stimulus_caption);
   dv_wb_window_finalize_stimuli (self);
+  dv_wb_window_finalize_train (self);
   G_OBJECT_CLASS (dv_wb_window_parent_class)->finalize (object);
 }
 
@@ -553,7 +555,10 @@ dv_wb_window_class_init (DvWbWindowClass *klass)
   CHILD (readout_view);
   CHILD (probe_view);
   CHILD (latency_view);
+  CHILD (train_revealer);
+  CHILD (train_box);
 #undef CHILD
+  dv_wb_window_class_init_train (widget_class);
 
   gtk_widget_class_install_action (widget_class, "win.toggle-play", NULL, action_toggle_play);
   gtk_widget_class_install_action (widget_class, "win.step-back", NULL, action_step);
@@ -645,6 +650,7 @@ dv_wb_window_init (DvWbWindow *self)
 
   dv_wb_window_init_stimuli (self);
   dv_wb_window_install_export_actions (self);
+  dv_wb_window_init_train (self);
   /* start with the transport focused, not the sample field, so the keys work */
   gtk_root_set_focus (GTK_ROOT (self), GTK_WIDGET (self->play_button));
   dv_wb_window_update_views (self);

@@ -13,10 +13,12 @@
 #include "dv-data.h"
 #include "dv-desc.h"
 #include "dv-ui.h"
+#include "dv-workbench-train.h"
 
 struct _DvWorkbench {
   DvWbWindow *window;
   DvEngineThread *engine;
+  DvWorkbenchTrain *train;     /* training, checkpoints, projects */
   GHashTable *datasets;        /* spec -> DvDataset, opened so far */
   GCancellable *cancellable;   /* cancelled with the window: pending jobs drop their result */
   gint64 max_news_us;
@@ -292,6 +294,7 @@ on_window_destroy (GtkWidget *widget, DvWorkbench *wb)
   g_signal_handlers_disconnect_by_data (wb->window, wb);
   g_cancellable_cancel (wb->cancellable);
   g_clear_object (&wb->cancellable);
+  g_clear_pointer (&wb->train, dv_workbench_train_free); /* before the engine it trains on */
   g_clear_pointer (&wb->engine, dv_engine_thread_free);
   g_clear_pointer (&wb->datasets, g_hash_table_unref);
   g_free (wb);
@@ -403,6 +406,7 @@ dv_workbench_new (GtkApplication *app, const DvWorkbenchOptions *options, GError
   g_signal_connect (window, "set-parameter", G_CALLBACK (on_set_parameter), wb);
   g_signal_connect (window, "set-presentation", G_CALLBACK (on_set_presentation), wb);
   g_signal_connect (window, "destroy", G_CALLBACK (on_window_destroy), wb);
+  wb->train = dv_workbench_train_new (window, wb->engine);
   for (guint i = 0; i < problems->len; i++)
     dv_wb_window_show_error (window, g_ptr_array_index (problems, i));
 

@@ -1,0 +1,117 @@
+/* dv-engine-train.h — training the workbench's model on its engine thread.
+ *
+ * What this is for: a training job (DvEngineTrain) that runs a DvTrainer on
+ * the engine thread's own model, one epoch per queued engine call, so the
+ * commands the window sends between epochs (another stimulus, a seek) are
+ * served between epochs; after each epoch it re-runs a fixed probe stimulus
+ * in eval mode (one row of the dynamics-over-training heatmap: every layer's
+ * mean |activation| at every timestep) and recomputes the live sequence with
+ * the new weights.  Progress, epoch metrics, heatmap rows and state changes
+ * are kept under a mutex and announced with at most one pending idle
+ * callback on the main context; the main thread copies them with
+ * dv_engine_train_get_news().  Best and last checkpoints go to the run
+ * folder (DvTrainer's atomic saves).
+ *
+ * Pause: the trainer stops after the current batch (its cancel hook) and
+ * hands the engine back to the live view, which then shows the weights as
+ * they are; Resume starts the interrupted epoch again from its first batch
+ * (batches of an epoch are a pure function of the seed, the optimiser keeps
+ * its moments), so a paused epoch's finished batches are trained twice.
+ * Stop ends the run after the current batch; the checkpoints of finished
+ * epochs stay.  Replacing the model (Open Checkpoint, the architecture
+ * editor) stops the run first (the model-release hook).
+ * What this is not for: widgets (the session passes the news to the window).
+ *
+ * Threads: every function here is called from the main thread.
+ */
+#pragma once
+
+#include "dv-engine-thread.h"
+#include "dv-trainer.h"
+
+G_BEGIN_DECLS
+
+/* What the training panel asks for ("key=value" each, see dv_train_settings_parse). */
+typedef struct {
+  char *dataset;          /* spec of the training data: "embedded", "fashion-mnist", … */
+  int epochs;             /* 5 */
+  int batch_size;         /* 32 */
+  double lr;              /* base learning rate before DynVision's batch scaling (1e-3) */
+  DvOptimKind optimizer;  /* adam */
+  DvSchedule schedule;    /* cosine */
+  int train_samples;      /* the first N samples of the seeded train split; 0: all */
+  double val_fraction;    /* 0.1 of the train split */
+  gboolean augment;       /* the data set's DynVision augmentation (TRUE) */
+  guint64 seed;           /* split, order and augmentation (0) */
+} DvTrainSettings;
+
+void     dv_train_settings_init (DvTrainSettings *s);
+void     dv_train_settings_clear (DvTrainSettings *s);
+/* Keys: dataset epochs batch_size lr optimizer(adam|adamw|sgd)
+ * schedule(cosine|step|constant) train_samples val_fraction augment(true|false) seed.
+ * Everything is checked; on an error nothing in s changes and the message
+ * names the key, the value and what would be accepted. */
+gboolean dv_train_settings_parse (DvTrainSettings *s, const char *const *assignments,
+                                  GError **error);
+/* The settings as "key=value" strings (parseable again); g_strfreev. */
+char   **dv_train_settings_to_strv (const DvTrainSettings *s);
+
+/* Where a divergence message of the engine or the trainer says the NaN/Inf
+ * appeared: the layer's name ("classifier" for the output) and the timestep. */
+gboolean dv_train_parse_divergence (const char *message, char **layer, int *timestep);
+
+typedef enum {
+  DV_TRAIN_PREPARING,     /* opening the data, building loaders and the probe */
+  DV_TRAIN_RUNNING,
+  DV_TRAIN_PAUSED,
+  DV_TRAIN_DONE,
+  DV_TRAIN_STOPPED,       /* by the user, or the model was replaced */
+  DV_TRAIN_FAILED,        /* bad settings, unreadable data, divergence, a full disk */
+} DvTrainState;
+
+const char *dv_train_state_name (DvTrainState state);
+
+typedef struct {
+  DvTrainState state;
+  char *message;           /* explains the state (errors, where checkpoints are), or NULL */
+  char *run_dir;
+  char *best_path, *last_path;  /* the checkpoints written so far, or NULL */
+  char **warnings;         /* dv_model_desc_warnings of the model at the start, or NULL */
+  gboolean has_progress;
+  DvTrainProgress progress;
+  int epochs;              /* planned */
+  GArray *metrics;         /* DvEpochMetrics of every finished epoch */
+  /* the probe: sequence, and one row per epoch (0 = before training) */
+  int n_layers, T;
+  double dt;
+  char **layer_names;
+  guint8 *flags;           /* [T] DvPlotStepFlags */
+  char *probe_caption;
+  GArray *dyn_values;      /* float, n_layers·T per row */
+  GArray *dyn_epochs;      /* int per row */
+  float *probe_logits;     /* [T·K] of the latest probe run, K = n_classes */
+  int n_classes;
+  char *nan_layer;         /* where a divergence appeared, or NULL */
+  int nan_step;
+} DvTrainNews;
+
+void dv_train_news_clear (DvTrainNews *news);
+
+typedef struct _DvEngineTrain DvEngineTrain;
+
+/* Starts training the engine's current model (run_dir: checkpoints and
+ * metrics.csv, created).  notify is called on the main context when news
+ * are waiting. */
+DvEngineTrain *dv_engine_train_start (DvEngineThread *engine, const DvTrainSettings *settings,
+                                      const char *run_dir, DvEngineNotify notify,
+                                      gpointer user_data);
+void           dv_engine_train_pause (DvEngineTrain *job);
+void           dv_engine_train_resume (DvEngineTrain *job);
+void           dv_engine_train_stop (DvEngineTrain *job);
+/* A copy of everything the job has to say (clear it with dv_train_news_clear). */
+void           dv_engine_train_get_news (DvEngineTrain *job, DvTrainNews *news);
+/* Stops the run (after the current batch), silences notify, and drops the
+ * main thread's reference.  Free jobs before their engine thread. */
+void           dv_engine_train_free (DvEngineTrain *job);
+
+G_END_DECLS
