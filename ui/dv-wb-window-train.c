@@ -325,6 +325,13 @@ dv_wb_window_train_get_state (DvWbWindow *self)
   return self->train->state;
 }
 
+int
+dv_wb_window_train_get_rows (DvWbWindow *self)
+{
+  g_return_val_if_fail (DV_IS_WB_WINDOW (self), 0);
+  return self->train->dynamics.n_rows;
+}
+
 void
 dv_wb_window_show_training (DvWbWindow *self, gboolean show)
 {
@@ -668,7 +675,7 @@ dv_wb_window_init_train (DvWbWindow *self)
   gtk_progress_bar_set_text (P->progress, "not started");
   P->curves_view = DV_PLOT_VIEW (dv_plot_view_new ());
   dv_plot_view_set_name (P->curves_view, "training-curves");
-  dv_plot_view_set_min_size (P->curves_view, 440, 250);
+  dv_plot_view_set_min_size (P->curves_view, 440, 210);
   gtk_widget_set_vexpand (GTK_WIDGET (P->curves_view), TRUE);
   P->info = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_xalign (P->info, 0);
@@ -683,7 +690,7 @@ dv_wb_window_init_train (DvWbWindow *self)
 
   P->dynamics_view = DV_PLOT_VIEW (dv_plot_view_new ());
   dv_plot_view_set_name (P->dynamics_view, "dynamics-over-training");
-  dv_plot_view_set_min_size (P->dynamics_view, 560, 280);
+  dv_plot_view_set_min_size (P->dynamics_view, 560, 230);
   gtk_widget_set_hexpand (GTK_WIDGET (P->dynamics_view), TRUE);
   rebuild_curves (P);
   dv_dynamics_plot_init (&P->dynamics);

@@ -61,6 +61,8 @@ typedef struct {
 
 void           dv_wb_window_train_update (DvWbWindow *self, const DvWbTrainView *view);
 DvWbTrainState dv_wb_window_train_get_state (DvWbWindow *self);
+/* Rows of the dynamics heatmap so far (1 after the probe before training, +1 per epoch). */
+int            dv_wb_window_train_get_rows (DvWbWindow *self);
 /* The panel's settings as "key=value" (g_strfreev), and setting them (unknown keys are kept
  * for the next start but not shown). */
 char         **dv_wb_window_get_train_settings (DvWbWindow *self);

@@ -358,7 +358,7 @@ prepare (DvEngineThread *self, DvEngineTrain *job, GError **error)
   job->probe_row = g_new (float, (gsize) MAX (L, 1) * T);
   job->probe_scratch = g_new (float, max_layer);
   job->logits = g_new0 (float, (gsize) T * K);
-  DvRunOptions opt = { 0 };
+  DvRunOptions opt = { .record_all = TRUE }; /* eval mode; every layer reaches the observer */
   job->probe_run = dv_run_new (model, 1, &opt);
   dv_run_set_observer (job->probe_run, probe_observer, job);
   job->model = model;

@@ -11,6 +11,7 @@
 
 #include "dv-measure.h"
 #include "dv-ui.h"
+#include "dv-wb-window-train.h"
 #include "dv-workbench.h"
 
 struct _DvWbApplication {
@@ -27,6 +28,7 @@ typedef struct {
   char *screenshot;
   char *export_dir;
   int steps;
+  int train_rows;     /* --train: wait for this many heatmap rows (epochs + 1); 0: none */
   gint64 started;
 } Unattended;
 
@@ -83,7 +85,22 @@ unattended_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
       unattended_finish (u, msg);
       return G_SOURCE_REMOVE;
     }
-  if (g_get_monotonic_time () - u->started > 120 * G_USEC_PER_SEC)
+  if (u->train_rows > 0 && dv_wb_window_train_get_rows (u->window) < u->train_rows)
+    {
+      DvWbTrainState st = dv_wb_window_train_get_state (u->window);
+      if (st == DV_WB_TRAIN_FAILED || st == DV_WB_TRAIN_STOPPED)
+        {
+          unattended_finish (u, "training did not run to the epochs asked for");
+          return G_SOURCE_REMOVE;
+        }
+      if (g_get_monotonic_time () - u->started > 1800 * G_USEC_PER_SEC)
+        {
+          unattended_finish (u, "timed out waiting for the training epochs");
+          return G_SOURCE_REMOVE;
+        }
+      return G_SOURCE_CONTINUE;
+    }
+  if (u->train_rows <= 0 && g_get_monotonic_time () - u->started > 120 * G_USEC_PER_SEC)
     {
       unattended_finish (u, "timed out waiting for the timesteps");
       return G_SOURCE_REMOVE;
@@ -133,7 +150,8 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
   DvWbApplication *self = DV_WB_APPLICATION (gapp);
   GVariantDict *opts = g_application_command_line_get_options_dict (cmdline);
   const char *screenshot = NULL, *export_dir = NULL, *dataset = NULL;
-  const char **files = NULL, **presentation = NULL;
+  const char **files = NULL, **presentation = NULL, **train = NULL;
+  int train_wait = 0;
   gint64 seed = 0;
   int steps = -1, sample = 0, history_mb = 0;
   double measure = -1;
@@ -147,6 +165,8 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
   g_variant_dict_lookup (opts, "measure", "d", &measure);
   g_variant_dict_lookup (opts, G_OPTION_REMAINING, "^a&ay", &files);
   g_variant_dict_lookup (opts, "presentation", "^a&s", &presentation);
+  g_variant_dict_lookup (opts, "train", "^a&s", &train);
+  g_variant_dict_lookup (opts, "train-wait", "i", &train_wait);
 
   g_autofree char *checkpoint = NULL;
   if (files != NULL && files[0] != NULL)
@@ -186,12 +206,19 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
   g_free (files);
   g_free (presentation);
   if (wb == NULL)
+    g_free (train);
+  if (wb == NULL)
     {
       g_application_command_line_printerr (cmdline, "dynvision-workbench: %s\n", error->message);
       return 1;
     }
   DvWbWindow *window = dv_workbench_get_window (wb);
   gtk_window_present (GTK_WINDOW (window));
+  if (train != NULL)
+    {
+      dv_wb_window_set_train_settings (window, train);
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.train-start", NULL);
+    }
   if (steps > 0)
     dv_wb_window_seek (window, steps - 1);
   if (unattended)
@@ -202,11 +229,13 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
       u->screenshot = g_strdup (screenshot);
       u->export_dir = g_strdup (export_dir);
       u->steps = steps > 0 ? steps : G_MAXINT;
+      u->train_rows = train != NULL ? 1 + MAX (train_wait, 1) : 0;
       u->started = g_get_monotonic_time ();
       if (steps <= 0)
         dv_wb_window_seek (window, G_MAXINT);
       gtk_widget_add_tick_callback (GTK_WIDGET (window), unattended_tick, u, NULL);
     }
+  g_free (train);
   return 0;
 }
 
@@ -279,6 +308,11 @@ dv_wb_application_init (DvWbApplication *self)
     { "measure", 0, 0, G_OPTION_ARG_DOUBLE, NULL,
       "Measure the engine's steps/s headless and with the window, and the longest "
       "main-loop frame, SECONDS per phase (4 phases); print them and quit", "SECONDS" },
+    { "train", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
+      "Start training with this setting (repeatable; epochs=5 batch_size=32 lr=0.001 "
+      "train_samples=2048 …)", "KEY=VALUE" },
+    { "train-wait", 0, 0, G_OPTION_ARG_INT, NULL,
+      "With --train and --screenshot: render once this many epochs are done (1)", "N" },
     { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
       "Render the window to a PNG after --steps timesteps, then quit", "FILE.png" },
     { "export-all", 0, 0, G_OPTION_ARG_FILENAME, NULL,
