@@ -1,0 +1,382 @@
+/* test-workbench-train.c — training in the workbench, end to end, on the real engine.
+ *
+ * What this is for: the issue's path through the window: change V1's
+ * recurrence type and tau in the architecture editor and apply, train one
+ * short epoch on the embedded set, export the checkpoint, and check that the
+ * command-line `dynvision run` on that checkpoint gives the logits the
+ * workbench shows for the same stimulus; the run folder's best and last
+ * checkpoints and the heatmap rows; pause (the live view serves other
+ * stimuli meanwhile), resume and stop; a project saved and reopened (layout
+ * included) and a corrupt one refused with its name in the banner; a NaN in
+ * the live view pausing at the first layer and step where it appeared.
+ * Needs a display (xvfb-run); every case skips without one.
+ * What this is not for: the GTK-free pieces (test-project.c).
+ */
+#include <gtk/gtk.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dv-checkpoint.h"
+#include "dv-desc.h"
+#include "dv-ui.h"
+#include "dv-wb-window-editor.h"
+#include "dv-wb-window-train.h"
+#include "dv-workbench.h"
+
+static gboolean have_display;
+static char *tmp_dir;
+
+typedef gboolean (*CondFunc) (gpointer data);
+
+static gboolean
+flag_set (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop until cond holds (event-driven, see test-workbench.c). */
+static gboolean
+wait_for (CondFunc cond, gpointer data, double timeout_s)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add ((guint) (timeout_s * 1000), flag_set, &timed_out);
+  while (!cond (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (id);
+  return cond (data);
+}
+
+static gboolean
+sequence_done (gpointer data)
+{
+  DvHistory *h = dv_wb_window_get_history (data);
+  return h->T > 0 && h->head == h->T - 1 && dv_wb_window_get_cursor (data) == h->T - 1;
+}
+
+static DvWbWindow *
+open_session (DvWorkbench **wb_out)
+{
+  DvWorkbenchOptions o = { 0 };
+  DvWorkbench *wb = dv_workbench_new (NULL, &o, NULL);
+  g_assert_nonnull (wb);
+  DvWbWindow *w = dv_workbench_get_window (wb);
+  gtk_window_present (GTK_WINDOW (w));
+  dv_wb_window_seek (w, G_MAXINT);
+  g_assert_true (wait_for (sequence_done, w, 120));
+  if (wb_out)
+    *wb_out = wb;
+  return w;
+}
+
+typedef struct {
+  DvWbWindow *w;
+  DvWbTrainState state;
+} StateIs;
+
+static gboolean
+state_is (gpointer data)
+{
+  StateIs *s = data;
+  DvWbTrainState now = dv_wb_window_train_get_state (s->w);
+  if (now == DV_WB_TRAIN_FAILED && s->state != DV_WB_TRAIN_FAILED)
+    g_error ("training failed: %s", dv_wb_window_get_error (s->w));
+  return now == s->state;
+}
+
+static void
+start_training (DvWbWindow *w, const char *const *settings)
+{
+  dv_wb_window_set_train_settings (w, settings);
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.train-start", NULL);
+}
+
+static gboolean
+file_exists (gpointer data)
+{
+  return g_file_test (data, G_FILE_TEST_IS_REGULAR);
+}
+
+static gboolean
+report_ready (gpointer data)
+{
+  const char *r = dv_wb_window_edit_report (data);
+  return r != NULL && r[0] != '\0';
+}
+
+/* Writes the recorded inputs of the live sequence as x [1,T,C,H,W]. */
+static void
+write_input (DvHistory *h, const char *path)
+{
+  gsize frame = (gsize) h->in_c * h->in_h * h->in_w;
+  g_autofree float *x = g_new (float, frame * h->T);
+  for (int t = 0; t < h->T; t++)
+    {
+      const float *in = dv_history_input (h, t);
+      g_assert_nonnull (in);
+      memcpy (x + frame * t, in, frame * sizeof (float));
+    }
+  gint64 shape[] = { 1, h->T, h->in_c, h->in_h, h->in_w };
+  g_autoptr (DvSafetensorsWriter) wr = dv_safetensors_writer_new ();
+  dv_safetensors_writer_add (wr, "x", DV_DTYPE_F32, 5, shape, x);
+  g_assert_true (dv_safetensors_writer_save (wr, path, NULL));
+}
+
+static void
+test_edit_train_export_reproduce (void)
+{
+  DvWorkbench *wb;
+  DvWbWindow *w = open_session (&wb);
+  /* the issue's edit: depthpointwise recurrence and tau 20 ms in V1, applied */
+  g_autoptr (GError) error = NULL;
+  g_assert_true (dv_wb_window_edit_set (w, "V1.recurrence_type", "depthpointwise", &error));
+  g_assert_true (dv_wb_window_edit_set (w, "V1.tau", "20", &error));
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.apply-architecture", NULL);
+  g_assert_true (wait_for (report_ready, w, 120));
+  g_assert_null (dv_wb_window_get_error (w));
+
+  /* one short epoch: 64 samples in batches of 32, validated on 7 */
+  const char *settings[] = { "epochs=1", "train_samples=64", "batch_size=32", "lr=0.001", NULL };
+  start_training (w, settings);
+  StateIs done = { w, DV_WB_TRAIN_DONE };
+  g_assert_true (wait_for (state_is, &done, 300));
+  g_assert_cmpint (dv_wb_window_train_get_rows (w), ==, 2); /* before training + epoch 1 */
+  dv_wb_window_seek (w, G_MAXINT);
+  g_assert_true (wait_for (sequence_done, w, 120));
+
+  /* the run folder has the best and the last checkpoint */
+  g_autofree char *runs = g_build_filename (g_get_user_data_dir (), "dynvision", "runs", NULL);
+  g_autoptr (GDir) d = g_dir_open (runs, 0, NULL);
+  g_assert_nonnull (d);
+  const char *run = g_dir_read_name (d);
+  g_assert_nonnull (run);
+  g_autofree char *last = g_build_filename (runs, run, "last.safetensors", NULL);
+  g_autofree char *best = g_build_filename (runs, run, "best-epoch001.safetensors", NULL);
+  g_assert_true (g_file_test (last, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (best, G_FILE_TEST_IS_REGULAR));
+
+  /* export, then dynvision run on it */
+  g_autofree char *ckpt = g_build_filename (tmp_dir, "trained.safetensors", NULL);
+  dv_wb_window_export_checkpoint (w, ckpt);
+  g_assert_true (wait_for (file_exists, ckpt, 60));
+  g_autoptr (DvSafetensors) st = dv_safetensors_load (ckpt, &error);
+  g_assert_no_error (error);
+  g_autoptr (DvModelDesc) desc = dv_checkpoint_read_desc (st, ckpt, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (desc->layers[0].tau, ==, 20);
+  g_autoptr (DvJson) dj = dv_model_desc_to_json (desc);
+  g_autofree char *djs = dv_json_to_string (dj, FALSE);
+  g_assert_nonnull (strstr (djs, "depthpointwise"));
+
+  DvHistory *h = dv_wb_window_get_history (w);
+  g_autofree char *xin = g_build_filename (tmp_dir, "x.safetensors", NULL);
+  g_autofree char *yout = g_build_filename (tmp_dir, "y.safetensors", NULL);
+  write_input (h, xin);
+  const char *cli = g_getenv ("DV_CLI");
+  g_assert_nonnull (cli);
+  const char *argv[] = { cli, "run", "--checkpoint", ckpt, "--input", xin, "--output", yout, NULL };
+  int status = 0;
+  g_autofree char *err = NULL;
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, &err,
+                               &status, NULL));
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("dynvision run failed: %s", err);
+  g_autoptr (DvSafetensors) out = dv_safetensors_load (yout, &error);
+  g_assert_no_error (error);
+  const DvStTensor *lt = dv_safetensors_lookup (out, "logits");
+  g_assert_nonnull (lt);
+  g_assert_cmpint (lt->numel, ==, (gint64) h->T * h->n_classes);
+  g_autofree float *logits = dv_st_tensor_to_f32 (lt);
+  double max_diff = 0;
+  for (int t = 0; t < h->T; t++)
+    {
+      int i = dv_series_find (h->logits, t);
+      g_assert_cmpint (i, >=, 0);
+      const float *shown = dv_series_row (h->logits, i);
+      for (int k = 0; k < h->n_classes; k++)
+        max_diff = MAX (max_diff, fabs (shown[k] - logits[t * h->n_classes + k]));
+    }
+  g_test_message ("largest logit difference workbench vs dynvision run: %g", max_diff);
+  g_assert_cmpfloat (max_diff, <, 1e-4);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+typedef struct {
+  DvWbWindow *w;
+  int sample;
+} ShowsSample;
+
+static gboolean
+shows_sample (gpointer data)
+{
+  ShowsSample *s = data;
+  DvHistory *h = dv_wb_window_get_history (s->w);
+  return h->sample == s->sample && h->head >= 0;
+}
+
+static gboolean
+has_progress (gpointer data)
+{
+  DvWbWindow *w = data;
+  return dv_wb_window_train_get_state (w) == DV_WB_TRAIN_RUNNING;
+}
+
+static void
+test_pause_resume_stop (void)
+{
+  DvWbWindow *w = open_session (NULL);
+  const char *settings[] = { "epochs=3", "train_samples=96", "batch_size=32", NULL };
+  start_training (w, settings);
+  g_assert_true (wait_for (has_progress, w, 120));
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.train-pause", NULL);
+  StateIs paused = { w, DV_WB_TRAIN_PAUSED };
+  g_assert_true (wait_for (state_is, &paused, 120));
+  /* paused: the engine serves the live view */
+  ShowsSample s = { w, 1 };
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.next-stimulus", NULL);
+  g_assert_true (wait_for (shows_sample, &s, 60));
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.train-pause", NULL); /* resume */
+  g_assert_true (wait_for (has_progress, w, 60));
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.train-stop", NULL);
+  StateIs stopped = { w, DV_WB_TRAIN_STOPPED };
+  g_assert_true (wait_for (state_is, &stopped, 120));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (w), "train-start"));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+typedef struct {
+  DvWbWindow *w;
+  const char *needle;
+} BannerHas;
+
+static gboolean
+banner_has (gpointer data)
+{
+  BannerHas *b = data;
+  const char *e = dv_wb_window_get_error (b->w);
+  return e != NULL && strstr (e, b->needle) != NULL;
+}
+
+static gboolean
+layout_has (gpointer data)
+{
+  DvWbWindow *w = data;
+  g_auto (GStrv) l = dv_wb_window_get_layout (w);
+  return g_strv_contains ((const char *const *) l, "layer=V2");
+}
+
+static gboolean
+label_has_project (gpointer data)
+{
+  DvHistory *h = dv_wb_window_get_history (data);
+  return h->model_label != NULL && strstr (h->model_label, "s.dvproj.json") != NULL && h->head >= 0;
+}
+
+static void
+test_project_save_open (void)
+{
+  DvWbWindow *w = open_session (NULL);
+  dv_wb_window_select_layer (w, 1);
+  g_autofree char *proj = g_build_filename (tmp_dir, "s.dvproj.json", NULL);
+  g_autofree char *weights = g_build_filename (tmp_dir, "s.safetensors", NULL);
+  dv_wb_window_save_project (w, proj);
+  g_assert_true (wait_for (file_exists, proj, 60));
+  g_assert_true (g_file_test (weights, G_FILE_TEST_IS_REGULAR));
+  /* a corrupt project: refused, named, nothing changes */
+  g_autofree char *bad = g_build_filename (tmp_dir, "broken.dvproj.json", NULL);
+  g_assert_true (g_file_set_contents (bad, "{\"format\": \"dynvision-workbench-project\", \"vers", -1, NULL));
+  dv_wb_window_open_project (w, bad);
+  BannerHas b = { w, bad };
+  g_assert_true (wait_for (banner_has, &b, 10));
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.dismiss-banner", NULL);
+  /* back to layer 0, then the project restores layer V2 on its model */
+  dv_wb_window_select_layer (w, 0);
+  dv_wb_window_open_project (w, proj);
+  g_assert_true (wait_for (label_has_project, w, 60));
+  g_assert_true (wait_for (layout_has, w, 60));
+  g_assert_null (dv_wb_window_get_error (w));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+static void
+test_nan_pauses_playback (void)
+{
+  /* a checkpoint whose V2 weights are NaN: V1 is fine, V2 is the first to go */
+  g_autoptr (DvJson) kw = dv_json_parse ("{\"input_dims\": [20, 3, 32, 32], \"n_classes\": 10, \"dt\": 2,"
+                                         " \"tau\": 10, \"t_feedforward\": 2, \"t_recurrence\": 2,"
+                                         " \"use_skip_connections\": true}", -1, NULL);
+  g_autoptr (DvModelDesc) d = dv_preset_build ("CustomRCNN", kw, NULL);
+  g_autoptr (DvModel) m = dv_model_new (d, NULL);
+  dv_model_init_params (m, 0);
+  gboolean poisoned = FALSE;
+  for (guint i = 0; i < dv_model_n_params (m); i++)
+    {
+      DvParam *p = dv_model_param (m, i);
+      if (g_str_equal (p->name, "V2_conv.weight") && p->type == DV_PARAM_F32)
+        {
+          ((float *) p->data)[0] = NAN;
+          poisoned = TRUE;
+        }
+    }
+  g_assert_true (poisoned);
+  g_autofree char *ckpt = g_build_filename (tmp_dir, "nan.safetensors", NULL);
+  g_assert_true (dv_checkpoint_save (m, ckpt, NULL, NULL));
+  DvWorkbenchOptions o = { .checkpoint = ckpt };
+  DvWorkbench *wb = dv_workbench_new (NULL, &o, NULL);
+  DvWbWindow *w = dv_workbench_get_window (wb);
+  gtk_window_present (GTK_WINDOW (w));
+  dv_wb_window_set_playing (w, TRUE);
+  BannerHas b = { w, "activity of layer V2 became NaN" };
+  g_assert_true (wait_for (banner_has, &b, 120));
+  g_assert_false (dv_wb_window_get_playing (w));
+  g_auto (GStrv) l = dv_wb_window_get_layout (w);
+  g_assert_true (g_strv_contains ((const char *const *) l, "layer=V2"));
+  DvHistory *h = dv_wb_window_get_history (w);
+  /* the cursor sits at the first step where V2 had a response */
+  int first = -1;
+  for (int t = 0; t <= h->head && first < 0; t++)
+    if (h->present[(gsize) t * h->n_layers + 1])
+      first = t;
+  g_assert_cmpint (dv_wb_window_get_cursor (w), ==, first);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
+static void
+skip_no_display (void)
+{
+  g_test_skip ("no display (run under xvfb-run)");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_setenv ("GTK_A11Y", "none", FALSE);
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+  g_setenv ("OPENBLAS_NUM_THREADS", "1", FALSE);
+  tmp_dir = g_dir_make_tmp ("dv-wb-train-XXXXXX", NULL);
+  /* runs go under the user data folder: keep them in the test's own */
+  g_autofree char *data = g_build_filename (tmp_dir, "data", NULL);
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
+  g_test_init (&argc, &argv, NULL);
+  have_display = gtk_init_check ();
+  if (have_display)
+    dv_ui_init ();
+  struct { const char *path; GTestFunc func; } cases[] = {
+    { "/workbench-train/edit-train-export-reproduce", test_edit_train_export_reproduce },
+    { "/workbench-train/pause-resume-stop", test_pause_resume_stop },
+    { "/workbench-train/project-save-open", test_project_save_open },
+    { "/workbench-train/nan-pauses-playback", test_nan_pauses_playback },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_test_add_func (cases[i].path, have_display ? cases[i].func : skip_no_display);
+  int r = g_test_run ();
+  if (g_getenv ("DV_TEST_KEEP") == NULL)
+    {
+      g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmp_dir);
+      (void) !system (cmd);
+    }
+  return r;
+}
