@@ -90,6 +90,9 @@ struct _DvWbWindow {
   DvWbThumbnailFunc thumb_func;
   gpointer thumb_data;
   GDestroyNotify thumb_destroy;
+
+  /* the architecture editor page (dv-wb-window-editor.c) */
+  struct _DvWbEditor *editor;
 };
 
 /* dv-wb-window-views.c: refill every plot from the history and redraw */

@@ -11,6 +11,7 @@
  * (dv-wb-window-export.c).
  */
 #include "dv-wb-window-private.h"
+#include "dv-wb-window-editor.h"
 
 #include <math.h>
 #include <string.h>
@@ -494,6 +495,7 @@ dv_wb_window_finalize (GObject *object)
   g_free (self->stimulus_caption);
   dv_wb_window_finalize_stimuli (self);
   dv_wb_window_finalize_train (self);
+  dv_wb_window_finalize_editor (self);
   G_OBJECT_CLASS (dv_wb_window_parent_class)->finalize (object);
 }
 
@@ -558,6 +560,7 @@ dv_wb_window_class_init (DvWbWindowClass *klass)
   CHILD (train_revealer);
   CHILD (train_box);
 #undef CHILD
+  dv_wb_window_class_init_editor (widget_class);
   dv_wb_window_class_init_train (widget_class);
 
   gtk_widget_class_install_action (widget_class, "win.toggle-play", NULL, action_toggle_play);
@@ -649,6 +652,7 @@ dv_wb_window_init (DvWbWindow *self)
   gtk_widget_add_controller (GTK_WIDGET (self), ctl);
 
   dv_wb_window_init_stimuli (self);
+  dv_wb_window_init_editor (self);
   dv_wb_window_install_export_actions (self);
   dv_wb_window_init_train (self);
   /* start with the transport focused, not the sample field, so the keys work */

@@ -13,6 +13,7 @@
 #include "dv-ui.h"
 #include "dv-wb-window-train.h"
 #include "dv-workbench.h"
+#include "dv-wb-window-editor.h"
 
 struct _DvWbApplication {
   GtkApplication parent_instance;
@@ -144,6 +145,28 @@ measure_done (const DvMeasureResult *result, const char *error, gpointer user_da
            "engine-news batch %.1f ms\n", r->frame_cpu_max_ms, r->news_max_ms);
 }
 
+/* --view, --edit PATH=VALUE and --apply: the architecture editor as if used
+ * by hand (a refused value shows its message on the field). */
+static void
+edit_architecture (DvWbWindow *window, const char *view, const char *const *edits, gboolean apply)
+{
+  if (view != NULL)
+    dv_wb_window_show_editor (window, g_str_equal (view, "architecture"));
+  for (int i = 0; edits != NULL && edits[i] != NULL; i++)
+    {
+      g_auto (GStrv) kv = g_strsplit (edits[i], "=", 2);
+      if (kv[0] == NULL || kv[1] == NULL)
+        {
+          g_autofree char *msg = g_strdup_printf ("--edit %s: write PATH=VALUE, e.g. V1.tau=20", edits[i]);
+          dv_wb_window_show_error (window, msg);
+          continue;
+        }
+      dv_wb_window_edit_set (window, kv[0], kv[1], NULL);
+    }
+  if (apply)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.apply-architecture", NULL);
+}
+
 static int
 dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmdline)
 {
@@ -167,6 +190,12 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
   g_variant_dict_lookup (opts, "presentation", "^a&s", &presentation);
   g_variant_dict_lookup (opts, "train", "^a&s", &train);
   g_variant_dict_lookup (opts, "train-wait", "i", &train_wait);
+  const char *view = NULL;
+  const char **edits = NULL;
+  gboolean apply = FALSE;
+  g_variant_dict_lookup (opts, "view", "&s", &view);
+  g_variant_dict_lookup (opts, "edit", "^a&s", &edits);
+  g_variant_dict_lookup (opts, "apply", "b", &apply);
 
   g_autofree char *checkpoint = NULL;
   if (files != NULL && files[0] != NULL)
@@ -214,6 +243,8 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
     }
   DvWbWindow *window = dv_workbench_get_window (wb);
   gtk_window_present (GTK_WINDOW (window));
+  edit_architecture (window, view, edits, apply);
+  g_free (edits);
   if (train != NULL)
     {
       dv_wb_window_set_train_settings (window, train);
@@ -313,6 +344,11 @@ dv_wb_application_init (DvWbApplication *self)
       "train_samples=2048 …)", "KEY=VALUE" },
     { "train-wait", 0, 0, G_OPTION_ARG_INT, NULL,
       "With --train and --screenshot: render once this many epochs are done (1)", "N" },
+    { "view", 0, 0, G_OPTION_ARG_STRING, NULL, "Open on this page: live (default) or architecture",
+      "PAGE" },
+    { "edit", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
+      "Edit the architecture as typed in the editor, e.g. --edit V1.tau=20", "PATH=VALUE" },
+    { "apply", 0, 0, G_OPTION_ARG_NONE, NULL, "Apply the --edit changes to the running model", NULL },
     { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
       "Render the window to a PNG after --steps timesteps, then quit", "FILE.png" },
     { "export-all", 0, 0, G_OPTION_ARG_FILENAME, NULL,

@@ -14,6 +14,7 @@
 #include "dv-desc.h"
 #include "dv-ui.h"
 #include "dv-workbench-train.h"
+#include "dv-workbench-edit.h"
 
 struct _DvWorkbench {
   DvWbWindow *window;
@@ -250,7 +251,10 @@ on_engine_news (gpointer user_data)
   /* the status only changes with the sequence: a new text each step would
    * re-lay out the window each frame */
   if (changed && fresh)
-    update_status (wb);
+    {
+      update_status (wb);
+      dv_workbench_edit_news (wb->window, wb->engine);
+    }
   wb->max_news_us = MAX (wb->max_news_us, g_get_monotonic_time () - start);
 }
 
@@ -394,8 +398,10 @@ dv_workbench_new (GtkApplication *app, const DvWorkbenchOptions *options, GError
   g_hash_table_insert (wb->datasets, g_strdup (setup.dataset_spec), dv_dataset_ref (setup.dataset));
   dv_history_set_budget (dv_wb_window_get_history (window), setup.history_budget);
   DvDataset *dataset = dv_dataset_ref (setup.dataset);
+  g_autoptr (DvModelDesc) start_desc = dv_model_desc_copy (dv_model_get_desc (setup.model));
   wb->engine = dv_engine_thread_new (&setup, NULL, on_engine_news, wb);
   dv_workbench_setup_clear (&setup);
+  dv_workbench_edit_attach (window, wb->engine, start_desc);
   dv_wb_window_add_dataset (window, "embedded", "Embedded stimuli");
   show_samples (wb, dataset);
   dv_dataset_unref (dataset);

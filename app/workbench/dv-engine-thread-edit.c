@@ -1,0 +1,189 @@
+/* dv-engine-thread-edit.c — the architecture editor's commands on the
+ * engine thread (see dv-engine-thread-edit.h): soft changes in place,
+ * rebuilds that keep every weight that still fits, soft and full resets. */
+#include "dv-engine-thread-edit.h"
+#include "dv-engine-thread-private.h"
+
+typedef enum { JOB_APPLY, JOB_SOFT_RESET, JOB_FULL_RESET, JOB_DESCRIBE } JobKind;
+
+typedef struct {
+  JobKind kind;
+  DvModelDesc *desc;        /* JOB_APPLY */
+  DvEditDone done;
+  gpointer user_data;
+  GDestroyNotify destroy;
+  GMainContext *context;
+  DvEditResult result;
+} Job;
+
+static void
+job_free (Job *job)
+{
+  dv_model_desc_free (job->desc);
+  g_free (job->result.message);
+  g_clear_pointer (&job->result.kept, g_ptr_array_unref);
+  g_clear_pointer (&job->result.reinitialised, g_ptr_array_unref);
+  dv_model_desc_free (job->result.desc);
+  if (job->destroy)
+    job->destroy (job->user_data);
+  if (job->context)
+    g_main_context_unref (job->context);
+  g_free (job);
+}
+
+static gboolean
+deliver (gpointer data)
+{
+  Job *job = data;
+  if (job->done)
+    job->done (&job->result, job->user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Engine thread: hands the job back to the main context. */
+static void
+answer (DvEngineThread *self, Job *job)
+{
+  job->result.desc = dv_model_desc_copy (dv_model_get_desc (self->model));
+  g_main_context_invoke_full (job->context, G_PRIORITY_DEFAULT, deliver, job,
+                              (GDestroyNotify) job_free);
+}
+
+static void
+set_label (DvEngineThread *self, const char *what)
+{
+  const char *cls = dv_model_get_desc (self->model)->model_class;
+  g_free (self->model_label);
+  self->model_label = g_strdup_printf ("%s (%s)", cls, what);
+}
+
+static void
+apply (DvEngineThread *self, Job *job)
+{
+  DvEditResult *r = &job->result;
+  g_autoptr (GError) error = NULL;
+  if (!dv_model_desc_needs_rebuild (dv_model_get_desc (self->model), job->desc))
+    {
+      double dt = dv_model_get_desc (self->model)->dt;
+      r->ok = dv_model_soft_update (self->model, job->desc, &error);
+      if (!r->ok)
+        {
+          r->message = g_strdup_printf ("The change was not applied: %s", error->message);
+          return;
+        }
+      gboolean new_dt = dv_model_get_desc (self->model)->dt != dt;
+      r->message = g_strdup_printf ("Applied without a rebuild (soft change): every weight kept%s.",
+                                    new_dt ? "; the new dt starts the sequence again"
+                                           : ", the sequence goes on with the new values");
+      if (new_dt)
+        dv_engine_thread_restart_sequence (self);
+      return;
+    }
+  DvModel *model = dv_model_new (job->desc, &error);
+  if (model == NULL)
+    {
+      r->message = g_strdup_printf ("The model could not be built, nothing changed: %s", error->message);
+      return;
+    }
+  dv_model_init_params (model, 0);
+  DvTransferReport rep = { 0 };
+  dv_model_transfer_weights (model, self->model, &rep);
+  r->ok = TRUE;
+  r->rebuilt = TRUE;
+  r->kept = g_steal_pointer (&rep.kept);
+  r->reinitialised = g_steal_pointer (&rep.reinitialised);
+  r->message = g_strdup_printf ("Rebuilt the model: %u weights kept, %u re-initialised.",
+                                r->kept->len, r->reinitialised->len);
+  const char *cls = dv_model_get_desc (model)->model_class;
+  g_autofree char *label = g_strdup_printf ("%s (edited)", cls);
+  dv_engine_thread_replace_model (self, model, label, self->preset);
+}
+
+/* What the engine thread owns: the job until it is handed back. */
+typedef struct {
+  Job *job;
+} Slot;
+
+static void
+run_job (DvEngineThread *self, gpointer data)
+{
+  Slot *slot = data;
+  Job *job = g_steal_pointer (&slot->job);
+  switch (job->kind)
+    {
+    case JOB_APPLY:
+      apply (self, job);
+      break;
+    case JOB_SOFT_RESET:
+      job->result.ok = TRUE;
+      job->result.message = g_strdup ("Soft reset: the state was cleared and the stimulus starts "
+                                      "again; every weight kept.");
+      dv_engine_thread_restart_sequence (self);
+      break;
+    case JOB_FULL_RESET:
+      job->result.ok = TRUE;
+      job->result.message = g_strdup ("Full reset: every weight was re-initialised (seed 0) and the "
+                                      "stimulus starts again.");
+      dv_model_init_params (self->model, 0);
+      set_label (self, "re-initialised, seed 0");
+      dv_engine_thread_restart_sequence (self);
+      break;
+    case JOB_DESCRIBE:
+      job->result.ok = TRUE;
+      break;
+    }
+  /* the job now belongs to the main context */
+  answer (self, job);
+}
+
+/* dv_engine_thread_call's destroy: frees the job only when the thread
+ * stopped before it ran (run_job hands it to the main context otherwise). */
+static void
+slot_free (gpointer data)
+{
+  Slot *slot = data;
+  if (slot->job != NULL)
+    job_free (slot->job);
+  g_free (slot);
+}
+
+static void
+queue (DvEngineThread *self, JobKind kind, const DvModelDesc *desc, DvEditDone done,
+       gpointer user_data, GDestroyNotify destroy)
+{
+  Job *job = g_new0 (Job, 1);
+  job->kind = kind;
+  job->desc = desc ? dv_model_desc_copy (desc) : NULL;
+  job->done = done;
+  job->user_data = user_data;
+  job->destroy = destroy;
+  GMainContext *ctx = g_main_context_ref_thread_default ();
+  job->context = ctx;
+  Slot *slot = g_new0 (Slot, 1);
+  slot->job = job;
+  dv_engine_thread_call (self, run_job, slot, slot_free, kind != JOB_DESCRIBE);
+}
+
+void
+dv_engine_thread_apply_desc (DvEngineThread *self, const DvModelDesc *desc, DvEditDone done,
+                             gpointer user_data, GDestroyNotify destroy)
+{
+  g_return_if_fail (self != NULL && desc != NULL);
+  queue (self, JOB_APPLY, desc, done, user_data, destroy);
+}
+
+void
+dv_engine_thread_reset_model (DvEngineThread *self, gboolean full, DvEditDone done,
+                              gpointer user_data, GDestroyNotify destroy)
+{
+  g_return_if_fail (self != NULL);
+  queue (self, full ? JOB_FULL_RESET : JOB_SOFT_RESET, NULL, done, user_data, destroy);
+}
+
+void
+dv_engine_thread_describe (DvEngineThread *self, DvEditDone done, gpointer user_data,
+                           GDestroyNotify destroy)
+{
+  g_return_if_fail (self != NULL);
+  queue (self, JOB_DESCRIBE, NULL, done, user_data, destroy);
+}

@@ -1,0 +1,79 @@
+/* dv-workbench-edit.c — the editor's requests to the engine thread and its
+ * answers back (see dv-workbench-edit.h). */
+#include "dv-workbench-edit.h"
+
+#include "dv-engine-thread-edit.h"
+#include "dv-wb-window-editor.h"
+
+#define LABEL_KEY "dv-edit-model-label"
+
+static gpointer
+weak_window (DvWbWindow *window)
+{
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (ref, window);
+  return ref;
+}
+
+static void
+weak_free (gpointer data)
+{
+  g_weak_ref_clear (data);
+  g_free (data);
+}
+
+/* Main thread: the engine's answer; the window may be gone. */
+static void
+on_done (const DvEditResult *r, gpointer user_data)
+{
+  g_autoptr (DvWbWindow) window = g_weak_ref_get (user_data);
+  if (window == NULL)
+    return;
+  dv_wb_window_architecture_applied (window, r->ok, r->message, r->kept, r->reinitialised, r->desc);
+}
+
+static void
+on_described (const DvEditResult *r, gpointer user_data)
+{
+  g_autoptr (DvWbWindow) window = g_weak_ref_get (user_data);
+  if (window != NULL && r->desc != NULL)
+    dv_wb_window_set_model_desc (window, r->desc, TRUE);
+}
+
+static void
+on_apply (DvWbWindow *window, gpointer desc, DvEngineThread *engine)
+{
+  dv_engine_thread_apply_desc (engine, desc, on_done, weak_window (window), weak_free);
+}
+
+static void
+on_reset (DvWbWindow *window, gboolean full, DvEngineThread *engine)
+{
+  dv_engine_thread_reset_model (engine, full, on_done, weak_window (window), weak_free);
+}
+
+void
+dv_workbench_edit_attach (DvWbWindow *window, DvEngineThread *engine, const DvModelDesc *desc)
+{
+  g_return_if_fail (DV_IS_WB_WINDOW (window) && engine != NULL && desc != NULL);
+  dv_wb_window_set_model_desc (window, desc, TRUE);
+  g_signal_connect (window, "apply-architecture", G_CALLBACK (on_apply), engine);
+  g_signal_connect (window, "reset-model", G_CALLBACK (on_reset), engine);
+}
+
+void
+dv_workbench_edit_news (DvWbWindow *window, DvEngineThread *engine)
+{
+  const char *label = dv_wb_window_get_history (window)->model_label;
+  const char *seen = g_object_get_data (G_OBJECT (window), LABEL_KEY);
+  if (seen == NULL)
+    {
+      /* the first sequence shows the model the editor started from */
+      g_object_set_data_full (G_OBJECT (window), LABEL_KEY, g_strdup (label), g_free);
+      return;
+    }
+  if (g_strcmp0 (seen, label) == 0)
+    return;
+  g_object_set_data_full (G_OBJECT (window), LABEL_KEY, g_strdup (label), g_free);
+  dv_engine_thread_describe (engine, on_described, weak_window (window), weak_free);
+}

@@ -1,0 +1,289 @@
+/* test-workbench-edit.c — the architecture editor in the real workbench:
+ * edits validated on their field, undo/redo, apply with a rebuild that keeps
+ * the weights that fit (checked against the engine thread's own model), a
+ * soft change, soft and full resets, the diagram selecting areas, and model
+ * plugins (a good one, and one without an entry point).
+ *
+ * Needs a display (CI runs it under xvfb-run); skips without one.
+ */
+#include <gtk/gtk.h>
+#include <math.h>
+#include <string.h>
+
+#include "dv-engine-thread-edit.h"
+#include "dv-plot-arch.h"
+#include "dv-ui.h"
+#include "dv-wb-window-editor.h"
+#include "dv-workbench.h"
+
+typedef gboolean (*CondFunc) (gpointer data);
+
+static gboolean
+flag_set (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop until cond holds; FALSE after timeout_s seconds. */
+static gboolean
+wait_for (CondFunc cond, gpointer data, double timeout_s)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add ((guint) (timeout_s * 1000), flag_set, &timed_out);
+  while (!cond (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (id);
+  return cond (data);
+}
+
+static gboolean
+has_sequence (gpointer data)
+{
+  return dv_wb_window_get_history (data)->T > 0;
+}
+
+typedef struct {
+  DvWbWindow *window;
+  const char *text;
+} ReportWait;
+
+static gboolean
+report_says (gpointer data)
+{
+  ReportWait *w = data;
+  return strstr (dv_wb_window_edit_report (w->window), w->text) != NULL;
+}
+
+static void
+wait_report (DvWbWindow *window, const char *text)
+{
+  ReportWait w = { window, text };
+  if (!wait_for (report_says, &w, 120))
+    g_error ("the report never said “%s”; it says “%s” (banner: %s)", text,
+             dv_wb_window_edit_report (window), dv_wb_window_get_error (window));
+}
+
+/* The engine thread's own description, asked of the engine thread. */
+typedef struct {
+  DvModelDesc *desc;
+} Described;
+
+static void
+described (const DvEditResult *r, gpointer data)
+{
+  ((Described *) data)->desc = dv_model_desc_copy (r->desc);
+}
+
+static gboolean
+got_desc (gpointer data)
+{
+  return ((Described *) data)->desc != NULL;
+}
+
+static DvModelDesc *
+engine_desc (DvEngineThread *engine)
+{
+  Described d = { NULL };
+  dv_engine_thread_describe (engine, described, &d, NULL);
+  g_assert_true (wait_for (got_desc, &d, 120));
+  return d.desc;
+}
+
+typedef struct {
+  DvWbWindow *window;
+  const char *label;
+} LabelWait;
+
+/* The window shows a whole new sequence of the model with this label. */
+static gboolean
+sequence_done (gpointer data)
+{
+  LabelWait *w = data;
+  DvHistory *h = dv_wb_window_get_history (w->window);
+  return h->T > 0 && h->head == h->T - 1 && h->model_label != NULL
+         && strstr (h->model_label, w->label) != NULL;
+}
+
+static void
+test_edit_apply (void)
+{
+  g_autoptr (GError) error = NULL;
+  DvWorkbenchOptions o = { 0 };
+  DvWorkbench *wb = dv_workbench_new (NULL, &o, &error);
+  g_assert_no_error (error);
+  DvWbWindow *window = dv_workbench_get_window (wb);
+  DvEngineThread *engine = dv_workbench_get_engine (wb);
+  gtk_window_present (GTK_WINDOW (window));
+  dv_wb_window_show_editor (window, TRUE);
+  g_assert_true (wait_for (has_sequence, window, 120));
+  DvArchEdit *e = dv_wb_window_get_arch_edit (window);
+  g_assert_nonnull (e);
+  g_assert_false (dv_arch_edit_is_modified (e));
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (window), "win.apply-architecture", NULL)
+                  && dv_arch_edit_is_modified (e));
+
+  /* an invalid value: a message on the field, nothing changes */
+  guint serial = dv_arch_edit_get_serial (e);
+  g_assert_false (dv_wb_window_edit_set (window, "V1.tau", "-5", &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  const char *msg = dv_wb_window_edit_message (window, "V1.tau");
+  g_assert_nonnull (strstr (msg, "V1.tau = -5"));
+  g_assert_nonnull (strstr (msg, "> 0"));
+  g_assert_cmpuint (dv_arch_edit_get_serial (e), ==, serial);
+  g_assert_cmpfloat (dv_arch_edit_get_desc (e)->layers[0].tau, ==, 10);
+
+  /* depthpointwise recurrence in V1, tau 20 ms; undo and redo */
+  g_assert_true (dv_wb_window_edit_set (window, "V1.recurrence_type", "depthpointwise", &error));
+  g_assert_true (dv_wb_window_edit_set (window, "V1.tau", "20", &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (dv_wb_window_edit_message (window, "V1.tau"), ==, "");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo-architecture", NULL));
+  g_assert_cmpfloat (dv_arch_edit_get_desc (e)->layers[0].tau, ==, 10);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo-architecture", NULL));
+  g_assert_cmpfloat (dv_arch_edit_get_desc (e)->layers[0].tau, ==, 20);
+  g_assert_true (dv_arch_edit_needs_rebuild (e));
+
+  /* apply: a rebuild on the engine thread that keeps what fits */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.apply-architecture", NULL));
+  wait_report (window, "Rebuilt the model");
+  const char *rep = dv_wb_window_edit_report (window);
+  g_assert_nonnull (strstr (rep, "Re-initialised: V1"));
+  g_assert_nonnull (strstr (rep, "Kept:"));
+  g_assert_nonnull (strstr (rep, "V2"));
+  g_assert_false (dv_arch_edit_is_modified (e));
+  g_assert_true (dv_arch_edit_can_undo (e));
+  {
+    g_autoptr (DvModelDesc) d = engine_desc (engine);
+    g_assert_cmpint (d->layers[0].rec_type, ==, DV_REC_DEPTHPOINTWISE);
+    g_assert_cmpfloat (d->layers[0].tau, ==, 20);
+  }
+  /* the engine runs it: a whole sequence with finite responses */
+  LabelWait lw = { window, "(edited)" };
+  dv_wb_window_seek (window, G_MAXINT);
+  g_assert_true (wait_for (sequence_done, &lw, 120));
+  DvHistory *h = dv_wb_window_get_history (window);
+  int present = 0;
+  int row = dv_series_find (h->means, h->T - 1);
+  g_assert_cmpint (row, >=, 0);
+  const float *means = dv_series_row (h->means, row);
+  for (int l = 0; l < h->n_layers; l++)
+    {
+      float m = means[l];
+      g_assert_false (isinf (m));
+      present += !isnan (m);
+    }
+  g_assert_cmpint (present, ==, h->n_layers);
+
+  /* a soft change: tau and the solver, every weight kept */
+  g_assert_true (dv_wb_window_edit_set (window, "tau", "15", &error));
+  g_assert_true (dv_wb_window_edit_set (window, "dynamics_solver", "rk4", &error));
+  g_assert_no_error (error);
+  g_assert_false (dv_arch_edit_needs_rebuild (e));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.apply-architecture", NULL));
+  wait_report (window, "soft change");
+  {
+    g_autoptr (DvModelDesc) d = engine_desc (engine);
+    g_assert_cmpfloat (d->layers[2].tau, ==, 15);
+    g_assert_cmpint (d->solver, ==, DV_SOLVER_RK4);
+    g_assert_cmpint (d->layers[0].rec_type, ==, DV_REC_DEPTHPOINTWISE);
+  }
+
+  /* the resets, named apart */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.soft-reset", NULL));
+  wait_report (window, "Soft reset");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.full-reset", NULL));
+  wait_report (window, "Full reset");
+  LabelWait lw2 = { window, "re-initialised" };
+  dv_wb_window_seek (window, G_MAXINT);
+  g_assert_true (wait_for (sequence_done, &lw2, 120));
+  /* the model the editor applied is kept, with its undo history */
+  g_assert_true (dv_arch_edit_can_undo (e));
+  g_assert_false (dv_arch_edit_is_modified (e));
+  g_assert_null (dv_wb_window_get_error (window));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+test_plugins (void)
+{
+  const char *dir = g_getenv ("DV_TEST_PLUGIN_DIR");
+  if (dir == NULL)
+    {
+      g_test_skip ("DV_TEST_PLUGIN_DIR is not set");
+      return;
+    }
+  g_autoptr (GError) error = NULL;
+  DvWorkbenchOptions o = { 0 };
+  DvWorkbench *wb = dv_workbench_new (NULL, &o, &error);
+  g_assert_no_error (error);
+  DvWbWindow *window = dv_workbench_get_window (wb);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_for (has_sequence, window, 120));
+
+  /* no entry point: a message in the banner, the workbench goes on */
+  g_autofree char *bad = g_module_build_path (dir, "dv-noentry-plugin");
+  g_assert_false (dv_wb_window_load_plugin (window, bad, &error));
+  g_assert_nonnull (strstr (error->message, "dv_plugin_info"));
+  g_clear_error (&error);
+  g_assert_nonnull (strstr (dv_wb_window_get_error (window), "dv_plugin_info"));
+  g_autofree char *old = g_module_build_path (dir, "dv-old-plugin");
+  g_assert_false (dv_wb_window_load_plugin (window, old, &error));
+  g_assert_nonnull (strstr (error->message, "API version"));
+  g_clear_error (&error);
+
+  /* a good one: its model is a preset of the editor, and it runs */
+  g_autofree char *good = g_module_build_path (dir, "dv-test-plugin");
+  g_assert_true (dv_wb_window_load_plugin (window, good, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (dv_wb_window_edit_report (window), "test-plugin"));
+  g_auto (GStrv) names = dv_arch_edit_preset_names ();
+  g_assert_true (g_strv_contains ((const char *const *) names, "TinyGated"));
+  DvArchEdit *e = dv_wb_window_get_arch_edit (window);
+  g_assert_true (dv_arch_edit_load_preset (e, "TinyGated", &error));
+  g_assert_no_error (error);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.apply-architecture", NULL));
+  wait_report (window, "Rebuilt the model");
+  LabelWait lw = { window, "TinyGated (edited)" };
+  dv_wb_window_seek (window, G_MAXINT);
+  g_assert_true (wait_for (sequence_done, &lw, 120));
+  g_autoptr (DvModelDesc) d = engine_desc (dv_workbench_get_engine (wb));
+  g_assert_cmpstr (d->model_class, ==, "TinyGated");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static gboolean have_display;
+
+static void
+run_with_display (gconstpointer data)
+{
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  ((void (*) (void)) data) ();
+}
+
+int
+main (int argc, char **argv)
+{
+  g_setenv ("GTK_A11Y", "none", FALSE);
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+  g_setenv ("OPENBLAS_NUM_THREADS", "1", FALSE);
+  g_test_init (&argc, &argv, NULL);
+  have_display = gtk_init_check ();
+  if (have_display)
+    dv_ui_init ();
+  g_test_add_data_func ("/workbench-edit/edit-undo-apply-reset", test_edit_apply, run_with_display);
+  g_test_add_data_func ("/workbench-edit/plugins", test_plugins, run_with_display);
+  return g_test_run ();
+}
