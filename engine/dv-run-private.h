@@ -61,6 +61,8 @@ typedef struct {
   GArray *sizes;        /* gsize floats per chunk */
   guint cur;
   gsize used;
+  guint hw_cur;         /* the furthest any round since the last consolidation got */
+  gsize hw_used;
 } DvArena;
 
 typedef struct {
@@ -83,7 +85,10 @@ struct _DvRun {
   DvArena *arenas;
   int n_arenas;
   DvArena *arena;       /* current */
-  DvArena grad_arena;   /* training: gradients of the values, zeroed before backward */
+  DvArena *grad_arenas; /* training: capacity+2, one per taped step in turn */
+  int n_grad_arenas;
+  DvArena *grad_arena;  /* current */
+  GArray *step_begin;   /* guint per taped step: its first tape entry */
 
   DvRing *rings;        /* per layer */
   DvVal *own;           /* per layer: the solver's own state */
@@ -127,4 +132,5 @@ struct _DvOpCall {
 };
 
 float *dv_arena_alloc (DvArena *a, gsize n);
-void   dv_tape_backward (DvRun *run);
+/* Backward of tape entries [begin, end), last first. */
+void   dv_tape_backward_range (DvRun *run, guint begin, guint end);

@@ -11,6 +11,12 @@
  * whole sequence (BPTT needs every step).  Inference cycles through
  * capacity+2 arenas, one per timestep, so nothing is allocated per step once
  * the chunks exist and history older than the rings can reach is reused.
+ * Gradients cycle the same way in training: a value of step k gets gradient
+ * only from ops of steps k … k+capacity (the rings reach no further), so
+ * capacity+2 gradient arenas, one per step, suffice if backward walks the
+ * tape step by step and zeroes a step's arena once that step is done — it
+ * then serves step k−(capacity+2).  Gradients take (capacity+2)/T of the
+ * memory they would take with one arena (T: the sequence's steps).
  */
 #include "dv-run-private.h"
 
@@ -52,22 +58,53 @@ arena_init (DvArena *a)
   a->sizes = g_array_new (FALSE, FALSE, sizeof (gsize));
   a->cur = 0;
   a->used = 0;
+  a->hw_cur = 0;
+  a->hw_used = 0;
 }
 
+/* Everything handed out is dead: start again from the first chunk. */
 static void
 arena_reset (DvArena *a)
 {
+  if (a->cur > a->hw_cur || (a->cur == a->hw_cur && a->used > a->hw_used))
+    a->hw_cur = a->cur, a->hw_used = a->used;
   a->cur = 0;
   a->used = 0;
 }
 
-/* Zeroes everything handed out since the last reset. */
+/* The same, and nothing points into it any more (the tape included): an
+ * arena that needed several chunks gets one chunk of their total size, so
+ * the next round fits without the tails the doubling left unused. */
+static void
+arena_reset_consolidate (DvArena *a)
+{
+  arena_reset (a);
+  if (a->chunks->len > 1)
+    {
+      gsize total = 0;
+      for (guint i = 0; i < a->sizes->len; i++)
+        total += g_array_index (a->sizes, gsize, i);
+      g_ptr_array_set_size (a->chunks, 0);
+      g_array_set_size (a->sizes, 0);
+      g_ptr_array_add (a->chunks, g_aligned_alloc (total, sizeof (float), 64));
+      g_array_append_val (a->sizes, total);
+      a->hw_cur = 0;
+      a->hw_used = total;
+    }
+}
+
+/* Zeroes everything handed out since the arena was made: the most any
+ * round used (a gradient arena serves steps of different sizes). */
 static void
 arena_zero_used (DvArena *a)
 {
-  for (guint i = 0; i <= a->cur && i < a->chunks->len; i++)
+  guint hc = a->hw_cur;
+  gsize hu = a->hw_used;
+  if (a->cur > hc || (a->cur == hc && a->used > hu))
+    hc = a->cur, hu = a->used;
+  for (guint i = 0; i <= hc && i < a->chunks->len; i++)
     {
-      gsize n = i < a->cur ? g_array_index (a->sizes, gsize, i) : a->used;
+      gsize n = i < hc ? g_array_index (a->sizes, gsize, i) : hu;
       dv_zero (g_ptr_array_index (a->chunks, i), n);
     }
 }
@@ -93,7 +130,7 @@ val_new (DvRun *run, gsize n)
   v.data = dv_arena_alloc (run->arena, n);
   v.grad = NULL;
   if (run->taping)
-    v.grad = dv_arena_alloc (&run->grad_arena, n); /* zeroed in bulk before backward */
+    v.grad = dv_arena_alloc (run->grad_arena, n); /* zeroed step by step in backward */
   return v;
 }
 
@@ -764,7 +801,12 @@ dv_run_new (DvModel *model, int batch, const DvRunOptions *options)
   for (int i = 0; i < run->n_arenas; i++)
     arena_init (&run->arenas[i]);
   run->arena = &run->arenas[0];
-  arena_init (&run->grad_arena);
+  run->n_grad_arenas = run->opt.training ? cap + 2 : 0;
+  run->grad_arenas = g_new0 (DvArena, MAX (run->n_grad_arenas, 1));
+  for (int i = 0; i < run->n_grad_arenas; i++)
+    arena_init (&run->grad_arenas[i]);
+  run->grad_arena = &run->grad_arenas[0];
+  run->step_begin = g_array_new (FALSE, FALSE, sizeof (guint));
   run->rings = g_new0 (DvRing, D->n_layers);
   run->own = g_new0 (DvVal, D->n_layers);
   run->own_buf = g_new0 (float *, D->n_layers);
@@ -799,7 +841,10 @@ dv_run_free (DvRun *run)
   for (int i = 0; i < run->n_arenas; i++)
     arena_clear (&run->arenas[i]);
   g_free (run->arenas);
-  arena_clear (&run->grad_arena);
+  for (int i = 0; i < run->n_grad_arenas; i++)
+    arena_clear (&run->grad_arenas[i]);
+  g_free (run->grad_arenas);
+  g_array_unref (run->step_begin);
   for (int i = 0; i < n; i++)
     {
       g_free (run->rings[i].items);
@@ -887,9 +932,12 @@ dv_run_reset (DvRun *run)
 {
   const DvModelDesc *D = run->model->desc;
   for (int i = 0; i < run->n_arenas; i++)
-    arena_reset (&run->arenas[i]);
+    arena_reset_consolidate (&run->arenas[i]);
   run->arena = &run->arenas[0];
-  arena_reset (&run->grad_arena);
+  for (int i = 0; i < run->n_grad_arenas; i++)
+    arena_reset_consolidate (&run->grad_arenas[i]);
+  run->grad_arena = &run->grad_arenas[0];
+  g_array_set_size (run->step_begin, 0);
   for (int i = 0; i < D->n_layers; i++)
     {
       run->rings[i].count = run->rings[i].next = 0;
@@ -938,6 +986,15 @@ step_internal (DvRun *run, const float *frame, float *logits_out, gboolean idle,
   run->steps++;
   gboolean taping = run->opt.training && !idle;
   run->taping = taping;
+  if (taping)
+    {
+      /* taped step k (= logit_vals->len) keeps its gradients in arena k mod n */
+      guint k = run->logit_vals->len, begin = run->tape->len;
+      run->grad_arena = &run->grad_arenas[k % run->n_grad_arenas];
+      if (k >= (guint) run->n_grad_arenas)
+        arena_reset (run->grad_arena); /* step k−n's entries still point here: keep the chunks */
+      g_array_append_val (run->step_begin, begin);
+    }
 
   Cur x = { DV_VAL_NONE, D->in_channels, D->in_h, D->in_w };
   x.v.data = dv_arena_alloc (run->arena, numel (run, x.C, x.H, x.W));
@@ -1086,29 +1143,31 @@ gboolean
 dv_run_backward (DvRun *run, const float *dlogits, GError **error)
 {
   g_return_val_if_fail (run->opt.training, FALSE);
-  arena_zero_used (&run->grad_arena);
-  int N = run->N, K = run->model->desc->n_classes, T = run->logit_vals->len;
-  for (int t = 0; t < T; t++)
+  const int N = run->N, K = run->model->desc->n_classes, T = run->logit_vals->len;
+  const int L = run->model->desc->n_layers, R = run->n_grad_arenas;
+  g_return_val_if_fail (run->step_begin->len == (guint) T, FALSE);
+  /* the arenas hold steps T−R … T−1 */
+  for (int i = 0; i < R; i++)
+    arena_zero_used (&run->grad_arenas[i]);
+  for (int t = T - 1; t >= 0; t--)
     {
+      if (t + 1 < T && t + 1 - R >= 0)
+        arena_zero_used (&run->grad_arenas[(t + 1) % R]); /* step t+1 is done; now step t+1−R's */
       DvVal lv = g_array_index (run->logit_vals, DvVal, t);
-      if (lv.grad == NULL)
-        continue;
-      for (int b = 0; b < N; b++)
-        for (int k = 0; k < K; k++)
-          lv.grad[b * K + k] += dlogits[((gsize) b * T + t) * K + k];
-    }
-  if (run->response_grad)
-    {
-      int L = run->model->desc->n_layers;
-      for (int t = 0; t < T; t++)
+      if (lv.grad != NULL)
+        for (int b = 0; b < N; b++)
+          for (int k = 0; k < K; k++)
+            lv.grad[b * K + k] += dlogits[((gsize) b * T + t) * K + k];
+      if (run->response_grad)
         for (int l = 0; l < L; l++)
           {
             DvVal v = g_array_index (run->rec_vals, DvVal, (gsize) t * L + l);
             if (run->observe[l] && v.data && v.grad)
               run->response_grad (run, t, l, v.data, v.grad, run->response_grad_data);
           }
+      guint end = t + 1 < T ? g_array_index (run->step_begin, guint, t + 1) : run->tape->len;
+      dv_tape_backward_range (run, g_array_index (run->step_begin, guint, t), end);
     }
-  dv_tape_backward (run);
   dv_model_fold_weight_grads (run->model);
   return TRUE;
 }

@@ -196,8 +196,8 @@ entry_backward (DvRun *run, const DvTapeEntry *e)
 }
 
 void
-dv_tape_backward (DvRun *run)
+dv_tape_backward_range (DvRun *run, guint begin, guint end)
 {
-  for (guint i = run->tape->len; i-- > 0;)
+  for (guint i = end; i-- > begin;)
     entry_backward (run, &g_array_index (run->tape, DvTapeEntry, i));
 }
