@@ -130,8 +130,9 @@ gboolean dv_run_backward (DvRun *run, const float *dlogits, GError **error);
 
 /* Gradients with respect to recorded responses (an activity loss, a probe's objective).
  * Called by dv_run_backward once per (real timestep t, observed layer with a response) of
- * the last training forward pass, after the value gradients are zeroed and before the tape
- * is walked: the callee ADDS d loss / d response into grad.  response and grad are the
+ * the last training forward pass, with t descending: when backward reaches step t, before
+ * that step's ops are walked (later steps are done; step t's gradients are zeroed and hold
+ * what later steps sent back): the callee ADDS d loss / d response into grad.  response and grad are the
  * layer's recorded value and its gradient, CNHW [C][B][H][W] (dv_model_layer_shape);
  * layers are visited in model order for each t.  Detached history is not a concern: the
  * gradient flows back from the response as far as BPTT reaches from that step. */
