@@ -9,6 +9,7 @@
 #include "dv-eval.h"
 #include "dv-ops.h"
 #include "dv-optim.h"
+#include "dv-trainer.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -334,28 +335,25 @@ peak_rss_mb (void)
   return ru.ru_maxrss / 1024.0;
 }
 
-typedef struct {
-  DvModel *model;
-  DvRun *run;
-  DvOptim *opt;
-  const float *x;
-  const gint64 *labels;
-  float *logits, *dl;
-  int batch, steps, K;
-} BenchStep;
-
-/* One training step as dynvision train takes it: forward, cross-entropy
- * over all timesteps, BPTT, optimiser step. */
-static void
-bench_train_step (BenchStep *st, const float *x, const gint64 *labels)
+/* One training step as dynvision train takes it (dv_trainer_step: forward, cross-entropy over
+ * all timesteps, BPTT, NaN/Inf checks, optimiser step), configured like the PyTorch baseline
+ * (bench/torch_customrcnn.py): SGD lr 0.01, momentum 0.9, no weight decay, no clipping. */
+static DvTrainer *
+bench_trainer (DvModel *m, int batch, GError **error)
 {
-  const gsize n = (gsize) st->batch * st->steps;
-  dv_model_zero_grad (st->model);
-  dv_run_forward (st->run, x, st->steps, st->logits, NULL);
-  memset (st->dl, 0, sizeof (float) * n * st->K);
-  dv_cross_entropy (st->dl, st->logits, (const int64_t *) labels, (int) n, st->K, -1, 1.0f, NULL);
-  dv_run_backward (st->run, st->dl, NULL);
-  dv_optim_step (st->opt);
+  DvTrainConfig c;
+  dv_train_config_init (&c);
+  c.epochs = 1;
+  c.optim = (DvOptimConfig) { .kind = DV_OPTIM_SGD, .lr = 0.01, .momentum = 0.9 };
+  c.lr_scaling = FALSE;
+  c.group_factors = FALSE;
+  c.schedule = DV_SCHEDULE_CONSTANT;
+  c.clip = 0;
+  c.val_every = 0;
+  c.batch_size = batch;
+  DvTrainer *t = dv_trainer_new (m, NULL, NULL, &c, error);
+  dv_train_config_clear (&c);
+  return t;
 }
 
 static int
@@ -427,7 +425,6 @@ dv_cli_bench (int argc, char **argv)
   g_rand_free (r);
   int K = 10;
   g_autofree float *logits = g_new (float, (gsize) batch * steps * K);
-  g_autofree float *dl = g_new (float, (gsize) batch * steps * K);
 
   DvRunOptions iopt = { .training = FALSE };
   g_autoptr (DvRun) irun = dv_run_new (m, batch, &iopt);
@@ -437,12 +434,9 @@ dv_cli_bench (int argc, char **argv)
     dv_run_forward (irun, x, steps, logits, NULL);
   double inf = (now_s () - t0) / reps;
 
-  DvOptimConfig oc = { .kind = DV_OPTIM_SGD, .lr = 0.01, .momentum = 0.9 };
-  g_autoptr (DvOptim) opt = dv_optim_new (m, &oc);
-  DvRunOptions topt = { .training = TRUE, .bn_train = TRUE };
-  g_autoptr (DvRun) trun = dv_run_new (m, batch, &topt);
-  BenchStep st = { .model = m, .run = trun, .opt = opt, .x = x, .labels = labels,
-                   .logits = logits, .dl = dl, .batch = batch, .steps = steps, .K = K };
+  g_autoptr (DvTrainer) trainer = bench_trainer (m, batch, &error);
+  if (trainer == NULL)
+    return dv_cli_fail (error);
 
   /* With --data, each repetition times one step on the pre-built tensor and
    * one on a fresh batch from the data pipeline (augmentation, presentation,
@@ -469,7 +463,8 @@ dv_cli_bench (int argc, char **argv)
   for (int i = 0; i <= reps; i++) /* repetition 0 warms up */
     {
       double s = now_s ();
-      bench_train_step (&st, x, labels);
+      if (!dv_trainer_step (trainer, x, labels, batch, steps, NULL, &error))
+        return dv_cli_fail (error);
       ttr[i] = now_s () - s;
       if (ds)
         {
@@ -481,7 +476,8 @@ dv_cli_bench (int argc, char **argv)
           for (int k = 0; k < batch * steps; k++)
             ld[k] = seq->labels[k] >= 0 ? seq->labels[k] % 10 : -1;
           dv_sequence_free (seq);
-          bench_train_step (&st, xd, ld);
+          if (!dv_trainer_step (trainer, xd, ld, batch, steps, NULL, &error))
+            return dv_cli_fail (error);
           ttd[i] = now_s () - s;
         }
     }

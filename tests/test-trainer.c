@@ -1,7 +1,8 @@
 /* test-trainer.c — the training loop: resume that continues bit-identically, from an epoch
  * boundary and after the process was killed mid-epoch; a NaN that stops training and keeps
- * the last good checkpoint; a seeded convergence bound; and the activity loss, which must
- * lower the activity it measures when it is trained with. */
+ * the last good checkpoint; a seeded convergence bound; one step from tensors that equals an
+ * epoch over that one batch; and the activity loss, which must lower the activity it measures
+ * when it is trained with. */
 #include "dv-activity.h"
 #include "dv-checkpoint.h"
 #include "dv-csv.h"
@@ -262,6 +263,44 @@ test_resume_after_kill (void)
   remove_dir (d2);
 }
 
+/* ---- one step from tensors ------------------------------------------------------------ */
+
+/* dv_trainer_step on a batch's tensors (a trainer without a loader) changes the weights exactly
+ * as an epoch over a loader holding only that batch. */
+static void
+test_step_equals_epoch (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvDataset) ds = dv_embedded_new (DV_EMBEDDED_DEFAULT_SEED, DV_SPLIT_TRAIN, 16);
+  g_autofree int *tr = first_indices (16);
+  g_autoptr (DvModel) a = tiny_model (3, 21), b = tiny_model (3, 21);
+  g_autoptr (DvLoader) la = make_loader (ds, tr, 16, a, FALSE, 16);
+  DvTrainConfig c;
+  train_config (&c, NULL, 1);
+  c.batch_size = 16;
+  c.activity.weight = 0.5;
+  g_autoptr (DvTrainer) ta = dv_trainer_new (a, la, NULL, &c, &error);
+  g_autoptr (DvTrainer) tb = dv_trainer_new (b, NULL, NULL, &c, &error);
+  dv_train_config_clear (&c);
+  g_assert_no_error (error);
+  g_assert_true (dv_trainer_run_epoch (ta, &error));
+  g_assert_no_error (error);
+
+  dv_loader_restart (la, 0);
+  DvSequence *seq = dv_loader_next (la);
+  g_assert_nonnull (seq);
+  g_autofree float *x = g_new (float, (gsize) seq->B * seq->T * seq->C * seq->H * seq->W);
+  dv_sequence_materialize (seq, x);
+  double loss = 0;
+  g_assert_false (params_equal (a, b));
+  g_assert_true (dv_trainer_step (tb, x, seq->labels, seq->B, seq->T, &loss, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (loss, >, 0);
+  g_assert_cmpint (dv_trainer_get_epoch (tb), ==, 0);
+  g_assert_true (params_equal (a, b));
+  dv_sequence_free (seq);
+}
+
 /* ---- the activity loss, trained with ---------------------------------------------------- */
 
 /* Mean activity loss (absolute, p = 1, every layer) over a loader's batches, in eval mode. */
@@ -351,6 +390,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/trainer/resume-after-kill-mid-epoch", test_resume_after_kill);
   g_test_add_func ("/train/trainer/nan-stops-and-keeps-checkpoint", test_nan_detection);
   g_test_add_func ("/train/trainer/converges", test_convergence);
+  g_test_add_func ("/train/trainer/step-equals-epoch", test_step_equals_epoch);
   g_test_add_func ("/train/trainer/activity-loss-lowers-activity", test_activity_lowers_activity);
   return g_test_run ();
 }

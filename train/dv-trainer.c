@@ -118,7 +118,7 @@ dv_trainer_new (DvModel *model, DvLoader *train, DvLoader *val, const DvTrainCon
   t->cfg = *config;
   t->cfg.out_dir = g_strdup (config->out_dir);
   dv_activity_config_copy (&t->cfg.activity, &config->activity);
-  int n = dv_loader_get_n_samples (train), nb = MAX (dv_loader_get_n_batches (train), 1);
+  int n = train ? dv_loader_get_n_samples (train) : 0, nb = train ? MAX (dv_loader_get_n_batches (train), 1) : 1;
   int batch = config->batch_size > 0 ? config->batch_size : MAX (1, (n + nb - 1) / nb);
   t->base_lr = config->optim.lr * (config->lr_scaling ? dv_lr_scale_factor (batch, config->accumulate) : 1.0);
   DvOptimConfig oc = config->optim;
@@ -251,12 +251,14 @@ typedef struct {
   int correct, valid, batches;
 } EpochSums;
 
+/* Forward, cross-entropy over all timesteps (+ weight · activity), BPTT: gradients accumulate
+ * into the parameters'; x [B,T,C,H,W], labels [B,T]. */
 static gboolean
-train_batch (DvTrainer *t, DvSequence *seq, int batch_index, EpochSums *sums, GError **error)
+forward_backward (DvTrainer *t, const float *x, const gint64 *labels, int B, int T, int batch_index,
+                  EpochSums *sums, GError **error)
 {
   const DvModelDesc *D = dv_model_get_desc (t->model);
-  int B = seq->B, T = seq->T, K = D->n_classes;
-  ensure (&t->x, &t->x_cap, (gsize) B * T * seq->C * seq->H * seq->W);
+  int K = D->n_classes;
   gsize ln = (gsize) B * T * K;
   if (t->l_cap < ln)
     {
@@ -267,19 +269,18 @@ train_batch (DvTrainer *t, DvSequence *seq, int batch_index, EpochSums *sums, GE
       t->l_cap = ln;
     }
   memset (t->dlogits, 0, sizeof (float) * ln);
-  dv_sequence_materialize (seq, t->x);
   Slot *s = slot_for (t, B, error);
   if (s == NULL)
     return FALSE;
   if (s->activity)
     dv_activity_loss_reset (s->activity);
-  if (!dv_run_forward (s->run, t->x, T, t->logits, error))
+  if (!dv_run_forward (s->run, x, T, t->logits, error))
     {
       g_prefix_error (error, "training stopped in epoch %d, batch %d: ", t->epoch + 1, batch_index + 1);
       return FALSE;
     }
   int nv = 0;
-  double ce = dv_cross_entropy (t->dlogits, t->logits, (const int64_t *) seq->labels, B * T, K,
+  double ce = dv_cross_entropy (t->dlogits, t->logits, (const int64_t *) labels, B * T, K,
                                 D->non_label_index, 1.0f / MAX (t->cfg.accumulate, 1), &nv);
   double act = s->activity ? dv_activity_loss_value (s->activity) : 0.0;
   double loss = ce + t->cfg.activity.weight * act;
@@ -303,8 +304,16 @@ train_batch (DvTrainer *t, DvSequence *seq, int batch_index, EpochSums *sums, GE
   sums->ce += ce;
   sums->activity += act;
   sums->batches++;
-  count_correct (t->logits, seq->labels, B * T, K, &sums->correct, &sums->valid);
+  count_correct (t->logits, labels, B * T, K, &sums->correct, &sums->valid);
   return TRUE;
+}
+
+static gboolean
+train_batch (DvTrainer *t, DvSequence *seq, int batch_index, EpochSums *sums, GError **error)
+{
+  ensure (&t->x, &t->x_cap, (gsize) seq->B * seq->T * seq->C * seq->H * seq->W);
+  dv_sequence_materialize (seq, t->x);
+  return forward_backward (t, t->x, seq->labels, seq->B, seq->T, batch_index, sums, error);
 }
 
 static char *
@@ -580,8 +589,23 @@ optimiser_step (DvTrainer *t, int batch_index, GError **error)
 }
 
 gboolean
+dv_trainer_step (DvTrainer *t, const float *x, const gint64 *labels, int B, int T, double *loss,
+                 GError **error)
+{
+  g_return_val_if_fail (t->cfg.accumulate <= 1, FALSE);
+  dv_optim_set_lr (t->optim, dv_schedule_lr (&t->cfg, t->base_lr, t->epoch));
+  EpochSums sums = { 0 };
+  if (!forward_backward (t, x, labels, B, T, 0, &sums, error) || !optimiser_step (t, 0, error))
+    return FALSE;
+  if (loss)
+    *loss = sums.loss;
+  return TRUE;
+}
+
+gboolean
 dv_trainer_run_epoch (DvTrainer *t, GError **error)
 {
+  g_return_val_if_fail (t->train != NULL, FALSE);
   double lr = dv_schedule_lr (&t->cfg, t->base_lr, t->epoch);
   dv_optim_set_lr (t->optim, lr);
   double t0 = g_get_monotonic_time () / 1e6;

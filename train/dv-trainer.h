@@ -77,7 +77,8 @@ typedef void     (*DvEpochFunc) (const DvEpochMetrics *m, gpointer user_data);
 
 typedef struct _DvTrainer DvTrainer;
 
-/* The model and loaders are borrowed; they must outlive the trainer. */
+/* The model and loaders are borrowed; they must outlive the trainer.  train may be NULL for a
+ * trainer that only takes dv_trainer_step (then config->batch_size sets the lr scaling). */
 DvTrainer *dv_trainer_new (DvModel *model, DvLoader *train, DvLoader *val, const DvTrainConfig *config,
                            GError **error);
 void       dv_trainer_free (DvTrainer *trainer);
@@ -95,6 +96,13 @@ gboolean dv_trainer_resume (DvTrainer *t, const char *checkpoint, GError **error
 gboolean dv_trainer_run (DvTrainer *t, GError **error);
 /* One epoch (the next one). */
 gboolean dv_trainer_run_epoch (DvTrainer *t, GError **error);
+/* One batch from tensors, exactly as an epoch takes each batch: forward, cross-entropy over all
+ * timesteps (+ weight · activity), BPTT, NaN/Inf checks, clipping, one optimiser step at the
+ * current epoch's learning rate, zeroed gradients.  x [B,T,C,H,W], labels [B,T] (−1 = ignore);
+ * loss (optional) receives CE + weight · activity.  Does not advance the epoch, write files;
+ * `accumulate` must be 1.  For benchmarks and callers with their own batches. */
+gboolean dv_trainer_step (DvTrainer *t, const float *x, const gint64 *labels, int B, int T, double *loss,
+                          GError **error);
 int      dv_trainer_get_epoch (const DvTrainer *t);  /* epochs completed */
 
 /* Loss and accuracy on a loader in eval mode; acc_t (optional, T entries)
