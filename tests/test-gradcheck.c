@@ -337,6 +337,19 @@ perturb_params (DvModel *m, DvRand *r)
     }
 }
 
+/* Inputs uniform in [−1, 1] for the tiny models (2×8×8), labels in 0..2 with every fourth −1. */
+static void
+random_batch (DvRand *r, int B, int T, float **x, gint64 **labels)
+{
+  gsize xn = (gsize) B * T * 2 * 8 * 8;
+  *x = g_new (float, xn);
+  for (gsize i = 0; i < xn; i++)
+    (*x)[i] = (float) (2.0 * dv_rand_uniform (r) - 1.0);
+  *labels = g_new (gint64, B * T);
+  for (int i = 0; i < B * T; i++)
+    (*labels)[i] = i % 4 == 3 ? -1 : (gint64) dv_rand_below (r, 3);
+}
+
 static void
 check_variant (gconstpointer data)
 {
@@ -350,13 +363,9 @@ check_variant (gconstpointer data)
   dv_rand_seed (&r, 11);
   perturb_params (m, &r);
   int B = 4, T = 5;
-  gsize xn = (gsize) B * T * 2 * 8 * 8;
-  g_autofree float *x = g_new (float, xn);
-  for (gsize i = 0; i < xn; i++)
-    x[i] = (float) (2.0 * dv_rand_uniform (&r) - 1.0);
-  g_autofree gint64 *labels = g_new (gint64, B * T);
-  for (int i = 0; i < B * T; i++)
-    labels[i] = i % 4 == 3 ? -1 : (gint64) dv_rand_below (&r, 3);
+  g_autofree float *x = NULL;
+  g_autofree gint64 *labels = NULL;
+  random_batch (&r, B, T, &x, &labels);
 
   g_autofree float *saved = save_buffers (m);
   double loss = 0;
@@ -402,13 +411,9 @@ check_activity (gconstpointer data)
   dv_rand_seed (&r, 13);
   perturb_params (m, &r);
   int B = 4, T = 5, K = d->n_classes;
-  gsize xn = (gsize) B * T * 2 * 8 * 8;
-  g_autofree float *x = g_new (float, xn);
-  for (gsize i = 0; i < xn; i++)
-    x[i] = (float) (2.0 * dv_rand_uniform (&r) - 1.0);
-  g_autofree gint64 *labels = g_new (gint64, B * T);
-  for (int i = 0; i < B * T; i++)
-    labels[i] = i % 4 == 3 ? -1 : (gint64) dv_rand_below (&r, 3);
+  g_autofree float *x = NULL;
+  g_autofree gint64 *labels = NULL;
+  random_batch (&r, B, T, &x, &labels);
   g_autofree float *saved = save_buffers (m);
 
   /* the cross-entropy's gradient alone, to show the activity term changes it */
