@@ -10,6 +10,7 @@
 #include "dv-wb-application.h"
 
 #include "dv-measure.h"
+#include "dv-plugin.h"
 #include "dv-ui.h"
 #include "dv-wb-window-train.h"
 #include "dv-workbench.h"
@@ -196,6 +197,27 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
   g_variant_dict_lookup (opts, "view", "&s", &view);
   g_variant_dict_lookup (opts, "edit", "^a&s", &edits);
   g_variant_dict_lookup (opts, "apply", "b", &apply);
+  const char **plugins = NULL;
+  g_variant_dict_lookup (opts, "plugin", "^a&ay", &plugins);
+  for (int i = 0; plugins != NULL && plugins[i] != NULL; i++)
+    {
+      /* before any model is built: a checkpoint or project may need the plugin's presets */
+      g_autoptr (GFile) pf = g_application_command_line_create_file_for_arg (cmdline, plugins[i]);
+      g_autofree char *ppath = g_file_get_path (pf);
+      g_autoptr (GError) perr = NULL;
+      if (dv_plugin_load (ppath, &perr) == NULL)
+        {
+          g_application_command_line_printerr (cmdline, "dynvision-workbench: --plugin: %s\n",
+                                               perr->message);
+          g_free (plugins);
+          g_free (files);
+          g_free (presentation);
+          g_free (train);
+          g_free (edits);
+          return 2;
+        }
+    }
+  g_free (plugins);
 
   g_autofree char *checkpoint = NULL;
   if (files != NULL && files[0] != NULL)
@@ -349,11 +371,13 @@ dv_wb_application_init (DvWbApplication *self)
     { "edit", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
       "Edit the architecture as typed in the editor, e.g. --edit V1.tau=20", "PATH=VALUE" },
     { "apply", 0, 0, G_OPTION_ARG_NONE, NULL, "Apply the --edit changes to the running model", NULL },
+    { "plugin", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL,
+      "Load a model plugin first (repeatable); its models join the presets", "PATH.so" },
     { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
       "Render the window to a PNG after --steps timesteps, then quit", "FILE.png" },
     { "export-all", 0, 0, G_OPTION_ARG_FILENAME, NULL,
       "Export every view (PNG, SVG, PDF, CSV, JSON) after --steps timesteps, then quit", "DIR" },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL, NULL, "[CHECKPOINT]" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL, NULL, NULL },
     { NULL },
   };
   g_application_add_main_option_entries (G_APPLICATION (self), entries);
