@@ -16,27 +16,7 @@
 #include "dv-wb-window-editor.h"
 #include "dv-workbench.h"
 
-typedef gboolean (*CondFunc) (gpointer data);
-
-static gboolean
-flag_set (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main loop until cond holds; FALSE after timeout_s seconds. */
-static gboolean
-wait_for (CondFunc cond, gpointer data, double timeout_s)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add ((guint) (timeout_s * 1000), flag_set, &timed_out);
-  while (!cond (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  return cond (data);
-}
+#include "dv-test-wait.h"
 
 static gboolean
 has_sequence (gpointer data)

@@ -25,30 +25,10 @@
 #include "dv-wb-window-train.h"
 #include "dv-workbench.h"
 
+#include "dv-test-wait.h"
+
 static gboolean have_display;
 static char *tmp_dir;
-
-typedef gboolean (*CondFunc) (gpointer data);
-
-static gboolean
-flag_set (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main loop until cond holds (event-driven, see test-workbench.c). */
-static gboolean
-wait_for (CondFunc cond, gpointer data, double timeout_s)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add ((guint) (timeout_s * 1000), flag_set, &timed_out);
-  while (!cond (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  return cond (data);
-}
 
 static gboolean
 sequence_done (gpointer data)

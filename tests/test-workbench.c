@@ -30,32 +30,9 @@
 #include "dv-wb-window-private.h" /* the sidebar's widgets, to drive them as a user would */
 #include "dv-workbench.h"
 
+#include "dv-test-wait.h"
+
 static gboolean have_display;
-
-typedef gboolean (*CondFunc) (gpointer data);
-
-static gboolean
-flag_set (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main loop until cond holds, FALSE after timeout_s seconds.
- * Event-driven: every state the conditions look at changes in a main-loop
- * dispatch (engine news are idle sources, frames come from the frame clock),
- * so blocking iterations wake exactly when something may have changed. */
-static gboolean
-wait_for (CondFunc cond, gpointer data, double timeout_s)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add ((guint) (timeout_s * 1000), flag_set, &timed_out);
-  while (!cond (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  return cond (data);
-}
 
 typedef struct {
   DvWbWindow *window;
