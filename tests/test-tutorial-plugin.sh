@@ -30,6 +30,25 @@ else
   echo "1..$n"; exit 1
 fi
 
+# the same plugin against the installed API: `meson install` (headers and dynvision.pc only)
+# into a scratch prefix, then `pkg-config --cflags dynvision`
+if [ -n "${DV_BUILD_ROOT:-}" ] && DESTDIR="$dir/inst" meson install -C "$DV_BUILD_ROOT" --no-rebuild --tags devel \
+     --quiet >install.log 2>&1; then
+  pc=$(find "$dir/inst" -name dynvision.pc | head -1)
+  prefix=$(sed -n 's/^prefix=//p' "$pc")
+  mkdir -p pc && sed "s|^prefix=.*|prefix=$dir/inst$prefix|" "$pc" >pc/dynvision.pc
+  if cc -shared -fPIC -O2 -o libmy-rcnn-installed.so my_rcnn.c $(PKG_CONFIG_PATH="$dir/pc" pkg-config --cflags dynvision) \
+       >cc2.log 2>&1 && "$DV_CLI" --plugin ./libmy-rcnn-installed.so describe MyRCNN >describe.log 2>&1 \
+       && grep -q '"model": "MyRCNN"' describe.log; then
+    ok "built against the installed headers with pkg-config dynvision, the plugin loads"
+  else
+    not_ok "built against the installed headers with pkg-config dynvision, the plugin loads" cc2.log
+    sed 's/^/# /' describe.log 2>/dev/null | tail -5
+  fi
+else
+  not_ok "meson install --tags devel into a scratch prefix" install.log
+fi
+
 if "$DV_CLI" --plugin ./libmy-rcnn.so train MyRCNN --data embedded --epochs 1 --train-samples 128 \
      --batch 32 -o runs/my >train.log 2>&1 && [ -s runs/my/last.safetensors ] && [ -s runs/my/metrics.csv ]; then
   ok "dynvision --plugin trains MyRCNN on the embedded set and saves checkpoints"
