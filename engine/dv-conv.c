@@ -580,8 +580,10 @@ depthwise_backward (float *dinp, float *dw, const float *dout, const float *inp,
 /* ------------------------------------------------------------------------ */
 /* The im2col path as tasks: one per group and block of samples.  Blocks     */
 /* write disjoint columns of out (and disjoint samples of dinp), so they run */
-/* on the kernel threads; the weight gradient is summed per worker and then */
-/* added.  With OpenBLAS there is one block and one task, run here.          */
+/* on the kernel threads.  Backward runs in fixed parts (part p takes blocks */
+/* p, p + threads, … in order) and each part sums its own weight-gradient     */
+/* share, added in part order: the sums never depend on which thread ran     */
+/* which block.  With OpenBLAS there is one block and one task, run here.    */
 
 typedef struct {
   const DvConvConfig *cfg;
@@ -593,7 +595,7 @@ typedef struct {
   const float *inp, *w, *dout;
   float *cols;         /* per worker: K × spc·HoWo */
   size_t cols_stride;
-  float *dw_part;      /* per worker: cout × K (NULL: straight into dw) */
+  float *dw_part;      /* per part: cout × K (NULL: straight into dw) */
   size_t dw_stride;
 } ColJob;
 
@@ -657,10 +659,10 @@ col_task_forward (int task, int worker, gpointer data)
            j->beta, j->out + (size_t) g * j->cout_g * j->ncol + (size_t) n0 * j->HoWo, (int) j->ncol);
 }
 
+/* Block `task` of backward, with worker's im2col buffer, into part's dw share. */
 static void
-col_task_backward (int task, int worker, gpointer data)
+col_backward_block (const ColJob *j, int task, int worker, int part)
 {
-  const ColJob *j = data;
   const int g = task / j->n_chunks, n0 = (task % j->n_chunks) * j->spc;
   const int n1 = MIN (j->N, n0 + j->spc), cc = (n1 - n0) * j->HoWo, K = j->K;
   const size_t off = (size_t) n0 * j->HoWo, ncol = j->ncol;
@@ -672,7 +674,7 @@ col_task_backward (int task, int worker, gpointer data)
     {
       const float *B;
       int ldb;
-      float *dw_g = (j->dw_part ? j->dw_part + worker * j->dw_stride : j->dw) + (size_t) g * j->cout_g * K;
+      float *dw_g = (j->dw_part ? j->dw_part + part * j->dw_stride : j->dw) + (size_t) g * j->cout_g * K;
       if (j->pointwise)
         B = j->inp + (size_t) g * j->cin_g * ncol + off, ldb = (int) ncol;
       else
@@ -694,6 +696,15 @@ col_task_backward (int task, int worker, gpointer data)
                       j->cfg);
         }
     }
+}
+
+static void
+col_task_backward_part (int part, int worker, gpointer data)
+{
+  const ColJob *j = data;
+  const int n = j->cfg->groups * j->n_chunks;
+  for (int t = part; t < n; t += j->threads)
+    col_backward_block (j, t, worker, part);
 }
 
 typedef struct {
@@ -813,7 +824,10 @@ dv_conv2d_backward (float *dinp, float *dw, float *db,
   ColJob j;
   col_job_init (&j, cfg, N, H, W, Ho, Wo, scratch, dw != NULL);
   j.inp = inp, j.w = w, j.dout = dout, j.dinp = dinp, j.dw = dw;
-  col_job_run (&j, col_task_backward);
+  if (j.parallel)
+    dv_parallel_for (j.threads, col_task_backward_part, &j);
+  else
+    col_task_backward_part (0, 0, &j);
   if (dw && j.dw_part)
     {
       const size_t n = (size_t) cfg->cout * j.K;

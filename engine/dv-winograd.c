@@ -320,8 +320,9 @@ task_forward (int task, int worker, gpointer data)
 }
 
 /* One chunk backward.  Neighbouring chunks' input-gradient patches overlap,
- * so each worker adds into its own dXt (summed when unpacking), and into its
- * own share of dU. */
+ * so each part (task_backward_part) adds into its own dXt (summed in part
+ * order when unpacking), and into its own share of dU; `worker` here is the
+ * part. */
 static void
 task_backward (int task, int worker, gpointer data)
 {
@@ -358,6 +359,21 @@ task_backward (int task, int worker, gpointer data)
         }
       input_transform_adjoint (j->dXt + worker * j->n_xt, w->dVc, t0, t1, lg, cc, g);
     }
+}
+
+/* Backward in fixed parts: part p takes chunks p, p + parts, … in order, with workers[p]'s
+ * buffers and shares, so the sums never depend on which thread ran which chunk. */
+typedef struct {
+  const Job *j;
+  int n, parts;
+} PartJob;
+
+static void
+task_backward_part (int part, int worker, gpointer data)
+{
+  const PartJob *pj = data;
+  for (int t = part; t < pj->n; t += pj->parts)
+    task_backward (t, part, (gpointer) pj->j);
 }
 
 static void
@@ -552,7 +568,11 @@ dv_winograd_backward (float *dinp, float *dw, const float *dout, const float *in
     dv_parallel_for (g.Cin, task_pack_input, &j);
   if (dinp)
     dv_parallel_for (j.n_dxt * g.Cin, task_zero_dxt, &j);
-  job_run (&j, (g.Nv / LANES) * j.n_chunks, task_backward);
+  PartJob pj = { &j, (g.Nv / LANES) * j.n_chunks, j.own ? threads : 1 };
+  if (j.own)
+    dv_parallel_for (pj.parts, task_backward_part, &pj);
+  else
+    task_backward_part (0, 0, &pj); /* OpenBLAS threads by itself: one part, in order */
   if (dinp)
     dv_parallel_for (g.Cin, task_unpack_dinp, &j);
   if (dw)

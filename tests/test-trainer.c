@@ -301,6 +301,36 @@ test_step_equals_epoch (void)
   dv_sequence_free (seq);
 }
 
+/* ---- two threads -------------------------------------------------------------------------- */
+
+/* Training on the kernels' two threads twice gives the same weights: no sum may depend on which
+ * thread ran which block (the im2col convolution of layer 1 and the Winograd ones of layer 2,
+ * batch 16, both split their weight gradients over the workers). */
+static void
+test_two_threads_deterministic (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvDataset) ds = dv_embedded_new (DV_EMBEDDED_DEFAULT_SEED, DV_SPLIT_TRAIN, 64);
+  g_autofree int *tr = first_indices (64);
+  DvModel *m[2];
+  dv_set_num_threads (2);
+  for (int i = 0; i < 2; i++)
+    {
+      m[i] = sized_model (3, 16, 32, 8);
+      g_autoptr (DvLoader) lt = make_loader (ds, tr, 64, m[i], TRUE, 16);
+      DvTrainConfig c;
+      train_config (&c, NULL, 2);
+      g_autoptr (DvTrainer) t = dv_trainer_new (m[i], lt, NULL, &c, &error);
+      dv_train_config_clear (&c);
+      g_assert_true (dv_trainer_run (t, &error));
+      g_assert_no_error (error);
+    }
+  dv_set_num_threads (1);
+  g_assert_true (params_equal (m[0], m[1]));
+  dv_model_free (m[0]);
+  dv_model_free (m[1]);
+}
+
 /* ---- the activity loss, trained with ---------------------------------------------------- */
 
 /* Mean activity loss (absolute, p = 1, every layer) over a loader's batches, in eval mode. */
@@ -391,6 +421,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/trainer/nan-stops-and-keeps-checkpoint", test_nan_detection);
   g_test_add_func ("/train/trainer/converges", test_convergence);
   g_test_add_func ("/train/trainer/step-equals-epoch", test_step_equals_epoch);
+  g_test_add_func ("/train/trainer/two-threads-deterministic", test_two_threads_deterministic);
   g_test_add_func ("/train/trainer/activity-loss-lowers-activity", test_activity_lowers_activity);
   return g_test_run ();
 }
