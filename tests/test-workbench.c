@@ -861,6 +861,48 @@ test_app_screenshot (void)
   remove_dir (dir);
 }
 
+static gboolean
+train_revealed (gpointer data)
+{
+  return gtk_revealer_get_child_revealed (GTK_REVEALER (data));
+}
+
+/* The window fits a 1600×1000 screen (the header bar once asked for 1798 px), and the
+ * views take the whole height: a hidden training panel takes none of it (it once took
+ * a third), a shown one its natural height, with the views keeping the larger share. */
+static void
+test_layout_fits_screen (void)
+{
+  DvWbWindow *window = launch (NULL);
+  GtkWidget *stack = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (window),
+                                                                DV_TYPE_WB_WINDOW, "view_stack"));
+  GtkWidget *column = gtk_widget_get_parent (stack);
+  GtkWidget *train = GTK_WIDGET (window->train_revealer);
+
+  int min_w, min_h;
+  gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_HORIZONTAL, -1, &min_w, NULL, NULL,
+                      NULL);
+  g_assert_cmpint (min_w, <=, 1600);
+  g_assert_cmpint (gtk_widget_get_height (train), ==, 0);
+  g_assert_cmpint (gtk_widget_get_height (stack), ==, gtk_widget_get_height (column));
+
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "show-training",
+                                      g_variant_new_boolean (TRUE));
+  g_assert_true (wait_for (train_revealed, train, 30));
+  g_object_unref (render_window (window)); /* laid out with the panel shown */
+  gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_HORIZONTAL, -1, &min_w, NULL, NULL,
+                      NULL);
+  gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_VERTICAL, min_w, &min_h, NULL, NULL,
+                      NULL);
+  g_assert_cmpint (min_w, <=, 1600);
+  g_assert_cmpint (min_h, <=, 1000);
+  g_assert_cmpint (gtk_widget_get_height (train), >, 200);
+  g_assert_cmpint (gtk_widget_get_height (stack), >, gtk_widget_get_height (train));
+  g_assert_cmpint (gtk_widget_get_height (stack) + gtk_widget_get_height (train), ==,
+                   gtk_widget_get_height (column));
+  close_window (window);
+}
+
 /* Cases that need a display skip without one. */
 static void
 run_with_display (gconstpointer data)
@@ -900,5 +942,6 @@ main (int argc, char **argv)
   add_display_test ("/workbench/drop/checkpoint-folders-other", test_drop_files);
   add_display_test ("/workbench/measure/runs", test_measure);
   add_display_test ("/workbench/app/screenshot", test_app_screenshot);
+  add_display_test ("/workbench/layout/fits-screen", test_layout_fits_screen);
   return g_test_run ();
 }

@@ -685,8 +685,8 @@ dv_wb_window_init_train (DvWbWindow *self)
   gtk_widget_add_css_class (GTK_WIDGET (P->info), "caption");
   gtk_box_append (GTK_BOX (middle), GTK_WIDGET (P->progress));
   gtk_box_append (GTK_BOX (middle), GTK_WIDGET (P->curves_view));
-  gtk_grid_attach (g, GTK_WIDGET (P->info), 0, 9, 2, 1);
-  gtk_widget_set_size_request (GTK_WIDGET (P->info), 300, -1);
+  /* under the curves, not under the settings: the panel stays as short as the settings */
+  gtk_box_append (GTK_BOX (middle), GTK_WIDGET (P->info));
 
   P->dynamics_view = DV_PLOT_VIEW (dv_plot_view_new ());
   dv_plot_view_set_name (P->dynamics_view, "dynamics-over-training");
@@ -697,7 +697,13 @@ dv_wb_window_init_train (DvWbWindow *self)
   dv_plot_view_set_plot (P->curves_view, dv_panels_plot_as_plot (&P->curves));
   dv_plot_view_set_plot (P->dynamics_view, dv_dynamics_plot_as_plot (&P->dynamics));
 
-  gtk_box_append (self->train_box, grid);
+  /* the settings scroll rather than make the panel taller than the plots need */
+  GtkWidget *settings = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (settings), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (settings), TRUE);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (settings), grid);
+  gtk_box_append (self->train_box, settings);
   gtk_box_append (self->train_box, middle);
   gtk_box_append (self->train_box, GTK_WIDGET (P->dynamics_view));
 

@@ -613,9 +613,9 @@ dv_wb_window_init (DvWbWindow *self)
   struct { DvPlotView *view; const char *name; int w, h; } views[] = {
     { self->responses_view, "responses", 360, 220 },
     { self->fmap_view, "feature-maps", 360, 240 },
-    { self->readout_view, "readout", 380, 200 },
-    { self->probe_view, "probe", 380, 180 },
-    { self->latency_view, "latency", 380, 180 },
+    { self->readout_view, "readout", 380, 220 },
+    { self->probe_view, "probe", 380, 130 },
+    { self->latency_view, "latency", 380, 130 },
     { self->stimulus_view, "stimulus", 280, 400 },
   };
   for (guint i = 0; i < G_N_ELEMENTS (views); i++)
