@@ -1,4 +1,6 @@
-/* dv-wb-window-editor.c — the Architecture page (see dv-wb-window-editor.h).
+/* dv-wb-window-editor.c — the Architecture page (see dv-wb-window-editor.h):
+ * the fields, refreshing them from the edit, edits, buttons and actions.  The
+ * page's widgets are built in dv-wb-window-editor-page.c.
  *
  * What this is for: turning a DvArchEdit into fields and back: one widget
  * per path (an entry, a drop-down or a switch) with a message label under
@@ -9,26 +11,12 @@
  * What this is not for: validation (engine/dv-arch-edit.c) or applying the
  * edit (the owner's engine thread).
  */
-#include "dv-wb-window-editor.h"
-#include "dv-wb-window-private.h"
+#include "dv-wb-window-editor-private.h"
 
-#include "dv-plot-arch.h"
 #include "dv-model-edit.h"
 #include "dv-plugin.h"
 
 #include <string.h>
-
-typedef enum { SCOPE_MODEL, SCOPE_AREA, SCOPE_CONN } Scope;
-
-typedef struct {
-  Scope scope;
-  const char *key, *label, *tip;
-  const char *const *options;  /* drop-down, or NULL */
-  gboolean boolean;            /* a switch */
-  GtkWidget *widget;
-  GtkLabel *message;
-  GtkWidget *row_label;
-} Field;
 
 static const char *const solver_opts[] = { "euler", "rk4", NULL };
 static const char *const rec_opts[] = { "none", "self", "full", "depthpointwise", "pointdepthwise",
@@ -37,56 +25,36 @@ static const char *const target_opts[] = { "output", "middle", "input", NULL };
 static const char *const pool_opts[] = { "none", "max", "avg", NULL };
 static const char *const integ_opts[] = { "additive", "multiplicative", NULL };
 
-static const Field field_defs[] = {
-  { SCOPE_MODEL, "dt", "dt (ms)", "Integration step of every area" },
-  { SCOPE_MODEL, "tau", "tau (ms)", "Time constant of every area (sets each area's tau)" },
-  { SCOPE_MODEL, "t_feedforward", "t_feedforward (ms)", "Feedforward delay of every area" },
-  { SCOPE_MODEL, "t_recurrence", "t_recurrence (ms)", "Recurrence delay of every area" },
-  { SCOPE_MODEL, "t_skip", "t_skip (ms)", "Delay of every skip connection" },
-  { SCOPE_MODEL, "t_feedback", "t_feedback (ms)", "Delay of every feedback connection" },
-  { SCOPE_MODEL, "dynamics_solver", "Solver", "Euler or RK4 integration of the leaky dynamics", solver_opts },
-  { SCOPE_MODEL, "idle_timesteps", "Idle timesteps", "Steps run before each sequence, not shown" },
-  { SCOPE_MODEL, "feedforward_only", "Feedforward only", "Switch off skip and feedback connections", NULL, TRUE },
-  { SCOPE_AREA, "name", "Name", "The area's name (module names follow it)" },
-  { SCOPE_AREA, "channels", "Channels", "Output channels (the next area's input)" },
-  { SCOPE_AREA, "kernel", "Kernel", "Feedforward convolution kernel (its pre-convolution when it has one)" },
-  { SCOPE_AREA, "stride", "Stride", "Feedforward convolution stride" },
-  { SCOPE_AREA, "pool", "Pooling", "Pooling after the area", pool_opts },
-  { SCOPE_AREA, "pool_kernel", "Pool kernel", "Pooling kernel" },
-  { SCOPE_AREA, "pool_stride", "Pool stride", "Pooling stride" },
-  { SCOPE_AREA, "recurrence_type", "Recurrence", "Lateral recurrence of the area", rec_opts },
-  { SCOPE_AREA, "recurrence_target", "Recurrence target", "Where the recurrence is added", target_opts },
-  { SCOPE_AREA, "recurrence_kernel", "Recurrence kernel", "Kernel of the recurrent convolution" },
-  { SCOPE_AREA, "tau", "tau (ms)", "This area's time constant" },
-  { SCOPE_AREA, "t_feedforward", "t_feedforward (ms)", "This area's feedforward delay" },
-  { SCOPE_AREA, "t_recurrence", "t_recurrence (ms)", "This area's recurrence delay" },
-  { SCOPE_CONN, "delay", "Delay (ms)", "The connection's delay" },
-  { SCOPE_CONN, "integration", "Integration", "x + h (additive) or x·(1 + tanh h) (multiplicative)", integ_opts },
-  { SCOPE_CONN, "source", "Source", "Area it reads" },
-  { SCOPE_CONN, "target", "Target", "Area it adds into" },
+static const DvWbField field_defs[] = {
+  { DV_WB_SCOPE_MODEL, "dt", "dt (ms)", "Integration step of every area" },
+  { DV_WB_SCOPE_MODEL, "tau", "tau (ms)", "Time constant of every area (sets each area's tau)" },
+  { DV_WB_SCOPE_MODEL, "t_feedforward", "t_feedforward (ms)", "Feedforward delay of every area" },
+  { DV_WB_SCOPE_MODEL, "t_recurrence", "t_recurrence (ms)", "Recurrence delay of every area" },
+  { DV_WB_SCOPE_MODEL, "t_skip", "t_skip (ms)", "Delay of every skip connection" },
+  { DV_WB_SCOPE_MODEL, "t_feedback", "t_feedback (ms)", "Delay of every feedback connection" },
+  { DV_WB_SCOPE_MODEL, "dynamics_solver", "Solver", "Euler or RK4 integration of the leaky dynamics", solver_opts },
+  { DV_WB_SCOPE_MODEL, "idle_timesteps", "Idle timesteps", "Steps run before each sequence, not shown" },
+  { DV_WB_SCOPE_MODEL, "feedforward_only", "Feedforward only", "Switch off skip and feedback connections", NULL, TRUE },
+  { DV_WB_SCOPE_AREA, "name", "Name", "The area's name (module names follow it)" },
+  { DV_WB_SCOPE_AREA, "channels", "Channels", "Output channels (the next area's input)" },
+  { DV_WB_SCOPE_AREA, "kernel", "Kernel", "Feedforward convolution kernel (its pre-convolution when it has one)" },
+  { DV_WB_SCOPE_AREA, "stride", "Stride", "Feedforward convolution stride" },
+  { DV_WB_SCOPE_AREA, "pool", "Pooling", "Pooling after the area", pool_opts },
+  { DV_WB_SCOPE_AREA, "pool_kernel", "Pool kernel", "Pooling kernel" },
+  { DV_WB_SCOPE_AREA, "pool_stride", "Pool stride", "Pooling stride" },
+  { DV_WB_SCOPE_AREA, "recurrence_type", "Recurrence", "Lateral recurrence of the area", rec_opts },
+  { DV_WB_SCOPE_AREA, "recurrence_target", "Recurrence target", "Where the recurrence is added", target_opts },
+  { DV_WB_SCOPE_AREA, "recurrence_kernel", "Recurrence kernel", "Kernel of the recurrent convolution" },
+  { DV_WB_SCOPE_AREA, "tau", "tau (ms)", "This area's time constant" },
+  { DV_WB_SCOPE_AREA, "t_feedforward", "t_feedforward (ms)", "This area's feedforward delay" },
+  { DV_WB_SCOPE_AREA, "t_recurrence", "t_recurrence (ms)", "This area's recurrence delay" },
+  { DV_WB_SCOPE_CONN, "delay", "Delay (ms)", "The connection's delay" },
+  { DV_WB_SCOPE_CONN, "integration", "Integration", "x + h (additive) or x·(1 + tanh h) (multiplicative)", integ_opts },
+  { DV_WB_SCOPE_CONN, "source", "Source", "Area it reads" },
+  { DV_WB_SCOPE_CONN, "target", "Target", "Area it adds into" },
 };
 
-#define N_FIELDS G_N_ELEMENTS (field_defs)
-
-typedef struct _DvWbEditor {
-  DvArchEdit *edit;
-  Field fields[N_FIELDS];
-  int area, conn;               /* selected area / connection */
-  GtkDropDown *area_pick, *conn_pick, *preset_pick, *kind_pick, *src_pick, *tgt_pick;
-  GtkStringList *area_names, *conn_names, *preset_names, *area_names2, *area_names3;
-  GtkButton *apply_button;
-  GtkWidget *undo_button, *redo_button;
-  guint seen_serial;            /* the edit's serial the page shows */
-  GtkLabel *state_label, *report_label, *warnings_label;
-  GtkWidget *area_box, *conn_box;
-  DvPlotView *diagram;
-  DvArchPlot plot;
-  DvArchArea *plot_areas;
-  DvArchConn *plot_conns;
-  char **plot_strings;          /* owned strings the plot points into */
-  char *report;
-  guint updating;
-} DvWbEditor;
+G_STATIC_ASSERT (G_N_ELEMENTS (field_defs) == DV_WB_N_FIELDS);
 
 static DvWbEditor *
 editor (DvWbWindow *win)
@@ -97,12 +65,12 @@ editor (DvWbWindow *win)
 /* ---- paths -------------------------------------------------------------------------- */
 
 static char *
-field_path (DvWbEditor *ed, const Field *f)
+field_path (DvWbEditor *ed, const DvWbField *f)
 {
   const DvModelDesc *d = dv_arch_edit_get_desc (ed->edit);
-  if (f->scope == SCOPE_MODEL)
+  if (f->scope == DV_WB_SCOPE_MODEL)
     return g_strdup (f->key);
-  if (f->scope == SCOPE_AREA)
+  if (f->scope == DV_WB_SCOPE_AREA)
     return ed->area < d->n_layers ? g_strdup_printf ("%s.%s", d->layers[ed->area].name, f->key) : NULL;
   if (ed->conn >= d->n_conns)
     return NULL;
@@ -110,12 +78,12 @@ field_path (DvWbEditor *ed, const Field *f)
   return g_strdup_printf ("%s.%s", prefix, f->key);
 }
 
-static Field *
+static DvWbField *
 field_for_path (DvWbEditor *ed, const char *path)
 {
   if (ed->edit == NULL)
     return NULL;
-  for (guint i = 0; i < N_FIELDS; i++)
+  for (guint i = 0; i < DV_WB_N_FIELDS; i++)
     {
       g_autofree char *p = field_path (ed, &ed->fields[i]);
       if (p != NULL && g_strcmp0 (p, path) == 0)
@@ -226,9 +194,9 @@ refresh (DvWbWindow *win)
   gtk_drop_down_set_selected (ed->conn_pick, ed->conn);
   gtk_widget_set_sensitive (ed->conn_box, d->n_conns > 0);
 
-  for (guint i = 0; i < N_FIELDS; i++)
+  for (guint i = 0; i < DV_WB_N_FIELDS; i++)
     {
-      Field *f = &ed->fields[i];
+      DvWbField *f = &ed->fields[i];
       g_autofree char *path = field_path (ed, f);
       g_autofree char *value = path ? dv_arch_edit_get (ed->edit, path, NULL) : NULL;
       gtk_widget_set_sensitive (f->widget, value != NULL);
@@ -271,7 +239,7 @@ refresh (DvWbWindow *win)
 /* ---- edits ------------------------------------------------------------------------- */
 
 static void
-show_field_error (Field *f, const char *message)
+show_field_error (DvWbField *f, const char *message)
 {
   gtk_widget_add_css_class (f->widget, "error");
   gtk_label_set_text (f->message, message);
@@ -288,7 +256,7 @@ dv_wb_window_edit_set (DvWbWindow *win, const char *path, const char *value, GEr
       g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "no model to edit yet");
       return FALSE;
     }
-  Field *f = field_for_path (ed, path);
+  DvWbField *f = field_for_path (ed, path);
   g_autoptr (GError) local = NULL;
   if (!dv_arch_edit_set (ed->edit, path, value, &local))
     {
@@ -307,12 +275,12 @@ const char *
 dv_wb_window_edit_message (DvWbWindow *win, const char *path)
 {
   g_return_val_if_fail (DV_IS_WB_WINDOW (win), NULL);
-  Field *f = field_for_path (editor (win), path);
+  DvWbField *f = field_for_path (editor (win), path);
   return f ? gtk_label_get_text (f->message) : "";
 }
 
 static void
-commit_field (DvWbWindow *win, Field *f, const char *value)
+commit_field (DvWbWindow *win, DvWbField *f, const char *value)
 {
   DvWbEditor *ed = editor (win);
   if (ed->updating || ed->edit == NULL)
@@ -324,39 +292,39 @@ commit_field (DvWbWindow *win, Field *f, const char *value)
   dv_wb_window_edit_set (win, path, value, NULL);
 }
 
-static void
-on_entry_activate (GtkEntry *entry, DvWbWindow *win)
+void
+dv_wb_editor_on_entry_activate (GtkEntry *entry, DvWbWindow *win)
 {
-  Field *f = g_object_get_data (G_OBJECT (entry), "dv-field");
+  DvWbField *f = g_object_get_data (G_OBJECT (entry), "dv-field");
   commit_field (win, f, gtk_editable_get_text (GTK_EDITABLE (entry)));
 }
 
-static void
-on_entry_leave (GtkEventControllerFocus *ctl, DvWbWindow *win)
+void
+dv_wb_editor_on_entry_leave (GtkEventControllerFocus *ctl, DvWbWindow *win)
 {
   GtkWidget *entry = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (ctl));
-  Field *f = g_object_get_data (G_OBJECT (entry), "dv-field");
+  DvWbField *f = g_object_get_data (G_OBJECT (entry), "dv-field");
   commit_field (win, f, gtk_editable_get_text (GTK_EDITABLE (entry)));
 }
 
-static void
-on_drop_changed (GtkDropDown *drop, GParamSpec *pspec, DvWbWindow *win)
+void
+dv_wb_editor_on_drop_changed (GtkDropDown *drop, GParamSpec *pspec, DvWbWindow *win)
 {
-  Field *f = g_object_get_data (G_OBJECT (drop), "dv-field");
+  DvWbField *f = g_object_get_data (G_OBJECT (drop), "dv-field");
   guint i = gtk_drop_down_get_selected (drop);
   if (f->options[0] != NULL && i < g_strv_length ((char **) f->options))
     commit_field (win, f, f->options[i]);
 }
 
-static void
-on_switch_changed (GtkSwitch *sw, GParamSpec *pspec, DvWbWindow *win)
+void
+dv_wb_editor_on_switch_changed (GtkSwitch *sw, GParamSpec *pspec, DvWbWindow *win)
 {
-  Field *f = g_object_get_data (G_OBJECT (sw), "dv-field");
+  DvWbField *f = g_object_get_data (G_OBJECT (sw), "dv-field");
   commit_field (win, f, gtk_switch_get_active (sw) ? "true" : "false");
 }
 
-static void
-on_pick_changed (GtkDropDown *drop, GParamSpec *pspec, DvWbWindow *win)
+void
+dv_wb_editor_on_pick_changed (GtkDropDown *drop, GParamSpec *pspec, DvWbWindow *win)
 {
   DvWbEditor *ed = editor (win);
   if (ed->updating || ed->edit == NULL)
@@ -377,8 +345,8 @@ on_pick_changed (GtkDropDown *drop, GParamSpec *pspec, DvWbWindow *win)
   refresh (win);
 }
 
-static void
-on_diagram_pointer (DvPlotView *view, double x, double y, DvWbWindow *win)
+void
+dv_wb_editor_on_diagram_pointer (DvPlotView *view, double x, double y, DvWbWindow *win)
 {
   DvWbEditor *ed = editor (win);
   if (ed->edit == NULL)
@@ -407,8 +375,8 @@ report_error (DvWbWindow *win, GError *error)
   g_error_free (error);
 }
 
-static void
-on_add_area (GtkButton *button, DvWbWindow *win)
+void
+dv_wb_editor_on_add_area (GtkButton *button, DvWbWindow *win)
 {
   DvWbEditor *ed = editor (win);
   if (ed->edit == NULL)
@@ -420,8 +388,8 @@ on_add_area (GtkButton *button, DvWbWindow *win)
   refresh (win);
 }
 
-static void
-on_area_button (GtkButton *button, DvWbWindow *win)
+void
+dv_wb_editor_on_area_button (GtkButton *button, DvWbWindow *win)
 {
   DvWbEditor *ed = editor (win);
   if (ed->edit == NULL)
@@ -439,8 +407,8 @@ on_area_button (GtkButton *button, DvWbWindow *win)
   refresh (win);
 }
 
-static void
-on_add_conn (GtkButton *button, DvWbWindow *win)
+void
+dv_wb_editor_on_add_conn (GtkButton *button, DvWbWindow *win)
 {
   DvWbEditor *ed = editor (win);
   if (ed->edit == NULL)
@@ -457,8 +425,8 @@ on_add_conn (GtkButton *button, DvWbWindow *win)
   refresh (win);
 }
 
-static void
-on_remove_conn (GtkButton *button, DvWbWindow *win)
+void
+dv_wb_editor_on_remove_conn (GtkButton *button, DvWbWindow *win)
 {
   DvWbEditor *ed = editor (win);
   if (ed->edit == NULL)
@@ -474,8 +442,8 @@ on_remove_conn (GtkButton *button, DvWbWindow *win)
   refresh (win);
 }
 
-static void
-on_load_preset (GtkButton *button, DvWbWindow *win)
+void
+dv_wb_editor_on_load_preset (GtkButton *button, DvWbWindow *win)
 {
   DvWbEditor *ed = editor (win);
   if (ed->edit == NULL)
@@ -588,235 +556,6 @@ static void
 action_show_editor (GtkWidget *widget, const char *name, GVariant *param)
 {
   dv_wb_window_show_editor (DV_WB_WINDOW (widget), g_variant_get_boolean (param));
-}
-
-/* ---- the page --------------------------------------------------------------------- */
-
-static GtkWidget *
-heading (const char *text)
-{
-  GtkWidget *l = gtk_label_new (text);
-  gtk_label_set_xalign (GTK_LABEL (l), 0);
-  gtk_widget_add_css_class (l, "heading");
-  gtk_widget_add_css_class (l, "dv-section");
-  return l;
-}
-
-static GtkWidget *
-button (const char *label, const char *action, const char *tip)
-{
-  GtkWidget *b = gtk_button_new_with_mnemonic (label);
-  if (action)
-    gtk_actionable_set_action_name (GTK_ACTIONABLE (b), action);
-  gtk_widget_set_tooltip_text (b, tip);
-  return b;
-}
-
-static GtkDropDown *
-drop_of (GtkStringList *list)
-{
-  return GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (list)), NULL));
-}
-
-/* Fields of one scope in a grid: label, widget, and the message row under it. */
-static GtkWidget *
-field_grid (DvWbWindow *win, Scope scope)
-{
-  DvWbEditor *ed = editor (win);
-  GtkWidget *grid = gtk_grid_new ();
-  gtk_grid_set_row_spacing (GTK_GRID (grid), 4);
-  gtk_grid_set_column_spacing (GTK_GRID (grid), 8);
-  int row = 0;
-  for (guint i = 0; i < N_FIELDS; i++)
-    {
-      Field *f = &ed->fields[i];
-      if (f->scope != scope)
-        continue;
-      GtkWidget *label = gtk_label_new (f->label);
-      gtk_label_set_xalign (GTK_LABEL (label), 0);
-      gtk_widget_set_tooltip_text (label, f->tip);
-      if (f->options)
-        {
-          f->widget = gtk_drop_down_new_from_strings (f->options);
-          g_signal_connect (f->widget, "notify::selected", G_CALLBACK (on_drop_changed), win);
-        }
-      else if (f->boolean)
-        {
-          f->widget = gtk_switch_new ();
-          gtk_widget_set_halign (f->widget, GTK_ALIGN_START);
-          g_signal_connect (f->widget, "notify::active", G_CALLBACK (on_switch_changed), win);
-        }
-      else
-        {
-          f->widget = gtk_entry_new ();
-          gtk_editable_set_width_chars (GTK_EDITABLE (f->widget), 10);
-          g_signal_connect (f->widget, "activate", G_CALLBACK (on_entry_activate), win);
-          GtkEventController *focus = gtk_event_controller_focus_new ();
-          g_signal_connect (focus, "leave", G_CALLBACK (on_entry_leave), win);
-          gtk_widget_add_controller (f->widget, focus);
-        }
-      gtk_widget_set_hexpand (f->widget, TRUE);
-      gtk_widget_set_tooltip_text (f->widget, f->tip);
-      g_object_set_data (G_OBJECT (f->widget), "dv-field", f);
-      f->message = GTK_LABEL (gtk_label_new (""));
-      gtk_label_set_wrap (f->message, TRUE);
-      gtk_label_set_xalign (f->message, 0);
-      gtk_label_set_selectable (f->message, TRUE);
-      gtk_label_set_max_width_chars (f->message, 40);
-      gtk_widget_add_css_class (GTK_WIDGET (f->message), "error");
-      gtk_widget_add_css_class (GTK_WIDGET (f->message), "caption");
-      gtk_widget_set_visible (GTK_WIDGET (f->message), FALSE);
-      gtk_grid_attach (GTK_GRID (grid), label, 0, row, 1, 1);
-      gtk_grid_attach (GTK_GRID (grid), f->widget, 1, row, 1, 1);
-      gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (f->message), 0, row + 1, 2, 1);
-      row += 2;
-    }
-  return grid;
-}
-
-static GtkWidget *
-hbox (void)
-{
-  GtkWidget *b = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  return b;
-}
-
-static void
-build_page (DvWbWindow *win, GtkBox *page)
-{
-  DvWbEditor *ed = editor (win);
-  GtkWidget *form = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  gtk_widget_add_css_class (form, "dv-sidebar");
-
-  /* presets and plugins */
-  gtk_box_append (GTK_BOX (form), heading ("Model"));
-  GtkWidget *row = hbox ();
-  ed->preset_pick = drop_of (ed->preset_names);
-  gtk_widget_set_hexpand (GTK_WIDGET (ed->preset_pick), TRUE);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (ed->preset_pick), "Presets, and the models of loaded plugins");
-  gtk_box_append (GTK_BOX (row), GTK_WIDGET (ed->preset_pick));
-  GtkWidget *load = button ("Use Preset", NULL, "Replace the edit by this preset (undoable)");
-  g_signal_connect (load, "clicked", G_CALLBACK (on_load_preset), win);
-  gtk_box_append (GTK_BOX (row), load);
-  gtk_box_append (GTK_BOX (row), button ("Plugin…", "win.load-plugin", "Load a model plugin (.so)"));
-  gtk_box_append (GTK_BOX (form), row);
-
-  /* apply, resets, undo */
-  row = hbox ();
-  ed->apply_button = GTK_BUTTON (button ("Applied", "win.apply-architecture",
-                                         "Apply the edit to the running model"));
-  gtk_widget_add_css_class (GTK_WIDGET (ed->apply_button), "suggested-action");
-  gtk_widget_set_hexpand (GTK_WIDGET (ed->apply_button), TRUE);
-  gtk_box_append (GTK_BOX (row), GTK_WIDGET (ed->apply_button));
-  GtkWidget *undo = gtk_button_new_from_icon_name ("edit-undo-symbolic");
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (undo), "win.undo-architecture");
-  gtk_widget_set_tooltip_text (undo, "Undo the last edit");
-  GtkWidget *redo = gtk_button_new_from_icon_name ("edit-redo-symbolic");
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (redo), "win.redo-architecture");
-  gtk_widget_set_tooltip_text (redo, "Redo");
-  gtk_box_append (GTK_BOX (row), undo);
-  gtk_box_append (GTK_BOX (row), redo);
-  ed->undo_button = undo;
-  ed->redo_button = redo;
-  gtk_box_append (GTK_BOX (form), row);
-  row = hbox ();
-  GtkWidget *soft = button ("Soft Reset (Clear State)", "win.soft-reset",
-                            "Clear every area's state and start the stimulus again; weights stay");
-  GtkWidget *full = button ("Full Reset (New Weights)", "win.full-reset",
-                            "Re-initialise every weight (seed 0) and start again");
-  gtk_widget_add_css_class (full, "destructive-action");
-  gtk_box_append (GTK_BOX (row), soft);
-  gtk_box_append (GTK_BOX (row), full);
-  gtk_box_append (GTK_BOX (form), row);
-  ed->state_label = GTK_LABEL (gtk_label_new (""));
-  ed->report_label = GTK_LABEL (gtk_label_new (""));
-  ed->warnings_label = GTK_LABEL (gtk_label_new (""));
-  GtkLabel *labels[] = { ed->state_label, ed->report_label, ed->warnings_label };
-  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
-    {
-      gtk_label_set_wrap (labels[i], TRUE);
-      gtk_label_set_xalign (labels[i], 0);
-      gtk_label_set_selectable (labels[i], TRUE);
-      gtk_label_set_max_width_chars (labels[i], 48);
-      gtk_widget_add_css_class (GTK_WIDGET (labels[i]), "caption");
-      gtk_box_append (GTK_BOX (form), GTK_WIDGET (labels[i]));
-    }
-  gtk_widget_add_css_class (GTK_WIDGET (ed->warnings_label), "warning");
-  gtk_box_append (GTK_BOX (form), field_grid (win, SCOPE_MODEL));
-
-  /* areas */
-  gtk_box_append (GTK_BOX (form), heading ("Areas"));
-  row = hbox ();
-  ed->area_pick = drop_of (ed->area_names);
-  gtk_widget_set_hexpand (GTK_WIDGET (ed->area_pick), TRUE);
-  g_signal_connect (ed->area_pick, "notify::selected", G_CALLBACK (on_pick_changed), win);
-  gtk_box_append (GTK_BOX (row), GTK_WIDGET (ed->area_pick));
-  const struct { const char *icon, *what, *tip; } area_buttons[] = {
-    { "go-up-symbolic", "up", "Move the area one place earlier" },
-    { "go-down-symbolic", "down", "Move the area one place later" },
-    { "list-remove-symbolic", "remove", "Remove the area and its connections" },
-  };
-  GtkWidget *add = gtk_button_new_from_icon_name ("list-add-symbolic");
-  gtk_widget_set_tooltip_text (add, "Add an area after this one, shaped like it");
-  g_signal_connect (add, "clicked", G_CALLBACK (on_add_area), win);
-  gtk_box_append (GTK_BOX (row), add);
-  for (guint i = 0; i < G_N_ELEMENTS (area_buttons); i++)
-    {
-      GtkWidget *b = gtk_button_new_from_icon_name (area_buttons[i].icon);
-      gtk_widget_set_tooltip_text (b, area_buttons[i].tip);
-      g_object_set_data (G_OBJECT (b), "dv-what", (gpointer) area_buttons[i].what);
-      g_signal_connect (b, "clicked", G_CALLBACK (on_area_button), win);
-      gtk_box_append (GTK_BOX (row), b);
-    }
-  gtk_box_append (GTK_BOX (form), row);
-  ed->area_box = field_grid (win, SCOPE_AREA);
-  gtk_box_append (GTK_BOX (form), ed->area_box);
-
-  /* connections */
-  gtk_box_append (GTK_BOX (form), heading ("Skip and feedback connections"));
-  row = hbox ();
-  ed->conn_pick = drop_of (ed->conn_names);
-  gtk_widget_set_hexpand (GTK_WIDGET (ed->conn_pick), TRUE);
-  g_signal_connect (ed->conn_pick, "notify::selected", G_CALLBACK (on_pick_changed), win);
-  gtk_box_append (GTK_BOX (row), GTK_WIDGET (ed->conn_pick));
-  GtkWidget *remove = gtk_button_new_from_icon_name ("list-remove-symbolic");
-  gtk_widget_set_tooltip_text (remove, "Remove this connection");
-  g_signal_connect (remove, "clicked", G_CALLBACK (on_remove_conn), win);
-  gtk_box_append (GTK_BOX (row), remove);
-  gtk_box_append (GTK_BOX (form), row);
-  ed->conn_box = field_grid (win, SCOPE_CONN);
-  gtk_box_append (GTK_BOX (form), ed->conn_box);
-  row = hbox ();
-  const char *kinds[] = { "skip", "feedback", NULL };
-  ed->kind_pick = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (kinds));
-  ed->src_pick = drop_of (ed->area_names2);
-  ed->tgt_pick = drop_of (ed->area_names3);
-  gtk_box_append (GTK_BOX (row), GTK_WIDGET (ed->kind_pick));
-  gtk_box_append (GTK_BOX (row), GTK_WIDGET (ed->src_pick));
-  gtk_box_append (GTK_BOX (row), gtk_label_new ("→"));
-  gtk_box_append (GTK_BOX (row), GTK_WIDGET (ed->tgt_pick));
-  GtkWidget *add_conn = gtk_button_new_with_label ("Add");
-  gtk_widget_set_tooltip_text (add_conn, "Add a connection (a 1×1 conv where the channels differ, "
-                                         "then a nearest resize)");
-  g_signal_connect (add_conn, "clicked", G_CALLBACK (on_add_conn), win);
-  gtk_box_append (GTK_BOX (row), add_conn);
-  gtk_box_append (GTK_BOX (form), row);
-
-  GtkWidget *scroll = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroll), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroll), form);
-  gtk_widget_set_size_request (scroll, 430, -1);
-  gtk_box_append (page, scroll);
-
-  ed->diagram = DV_PLOT_VIEW (dv_plot_view_new ());
-  dv_plot_view_set_name (ed->diagram, "architecture");
-  dv_plot_view_set_min_size (ed->diagram, 480, 300);
-  dv_plot_view_set_plot (ed->diagram, dv_arch_plot_as_plot (&ed->plot));
-  gtk_widget_set_hexpand (GTK_WIDGET (ed->diagram), TRUE);
-  gtk_widget_set_vexpand (GTK_WIDGET (ed->diagram), TRUE);
-  gtk_widget_add_css_class (GTK_WIDGET (ed->diagram), "dv-card");
-  g_signal_connect (ed->diagram, "pointer", G_CALLBACK (on_diagram_pointer), win);
-  gtk_box_append (page, GTK_WIDGET (ed->diagram));
 }
 
 /* ---- public ------------------------------------------------------------------------ */
@@ -947,7 +686,7 @@ dv_wb_window_init_editor (DvWbWindow *win)
   dv_arch_plot_init (&ed->plot);
   refresh_presets (ed);
   GObject *page = gtk_widget_get_template_child (GTK_WIDGET (win), DV_TYPE_WB_WINDOW, "editor_page");
-  build_page (win, GTK_BOX (page));
+  dv_wb_editor_build_page (win, GTK_BOX (page));
   gtk_widget_add_tick_callback (GTK_WIDGET (page), follow_edit, win, NULL);
 }
 
