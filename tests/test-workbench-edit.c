@@ -6,6 +6,7 @@
  *
  * Needs a display (CI runs it under xvfb-run); skips without one.
  */
+#include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <math.h>
 #include <string.h>
@@ -139,6 +140,25 @@ test_edit_apply (void)
     g_autoptr (DvModelDesc) d = engine_desc (engine);
     g_assert_cmpint (d->layers[0].rec_type, ==, DV_REC_DEPTHPOINTWISE);
     g_assert_cmpfloat (d->layers[0].tau, ==, 20);
+  }
+  /* the diagram exports like the live views: image, CSV of the applied areas and skips */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("dv-test-edit-XXXXXX", NULL);
+    g_autofree char *svg = g_build_filename (dir, "architecture.svg", NULL);
+    g_autofree char *csv = g_build_filename (dir, "architecture.csv", NULL);
+    g_autofree char *json = g_build_filename (dir, "architecture.json", NULL);
+    g_assert_true (dv_wb_window_export_view (window, "architecture", svg, 1, &error));
+    g_assert_no_error (error);
+    g_autofree char *text = NULL, *image = NULL;
+    g_assert_true (g_file_get_contents (svg, &image, NULL, NULL));
+    g_assert_nonnull (strstr (image, "<svg"));
+    g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+    g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+    g_assert_cmpuint (g_strv_length (lines), ==, 1 + 3 + 2 + 1); /* header, V1-V3, 2 skips, "" */
+    g_assert_true (g_str_has_prefix (lines[1], "area,V1,,,64,16,16,depthpointwise,2,20,"));
+    g_assert_true (g_str_has_prefix (lines[4], "skip,,V1,V3,"));
+    g_assert_true (g_file_test (json, G_FILE_TEST_EXISTS));
+    g_unlink (svg), g_unlink (csv), g_unlink (json), g_rmdir (dir);
   }
   /* the engine runs it: a whole sequence with finite responses */
   LabelWait lw = { window, "(edited)" };

@@ -631,6 +631,13 @@ dv_wb_window_edit_report (DvWbWindow *win)
   return editor (win)->report ? editor (win)->report : "";
 }
 
+DvPlotView *
+dv_wb_window_get_arch_view (DvWbWindow *win)
+{
+  g_return_val_if_fail (DV_IS_WB_WINDOW (win), NULL);
+  return editor (win) != NULL ? editor (win)->diagram : NULL;
+}
+
 void
 dv_wb_window_show_editor (DvWbWindow *win, gboolean show)
 {

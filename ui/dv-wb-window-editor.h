@@ -19,6 +19,7 @@
 #pragma once
 
 #include "dv-arch-edit.h"
+#include "dv-plot-view.h"
 #include "dv-wb-window.h"
 
 G_BEGIN_DECLS
@@ -45,6 +46,8 @@ const char *dv_wb_window_edit_report (DvWbWindow *win);
  * banner as well. */
 gboolean    dv_wb_window_load_plugin (DvWbWindow *win, const char *path, GError **error);
 void        dv_wb_window_show_editor (DvWbWindow *win, gboolean show);
+/* The diagram, the view exported as "architecture" (dv-wb-window-export.c). */
+DvPlotView *dv_wb_window_get_arch_view (DvWbWindow *win);
 
 /* dv-wb-window.c's class_init / init / finalize call these. */
 void        dv_wb_window_class_init_editor (GtkWidgetClass *widget_class);

@@ -9,20 +9,22 @@
  * What this is not for: rendering (plot/) or loading checkpoints (the owner).
  */
 #include "dv-wb-window-private.h"
+#include "dv-wb-window-editor.h"
 
 #include <string.h>
 
 const char *const dv_wb_view_names[] = {
-  "responses", "feature-maps", "readout", "probe", "latency", "stimulus", NULL,
+  "responses", "feature-maps", "readout", "probe", "latency", "stimulus", "architecture", NULL,
 };
 
 DvPlotView *
 dv_wb_window_view_by_name (DvWbWindow *self, const char *name)
 {
   DvPlotView *views[] = { self->responses_view, self->fmap_view, self->readout_view,
-                          self->probe_view, self->latency_view, self->stimulus_view };
+                          self->probe_view, self->latency_view, self->stimulus_view,
+                          dv_wb_window_get_arch_view (self) };
   for (guint i = 0; i < G_N_ELEMENTS (views); i++)
-    if (g_strcmp0 (dv_plot_view_get_name (views[i]), name) == 0)
+    if (views[i] != NULL && g_strcmp0 (dv_plot_view_get_name (views[i]), name) == 0)
       return views[i];
   return NULL;
 }
