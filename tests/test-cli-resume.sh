@@ -1,6 +1,7 @@
 #!/bin/sh
 # test-cli-resume.sh — `dynvision train` killed with SIGKILL in the middle of epoch 2 of 3 and
-# continued with --resume ends with the same weights as an uninterrupted run, bit for bit.
+# continued with --resume ends with the same weights as an uninterrupted run, bit for bit, on
+# two kernel threads as the recorded runs use.
 # usage: test-cli-resume.sh DYNVISION MODEL.json WORKDIR
 # The kill comes 0.3 s after epoch 1's checkpoint appears (an epoch here takes 1–3 s); the test
 # checks that metrics.csv then holds exactly one epoch, i.e. that the kill landed inside epoch 2.
@@ -9,7 +10,7 @@ cli=$1 model=$2 w=$3
 command -v python3 > /dev/null || { echo "python3 not found: skipped"; exit 77; }
 rm -rf "$w"
 mkdir -p "$w"
-set -- "$model" --train-samples 3000 --epochs 3 --batch 16 --lr 1e-2 --threads 1
+set -- "$model" --train-samples 3000 --epochs 3 --batch 16 --lr 1e-2 --threads 2
 "$cli" train "$@" -o "$w/straight" > "$w/straight.log" 2>&1
 "$cli" train "$@" -o "$w/killed" > "$w/killed.log" 2>&1 &
 pid=$!
