@@ -199,6 +199,34 @@ test_edit_apply (void)
   LabelWait lw2 = { window, "re-initialised" };
   dv_wb_window_seek (window, G_MAXINT);
   g_assert_true (wait_for (sequence_done, &lw2, 120));
+
+  /* the full reset's seed: another seed draws other weights, seed 0 again the same ones */
+  g_assert_cmpuint (dv_wb_window_get_reset_seed (window), ==, 0);
+  float seed0[8];
+  g_assert_cmpint (h->n_layers, <=, (int) G_N_ELEMENTS (seed0));
+  memcpy (seed0, dv_series_row (h->means, dv_series_find (h->means, h->T - 1)),
+          sizeof (float) * h->n_layers);
+  const guint64 seeds[] = { 7, 0 };
+  for (guint k = 0; k < G_N_ELEMENTS (seeds); k++)
+    {
+      dv_wb_window_set_reset_seed (window, seeds[k]);
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.full-reset", NULL));
+      g_autofree char *said = g_strdup_printf ("(seed %" G_GUINT64_FORMAT ")", seeds[k]);
+      wait_report (window, said);
+      g_autofree char *label = g_strdup_printf ("re-initialised, seed %" G_GUINT64_FORMAT,
+                                                seeds[k]);
+      LabelWait lw3 = { window, label };
+      dv_wb_window_seek (window, G_MAXINT);
+      g_assert_true (wait_for (sequence_done, &lw3, 120));
+      const float *m = dv_series_row (h->means, dv_series_find (h->means, h->T - 1));
+      double most = 0;
+      for (int l = 0; l < h->n_layers; l++)
+        most = MAX (most, fabs (m[l] - seed0[l]) / (fabs (seed0[l]) + 1e-6));
+      if (seeds[k] == 0)
+        g_assert_cmpfloat (most, <, 1e-5);
+      else
+        g_assert_cmpfloat (most, >, 1e-2);
+    }
   /* the model the editor applied is kept, with its undo history */
   g_assert_true (dv_arch_edit_can_undo (e));
   g_assert_false (dv_arch_edit_is_modified (e));

@@ -139,10 +139,19 @@ dv_wb_editor_build_page (DvWbWindow *win, GtkBox *page)
   GtkWidget *soft = button ("Soft Reset (Clear State)", "win.soft-reset",
                             "Clear every area's state and start the stimulus again; weights stay");
   GtkWidget *full = button ("Full Reset (New Weights)", "win.full-reset",
-                            "Re-initialise every weight (seed 0) and start again");
+                            "Re-initialise every weight from the seed beside it and start again");
   gtk_widget_add_css_class (full, "destructive-action");
   gtk_box_append (GTK_BOX (row), soft);
   gtk_box_append (GTK_BOX (row), full);
+  GtkWidget *seed_label = gtk_label_new ("seed");
+  gtk_widget_add_css_class (seed_label, "dim-label");
+  gtk_box_append (GTK_BOX (row), seed_label);
+  ed->seed_spin = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (0, G_MAXINT32, 1));
+  gtk_spin_button_set_digits (ed->seed_spin, 0);
+  gtk_editable_set_width_chars (GTK_EDITABLE (ed->seed_spin), 4);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (ed->seed_spin), "Seed of the weights a full reset draws "
+                                                           "(0: the weights the workbench starts with)");
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (ed->seed_spin));
   gtk_box_append (GTK_BOX (form), row);
   ed->state_label = GTK_LABEL (gtk_label_new (""));
   ed->report_label = GTK_LABEL (gtk_label_new (""));

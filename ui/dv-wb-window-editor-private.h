@@ -36,6 +36,7 @@ typedef struct _DvWbEditor {
   GtkDropDown *area_pick, *conn_pick, *preset_pick, *kind_pick, *src_pick, *tgt_pick;
   GtkStringList *area_names, *conn_names, *preset_names, *area_names2, *area_names3;
   GtkButton *apply_button;
+  GtkSpinButton *seed_spin;     /* the seed of a full reset */
   GtkWidget *undo_button, *redo_button;
   guint seen_serial;            /* the edit's serial the page shows */
   GtkLabel *state_label, *report_label, *warnings_label;

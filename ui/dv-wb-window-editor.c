@@ -631,6 +631,20 @@ dv_wb_window_edit_report (DvWbWindow *win)
   return editor (win)->report ? editor (win)->report : "";
 }
 
+guint64
+dv_wb_window_get_reset_seed (DvWbWindow *win)
+{
+  g_return_val_if_fail (DV_IS_WB_WINDOW (win), 0);
+  return (guint64) gtk_spin_button_get_value_as_int (editor (win)->seed_spin);
+}
+
+void
+dv_wb_window_set_reset_seed (DvWbWindow *win, guint64 seed)
+{
+  g_return_if_fail (DV_IS_WB_WINDOW (win));
+  gtk_spin_button_set_value (editor (win)->seed_spin, (double) MIN (seed, G_MAXINT32));
+}
+
 DvPlotView *
 dv_wb_window_get_arch_view (DvWbWindow *win)
 {

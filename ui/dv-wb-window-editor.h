@@ -7,7 +7,8 @@
  * undo/redo, the diagram (click an element to select it), and the actions
  *   win.apply-architecture  apply the edit: ::apply-architecture (DvModelDesc*)
  *   win.soft-reset          clear the state: ::reset-model (FALSE)
- *   win.full-reset          re-initialise every weight: ::reset-model (TRUE)
+ *   win.full-reset          re-initialise every weight: ::reset-model (TRUE), from the
+ *                           seed in the spin button beside it (dv_wb_window_get_reset_seed)
  *   win.undo-architecture / win.redo-architecture
  *   win.load-plugin         file chooser, then dv_wb_window_load_plugin
  *   win.show-editor (bool)  switch to the Architecture page (TRUE) or the live view
@@ -46,6 +47,9 @@ const char *dv_wb_window_edit_report (DvWbWindow *win);
  * banner as well. */
 gboolean    dv_wb_window_load_plugin (DvWbWindow *win, const char *path, GError **error);
 void        dv_wb_window_show_editor (DvWbWindow *win, gboolean show);
+/* The seed a full reset draws new weights from (0 .. G_MAXINT32; 0 at start). */
+guint64     dv_wb_window_get_reset_seed (DvWbWindow *win);
+void        dv_wb_window_set_reset_seed (DvWbWindow *win, guint64 seed);
 /* The diagram, the view exported as "architecture" (dv-wb-window-export.c). */
 DvPlotView *dv_wb_window_get_arch_view (DvWbWindow *win);
 

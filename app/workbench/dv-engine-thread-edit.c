@@ -9,6 +9,7 @@ typedef enum { JOB_APPLY, JOB_SOFT_RESET, JOB_FULL_RESET, JOB_DESCRIBE } JobKind
 typedef struct {
   JobKind kind;
   DvModelDesc *desc;        /* JOB_APPLY */
+  guint64 seed;             /* JOB_FULL_RESET */
   DvEditDone done;
   gpointer user_data;
   GDestroyNotify destroy;
@@ -122,10 +123,15 @@ run_job (DvEngineThread *self, gpointer data)
       break;
     case JOB_FULL_RESET:
       job->result.ok = TRUE;
-      job->result.message = g_strdup ("Full reset: every weight was re-initialised (seed 0) and the "
-                                      "stimulus starts again.");
-      dv_model_init_params (self->model, 0);
-      set_label (self, "re-initialised, seed 0");
+      job->result.message = g_strdup_printf ("Full reset: every weight was re-initialised "
+                                             "(seed %" G_GUINT64_FORMAT ") and the stimulus "
+                                             "starts again.", job->seed);
+      dv_model_init_params (self->model, job->seed);
+      {
+        g_autofree char *label = g_strdup_printf ("re-initialised, seed %" G_GUINT64_FORMAT,
+                                                  job->seed);
+        set_label (self, label);
+      }
       dv_engine_thread_restart_sequence (self);
       break;
     case JOB_DESCRIBE:
@@ -148,12 +154,13 @@ slot_free (gpointer data)
 }
 
 static void
-queue (DvEngineThread *self, JobKind kind, const DvModelDesc *desc, DvEditDone done,
+queue (DvEngineThread *self, JobKind kind, const DvModelDesc *desc, guint64 seed, DvEditDone done,
        gpointer user_data, GDestroyNotify destroy)
 {
   Job *job = g_new0 (Job, 1);
   job->kind = kind;
   job->desc = desc ? dv_model_desc_copy (desc) : NULL;
+  job->seed = seed;
   job->done = done;
   job->user_data = user_data;
   job->destroy = destroy;
@@ -169,15 +176,15 @@ dv_engine_thread_apply_desc (DvEngineThread *self, const DvModelDesc *desc, DvEd
                              gpointer user_data, GDestroyNotify destroy)
 {
   g_return_if_fail (self != NULL && desc != NULL);
-  queue (self, JOB_APPLY, desc, done, user_data, destroy);
+  queue (self, JOB_APPLY, desc, 0, done, user_data, destroy);
 }
 
 void
-dv_engine_thread_reset_model (DvEngineThread *self, gboolean full, DvEditDone done,
+dv_engine_thread_reset_model (DvEngineThread *self, gboolean full, guint64 seed, DvEditDone done,
                               gpointer user_data, GDestroyNotify destroy)
 {
   g_return_if_fail (self != NULL);
-  queue (self, full ? JOB_FULL_RESET : JOB_SOFT_RESET, NULL, done, user_data, destroy);
+  queue (self, full ? JOB_FULL_RESET : JOB_SOFT_RESET, NULL, seed, done, user_data, destroy);
 }
 
 void
@@ -185,5 +192,5 @@ dv_engine_thread_describe (DvEngineThread *self, DvEditDone done, gpointer user_
                            GDestroyNotify destroy)
 {
   g_return_if_fail (self != NULL);
-  queue (self, JOB_DESCRIBE, NULL, done, user_data, destroy);
+  queue (self, JOB_DESCRIBE, NULL, 0, done, user_data, destroy);
 }

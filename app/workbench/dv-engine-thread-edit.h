@@ -12,7 +12,7 @@
  *               re-initialised in the result), then
  *               dv_engine_thread_replace_model.
  *   soft reset  clears the state: the current stimulus starts again.
- *   full reset  re-initialises every weight (seed 0), then starts again.
+ *   full reset  re-initialises every weight from a seed, then starts again.
  *   describe    the running model's description (after a checkpoint opened).
  * What this is not for: the editor itself (engine/dv-arch-edit.h) or widgets.
  *
@@ -40,8 +40,9 @@ typedef void (*DvEditDone) (const DvEditResult *result, gpointer user_data);
 
 void dv_engine_thread_apply_desc (DvEngineThread *self, const DvModelDesc *desc, DvEditDone done,
                                   gpointer user_data, GDestroyNotify destroy);
-void dv_engine_thread_reset_model (DvEngineThread *self, gboolean full, DvEditDone done,
-                                   gpointer user_data, GDestroyNotify destroy);
+/* full: re-initialise every weight from seed (dv_model_init_params); else the seed is unused. */
+void dv_engine_thread_reset_model (DvEngineThread *self, gboolean full, guint64 seed,
+                                   DvEditDone done, gpointer user_data, GDestroyNotify destroy);
 void dv_engine_thread_describe (DvEngineThread *self, DvEditDone done, gpointer user_data,
                                 GDestroyNotify destroy);
 

@@ -49,7 +49,8 @@ on_apply (DvWbWindow *window, gpointer desc, DvEngineThread *engine)
 static void
 on_reset (DvWbWindow *window, gboolean full, DvEngineThread *engine)
 {
-  dv_engine_thread_reset_model (engine, full, on_done, weak_window (window), weak_free);
+  dv_engine_thread_reset_model (engine, full, dv_wb_window_get_reset_seed (window), on_done,
+                                weak_window (window), weak_free);
 }
 
 void
