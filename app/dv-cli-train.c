@@ -92,28 +92,6 @@ model_from_args (const char *what, int argc, char **argv, GError **error)
   return m;
 }
 
-/* The presentation DynVision trains with: one frame per sample, expanded
- * over the model's timesteps with its pattern, reaction-time mask and
- * residual timesteps (SPEC §1.8); -p key=value overrides. */
-static gboolean
-presentation_for (DvPresentation *p, DvModel *m, char **overrides, GError **error)
-{
-  const DvModelDesc *D = dv_model_get_desc (m);
-  dv_presentation_init (p, DV_LOADER_STANDARD);
-  if (overrides && !dv_presentation_parse (p, (const char *const *) overrides, error))
-    return FALSE;
-  if (dv_presentation_get_data_timesteps (p) == 1)
-    {
-      p->model_timesteps = D->n_timesteps;
-      g_strlcpy (p->data_presentation_pattern, D->pattern ? D->pattern : "1", DV_PATTERN_MAX);
-      p->shuffle_presentation_pattern = D->shuffle_pattern;
-      p->loss_reaction_time = D->loss_reaction_time;
-    }
-  p->dt = D->dt;
-  p->n_residual_timesteps = dv_model_residual_timesteps (m);
-  return dv_presentation_validate (p, error);
-}
-
 int
 dv_cli_train (int argc, char **argv)
 {
@@ -201,7 +179,7 @@ dv_cli_train (int argc, char **argv)
       return 1;
     }
   DvPresentation pr;
-  if (!presentation_for (&pr, m, pres, &error))
+  if (!dv_train_presentation (&pr, m, (const char *const *) pres, &error))
     return dv_cli_fail (error);
 
   int *tr_idx = NULL, *va_idx = NULL, n_tr = 0, n_va = 0;

@@ -701,3 +701,23 @@ dv_trainer_run (DvTrainer *t, GError **error)
       return FALSE;
   return TRUE;
 }
+
+gboolean
+dv_train_presentation (DvPresentation *p, DvModel *model, const char *const *overrides,
+                       GError **error)
+{
+  const DvModelDesc *D = dv_model_get_desc (model);
+  dv_presentation_init (p, DV_LOADER_STANDARD);
+  if (overrides != NULL && !dv_presentation_parse (p, overrides, error))
+    return FALSE;
+  if (dv_presentation_get_data_timesteps (p) == 1)
+    {
+      p->model_timesteps = D->n_timesteps;
+      g_strlcpy (p->data_presentation_pattern, D->pattern ? D->pattern : "1", DV_PATTERN_MAX);
+      p->shuffle_presentation_pattern = D->shuffle_pattern;
+      p->loss_reaction_time = D->loss_reaction_time;
+    }
+  p->dt = D->dt;
+  p->n_residual_timesteps = dv_model_residual_timesteps (model);
+  return dv_presentation_validate (p, error);
+}

@@ -127,6 +127,14 @@ extern const char dv_metrics_csv_header[];
 
 /* Learning rate of epoch e under a config (base lr already scaled). */
 double dv_schedule_lr (const DvTrainConfig *c, double base_lr, int epoch);
+/* The presentation DynVision trains a model with (SPEC §1.8): one frame per
+ * sample expanded over the model's timesteps with its presentation pattern,
+ * reaction-time mask and residual timesteps, at the model's dt; overrides
+ * (key=value, may be NULL) come first, and a loader with data timesteps of
+ * its own keeps them.  Validated; FALSE with a message otherwise. */
+gboolean dv_train_presentation (DvPresentation *p, DvModel *model, const char *const *overrides,
+                                GError **error);
+
 /* DynVision's batch-size scaling factor. */
 double dv_lr_scale_factor (int batch, int accumulate);
 

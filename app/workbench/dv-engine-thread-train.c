@@ -237,22 +237,6 @@ cancel_cb (gpointer user_data)
 
 /* ---- preparing (engine thread) -------------------------------------------------------- */
 
-/* The presentation DynVision trains with (as `dynvision train`): one frame per
- * sample expanded over the model's timesteps with its pattern. */
-static gboolean
-train_presentation (DvPresentation *p, DvModel *m, GError **error)
-{
-  const DvModelDesc *D = dv_model_get_desc (m);
-  dv_presentation_init (p, DV_LOADER_STANDARD);
-  p->model_timesteps = D->n_timesteps;
-  g_strlcpy (p->data_presentation_pattern, D->pattern ? D->pattern : "1", DV_PATTERN_MAX);
-  p->shuffle_presentation_pattern = D->shuffle_pattern;
-  p->loss_reaction_time = D->loss_reaction_time;
-  p->dt = D->dt;
-  p->n_residual_timesteps = dv_model_residual_timesteps (m);
-  return dv_presentation_validate (p, error);
-}
-
 static gboolean
 prepare_data (DvEngineTrain *job, DvModel *model, GError **error)
 {
@@ -271,7 +255,7 @@ prepare_data (DvEngineTrain *job, DvModel *model, GError **error)
       return FALSE;
     }
   DvPresentation pr;
-  if (!train_presentation (&pr, model, error))
+  if (!dv_train_presentation (&pr, model, NULL, error))
     return FALSE;
   int *tr = NULL, *va = NULL, n_tr = 0, n_va = 0;
   dv_split_indices (dv_dataset_get_n (job->dataset), 1.0 - s->val_fraction, s->seed, &tr, &n_tr,
