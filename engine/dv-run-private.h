@@ -131,6 +131,18 @@ struct _DvOpCall {
   struct { int layer, k; DvVal v; } hist[DV_OP_CALL_MAX_HISTORY];
 };
 
+/* Arenas (dv-run-setup.c).  alloc: n floats, 64-byte aligned, valid until
+ * the arena is reset.  reset: everything handed out is dead (the chunks
+ * stay, so old pointers stay valid memory); reset_consolidate: nothing
+ * points into it any more, several chunks become one.  zero_used: zeroes
+ * the most any round since the last consolidation used. */
 float *dv_arena_alloc (DvArena *a, gsize n);
+void   dv_arena_init (DvArena *a);
+void   dv_arena_reset (DvArena *a);
+void   dv_arena_reset_consolidate (DvArena *a);
+void   dv_arena_zero_used (DvArena *a);
+void   dv_arena_clear (DvArena *a);
+/* The gather maps of every layer with local recurrence (dv-run-setup.c). */
+void   dv_run_build_local_maps (DvRun *run);
 /* Backward of tape entries [begin, end), last first. */
 void   dv_tape_backward_range (DvRun *run, guint begin, guint end);

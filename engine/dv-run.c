@@ -23,99 +23,6 @@
 #include <math.h>
 #include <string.h>
 
-#define ARENA_FIRST_CHUNK (64u << 10) /* floats; later chunks double */
-
-float *
-dv_arena_alloc (DvArena *a, gsize n)
-{
-  n = (n + 15) & ~(gsize) 15; /* 64-byte granules */
-  while (a->cur < a->chunks->len)
-    {
-      gsize size = g_array_index (a->sizes, gsize, a->cur);
-      if (a->used + n <= size)
-        {
-          float *p = (float *) g_ptr_array_index (a->chunks, a->cur) + a->used;
-          a->used += n;
-          return p;
-        }
-      a->cur++;
-      a->used = 0;
-    }
-  gsize last = a->sizes->len ? g_array_index (a->sizes, gsize, a->sizes->len - 1) : ARENA_FIRST_CHUNK / 2;
-  gsize size = MAX (n, 2 * last);
-  float *chunk = g_aligned_alloc (size, sizeof (float), 64);
-  g_ptr_array_add (a->chunks, chunk);
-  g_array_append_val (a->sizes, size);
-  a->cur = a->chunks->len - 1;
-  a->used = n;
-  return chunk;
-}
-
-static void
-arena_init (DvArena *a)
-{
-  a->chunks = g_ptr_array_new_with_free_func (g_aligned_free);
-  a->sizes = g_array_new (FALSE, FALSE, sizeof (gsize));
-  a->cur = 0;
-  a->used = 0;
-  a->hw_cur = 0;
-  a->hw_used = 0;
-}
-
-/* Everything handed out is dead: start again from the first chunk. */
-static void
-arena_reset (DvArena *a)
-{
-  if (a->cur > a->hw_cur || (a->cur == a->hw_cur && a->used > a->hw_used))
-    a->hw_cur = a->cur, a->hw_used = a->used;
-  a->cur = 0;
-  a->used = 0;
-}
-
-/* The same, and nothing points into it any more (the tape included): an
- * arena that needed several chunks gets one chunk of their total size, so
- * the next round fits without the tails the doubling left unused. */
-static void
-arena_reset_consolidate (DvArena *a)
-{
-  arena_reset (a);
-  if (a->chunks->len > 1)
-    {
-      gsize total = 0;
-      for (guint i = 0; i < a->sizes->len; i++)
-        total += g_array_index (a->sizes, gsize, i);
-      g_ptr_array_set_size (a->chunks, 0);
-      g_array_set_size (a->sizes, 0);
-      g_ptr_array_add (a->chunks, g_aligned_alloc (total, sizeof (float), 64));
-      g_array_append_val (a->sizes, total);
-      a->hw_cur = 0;
-      a->hw_used = total;
-    }
-}
-
-/* Zeroes everything handed out since the arena was made: the most any
- * round used (a gradient arena serves steps of different sizes). */
-static void
-arena_zero_used (DvArena *a)
-{
-  guint hc = a->hw_cur;
-  gsize hu = a->hw_used;
-  if (a->cur > hc || (a->cur == hc && a->used > hu))
-    hc = a->cur, hu = a->used;
-  for (guint i = 0; i <= hc && i < a->chunks->len; i++)
-    {
-      gsize n = i < hc ? g_array_index (a->sizes, gsize, i) : hu;
-      dv_zero (g_ptr_array_index (a->chunks, i), n);
-    }
-}
-
-static void
-arena_clear (DvArena *a)
-{
-  g_ptr_array_unref (a->chunks);
-  g_array_unref (a->sizes);
-}
-
 /* ------------------------------------------------------------------------ */
 
 typedef struct {
@@ -752,170 +659,6 @@ layer_step (DvRun *run, int li, Cur x)
 
 /* ------------------------------------------------------------------------ */
 
-static void
-build_local_maps (DvRun *run)
-{
-  DvModel *m = run->model;
-  int N = run->N;
-  for (int li = 0; li < m->desc->n_layers; li++)
-    {
-      const DvLayer *L = &m->layers[li];
-      if (!L->has_rec || (L->rec.type != DV_REC_LOCAL && L->rec.type != DV_REC_LOCALDEPTHWISE))
-        continue;
-      const DvRecMod *r = &L->rec;
-      int HW = r->H * r->W, n = r->C * HW, PHW = n; /* the plane has C·H·W pixels, one channel */
-      DvLocalMaps *tp = &run->to_plane[li], *tl = &run->to_layer[li];
-      if (tp->src == NULL)
-        {
-          tp->src = g_new (int32_t, n);
-          tp->dst = g_new (int32_t, n);
-          tl->src = g_new (int32_t, n);
-          tl->dst = g_new (int32_t, n);
-        }
-      tp->n = tl->n = n;
-      for (int p = 0; p < n; p++)
-        {
-          gint64 q = CLAMP (r->plane_map->idata[p], 0, n - 1); /* layer flat index c*HW + hw */
-          tp->dst[p] = p;                                       /* plane channel 0 */
-          tp->src[p] = (int32_t) ((q / HW) * N * HW + q % HW);
-          gint64 pp = CLAMP (r->layer_map->idata[p], 0, PHW - 1);
-          tl->dst[p] = (int32_t) ((p / HW) * N * HW + p % HW);
-          tl->src[p] = (int32_t) pp;
-        }
-    }
-}
-
-DvRun *
-dv_run_new (DvModel *model, int batch, const DvRunOptions *options)
-{
-  g_return_val_if_fail (model != NULL && batch > 0, NULL);
-  DvRun *run = g_new0 (DvRun, 1);
-  const DvModelDesc *D = model->desc;
-  run->model = model;
-  run->N = batch;
-  if (options)
-    run->opt = *options;
-  int cap = D->n_hidden_states;
-  run->n_arenas = run->opt.training ? 1 : cap + 2;
-  run->arenas = g_new0 (DvArena, run->n_arenas);
-  for (int i = 0; i < run->n_arenas; i++)
-    arena_init (&run->arenas[i]);
-  run->arena = &run->arenas[0];
-  run->n_grad_arenas = run->opt.training ? cap + 2 : 0;
-  run->grad_arenas = g_new0 (DvArena, MAX (run->n_grad_arenas, 1));
-  for (int i = 0; i < run->n_grad_arenas; i++)
-    arena_init (&run->grad_arenas[i]);
-  run->grad_arena = &run->grad_arenas[0];
-  run->step_begin = g_array_new (FALSE, FALSE, sizeof (guint));
-  run->rings = g_new0 (DvRing, D->n_layers);
-  run->own = g_new0 (DvVal, D->n_layers);
-  run->own_buf = g_new0 (float *, D->n_layers);
-  run->to_plane = g_new0 (DvLocalMaps, D->n_layers);
-  run->to_layer = g_new0 (DvLocalMaps, D->n_layers);
-  run->observe = g_new0 (gboolean, D->n_layers);
-  run->recorded = g_new0 (DvVal, D->n_layers);
-  run->resp_ptrs = g_new0 (const float *, D->n_layers);
-  run->present = g_new0 (gboolean, D->n_layers);
-  for (int i = 0; i < D->n_layers; i++)
-    {
-      const DvLayerDesc *l = &D->layers[i];
-      run->rings[i].cap = cap;
-      run->rings[i].items = g_new0 (DvVal, MAX (cap, 1));
-      run->own_buf[i] = g_new0 (float, (gsize) l->out_channels * batch * MAX (l->out_h * l->out_w,
-                                                                              l->state_h * l->state_w));
-      run->observe[i] = run->opt.record_all;
-    }
-  run->tape = g_array_new (FALSE, FALSE, sizeof (DvTapeEntry));
-  run->logit_vals = g_array_new (FALSE, FALSE, sizeof (DvVal));
-  run->rec_vals = g_array_new (FALSE, FALSE, sizeof (DvVal));
-  dv_run_reset (run);
-  return run;
-}
-
-void
-dv_run_free (DvRun *run)
-{
-  if (run == NULL)
-    return;
-  int n = run->model->desc->n_layers;
-  for (int i = 0; i < run->n_arenas; i++)
-    arena_clear (&run->arenas[i]);
-  g_free (run->arenas);
-  for (int i = 0; i < run->n_grad_arenas; i++)
-    arena_clear (&run->grad_arenas[i]);
-  g_free (run->grad_arenas);
-  g_array_unref (run->step_begin);
-  for (int i = 0; i < n; i++)
-    {
-      g_free (run->rings[i].items);
-      g_free (run->own_buf[i]);
-      g_free (run->to_plane[i].src);
-      g_free (run->to_plane[i].dst);
-      g_free (run->to_layer[i].src);
-      g_free (run->to_layer[i].dst);
-    }
-  g_free (run->rings);
-  g_free (run->own);
-  g_free (run->own_buf);
-  g_free (run->to_plane);
-  g_free (run->to_layer);
-  g_free (run->observe);
-  g_free (run->recorded);
-  g_free (run->resp_ptrs);
-  g_free (run->present);
-  g_array_unref (run->tape);
-  g_array_unref (run->logit_vals);
-  g_array_unref (run->rec_vals);
-  dv_scratch_clear (&run->scratch);
-  g_free (run);
-}
-
-DvModel *
-dv_run_get_model (DvRun *run)
-{
-  return run->model;
-}
-
-void
-dv_run_observe_layer (DvRun *run, int layer, gboolean observe)
-{
-  g_return_if_fail (layer >= 0 && layer < run->model->desc->n_layers);
-  run->observe[layer] = observe;
-}
-
-void
-dv_run_set_observer (DvRun *run, DvObserverFunc func, gpointer user_data)
-{
-  run->observer = func;
-  run->observer_data = user_data;
-}
-
-void
-dv_run_set_response_grad (DvRun *run, DvResponseGradFunc func, gpointer user_data)
-{
-  run->response_grad = func;
-  run->response_grad_data = user_data;
-}
-
-void
-dv_run_set_cancel (DvRun *run, DvCancelFunc func, gpointer user_data)
-{
-  run->cancel = func;
-  run->cancel_data = user_data;
-}
-
-void
-dv_run_set_check_finite (DvRun *run, gboolean check)
-{
-  run->check_finite = check;
-}
-
-int
-dv_run_get_t (const DvRun *run)
-{
-  return run->t;
-}
-
 void
 dv_run_detach (DvRun *run)
 {
@@ -932,10 +675,10 @@ dv_run_reset (DvRun *run)
 {
   const DvModelDesc *D = run->model->desc;
   for (int i = 0; i < run->n_arenas; i++)
-    arena_reset_consolidate (&run->arenas[i]);
+    dv_arena_reset_consolidate (&run->arenas[i]);
   run->arena = &run->arenas[0];
   for (int i = 0; i < run->n_grad_arenas; i++)
-    arena_reset_consolidate (&run->grad_arenas[i]);
+    dv_arena_reset_consolidate (&run->grad_arenas[i]);
   run->grad_arena = &run->grad_arenas[0];
   g_array_set_size (run->step_begin, 0);
   for (int i = 0; i < D->n_layers; i++)
@@ -949,7 +692,7 @@ dv_run_reset (DvRun *run)
   dv_model_sync_weights (run->model);
   run->t = 0;
   run->steps = 0;
-  build_local_maps (run);
+  dv_run_build_local_maps (run);
   if (D->idle_timesteps > 0)
     {
       gsize fn = (gsize) run->N * D->in_channels * D->in_h * D->in_w;
@@ -981,7 +724,7 @@ step_internal (DvRun *run, const float *frame, float *logits_out, gboolean idle,
   if (!run->opt.training)
     {
       run->arena = &run->arenas[run->steps % run->n_arenas];
-      arena_reset (run->arena);
+      dv_arena_reset (run->arena);
     }
   run->steps++;
   gboolean taping = run->opt.training && !idle;
@@ -992,7 +735,7 @@ step_internal (DvRun *run, const float *frame, float *logits_out, gboolean idle,
       guint k = run->logit_vals->len, begin = run->tape->len;
       run->grad_arena = &run->grad_arenas[k % run->n_grad_arenas];
       if (k >= (guint) run->n_grad_arenas)
-        arena_reset (run->grad_arena); /* step k−n's entries still point here: keep the chunks */
+        dv_arena_reset (run->grad_arena); /* step k−n's entries still point here: keep the chunks */
       g_array_append_val (run->step_begin, begin);
     }
 
@@ -1148,11 +891,11 @@ dv_run_backward (DvRun *run, const float *dlogits, GError **error)
   g_return_val_if_fail (run->step_begin->len == (guint) T, FALSE);
   /* the arenas hold steps T−R … T−1 */
   for (int i = 0; i < R; i++)
-    arena_zero_used (&run->grad_arenas[i]);
+    dv_arena_zero_used (&run->grad_arenas[i]);
   for (int t = T - 1; t >= 0; t--)
     {
       if (t + 1 < T && t + 1 - R >= 0)
-        arena_zero_used (&run->grad_arenas[(t + 1) % R]); /* step t+1 is done; now step t+1−R's */
+        dv_arena_zero_used (&run->grad_arenas[(t + 1) % R]); /* step t+1 is done; now step t+1−R's */
       DvVal lv = g_array_index (run->logit_vals, DvVal, t);
       if (lv.grad != NULL)
         for (int b = 0; b < N; b++)
@@ -1170,45 +913,4 @@ dv_run_backward (DvRun *run, const float *dlogits, GError **error)
     }
   dv_model_fold_weight_grads (run->model);
   return TRUE;
-}
-
-void
-dv_frame_copy_response (const DvModel *model, const DvFrame *frame, int layer, float *dst)
-{
-  int C, H, W;
-  dv_model_layer_shape (model, layer, &C, &H, &W);
-  if (frame->responses[layer] == NULL)
-    {
-      memset (dst, 0, sizeof (float) * frame->batch * C * H * W);
-      return;
-    }
-  dv_cnhw_to_sequence (dst, frame->responses[layer], frame->batch, 1, 0, C, H * W);
-}
-
-int
-dv_model_residual_timesteps (DvModel *model)
-{
-  /* SPEC §1.7: the same random frame, feedforward only, until the classifier
-   * has input; with presence flags this is exact (all-zero outputs only
-   * arise from degenerate weights). */
-  const DvModelDesc *D = model->desc;
-  DvRunOptions opt = { .feedforward_only = TRUE };
-  DvRun *run = dv_run_new (model, 1, &opt);
-  gsize fn = (gsize) D->in_channels * D->in_h * D->in_w;
-  float *frame = g_new (float, fn);
-  float *lg = g_new (float, D->n_classes);
-  for (gsize i = 0; i < fn; i++)
-    frame[i] = (float) ((i * 2654435761u) % 1000) / 1000.0f;
-  int n = 0;
-  for (; n < 100; n++)
-    {
-      dv_run_step (run, frame, lg, NULL);
-      if (run->last_present)
-        break;
-    }
-  g_free (frame);
-  g_free (lg);
-  dv_run_free (run);
-  model->n_res->idata[0] = n;
-  return n;
 }
