@@ -261,7 +261,18 @@ dv_wb_window_edit_set (DvWbWindow *win, const char *path, const char *value, GEr
   if (!dv_arch_edit_set (ed->edit, path, value, &local))
     {
       if (f != NULL)
-        show_field_error (f, local->message);
+        {
+          /* the field keeps what was refused (typed, or set by --edit), marked, until fixed */
+          if (GTK_IS_EDITABLE (f->widget)
+              && g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (f->widget)), value) != 0)
+            {
+              gboolean was = ed->updating;
+              ed->updating = TRUE;
+              gtk_editable_set_text (GTK_EDITABLE (f->widget), value);
+              ed->updating = was;
+            }
+          show_field_error (f, local->message);
+        }
       else
         dv_wb_window_show_error (win, local->message);
       g_propagate_error (error, g_steal_pointer (&local));
