@@ -290,6 +290,14 @@ dv_wb_window_edit_message (DvWbWindow *win, const char *path)
   return f ? gtk_label_get_text (f->message) : "";
 }
 
+const char *
+dv_wb_window_edit_field_text (DvWbWindow *win, const char *path)
+{
+  g_return_val_if_fail (DV_IS_WB_WINDOW (win), NULL);
+  DvWbField *f = field_for_path (editor (win), path);
+  return f != NULL && GTK_IS_EDITABLE (f->widget) ? gtk_editable_get_text (GTK_EDITABLE (f->widget)) : NULL;
+}
+
 static void
 commit_field (DvWbWindow *win, DvWbField *f, const char *value)
 {
