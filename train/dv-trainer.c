@@ -86,8 +86,8 @@ struct _DvTrainer {
   double base_lr;
   int epoch;           /* completed */
   GHashTable *slots;   /* batch size -> Slot* */
-  float *x, *logits, *dlogits;
-  gsize x_cap, l_cap;
+  float *logits, *dlogits;
+  gsize l_cap;
   GArray *best;        /* Best, sorted best first */
   GString *csv;
   DvTrainProgressFunc progress;
@@ -154,7 +154,6 @@ dv_trainer_free (DvTrainer *t)
     g_free (g_array_index (t->best, Best, i).path);
   g_array_unref (t->best);
   g_string_free (t->csv, TRUE);
-  g_free (t->x);
   g_free (t->logits);
   g_free (t->dlogits);
   dv_train_config_clear (&t->cfg);
@@ -253,9 +252,26 @@ typedef struct {
 
 /* Forward, cross-entropy over all timesteps (+ weight · activity), BPTT: gradients accumulate
  * into the parameters'; x [B,T,C,H,W], labels [B,T]. */
+/* The engine reads a batch's frame t straight from its sequence (the image
+ * variants plus the schedule), never a [B,T,C,H,W] copy of it. */
+static void
+sequence_frame (int t, float *dst, gpointer seq)
+{
+  dv_sequence_frame (seq, t, dst);
+}
+
+/* Forward over x [B,T,C,H,W], or over seq's frames when seq is given. */
 static gboolean
-forward_backward (DvTrainer *t, const float *x, const gint64 *labels, int B, int T, int batch_index,
-                  EpochSums *sums, GError **error)
+run_forward (DvRun *run, const float *x, DvSequence *seq, int T, float *logits, GError **error)
+{
+  if (seq != NULL)
+    return dv_run_forward_frames (run, sequence_frame, seq, T, logits, error);
+  return dv_run_forward (run, x, T, logits, error);
+}
+
+static gboolean
+forward_backward (DvTrainer *t, const float *x, DvSequence *seq, const gint64 *labels, int B, int T,
+                  int batch_index, EpochSums *sums, GError **error)
 {
   const DvModelDesc *D = dv_model_get_desc (t->model);
   int K = D->n_classes;
@@ -274,7 +290,7 @@ forward_backward (DvTrainer *t, const float *x, const gint64 *labels, int B, int
     return FALSE;
   if (s->activity)
     dv_activity_loss_reset (s->activity);
-  if (!dv_run_forward (s->run, x, T, t->logits, error))
+  if (!run_forward (s->run, x, seq, T, t->logits, error))
     {
       g_prefix_error (error, "training stopped in epoch %d, batch %d: ", t->epoch + 1, batch_index + 1);
       return FALSE;
@@ -311,9 +327,7 @@ forward_backward (DvTrainer *t, const float *x, const gint64 *labels, int B, int
 static gboolean
 train_batch (DvTrainer *t, DvSequence *seq, int batch_index, EpochSums *sums, GError **error)
 {
-  ensure (&t->x, &t->x_cap, (gsize) seq->B * seq->T * seq->C * seq->H * seq->W);
-  dv_sequence_materialize (seq, t->x);
-  return forward_backward (t, t->x, seq->labels, seq->B, seq->T, batch_index, sums, error);
+  return forward_backward (t, NULL, seq, seq->labels, seq->B, seq->T, batch_index, sums, error);
 }
 
 static char *
@@ -442,8 +456,8 @@ dv_evaluate_full (DvModel *model, DvLoader *loader, int max_batches, DvEvalResul
   DvRun *run = NULL;
   int run_b = 0, nb = 0;
   double lsum = 0;
-  float *x = NULL, *lg = NULL;
-  gsize xcap = 0, lcap = 0;
+  float *lg = NULL;
+  gsize lcap = 0;
   DvStepRecord *rec = NULL;
   gboolean ok = TRUE;
   int n = dv_loader_get_n_batches (loader);
@@ -454,9 +468,7 @@ dv_evaluate_full (DvModel *model, DvLoader *loader, int max_batches, DvEvalResul
       g_autoptr (DvSequence) seq = dv_loader_get_batch (loader, 0, b);
       if (seq == NULL)
         break;
-      ensure (&x, &xcap, (gsize) seq->B * seq->T * seq->C * seq->H * seq->W);
       ensure (&lg, &lcap, (gsize) seq->B * seq->T * K);
-      dv_sequence_materialize (seq, x);
       if (run == NULL || run_b != seq->B)
         {
           g_clear_pointer (&run, dv_run_free);
@@ -464,7 +476,7 @@ dv_evaluate_full (DvModel *model, DvLoader *loader, int max_batches, DvEvalResul
           run = dv_run_new (model, seq->B, &o);
           run_b = seq->B;
         }
-      ok = dv_run_forward (run, x, seq->T, lg, error);
+      ok = run_forward (run, NULL, seq, seq->T, lg, error);
       if (!ok)
         break;
       int nv = 0;
@@ -477,7 +489,6 @@ dv_evaluate_full (DvModel *model, DvLoader *loader, int max_batches, DvEvalResul
       dv_metric_totals_add (out->per_step, rec, seq->B, seq->T);
     }
   g_clear_pointer (&run, dv_run_free);
-  g_free (x);
   g_free (lg);
   g_free (rec);
   out->loss = nb ? lsum / nb : NAN;
@@ -595,7 +606,7 @@ dv_trainer_step (DvTrainer *t, const float *x, const gint64 *labels, int B, int 
   g_return_val_if_fail (t->cfg.accumulate <= 1, FALSE);
   dv_optim_set_lr (t->optim, dv_schedule_lr (&t->cfg, t->base_lr, t->epoch));
   EpochSums sums = { 0 };
-  if (!forward_backward (t, x, labels, B, T, 0, &sums, error) || !optimiser_step (t, 0, error))
+  if (!forward_backward (t, x, NULL, labels, B, T, 0, &sums, error) || !optimiser_step (t, 0, error))
     return FALSE;
   if (loss)
     *loss = sums.loss;
