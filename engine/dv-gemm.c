@@ -242,6 +242,12 @@ dv_parallel_for (int n_tasks, DvParallelFunc func, gpointer data)
   g_mutex_unlock (&pool_config_lock);
 }
 
+int
+dv_get_num_threads (void)
+{
+  return dv_parallel_threads ();
+}
+
 void
 dv_set_num_threads (int n)
 {

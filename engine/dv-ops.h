@@ -66,6 +66,8 @@ DvGemmBackend dv_gemm_get_backend (void);
 /* Number of threads the kernels (the engine's own and OpenBLAS) may use
  * (0 = leave as is).  Call it between runs, not while one is computing. */
 void dv_set_num_threads (int n);
+/* The number set last (1 until then). */
+int  dv_get_num_threads (void);
 
 /* ------------------------------------------------------------------------ */
 /* 2-D convolution (cross-correlation), PyTorch semantics.                   */

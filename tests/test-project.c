@@ -25,7 +25,7 @@ test_settings (void)
   DvTrainSettings s;
   dv_train_settings_init (&s);
   const char *ok[] = { "epochs=3", "batch_size=16", "lr=0.002", "optimizer=sgd", "schedule=constant",
-                       "train_samples=64", "dataset=fashion-mnist", "augment=false", "seed=7", NULL };
+                       "train_samples=64", "dataset=fashion-mnist", "augment=false", "seed=7", "threads=1", NULL };
   g_autoptr (GError) error = NULL;
   g_assert_true (dv_train_settings_parse (&s, ok, &error));
   g_assert_cmpint (s.epochs, ==, 3);
@@ -36,6 +36,7 @@ test_settings (void)
   g_assert_cmpstr (s.dataset, ==, "fashion-mnist");
   g_assert_false (s.augment);
   g_assert_cmpuint (s.seed, ==, 7);
+  g_assert_cmpint (s.threads, ==, 1);
   /* round trip */
   g_auto (GStrv) kv = dv_train_settings_to_strv (&s);
   DvTrainSettings t;
@@ -44,12 +45,14 @@ test_settings (void)
   g_assert_cmpint (t.epochs, ==, 3);
   g_assert_cmpint (t.optimizer, ==, DV_OPTIM_SGD);
   g_assert_cmpstr (t.dataset, ==, "fashion-mnist");
+  g_assert_cmpint (t.threads, ==, 1);
   dv_train_settings_clear (&t);
   /* refusals name the key and change nothing */
   struct { const char *a, *needle; } bad[] = {
     { "epochs=0", "epochs=0" }, { "batch_size=x", "batch_size" }, { "lr=-1", "lr=-1" },
     { "optimizer=rmsprop", "adam" }, { "schedule=linear", "cosine" }, { "colour=red", "colour" },
     { "epochs", "key=value" }, { "seed=-3", "seed" }, { "dataset=", "dataset" },
+    { "threads=0", "threads" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {

@@ -17,6 +17,7 @@
 
 #include "dv-checkpoint.h"
 #include "dv-model-edit.h"
+#include "dv-ops.h"
 #include "dv-plot-model.h"
 
 struct _DvEngineTrain {
@@ -443,10 +444,14 @@ train_call (DvEngineThread *self, gpointer data)
       return;
     }
   set_state (job, DV_TRAIN_RUNNING, NULL);
+  /* An epoch uses every core; the live view between epochs (batch 1) one. */
+  const int live_threads = dv_get_num_threads ();
+  dv_set_num_threads (job->settings.threads);
   gboolean ok = dv_trainer_run_epoch (job->trainer, &error);
   int epoch = dv_trainer_get_epoch (job->trainer);
   if (ok && !run_probe (job, epoch, &error))
     ok = FALSE;
+  dv_set_num_threads (live_threads);
   if (!ok && g_error_matches (error, DV_MODEL_ERROR, DV_MODEL_ERROR_CANCELLED))
     {
       refresh_live (self);

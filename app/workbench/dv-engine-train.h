@@ -43,12 +43,13 @@ typedef struct {
   double val_fraction;    /* 0.1 of the train split */
   gboolean augment;       /* the data set's DynVision augmentation (TRUE) */
   guint64 seed;           /* split, order and augmentation (0) */
+  int threads;            /* kernel threads while training (all processors); the live view uses 1 */
 } DvTrainSettings;
 
 void     dv_train_settings_init (DvTrainSettings *s);
 void     dv_train_settings_clear (DvTrainSettings *s);
 /* Keys: dataset epochs batch_size lr optimizer(adam|adamw|sgd)
- * schedule(cosine|step|constant) train_samples val_fraction augment(true|false) seed.
+ * schedule(cosine|step|constant) train_samples val_fraction augment(true|false) seed threads.
  * Everything is checked; on an error nothing in s changes and the message
  * names the key, the value and what would be accepted. */
 gboolean dv_train_settings_parse (DvTrainSettings *s, const char *const *assignments,

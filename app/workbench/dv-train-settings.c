@@ -25,6 +25,7 @@ dv_train_settings_init (DvTrainSettings *s)
     .val_fraction = 0.1,
     .augment = TRUE,
     .seed = 0,
+    .threads = (int) MIN (g_get_num_processors (), 64),
   };
 }
 
@@ -124,6 +125,8 @@ dv_train_settings_parse (DvTrainSettings *s, const char *const *assignments, GEr
         ok = parse_int (key, v, 1, 4096, &t.batch_size, error);
       else if (g_str_equal (key, "train_samples"))
         ok = parse_int (key, v, 0, G_MAXINT, &t.train_samples, error);
+      else if (g_str_equal (key, "threads"))
+        ok = parse_int (key, v, 1, 64, &t.threads, error);
       else if (g_str_equal (key, "lr"))
         ok = parse_double (key, v, 1e-9, 10, &t.lr, error);
       else if (g_str_equal (key, "val_fraction"))
@@ -160,7 +163,7 @@ dv_train_settings_parse (DvTrainSettings *s, const char *const *assignments, GEr
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION,
                        "“%s” is not a training setting; the settings are dataset, epochs, "
                        "batch_size, lr, optimizer, schedule, train_samples, val_fraction, "
-                       "augment and seed", key);
+                       "augment, seed and threads", key);
           ok = FALSE;
         }
       if (!ok)
@@ -191,6 +194,7 @@ dv_train_settings_to_strv (const DvTrainSettings *s)
   g_ptr_array_add (b, g_strdup_printf ("val_fraction=%s", vf));
   g_ptr_array_add (b, g_strdup_printf ("augment=%s", s->augment ? "true" : "false"));
   g_ptr_array_add (b, g_strdup_printf ("seed=%" G_GUINT64_FORMAT, s->seed));
+  g_ptr_array_add (b, g_strdup_printf ("threads=%d", s->threads));
   g_ptr_array_add (b, NULL);
   return (char **) g_ptr_array_free (b, FALSE);
 }
