@@ -23,6 +23,7 @@
 #include "dv-ui.h"
 #include "dv-wb-window-editor.h"
 #include "dv-wb-window-train.h"
+#include "dv-wb-window-private.h" /* the thumbnails' list, to count it */
 #include "dv-workbench.h"
 
 #include "dv-test-wait.h"
@@ -281,6 +282,61 @@ test_project_save_open (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+typedef struct {
+  DvWbWindow *w;
+  const char *spec;
+  guint n;
+} ShowsData;
+
+/* The engine runs the data set and the sample picker shows its n thumbnails. */
+static gboolean
+shows_dataset (gpointer data)
+{
+  ShowsData *s = data;
+  DvHistory *h = dv_wb_window_get_history (s->w);
+  return g_strcmp0 (h->dataset, s->spec) == 0
+         && g_list_model_get_n_items (G_LIST_MODEL (s->w->thumb_model)) == s->n;
+}
+
+static void
+test_project_other_dataset (void)
+{
+  /* a folder of 2 classes × 3 images, and a project that names it */
+  g_autofree char *folder = g_build_filename (tmp_dir, "stimuli", NULL);
+  for (int k = 0; k < 2; k++)
+    for (int i = 0; i < 3; i++)
+      {
+        g_autofree char *cls = g_strdup_printf ("%s/class%d", folder, k);
+        g_assert_cmpint (g_mkdir_with_parents (cls, 0755), ==, 0);
+        g_autofree char *png = g_strdup_printf ("%s/img%d.png", cls, i);
+        cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 20, 20);
+        cairo_t *cr = cairo_create (s);
+        cairo_set_source_rgb (cr, 0.3 * i, k, 0.5);
+        cairo_paint (cr);
+        cairo_destroy (cr);
+        g_assert_cmpint (cairo_surface_write_to_png (s, png), ==, CAIRO_STATUS_SUCCESS);
+        cairo_surface_destroy (s);
+      }
+  DvWbWindow *w = open_session (NULL);
+  g_autofree char *proj = g_build_filename (tmp_dir, "folder.dvproj.json", NULL);
+  dv_wb_window_save_project (w, proj);
+  g_assert_true (wait_for (file_exists, proj, 60));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvJson) root = dv_json_parse_file (proj, &error);
+  g_assert_no_error (error);
+  g_autofree char *spec = g_strdup_printf ("folder:%s", folder);
+  dv_json_object_set ((DvJson *) dv_json_object_get (root, "stimulus"), "dataset",
+                      dv_json_new_string (spec));
+  g_autofree char *text = dv_json_to_string (root, TRUE);
+  g_assert_true (g_file_set_contents (proj, text, -1, NULL));
+  /* opening it switches the engine to the folder, and the picker follows */
+  dv_wb_window_open_project (w, proj);
+  ShowsData sd = { w, spec, 6 };
+  g_assert_true (wait_for (shows_dataset, &sd, 60));
+  g_assert_null (dv_wb_window_get_error (w));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 static void
 test_nan_pauses_playback (void)
 {
@@ -348,6 +404,7 @@ main (int argc, char **argv)
     { "/workbench-train/edit-train-export-reproduce", test_edit_train_export_reproduce },
     { "/workbench-train/pause-resume-stop", test_pause_resume_stop },
     { "/workbench-train/project-save-open", test_project_save_open },
+    { "/workbench-train/project-other-dataset", test_project_other_dataset },
     { "/workbench-train/nan-pauses-playback", test_nan_pauses_playback },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

@@ -21,6 +21,8 @@ struct _DvWorkbench {
   DvEngineThread *engine;
   DvWorkbenchTrain *train;     /* training, checkpoints, projects */
   GHashTable *datasets;        /* spec -> DvDataset, opened so far */
+  char *shown_spec;            /* the data set whose thumbnails the window shows */
+  char *asked_spec;            /* a switch the window asked for, until the engine reports it */
   GCancellable *cancellable;   /* cancelled with the window: pending jobs drop their result */
   gint64 max_news_us;
 };
@@ -90,8 +92,10 @@ thumbnail (int i, char **tooltip, gpointer user_data)
 }
 
 static void
-show_samples (DvWorkbench *wb, DvDataset *ds)
+show_samples (DvWorkbench *wb, const char *spec, DvDataset *ds)
 {
+  g_free (wb->shown_spec);
+  wb->shown_spec = g_strdup (spec);
   dv_wb_window_set_samples (wb->window, dv_dataset_get_n (ds), thumbnail, dv_dataset_ref (ds),
                             (GDestroyNotify) dv_dataset_unref);
 }
@@ -101,6 +105,7 @@ show_samples (DvWorkbench *wb, DvDataset *ds)
 typedef struct {
   char *spec;
   int height, width;  /* folders are resized to the model's input */
+  gboolean thumbs_only; /* the engine has it already (a project opened it): only show it */
 } OpenData;
 
 static void
@@ -134,7 +139,9 @@ static void
 use_dataset (DvWorkbench *wb, const char *spec, DvDataset *ds)
 {
   dv_engine_thread_set_dataset (wb->engine, ds, spec);
-  show_samples (wb, ds);
+  g_free (wb->asked_spec);
+  wb->asked_spec = g_strdup (spec);
+  show_samples (wb, spec, ds);
 }
 
 static void
@@ -154,20 +161,27 @@ open_done (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   g_hash_table_insert (wb->datasets, g_strdup (d->spec), ds);
-  use_dataset (wb, d->spec, ds);
+  if (!d->thumbs_only)
+    use_dataset (wb, d->spec, ds);
+  else if (g_strcmp0 (dv_wb_window_get_history (wb->window)->dataset, d->spec) == 0)
+    show_samples (wb, d->spec, ds);
 }
 
 static void
-on_open_dataset (DvWbWindow *window, const char *spec, DvWorkbench *wb)
+open_dataset (DvWorkbench *wb, const char *spec, gboolean thumbs_only)
 {
   DvDataset *ds = g_hash_table_lookup (wb->datasets, spec);
   if (ds != NULL)
     {
-      use_dataset (wb, spec, ds);
+      if (thumbs_only)
+        show_samples (wb, spec, ds);
+      else
+        use_dataset (wb, spec, ds);
       return;
     }
-  DvHistory *h = dv_wb_window_get_history (window);
+  DvHistory *h = dv_wb_window_get_history (wb->window);
   OpenData *d = g_new0 (OpenData, 1);
+  d->thumbs_only = thumbs_only;
   d->spec = g_strdup (spec);
   d->height = h->in_h > 0 ? h->in_h : 32;
   d->width = h->in_w > 0 ? h->in_w : 32;
@@ -175,6 +189,12 @@ on_open_dataset (DvWbWindow *window, const char *spec, DvWorkbench *wb)
   g_task_set_task_data (task, d, (GDestroyNotify) open_data_free);
   g_task_run_in_thread (task, open_thread);
   g_object_unref (task);
+}
+
+static void
+on_open_dataset (DvWbWindow *window, const char *spec, DvWorkbench *wb)
+{
+  open_dataset (wb, spec, FALSE);
 }
 
 /* Which named data sets are here: opened once in a thread, offered when found. */
@@ -252,6 +272,11 @@ on_engine_news (gpointer user_data)
    * re-lay out the window each frame */
   if (changed && fresh)
     {
+      /* the engine switched data sets by itself (a project): the thumbnails follow */
+      if (wb->asked_spec != NULL && g_strcmp0 (h->dataset, wb->asked_spec) == 0)
+        g_clear_pointer (&wb->asked_spec, g_free);
+      if (wb->asked_spec == NULL && h->dataset != NULL && g_strcmp0 (h->dataset, wb->shown_spec) != 0)
+        open_dataset (wb, h->dataset, TRUE);
       update_status (wb);
       dv_workbench_edit_news (wb->window, wb->engine);
     }
@@ -301,6 +326,8 @@ on_window_destroy (GtkWidget *widget, DvWorkbench *wb)
   g_clear_pointer (&wb->train, dv_workbench_train_free); /* before the engine it trains on */
   g_clear_pointer (&wb->engine, dv_engine_thread_free);
   g_clear_pointer (&wb->datasets, g_hash_table_unref);
+  g_free (wb->shown_spec);
+  g_free (wb->asked_spec);
   g_free (wb);
 }
 
@@ -398,12 +425,14 @@ dv_workbench_new (GtkApplication *app, const DvWorkbenchOptions *options, GError
   g_hash_table_insert (wb->datasets, g_strdup (setup.dataset_spec), dv_dataset_ref (setup.dataset));
   dv_history_set_budget (dv_wb_window_get_history (window), setup.history_budget);
   DvDataset *dataset = dv_dataset_ref (setup.dataset);
+  g_autofree char *spec0 = g_strdup (setup.dataset_spec != NULL ? setup.dataset_spec
+                                                                 : dv_dataset_get_name (setup.dataset));
   g_autoptr (DvModelDesc) start_desc = dv_model_desc_copy (dv_model_get_desc (setup.model));
   wb->engine = dv_engine_thread_new (&setup, NULL, on_engine_news, wb);
   dv_workbench_setup_clear (&setup);
   dv_workbench_edit_attach (window, wb->engine, start_desc);
   dv_wb_window_add_dataset (window, "embedded", "Embedded stimuli");
-  show_samples (wb, dataset);
+  show_samples (wb, spec0, dataset);
   dv_dataset_unref (dataset);
   g_signal_connect (window, "compute", G_CALLBACK (on_compute), wb);
   g_signal_connect (window, "select-sample", G_CALLBACK (on_select_sample), wb);
