@@ -267,6 +267,58 @@ test_resume_after_kill (void)
 
 /* dv_trainer_step on a batch's tensors (a trainer without a loader) changes the weights exactly
  * as an epoch over a loader holding only that batch. */
+typedef struct {
+  int polls, stop_at;
+} PauseAt;
+
+/* TRUE once, at the stop_at-th poll (after that many batches). */
+static gboolean
+pause_at (gpointer data)
+{
+  PauseAt *p = data;
+  return ++p->polls == p->stop_at;
+}
+
+/* A pause: an epoch cancelled after batch 2 and run again continues at batch 3 and ends
+ * with the same weights, bit for bit, as the same epoch uninterrupted (with gradient
+ * accumulation over 2 batches, so a pause may fall between two halves of a step). */
+static void
+test_pause_continues (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvDataset) ds = dv_embedded_new (DV_EMBEDDED_DEFAULT_SEED, DV_SPLIT_TRAIN, 96);
+  g_autofree int *tr = first_indices (96);
+  DvModel *m[2] = { tiny_model (3, 5), tiny_model (3, 5) };
+  for (int k = 0; k < 2; k++)
+    {
+      g_autoptr (DvLoader) lt = make_loader (ds, tr, 96, m[k], TRUE, 16);
+      DvTrainConfig c;
+      train_config (&c, NULL, 2);
+      c.accumulate = 2;
+      g_autoptr (DvTrainer) t = dv_trainer_new (m[k], lt, NULL, &c, &error);
+      dv_train_config_clear (&c);
+      g_assert_no_error (error);
+      PauseAt p = { 0, 3 };
+      if (k == 1)
+        dv_trainer_set_cancel (t, pause_at, &p);
+      if (k == 1)
+        {
+          g_assert_false (dv_trainer_run_epoch (t, &error)); /* paused after batch 3 of 6 */
+          g_assert_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_CANCELLED);
+          g_assert_nonnull (strstr (error->message, "after batch 3 of 6"));
+          g_clear_error (&error);
+          g_assert_cmpint (dv_trainer_get_epoch (t), ==, 0);
+        }
+      g_assert_true (dv_trainer_run_epoch (t, &error)); /* the rest of epoch 1 */
+      g_assert_true (dv_trainer_run_epoch (t, &error)); /* epoch 2 */
+      g_assert_no_error (error);
+      g_assert_cmpint (dv_trainer_get_epoch (t), ==, 2);
+    }
+  g_assert_true (params_equal (m[0], m[1]));
+  dv_model_free (m[0]);
+  dv_model_free (m[1]);
+}
+
 static void
 test_step_equals_epoch (void)
 {
@@ -421,6 +473,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/trainer/nan-stops-and-keeps-checkpoint", test_nan_detection);
   g_test_add_func ("/train/trainer/converges", test_convergence);
   g_test_add_func ("/train/trainer/step-equals-epoch", test_step_equals_epoch);
+  g_test_add_func ("/train/trainer/pause-continues-bit-identical", test_pause_continues);
   g_test_add_func ("/train/trainer/two-threads-deterministic", test_two_threads_deterministic);
   g_test_add_func ("/train/trainer/activity-loss-lowers-activity", test_activity_lowers_activity);
   return g_test_run ();

@@ -78,6 +78,11 @@ typedef struct {
   DvActivityLoss *activity;
 } Slot;
 
+typedef struct {
+  double loss, ce, activity;
+  int correct, valid, batches;
+} EpochSums;
+
 struct _DvTrainer {
   DvModel *model;
   DvLoader *train, *val;
@@ -97,6 +102,12 @@ struct _DvTrainer {
   gpointer cancel_data;
   double t_start;
   gint64 samples_done;
+  /* an epoch a cancel interrupted: the next run_epoch continues it at batch `part_batches`
+   * (the loader, the accumulated gradients and these sums are left as they were) */
+  gboolean part;
+  int part_batches;
+  EpochSums part_sums;
+  double part_seconds;
 };
 
 static void
@@ -244,11 +255,6 @@ first_non_finite (DvModel *m, gboolean grad)
     }
   return NULL;
 }
-
-typedef struct {
-  double loss, ce, activity;
-  int correct, valid, batches;
-} EpochSums;
 
 /* Forward, cross-entropy over all timesteps (+ weight · activity), BPTT: gradients accumulate
  * into the parameters'; x [B,T,C,H,W], labels [B,T]. */
@@ -410,6 +416,7 @@ dv_trainer_resume (DvTrainer *t, const char *checkpoint, GError **error)
   g_autoptr (DvSafetensors) st = dv_safetensors_load (checkpoint, error);
   if (st == NULL)
     return FALSE;
+  t->part = FALSE; /* an interrupted epoch is not continued into another run's weights */
   const char *ep = dv_safetensors_metadata (st, "train.epoch");
   const char *sp = dv_safetensors_metadata (st, "train.step");
   if (ep == NULL)
@@ -622,11 +629,22 @@ dv_trainer_run_epoch (DvTrainer *t, GError **error)
   double t0 = g_get_monotonic_time () / 1e6;
   if (t->t_start == 0)
     t->t_start = t0;
-  dv_loader_restart (t->train, t->epoch);
   int nb = dv_loader_get_n_batches (t->train);
   EpochSums sums = { 0 };
   int acc = MAX (t->cfg.accumulate, 1), batches = 0;
-  dv_model_zero_grad (t->model);
+  if (t->part)
+    {
+      /* continue the epoch a cancel interrupted, as if it never stopped */
+      sums = t->part_sums;
+      batches = t->part_batches;
+      t0 -= t->part_seconds;
+      t->part = FALSE;
+    }
+  else
+    {
+      dv_loader_restart (t->train, t->epoch);
+      dv_model_zero_grad (t->model);
+    }
   DvSequence *seq;
   while ((seq = dv_loader_next (t->train)) != NULL)
     {
@@ -655,11 +673,15 @@ dv_trainer_run_epoch (DvTrainer *t, GError **error)
                                 left_batches * per_batch, lr };
           t->progress (&p, t->user_data);
         }
-      if (t->cancel && t->cancel (t->cancel_data))
+      if (t->cancel && t->cancel (t->cancel_data) && batches < nb)
         {
-          dv_loader_restart (t->train, t->epoch);
-          g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_CANCELLED, "training stopped by the user in epoch %d",
-                       t->epoch + 1);
+          t->part = TRUE;
+          t->part_batches = batches;
+          t->part_sums = sums;
+          t->part_seconds = g_get_monotonic_time () / 1e6 - t0;
+          g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_CANCELLED,
+                       "training stopped by the user in epoch %d after batch %d of %d", t->epoch + 1,
+                       batches, nb);
           return FALSE;
         }
     }

@@ -85,7 +85,10 @@ void       dv_trainer_free (DvTrainer *trainer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DvTrainer, dv_trainer_free)
 
 void dv_trainer_set_progress (DvTrainer *t, DvTrainProgressFunc func, DvEpochFunc epoch_func, gpointer user_data);
-/* Polled between batches; TRUE stops (with a DV_MODEL_ERROR_CANCELLED error). */
+/* Polled between batches; TRUE stops (with a DV_MODEL_ERROR_CANCELLED error).  The
+ * interrupted epoch is kept as it was (loader position, accumulated gradients, running
+ * sums): the next dv_trainer_run_epoch continues it at the next batch, and the result is
+ * the same, bit for bit, as if it had never stopped (a pause). */
 void dv_trainer_set_cancel (DvTrainer *t, gboolean (*cancel) (gpointer), gpointer user_data);
 
 /* Continues from a checkpoint written by a trainer: weights, optimiser
@@ -94,7 +97,7 @@ gboolean dv_trainer_resume (DvTrainer *t, const char *checkpoint, GError **error
 
 /* Trains the remaining epochs. */
 gboolean dv_trainer_run (DvTrainer *t, GError **error);
-/* One epoch (the next one). */
+/* One epoch (the next one, or the rest of one a cancel interrupted). */
 gboolean dv_trainer_run_epoch (DvTrainer *t, GError **error);
 /* One batch from tensors, exactly as an epoch takes each batch: forward, cross-entropy over all
  * timesteps (+ weight · activity), BPTT, NaN/Inf checks, clipping, one optimiser step at the

@@ -469,8 +469,8 @@ train_call (DvEngineThread *self, gpointer data)
           if (resumed)
             queue_next (self, job);
           else
-            set_state (job, DV_TRAIN_PAUSED, "Paused during an epoch: Resume starts it again "
-                                             "from its first batch.");
+            set_state (job, DV_TRAIN_PAUSED, "Paused during an epoch: Resume continues at its "
+                                             "next batch.");
         }
       return;
     }

@@ -14,9 +14,9 @@
  *
  * Pause: the trainer stops after the current batch (its cancel hook) and
  * hands the engine back to the live view, which then shows the weights as
- * they are; Resume starts the interrupted epoch again from its first batch
- * (batches of an epoch are a pure function of the seed, the optimiser keeps
- * its moments), so a paused epoch's finished batches are trained twice.
+ * they are; Resume continues the interrupted epoch at its next batch (the
+ * trainer keeps the loader's place, the accumulated gradients and the sums),
+ * so a paused run ends with the same weights as one never paused.
  * Stop ends the run after the current batch; the checkpoints of finished
  * epochs stay.  Replacing the model (Open Checkpoint, the architecture
  * editor) stops the run first (the model-release hook).
