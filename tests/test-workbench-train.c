@@ -337,6 +337,52 @@ test_project_other_dataset (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+typedef struct {
+  DvWbWindow *w;
+  const char *needle;
+} LabelHas;
+
+/* The engine runs a model whose label has the needle, and its sequence is computed. */
+static gboolean
+label_has (gpointer data)
+{
+  LabelHas *l = data;
+  DvHistory *h = dv_wb_window_get_history (l->w);
+  return h->model_label != NULL && strstr (h->model_label, l->needle) != NULL && h->head >= 0;
+}
+
+/* A model description dropped on the window (as `dynvision describe` writes it) runs with
+ * fresh weights; a broken one is refused with its name and the old model stays. */
+static void
+test_open_description (void)
+{
+  g_autoptr (DvJson) kw = dv_json_parse ("{\"input_dims\": [6, 3, 32, 32], \"n_classes\": 10}", -1, NULL);
+  g_autoptr (DvModelDesc) d = dv_preset_build ("DyRCNNx2", kw, NULL);
+  g_assert_nonnull (d);
+  g_autoptr (DvJson) j = dv_model_desc_to_json (d);
+  g_autofree char *text = dv_json_to_string (j, TRUE);
+  g_autofree char *path = g_build_filename (tmp_dir, "two-areas.json", NULL);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  g_autofree char *bad = g_build_filename (tmp_dir, "broken-model.json", NULL);
+  g_assert_true (g_file_set_contents (bad, "{\"layers\": 3}", -1, NULL));
+
+  DvWbWindow *w = open_session (NULL);
+  g_autoptr (GFile) f = g_file_new_for_path (path);
+  g_assert_true (dv_wb_window_open_file (w, f));
+  LabelHas l = { w, "two-areas.json" };
+  g_assert_true (wait_for (label_has, &l, 60));
+  DvHistory *h = dv_wb_window_get_history (w);
+  g_assert_cmpint (h->n_layers, ==, 2);
+  g_assert_cmpstr (h->layers[0].name, ==, "layer1");
+
+  g_autoptr (GFile) fb = g_file_new_for_path (bad);
+  g_assert_true (dv_wb_window_open_file (w, fb));
+  BannerHas b = { w, "broken-model.json" };
+  g_assert_true (wait_for (banner_has, &b, 10));
+  g_assert_nonnull (strstr (dv_wb_window_get_history (w)->model_label, "two-areas.json"));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 static void
 test_nan_pauses_playback (void)
 {
@@ -405,6 +451,7 @@ main (int argc, char **argv)
     { "/workbench-train/pause-resume-stop", test_pause_resume_stop },
     { "/workbench-train/project-save-open", test_project_save_open },
     { "/workbench-train/project-other-dataset", test_project_other_dataset },
+    { "/workbench-train/open-model-description", test_open_description },
     { "/workbench-train/nan-pauses-playback", test_nan_pauses_playback },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

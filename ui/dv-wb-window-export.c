@@ -124,7 +124,7 @@ void
 dv_wb_window_run_chooser (DvWbWindow *self, DvWbChooser kind, const char *view)
 {
   static const char *const titles[] = { "Export View", "Export All Views to a Folder",
-                                        "Open Checkpoint",
+                                        "Open a Checkpoint or a Model Description",
                                         "Open a Stimulus Folder (one sub-folder per class)",
                                         "Open a Folder of CIFAR Batches" };
   static const GtkFileChooserAction actions[] = { GTK_FILE_CHOOSER_ACTION_SAVE,
@@ -153,8 +153,9 @@ dv_wb_window_run_chooser (DvWbWindow *self, DvWbChooser kind, const char *view)
   else if (kind == DV_WB_CHOOSE_CHECKPOINT)
     {
       GtkFileFilter *filter = gtk_file_filter_new ();
-      gtk_file_filter_set_name (filter, "Checkpoints (*.safetensors)");
+      gtk_file_filter_set_name (filter, "Checkpoints and model descriptions (*.safetensors, *.json)");
       gtk_file_filter_add_pattern (filter, "*.safetensors");
+      gtk_file_filter_add_pattern (filter, "*.json");
       gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
       g_object_unref (filter);
     }

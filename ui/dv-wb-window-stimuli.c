@@ -13,6 +13,7 @@
  * does, on its engine thread), the file choosers (dv-wb-window-export.c).
  */
 #include "dv-wb-window-private.h"
+#include "dv-wb-window-train.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -272,13 +273,20 @@ dv_wb_window_open_file (DvWbWindow *self, GFile *file)
       g_signal_emit_by_name (self, "open-dataset", spec);
       return TRUE;
     }
-  if (g_str_has_suffix (path, ".safetensors") && g_file_test (path, G_FILE_TEST_IS_REGULAR))
+  if (g_str_has_suffix (path, ".dvproj.json") && g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      dv_wb_window_open_project (self, path);
+      return TRUE;
+    }
+  if ((g_str_has_suffix (path, ".safetensors") || g_str_has_suffix (path, ".json"))
+      && g_file_test (path, G_FILE_TEST_IS_REGULAR))
     {
       g_signal_emit_by_name (self, "open-checkpoint", path);
       return TRUE;
     }
   g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *msg = g_strdup_printf ("Cannot open “%s”: drop a .safetensors checkpoint, "
+  g_autofree char *msg = g_strdup_printf ("Cannot open “%s”: drop a .safetensors checkpoint, a "
+                                          "model description (.json), a project (.dvproj.json), "
                                           "a folder of images (one sub-folder per class) or a "
                                           "folder of CIFAR batches.", base);
   dv_wb_window_show_error (self, msg);

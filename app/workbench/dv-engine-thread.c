@@ -408,15 +408,49 @@ set_dataset (DvEngineThread *self, DvDataset *dataset, const char *spec)
   new_sequence (self);
 }
 
+DvModel *
+dv_workbench_load_model (const char *path, DvLoadReport *rep, char **label, gboolean *fresh,
+                         GError **error)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  *fresh = FALSE;
+  if (!g_str_has_suffix (path, ".json"))
+    {
+      DvModel *model = dv_checkpoint_load (path, rep, error);
+      if (model != NULL)
+        *label = g_strdup_printf ("%s (%s)", dv_model_get_desc (model)->model_class, base);
+      return model;
+    }
+  /* a model description (dynvision describe, the train/models files): fresh weights */
+  g_autoptr (DvJson) json = dv_json_parse_file (path, error);
+  if (json == NULL)
+    return NULL;
+  g_autoptr (DvModelDesc) desc = dv_model_desc_from_json (json, error);
+  if (desc == NULL)
+    {
+      g_prefix_error (error, "%s: ", path);
+      return NULL;
+    }
+  DvModel *model = dv_model_new (desc, error);
+  if (model == NULL)
+    return NULL;
+  dv_model_init_params (model, 0);
+  *fresh = TRUE;
+  *label = g_strdup_printf ("%s (%s, seed 0, untrained)", desc->model_class, base);
+  return model;
+}
+
 static void
 load_checkpoint (DvEngineThread *self, const char *path)
 {
   g_autoptr (GError) error = NULL;
   DvLoadReport rep = { 0 };
-  DvModel *model = dv_checkpoint_load (path, &rep, &error);
+  g_autofree char *label = NULL;
+  gboolean fresh = FALSE;
+  DvModel *model = dv_workbench_load_model (path, &rep, &label, &fresh, &error);
   if (model == NULL)
     {
-      report (self, "Cannot open the checkpoint: %s", error->message);
+      report (self, "Cannot open the model: %s", error->message);
       dv_load_report_clear (&rep);
       return;
     }
@@ -424,9 +458,7 @@ load_checkpoint (DvEngineThread *self, const char *path)
     report (self, "%s: %u parameters were missing and keep their initial values (first: %s).",
             path, rep.missing->len, (const char *) g_ptr_array_index (rep.missing, 0));
   dv_load_report_clear (&rep);
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *label = g_strdup_printf ("%s (%s)", dv_model_get_desc (model)->model_class, base);
-  dv_engine_thread_replace_model (self, model, label, FALSE);
+  dv_engine_thread_replace_model (self, model, label, fresh);
 }
 
 static void

@@ -21,6 +21,7 @@
 
 #include "dv-data.h"
 #include "dv-history.h"
+#include "dv-checkpoint.h"
 #include "dv-model.h"
 
 G_BEGIN_DECLS
@@ -65,7 +66,13 @@ void            dv_engine_thread_set_param (DvEngineThread *self, const char *ke
 /* Switches to another (opened) data set, at sample 0. */
 void            dv_engine_thread_set_dataset (DvEngineThread *self, DvDataset *dataset,
                                               const char *spec);
-/* Replaces the model by a checkpoint's; on failure the old one stays. */
+/* A model from a file: a checkpoint (.safetensors), or a model description
+ * (.json, as `dynvision describe` writes it) built with fresh weights (seed 0;
+ * *fresh = TRUE).  *label names it for the window.  NULL with a message. */
+DvModel        *dv_workbench_load_model (const char *path, DvLoadReport *rep, char **label,
+                                         gboolean *fresh, GError **error);
+/* Replaces the model by a checkpoint's or a description's (dv_workbench_load_model);
+ * on failure the old one stays. */
 void            dv_engine_thread_load_checkpoint (DvEngineThread *self, const char *path);
 /* Runs func (self, data) ON THE ENGINE THREAD between timesteps, after the
  * commands queued before it; destroy (may be NULL) frees data afterwards,

@@ -345,19 +345,16 @@ dv_workbench_setup_init (DvEngineSetup *setup, const DvWorkbenchOptions *options
     {
       g_autoptr (GError) local = NULL;
       DvLoadReport rep = { 0 };
-      setup->model = dv_checkpoint_load (o->checkpoint, &rep, &local);
+      gboolean fresh = FALSE;
+      setup->model = dv_workbench_load_model (o->checkpoint, &rep, &setup->model_label, &fresh,
+                                              &local);
       dv_load_report_clear (&rep);
       if (setup->model == NULL)
-        g_ptr_array_add (problems, g_strdup_printf ("Cannot open the checkpoint (showing the "
+        g_ptr_array_add (problems, g_strdup_printf ("Cannot open the model (showing the "
                                                     "untrained preset instead): %s",
                                                     local->message));
       else
-        {
-          g_autofree char *base = g_path_get_basename (o->checkpoint);
-          setup->model_label = g_strdup_printf ("%s (%s)",
-                                                dv_model_get_desc (setup->model)->model_class,
-                                                base);
-        }
+        setup->preset = fresh;
     }
   if (setup->model == NULL)
     {
