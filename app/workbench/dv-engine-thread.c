@@ -450,7 +450,8 @@ load_checkpoint (DvEngineThread *self, const char *path)
   DvModel *model = dv_workbench_load_model (path, &rep, &label, &fresh, &error);
   if (model == NULL)
     {
-      report (self, "Cannot open the model: %s", error->message);
+      report (self, "Cannot open the %s: %s",
+              g_str_has_suffix (path, ".json") ? "model description" : "checkpoint", error->message);
       dv_load_report_clear (&rep);
       return;
     }

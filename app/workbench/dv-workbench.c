@@ -350,8 +350,10 @@ dv_workbench_setup_init (DvEngineSetup *setup, const DvWorkbenchOptions *options
                                               &local);
       dv_load_report_clear (&rep);
       if (setup->model == NULL)
-        g_ptr_array_add (problems, g_strdup_printf ("Cannot open the model (showing the "
+        g_ptr_array_add (problems, g_strdup_printf ("Cannot open the %s (showing the "
                                                     "untrained preset instead): %s",
+                                                    g_str_has_suffix (o->checkpoint, ".json")
+                                                    ? "model description" : "checkpoint",
                                                     local->message));
       else
         setup->preset = fresh;
