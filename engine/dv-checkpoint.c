@@ -97,7 +97,8 @@ dv_model_load_state (DvModel *m, const DvSafetensors *st, const char *path, DvLo
       DvParam *p = dv_model_lookup (m, t->name);
       if (p == NULL)
         {
-          if (report)
+          /* a training checkpoint's optimiser moments (dv-trainer.c) are expected, not news */
+          if (report && !g_str_has_prefix (t->name, "optimizer."))
             g_ptr_array_add (report->unexpected, g_strdup (t->name));
           continue;
         }

@@ -59,6 +59,15 @@ test_resume_identical (void)
     g_autofree char *last = g_build_filename (d2, "last.safetensors", NULL);
     g_assert_true (dv_trainer_resume (t, last, &error));
     g_assert_no_error (error);
+    /* the optimiser moments are in the file, and opening it as a model does not call them
+     * unexpected (dynvision run warned about them) */
+    g_autoptr (DvSafetensors) st = dv_safetensors_load (last, &error);
+    g_assert_nonnull (dv_safetensors_lookup (st, "optimizer.m"));
+    DvLoadReport rep = { 0 };
+    g_autoptr (DvModel) opened = dv_checkpoint_load (last, &rep, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (rep.unexpected->len, ==, 0);
+    dv_load_report_clear (&rep);
     g_assert_cmpint (dv_trainer_get_epoch (t), ==, 1);
     g_assert_true (dv_trainer_run (t, &error));
     g_assert_cmpint (dv_trainer_get_epoch (t), ==, 2);
