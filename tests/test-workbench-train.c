@@ -374,6 +374,9 @@ test_open_description (void)
   DvHistory *h = dv_wb_window_get_history (w);
   g_assert_cmpint (h->n_layers, ==, 2);
   g_assert_cmpstr (h->layers[0].name, ==, "layer1");
+  /* the editor takes it up, its preset list showing the model's class */
+  g_assert_cmpstr (dv_arch_edit_get_desc (dv_wb_window_get_arch_edit (w))->model_class, ==, "DyRCNNx2");
+  g_assert_cmpstr (dv_wb_window_edit_preset (w), ==, "DyRCNNx2");
 
   g_autoptr (GFile) fb = g_file_new_for_path (bad);
   g_assert_true (dv_wb_window_open_file (w, fb));

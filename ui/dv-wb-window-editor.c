@@ -291,6 +291,14 @@ dv_wb_window_edit_message (DvWbWindow *win, const char *path)
 }
 
 const char *
+dv_wb_window_edit_preset (DvWbWindow *win)
+{
+  g_return_val_if_fail (DV_IS_WB_WINDOW (win), NULL);
+  GtkStringObject *item = gtk_drop_down_get_selected_item (editor (win)->preset_pick);
+  return item != NULL ? gtk_string_object_get_string (item) : NULL;
+}
+
+const char *
 dv_wb_window_edit_field_text (DvWbWindow *win, const char *path)
 {
   g_return_val_if_fail (DV_IS_WB_WINDOW (win), NULL);
@@ -477,6 +485,19 @@ dv_wb_editor_on_load_preset (GtkButton *button, DvWbWindow *win)
   refresh (win);
 }
 
+/* The preset list shows the running model's class when it is one of them. */
+static void
+select_preset (DvWbEditor *ed, const char *model_class)
+{
+  GListModel *names = G_LIST_MODEL (ed->preset_names);
+  for (guint i = 0; model_class != NULL && i < g_list_model_get_n_items (names); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (ed->preset_names, i), model_class) == 0)
+      {
+        gtk_drop_down_set_selected (ed->preset_pick, i);
+        return;
+      }
+}
+
 static void
 refresh_presets (DvWbEditor *ed)
 {
@@ -606,6 +627,7 @@ dv_wb_window_set_model_desc (DvWbWindow *win, const DvModelDesc *desc, gboolean 
     return; /* the model the editor applied itself: keep the edit and its history */
   else
     dv_arch_edit_set_applied (ed->edit, desc, follow);
+  select_preset (ed, desc->model_class);
   refresh (win);
 }
 

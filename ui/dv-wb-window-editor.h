@@ -41,6 +41,8 @@ gboolean    dv_wb_window_edit_set (DvWbWindow *win, const char *path, const char
                                    GError **error);
 /* The message shown under the field of `path` ("" when none). */
 const char *dv_wb_window_edit_message (DvWbWindow *win, const char *path);
+/* The preset the editor's preset list shows (NULL when none is selected). */
+const char *dv_wb_window_edit_preset (DvWbWindow *win);
 /* The text a text field of `path` shows now (NULL for drop-downs, switches and unknown paths). */
 const char *dv_wb_window_edit_field_text (DvWbWindow *win, const char *path);
 /* The editor's report of the last apply or reset. */
