@@ -74,11 +74,8 @@ schedule_locked (DvEngineThread *self)
   g_source_attach (self->idle, self->context);
 }
 
-static void
-report (DvEngineThread *self, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
-
-static void
-report (DvEngineThread *self, const char *fmt, ...)
+void
+dv_engine_thread_report (DvEngineThread *self, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
@@ -88,17 +85,6 @@ report (DvEngineThread *self, const char *fmt, ...)
   g_ptr_array_add (self->errors, msg);
   schedule_locked (self);
   g_mutex_unlock (&self->lock);
-}
-
-void
-dv_engine_thread_report (DvEngineThread *self, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  char *msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  report (self, "%s", msg);
-  g_free (msg);
 }
 
 /* ---- the model's side ------------------------------------------------------------------ */
@@ -244,13 +230,13 @@ new_sequence (DvEngineThread *self)
   self->seq = dv_presentation_build (&p, img, &cls, 1, C, H, W, (guint64) self->sample, &error);
   if (self->seq == NULL)
     {
-      report (self, "Cannot present the stimulus: %s", error->message);
+      dv_engine_thread_report (self, "Cannot present the stimulus: %s", error->message);
       return;
     }
   if (self->seq->T > DV_HISTORY_MAX_STEPS)
     {
-      report (self, "The presentation has %d timesteps; the workbench shows at most %d.",
-              self->seq->T, DV_HISTORY_MAX_STEPS);
+      dv_engine_thread_report (self, "The presentation has %d timesteps; the workbench shows at "
+                               "most %d.", self->seq->T, DV_HISTORY_MAX_STEPS);
       g_clear_pointer (&self->seq, dv_sequence_free);
       return;
     }
@@ -330,7 +316,7 @@ do_step (DvEngineThread *self)
   if (!dv_run_step (self->run, self->frame, self->logits, &error)
       && !g_error_matches (error, DV_MODEL_ERROR, DV_MODEL_ERROR_CANCELLED))
     {
-      report (self, "Timestep %d failed: %s", t, error->message);
+      dv_engine_thread_report (self, "Timestep %d failed: %s", t, error->message);
       self->target = self->head;
       return;
     }
@@ -370,12 +356,13 @@ set_params (DvEngineThread *self, char **assignments)
       || !dv_presentation_validate (&p, &error))
     {
       g_autofree char *what = g_strjoinv (" ", (char **) rest->pdata);
-      report (self, "Cannot set %s: %s", what, error->message);
+      dv_engine_thread_report (self, "Cannot set %s: %s", what, error->message);
       return;
     }
   if (seed != NULL && !self->preset)
     {
-      report (self, "“seed” re-initialises a preset's weights; this model came from a checkpoint.");
+      dv_engine_thread_report (self, "“seed” re-initialises a preset's weights; this model came "
+                               "from a checkpoint.");
       return;
     }
   if (seed != NULL)
@@ -397,7 +384,7 @@ set_dataset (DvEngineThread *self, DvDataset *dataset, const char *spec)
 {
   if (dv_dataset_get_n (dataset) == 0)
     {
-      report (self, "The data set “%s” has no samples.", spec);
+      dv_engine_thread_report (self, "The data set “%s” has no samples.", spec);
       return;
     }
   g_clear_pointer (&self->dataset, dv_dataset_unref);
@@ -450,14 +437,16 @@ load_checkpoint (DvEngineThread *self, const char *path)
   DvModel *model = dv_workbench_load_model (path, &rep, &label, &fresh, &error);
   if (model == NULL)
     {
-      report (self, "Cannot open the %s: %s",
-              g_str_has_suffix (path, ".json") ? "model description" : "checkpoint", error->message);
+      dv_engine_thread_report (self, "Cannot open the %s: %s",
+                               g_str_has_suffix (path, ".json") ? "model description" : "checkpoint",
+                               error->message);
       dv_load_report_clear (&rep);
       return;
     }
   if (rep.missing != NULL && rep.missing->len > 0)
-    report (self, "%s: %u parameters were missing and keep their initial values (first: %s).",
-            path, rep.missing->len, (const char *) g_ptr_array_index (rep.missing, 0));
+    dv_engine_thread_report (self, "%s: %u parameters were missing and keep their initial values "
+                             "(first: %s).", path, rep.missing->len,
+                             (const char *) g_ptr_array_index (rep.missing, 0));
   dv_load_report_clear (&rep);
   dv_engine_thread_replace_model (self, model, label, fresh);
 }
