@@ -21,8 +21,8 @@ struct _DvWorkbench {
   DvEngineThread *engine;
   DvWorkbenchTrain *train;     /* training, checkpoints, projects */
   GHashTable *datasets;        /* spec -> DvDataset, opened so far */
-  char *shown_spec;            /* the data set whose thumbnails the window shows */
-  char *asked_spec;            /* a switch the window asked for, until the engine reports it */
+  char *shown_spec;            /* the data set whose thumbnails the window shows: the one
+                                  the engine last reported (it may switch by itself: a project) */
   GCancellable *cancellable;   /* cancelled with the window: pending jobs drop their result */
   gint64 max_news_us;
 };
@@ -105,7 +105,7 @@ show_samples (DvWorkbench *wb, const char *spec, DvDataset *ds)
 typedef struct {
   char *spec;
   int height, width;  /* folders are resized to the model's input */
-  gboolean thumbs_only; /* the engine has it already (a project opened it): only show it */
+  gboolean thumbs_only; /* the engine runs it already: only show its thumbnails */
 } OpenData;
 
 static void
@@ -136,15 +136,6 @@ task_orphaned (GAsyncResult *result)
 }
 
 static void
-use_dataset (DvWorkbench *wb, const char *spec, DvDataset *ds)
-{
-  dv_engine_thread_set_dataset (wb->engine, ds, spec);
-  g_free (wb->asked_spec);
-  wb->asked_spec = g_strdup (spec);
-  show_samples (wb, spec, ds);
-}
-
-static void
 open_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   if (task_orphaned (result))
@@ -162,7 +153,7 @@ open_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   g_hash_table_insert (wb->datasets, g_strdup (d->spec), ds);
   if (!d->thumbs_only)
-    use_dataset (wb, d->spec, ds);
+    dv_engine_thread_set_dataset (wb->engine, ds, d->spec); /* the thumbnails follow its news */
   else if (g_strcmp0 (dv_wb_window_get_history (wb->window)->dataset, d->spec) == 0)
     show_samples (wb, d->spec, ds);
 }
@@ -176,7 +167,7 @@ open_dataset (DvWorkbench *wb, const char *spec, gboolean thumbs_only)
       if (thumbs_only)
         show_samples (wb, spec, ds);
       else
-        use_dataset (wb, spec, ds);
+        dv_engine_thread_set_dataset (wb->engine, ds, spec);
       return;
     }
   DvHistory *h = dv_wb_window_get_history (wb->window);
@@ -272,10 +263,8 @@ on_engine_news (gpointer user_data)
    * re-lay out the window each frame */
   if (changed && fresh)
     {
-      /* the engine switched data sets by itself (a project): the thumbnails follow */
-      if (wb->asked_spec != NULL && g_strcmp0 (h->dataset, wb->asked_spec) == 0)
-        g_clear_pointer (&wb->asked_spec, g_free);
-      if (wb->asked_spec == NULL && h->dataset != NULL && g_strcmp0 (h->dataset, wb->shown_spec) != 0)
+      /* the sample picker shows the data set the engine runs */
+      if (h->dataset != NULL && g_strcmp0 (h->dataset, wb->shown_spec) != 0)
         open_dataset (wb, h->dataset, TRUE);
       update_status (wb);
       dv_workbench_edit_news (wb->window, wb->engine);
@@ -327,7 +316,6 @@ on_window_destroy (GtkWidget *widget, DvWorkbench *wb)
   g_clear_pointer (&wb->engine, dv_engine_thread_free);
   g_clear_pointer (&wb->datasets, g_hash_table_unref);
   g_free (wb->shown_spec);
-  g_free (wb->asked_spec);
   g_free (wb);
 }
 
@@ -423,16 +411,11 @@ dv_workbench_new (GtkApplication *app, const DvWorkbenchOptions *options, GError
                                         (GDestroyNotify) dv_dataset_unref);
   g_hash_table_insert (wb->datasets, g_strdup (setup.dataset_spec), dv_dataset_ref (setup.dataset));
   dv_history_set_budget (dv_wb_window_get_history (window), setup.history_budget);
-  DvDataset *dataset = dv_dataset_ref (setup.dataset);
-  g_autofree char *spec0 = g_strdup (setup.dataset_spec != NULL ? setup.dataset_spec
-                                                                 : dv_dataset_get_name (setup.dataset));
   g_autoptr (DvModelDesc) start_desc = dv_model_desc_copy (dv_model_get_desc (setup.model));
   wb->engine = dv_engine_thread_new (&setup, NULL, on_engine_news, wb);
   dv_workbench_setup_clear (&setup);
   dv_workbench_edit_attach (window, wb->engine, start_desc);
   dv_wb_window_add_dataset (window, "embedded", "Embedded stimuli");
-  show_samples (wb, spec0, dataset);
-  dv_dataset_unref (dataset);
   g_signal_connect (window, "compute", G_CALLBACK (on_compute), wb);
   g_signal_connect (window, "select-sample", G_CALLBACK (on_select_sample), wb);
   g_signal_connect (window, "open-checkpoint", G_CALLBACK (on_open_checkpoint), wb);
