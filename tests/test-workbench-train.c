@@ -249,11 +249,18 @@ layout_has (gpointer data)
   return g_strv_contains ((const char *const *) l, "layer=V2");
 }
 
+typedef struct {
+  DvWbWindow *w;
+  const char *needle;
+} LabelHas;
+
+/* The engine runs a model whose label has the needle, and its sequence is computed. */
 static gboolean
-label_has_project (gpointer data)
+label_has (gpointer data)
 {
-  DvHistory *h = dv_wb_window_get_history (data);
-  return h->model_label != NULL && strstr (h->model_label, "s.dvproj.json") != NULL && h->head >= 0;
+  LabelHas *l = data;
+  DvHistory *h = dv_wb_window_get_history (l->w);
+  return h->model_label != NULL && strstr (h->model_label, l->needle) != NULL && h->head >= 0;
 }
 
 static void
@@ -276,7 +283,8 @@ test_project_save_open (void)
   /* back to layer 0, then the project restores layer V2 on its model */
   dv_wb_window_select_layer (w, 0);
   dv_wb_window_open_project (w, proj);
-  g_assert_true (wait_for (label_has_project, w, 60));
+  LabelHas lp = { w, "s.dvproj.json" };
+  g_assert_true (wait_for (label_has, &lp, 60));
   g_assert_true (wait_for (layout_has, w, 60));
   g_assert_null (dv_wb_window_get_error (w));
   gtk_window_destroy (GTK_WINDOW (w));
@@ -337,19 +345,6 @@ test_project_other_dataset (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
-typedef struct {
-  DvWbWindow *w;
-  const char *needle;
-} LabelHas;
-
-/* The engine runs a model whose label has the needle, and its sequence is computed. */
-static gboolean
-label_has (gpointer data)
-{
-  LabelHas *l = data;
-  DvHistory *h = dv_wb_window_get_history (l->w);
-  return h->model_label != NULL && strstr (h->model_label, l->needle) != NULL && h->head >= 0;
-}
 
 /* A model description dropped on the window (as `dynvision describe` writes it) runs with
  * fresh weights; a broken one is refused with its name and the old model stays. */
