@@ -61,7 +61,7 @@ typedef struct {
   GArray *sizes;        /* gsize floats per chunk */
   guint cur;
   gsize used;
-  guint hw_cur;         /* the furthest any round since the last consolidation got */
+  guint hw_cur;         /* high water: the furthest (cur, used) since the last consolidation */
   gsize hw_used;
 } DvArena;
 

@@ -15,6 +15,14 @@
 
 #define ARENA_FIRST_CHUNK (64u << 10) /* floats; later chunks double */
 
+/* (cur, used) is the arena's fill; the high-water mark follows it. */
+static inline void
+arena_mark (DvArena *a)
+{
+  if (a->cur > a->hw_cur || (a->cur == a->hw_cur && a->used > a->hw_used))
+    a->hw_cur = a->cur, a->hw_used = a->used;
+}
+
 float *
 dv_arena_alloc (DvArena *a, gsize n)
 {
@@ -26,6 +34,7 @@ dv_arena_alloc (DvArena *a, gsize n)
         {
           float *p = (float *) g_ptr_array_index (a->chunks, a->cur) + a->used;
           a->used += n;
+          arena_mark (a);
           return p;
         }
       a->cur++;
@@ -38,6 +47,7 @@ dv_arena_alloc (DvArena *a, gsize n)
   g_array_append_val (a->sizes, size);
   a->cur = a->chunks->len - 1;
   a->used = n;
+  arena_mark (a);
   return chunk;
 }
 
@@ -56,8 +66,6 @@ dv_arena_init (DvArena *a)
 void
 dv_arena_reset (DvArena *a)
 {
-  if (a->cur > a->hw_cur || (a->cur == a->hw_cur && a->used > a->hw_used))
-    a->hw_cur = a->cur, a->hw_used = a->used;
   a->cur = 0;
   a->used = 0;
 }
@@ -71,15 +79,21 @@ dv_arena_reset_consolidate (DvArena *a)
   dv_arena_reset (a);
   if (a->chunks->len > 1)
     {
-      gsize total = 0;
+      /* the high water, laid out in one chunk (an upper bound: chunk tails count) */
+      gsize total = 0, hw = a->hw_used;
       for (guint i = 0; i < a->sizes->len; i++)
-        total += g_array_index (a->sizes, gsize, i);
+        {
+          gsize size = g_array_index (a->sizes, gsize, i);
+          total += size;
+          if (i < a->hw_cur)
+            hw += size;
+        }
       g_ptr_array_set_size (a->chunks, 0);
       g_array_set_size (a->sizes, 0);
       g_ptr_array_add (a->chunks, g_aligned_alloc (total, sizeof (float), 64));
       g_array_append_val (a->sizes, total);
       a->hw_cur = 0;
-      a->hw_used = total;
+      a->hw_used = hw;
     }
 }
 
@@ -88,13 +102,9 @@ dv_arena_reset_consolidate (DvArena *a)
 void
 dv_arena_zero_used (DvArena *a)
 {
-  guint hc = a->hw_cur;
-  gsize hu = a->hw_used;
-  if (a->cur > hc || (a->cur == hc && a->used > hu))
-    hc = a->cur, hu = a->used;
-  for (guint i = 0; i <= hc && i < a->chunks->len; i++)
+  for (guint i = 0; i <= a->hw_cur && i < a->chunks->len; i++)
     {
-      gsize n = i < hc ? g_array_index (a->sizes, gsize, i) : hu;
+      gsize n = i < a->hw_cur ? g_array_index (a->sizes, gsize, i) : a->hw_used;
       dv_zero (g_ptr_array_index (a->chunks, i), n);
     }
 }
