@@ -3,7 +3,8 @@
 # in an empty folder, the tutorial's blocks become my_rcnn.c, the documented cc line builds
 # the plugin, and the documented commands train it, run the response experiment, draw the
 # figure and refuse the checkpoint without the plugin.  TAP output.
-# Environment (tests/meson.build): DV_SOURCE_ROOT, DV_CLI, DV_WORKBENCH (may be empty).
+# Environment (examples/custom_models/meson.build): DV_SOURCE_ROOT, DV_CLI, DV_BUILD_ROOT,
+# DV_WORKBENCH (unset without GTK).
 set -uo pipefail
 n=0
 fail=0
@@ -92,6 +93,25 @@ if [ $rc -ne 0 ] && [ $rc -lt 128 ] && grep -q "plugin 'my-rcnn'" noplug.log; th
   ok "without --plugin the checkpoint is refused with the plugin's name"
 else
   not_ok "without --plugin the checkpoint is refused with the plugin's name (exit $rc)" noplug.log
+fi
+
+# the workbench, as the tutorial opens it (needs a display: CI runs the suite under xvfb-run)
+if [ -n "${DV_WORKBENCH:-}" ] && [ -n "${DISPLAY:-}" ]; then
+  if "$DV_WORKBENCH" --plugin ./libmy-rcnn.so runs/my/last.safetensors --steps 4 --screenshot wb.png \
+       >wb.log 2>&1 && [ -s wb.png ] && ! grep -q "reported" wb.log; then
+    ok "dynvision-workbench --plugin opens the plugin model's checkpoint"
+  else
+    not_ok "dynvision-workbench --plugin opens the plugin model's checkpoint" wb.log
+  fi
+  "$DV_WORKBENCH" --plugin ./no-such-plugin.so --steps 1 --screenshot none.png >wbbad.log 2>&1
+  rc=$?
+  if [ $rc -eq 2 ] && grep -q "no-such-plugin.so" wbbad.log && [ ! -e none.png ]; then
+    ok "a plugin that does not load is refused by name (exit 2)"
+  else
+    not_ok "a plugin that does not load is refused by name (exit $rc)" wbbad.log
+  fi
+else
+  echo "# no display or no workbench: its two checks skipped"
 fi
 
 echo "1..$n"
