@@ -330,12 +330,6 @@ forward_backward (DvTrainer *t, const float *x, DvSequence *seq, const gint64 *l
   return TRUE;
 }
 
-static gboolean
-train_batch (DvTrainer *t, DvSequence *seq, int batch_index, EpochSums *sums, GError **error)
-{
-  return forward_backward (t, NULL, seq, seq->labels, seq->B, seq->T, batch_index, sums, error);
-}
-
 static char *
 out_path (const DvTrainer *t, const char *name)
 {
@@ -648,7 +642,7 @@ dv_trainer_run_epoch (DvTrainer *t, GError **error)
   DvSequence *seq;
   while ((seq = dv_loader_next (t->train)) != NULL)
     {
-      gboolean ok = train_batch (t, seq, batches, &sums, error);
+      gboolean ok = forward_backward (t, NULL, seq, seq->labels, seq->B, seq->T, batches, &sums, error);
       t->samples_done += seq->B;
       dv_sequence_free (seq);
       if (!ok)
