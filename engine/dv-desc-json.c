@@ -3,6 +3,7 @@
  * parameter names, so a description reads like the Python constructor. */
 #include "dv-desc.h"
 
+#include <math.h>
 #include <string.h>
 
 static const char *const target_names[] = { "output", "middle", "input" };
@@ -10,6 +11,8 @@ static const char *const pool_names[] = { "none", "max", "avg" };
 static const char *const norm_names[] = { "none", "batch", "group" };
 static const char *const form_names[] = { "adapt", "conv_bn", "convt_bn", "conv" };
 static const char *const integ_names[] = { "additive", "multiplicative" };
+static const char *const nonlin_names[] = { "relu", "identity" };
+static const char *const kind_names[] = { "skip", "feedback" };
 
 static int
 name_index (const char *const *names, int n, const char *s)
@@ -220,46 +223,130 @@ get_enum (const DvJson *o, const char *key, const char *const *names, int n, int
   return TRUE;
 }
 
-static char *
-dup_str (const DvJson *o, const char *key, const char *dflt)
+/* A member that is present must have the type its key takes, and an integer
+ * must fit the engine's int: a description that says "kernel_size": 2.5,
+ * "stride": "2" or "out_channels": 4294967297 is refused, not read as the
+ * default or wrapped.  Ranges are validation's (dv-desc.c). */
+static gboolean
+wrong (GError **error, const char *where, const char *key, const DvJson *v, const char *expected)
 {
-  const DvJson *v = dv_json_object_get (o, key);
-  if (v && dv_json_type (v) == DV_JSON_NULL)
-    return NULL;
-  return g_strdup (dv_json_get_string (o, key, dflt));
+  g_autofree char *s = dv_json_to_string (v, FALSE);
+  g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "model description: %s'%s' must be %s (have %s)",
+               where, key, expected, s);
+  return FALSE;
 }
 
 static gboolean
-layer_from_json (DvModelDesc *d, const DvJson *j, GError **error)
+int_value (const DvJson *v, const char *where, const char *key, gint64 lo, gint64 hi, gint64 *out, GError **error)
+{
+  double d = dv_json_number (v);
+  if (v == NULL || dv_json_type (v) != DV_JSON_NUMBER || d != floor (d) || dv_json_int (v) < lo
+      || dv_json_int (v) > hi)
+    {
+      g_autofree char *range = g_strdup_printf ("an integer in [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "]",
+                                                lo, hi);
+      return wrong (error, where, key, v, range);
+    }
+  *out = dv_json_int (v);
+  return TRUE;
+}
+
+static gboolean
+opt_int (const DvJson *o, const char *where, const char *key, int *out, GError **error)
+{
+  const DvJson *v = dv_json_object_get (o, key);
+  gint64 i;
+  if (v == NULL)
+    return TRUE;
+  if (!int_value (v, where, key, G_MININT, G_MAXINT, &i, error))
+    return FALSE;
+  *out = (int) i;
+  return TRUE;
+}
+
+static gboolean
+opt_num (const DvJson *o, const char *where, const char *key, double *out, GError **error)
+{
+  const DvJson *v = dv_json_object_get (o, key);
+  if (v == NULL)
+    return TRUE;
+  if (dv_json_type (v) != DV_JSON_NUMBER)
+    return wrong (error, where, key, v, "a number");
+  *out = dv_json_number (v);
+  return TRUE;
+}
+
+static gboolean
+opt_bool (const DvJson *o, const char *where, const char *key, gboolean *out, GError **error)
+{
+  const DvJson *v = dv_json_object_get (o, key);
+  if (v == NULL)
+    return TRUE;
+  if (dv_json_type (v) != DV_JSON_BOOL)
+    return wrong (error, where, key, v, "true or false");
+  *out = dv_json_bool (v);
+  return TRUE;
+}
+
+/* A string member: absent keeps *out, null clears it (where null means
+ * "none", as for tstep), anything else but a string is refused. */
+static gboolean
+opt_str (const DvJson *o, const char *where, const char *key, gboolean nullable, char **out, GError **error)
+{
+  const DvJson *v = dv_json_object_get (o, key);
+  if (v == NULL)
+    return TRUE;
+  if (nullable && dv_json_type (v) == DV_JSON_NULL)
+    {
+      g_clear_pointer (out, g_free);
+      return TRUE;
+    }
+  if (dv_json_type (v) != DV_JSON_STRING)
+    return wrong (error, where, key, v, nullable ? "a string or null" : "a string");
+  g_free (*out);
+  *out = g_strdup (dv_json_string (v));
+  return TRUE;
+}
+
+#define INT(o, key, field) if (!opt_int (o, where, key, &(field), error)) return FALSE
+#define NUM(o, key, field) if (!opt_num (o, where, key, &(field), error)) return FALSE
+#define BOOL(o, key, field) if (!opt_bool (o, where, key, &(field), error)) return FALSE
+#define STR(o, key, nullable, field) if (!opt_str (o, where, key, nullable, &(field), error)) return FALSE
+
+static gboolean
+layer_from_json (DvModelDesc *d, guint index, const DvJson *j, GError **error)
 {
   const char *name = dv_json_get_string (j, "name", NULL);
   if (name == NULL)
     return bad (error, "layers[].name", "a string");
+  g_autofree char *where = g_strdup_printf ("layers[%u] (%s): ", index, name);
   DvLayerDesc *l = dv_model_desc_add_layer (d, name);
   const DvJson *conv = dv_json_object_get (j, "conv");
   if (conv && dv_json_type (conv) == DV_JSON_OBJECT)
     {
-      l->conv_name = g_strdup (dv_json_get_string (conv, "name", "conv"));
-      l->conv_out = dv_json_get_int (conv, "out_channels", 0);
-      l->conv_kernel = dv_json_get_int (conv, "kernel_size", 3);
-      l->conv_stride = dv_json_get_int (conv, "stride", 1);
-      l->conv_padding = dv_json_get_int (conv, "padding", -1);
-      l->conv_bias = dv_json_get_bool (conv, "bias", TRUE);
+      l->conv_name = g_strdup ("conv");
+      STR (conv, "name", FALSE, l->conv_name);
+      INT (conv, "out_channels", l->conv_out);
+      INT (conv, "kernel_size", l->conv_kernel);
+      INT (conv, "stride", l->conv_stride);
+      INT (conv, "padding", l->conv_padding);
+      BOOL (conv, "bias", l->conv_bias);
     }
-  g_free (l->module_name);
-  l->module_name = g_strdup (dv_json_get_string (j, "module", name));
-  l->in_channels = dv_json_get_int (j, "in_channels", l->in_channels);
-  l->out_channels = dv_json_get_int (j, "out_channels", l->out_channels);
-  l->kernel = dv_json_get_int (j, "kernel_size", 3);
-  l->stride = dv_json_get_int (j, "stride", 1);
-  l->padding = dv_json_get_int (j, "padding", -1);
-  l->bias = dv_json_get_bool (j, "bias", TRUE);
-  l->mid_channels = dv_json_get_int (j, "mid_channels", 0);
-  l->kernel2 = dv_json_get_int (j, "kernel_size2", 3);
-  l->stride2 = dv_json_get_int (j, "stride2", 1);
-  l->padding2 = dv_json_get_int (j, "padding2", -1);
-  l->bias2 = dv_json_get_bool (j, "bias2", TRUE);
-  l->mid_groupnorm = dv_json_get_int (j, "mid_groupnorm", 0);
+  else if (conv && dv_json_type (conv) != DV_JSON_NULL)
+    return wrong (error, where, "conv", conv, "an object or null");
+  STR (j, "module", FALSE, l->module_name);
+  INT (j, "in_channels", l->in_channels);
+  INT (j, "out_channels", l->out_channels);
+  INT (j, "kernel_size", l->kernel);
+  INT (j, "stride", l->stride);
+  INT (j, "padding", l->padding);
+  BOOL (j, "bias", l->bias);
+  INT (j, "mid_channels", l->mid_channels);
+  INT (j, "kernel_size2", l->kernel2);
+  INT (j, "stride2", l->stride2);
+  INT (j, "padding2", l->padding2);
+  BOOL (j, "bias2", l->bias2);
+  INT (j, "mid_groupnorm", l->mid_groupnorm);
   const char *rt = dv_json_get_string (j, "recurrence_type", "none");
   if (!dv_rec_type_from_name (rt, &l->rec_type))
     return bad (error, "recurrence_type",
@@ -268,22 +355,27 @@ layer_from_json (DvModelDesc *d, const DvJson *j, GError **error)
   if (!get_enum (j, "recurrence_target", target_names, 3, &e, error))
     return FALSE;
   l->rec_target = e;
-  l->rec_kernel = dv_json_get_int (j, "recurrence_kernel_size", 0);
-  l->rec_bias = dv_json_get_bool (j, "recurrence_bias", TRUE);
+  INT (j, "recurrence_kernel_size", l->rec_kernel);
+  BOOL (j, "recurrence_bias", l->rec_bias);
   const DvJson *fw = dv_json_object_get (j, "fixed_self_weight");
-  if (fw && dv_json_type (fw) == DV_JSON_NUMBER)
-    l->rec_fixed = TRUE, l->rec_fixed_weight = dv_json_number (fw);
-  l->t_feedforward = dv_json_get_number (j, "t_feedforward", d->t_feedforward);
-  l->t_recurrence = dv_json_get_number (j, "t_recurrence", d->t_recurrence);
-  g_free (l->tstep_name);
-  l->tstep_name = dup_str (j, "tstep", l->tstep_name);
-  l->tau_name = dup_str (j, "tau_param", NULL);
-  l->tau = dv_json_get_number (j, "tau", d->tau);
-  const char *nl = dv_json_get_string (j, "nonlin", "relu");
-  l->nonlin = g_ascii_strcasecmp (nl, "identity") == 0 ? DV_NONLIN_IDENTITY : DV_NONLIN_RELU;
-  l->supralinearity = dv_json_get_number (j, "supralinearity", 1.0);
-  l->weight_norm = dv_json_get_bool (j, "weight_norm", FALSE);
-  l->spatial_bias = dv_json_get_bool (j, "spatial_bias", FALSE);
+  if (fw && dv_json_type (fw) != DV_JSON_NULL)
+    {
+      NUM (j, "fixed_self_weight", l->rec_fixed_weight);
+      l->rec_fixed = TRUE;
+    }
+  NUM (j, "t_feedforward", l->t_feedforward);
+  NUM (j, "t_recurrence", l->t_recurrence);
+  /* absent: the default tstep_<name>; null: no tstep */
+  STR (j, "tstep", TRUE, l->tstep_name);
+  STR (j, "tau_param", TRUE, l->tau_name);
+  NUM (j, "tau", l->tau);
+  e = l->nonlin;
+  if (!get_enum (j, "nonlin", nonlin_names, 2, &e, error))
+    return FALSE;
+  l->nonlin = e;
+  NUM (j, "supralinearity", l->supralinearity);
+  BOOL (j, "weight_norm", l->weight_norm);
+  BOOL (j, "spatial_bias", l->spatial_bias);
   const DvJson *p = dv_json_object_get (j, "pool");
   if (p && dv_json_type (p) == DV_JSON_OBJECT)
     {
@@ -291,10 +383,15 @@ layer_from_json (DvModelDesc *d, const DvJson *j, GError **error)
       if (!get_enum (p, "kind", pool_names, 3, &e, error))
         return FALSE;
       l->pool_kind = e;
-      l->pool.kernel = dv_json_get_int (p, "kernel_size", 3);
-      l->pool.stride = dv_json_get_int (p, "stride", 2);
-      l->pool.padding = dv_json_get_int (p, "padding", -1);
+      l->pool.kernel = 3;
+      l->pool.stride = 2;
+      l->pool.padding = -1;
+      INT (p, "kernel_size", l->pool.kernel);
+      INT (p, "stride", l->pool.stride);
+      INT (p, "padding", l->pool.padding);
     }
+  else if (p && dv_json_type (p) != DV_JSON_NULL)
+    return wrong (error, where, "pool", p, "an object or null");
   const DvJson *nm = dv_json_object_get (j, "norm");
   if (nm && dv_json_type (nm) == DV_JSON_OBJECT)
     {
@@ -302,13 +399,141 @@ layer_from_json (DvModelDesc *d, const DvJson *j, GError **error)
       if (!get_enum (nm, "kind", norm_names, 3, &e, error))
         return FALSE;
       l->norm_kind = e;
-      l->norm_name = g_strdup (dv_json_get_string (nm, "name", NULL));
-      if (l->norm_name == NULL)
-        l->norm_name = g_strdup_printf ("norm_%s", name);
-      l->norm_groups = dv_json_get_int (nm, "groups", 0);
+      l->norm_name = g_strdup_printf ("norm_%s", name);
+      STR (nm, "name", FALSE, l->norm_name);
+      INT (nm, "groups", l->norm_groups);
     }
+  else if (nm && dv_json_type (nm) != DV_JSON_NULL)
+    return wrong (error, where, "norm", nm, "an object or null");
   return TRUE;
 }
+
+static gboolean
+conn_from_json (DvModelDesc *d, guint index, const DvJson *c, GError **error)
+{
+  g_autofree char *where = g_strdup_printf ("connections[%u]: ", index);
+  if (dv_json_type (c) != DV_JSON_OBJECT)
+    return wrong (error, "", "connections[]", c, "an object");
+  int e = DV_CONN_SKIP;
+  if (!get_enum (c, "kind", kind_names, 2, &e, error))
+    return FALSE;
+  DvConnKind k = e;
+  const char *src = dv_json_get_string (c, "source", NULL), *dst = dv_json_get_string (c, "target", NULL);
+  if (src == NULL || dst == NULL)
+    return bad (error, "connections[].source/target", "layer names");
+  g_autofree char *dflt = g_strdup_printf ("%s_%s", k == DV_CONN_SKIP ? "addskip" : "addfeedback", dst);
+  DvConnDesc *cd = dv_model_desc_add_conn (d, k, dflt, src, dst);
+  STR (c, "name", FALSE, cd->name);
+  const char *op = dv_json_get_string (c, "op", dv_op_name (cd->op));
+  if (!dv_op_from_name (op, &cd->op))
+    return bad (error, "connections[].op", "addskip, addext or addfeedback");
+  e = cd->form;
+  if (!get_enum (c, "form", form_names, 4, &e, error))
+    return FALSE;
+  cd->form = e;
+  cd->stride = 1;
+  INT (c, "stride", cd->stride);
+  cd->kernel = cd->form == DV_CONN_FORM_CONV ? 0 : cd->stride;
+  INT (c, "kernel_size", cd->kernel);
+  cd->conv_bias = FALSE;
+  BOOL (c, "bias", cd->conv_bias);
+  cd->weight_norm = FALSE;
+  BOOL (c, "weight_norm", cd->weight_norm);
+  NUM (c, "t_ms", cd->t_ms);
+  e = cd->integration;
+  if (!get_enum (c, "integration", integ_names, 2, &e, error))
+    return FALSE;
+  cd->integration = e;
+  cd->source_alias = TRUE;
+  BOOL (c, "source_alias", cd->source_alias);
+  return TRUE;
+}
+
+static gboolean
+desc_from_json (DvModelDesc *d, const DvJson *j, GError **error)
+{
+  const char *where = "";
+  STR (j, "model", FALSE, d->model_class);
+  const DvJson *cfg = dv_json_object_get (j, "config");
+  if (cfg && dv_json_type (cfg) == DV_JSON_OBJECT)
+    {
+      dv_json_free (d->config);
+      d->config = dv_json_copy (cfg);
+    }
+  INT (j, "n_classes", d->n_classes);
+  const DvJson *dims = dv_json_object_get (j, "input_dims");
+  if (dims)
+    {
+      if (dv_json_type (dims) != DV_JSON_ARRAY || dv_json_length (dims) != 4)
+        return bad (error, "input_dims", "a list [T, C, H, W]");
+      int *fields[4] = { &d->n_timesteps, &d->in_channels, &d->in_h, &d->in_w };
+      static const char *const keys[4] = { "input_dims[0] (T)", "input_dims[1] (C)", "input_dims[2] (H)",
+                                           "input_dims[3] (W)" };
+      for (guint i = 0; i < 4; i++)
+        {
+          gint64 v;
+          if (!int_value (dv_json_array_get (dims, i), where, keys[i], G_MININT, G_MAXINT, &v, error))
+            return FALSE;
+          *fields[i] = (int) v;
+        }
+    }
+  NUM (j, "dt", d->dt);
+  NUM (j, "tau", d->tau);
+  NUM (j, "t_feedforward", d->t_feedforward);
+  NUM (j, "t_recurrence", d->t_recurrence);
+  NUM (j, "t_feedback", d->t_feedback);
+  NUM (j, "t_skip", d->t_skip);
+  BOOL (j, "skip", d->skip);
+  BOOL (j, "feedback", d->feedback);
+  const char *solver = dv_json_get_string (j, "dynamics_solver", "euler");
+  if (!dv_solver_from_name (solver, &d->solver, &d->solver_name))
+    return bad (error, "dynamics_solver", "'euler', 'rk4' or the name of a registered solver");
+  INT (j, "idle_timesteps", d->idle_timesteps);
+  NUM (j, "loss_reaction_time", d->loss_reaction_time);
+  BOOL (j, "feedforward_only", d->feedforward_only);
+  INT (j, "truncated_bptt_timesteps", d->tbptt);
+  BOOL (j, "train_tau", d->train_tau);
+  NUM (j, "non_input_value", d->non_input_value);
+  const DvJson *nli = dv_json_object_get (j, "non_label_index");
+  if (nli && !int_value (nli, where, "non_label_index", G_MININT64, G_MAXINT64, &d->non_label_index, error))
+    return FALSE;
+  STR (j, "data_presentation_pattern", FALSE, d->pattern);
+  BOOL (j, "shuffle_presentation_pattern", d->shuffle_pattern);
+  STR (j, "classifier_name", FALSE, d->classifier_name);
+  STR (j, "classifier_skip", TRUE, d->classifier_skip);
+  BOOL (j, "classifier_weight_norm", d->classifier_wn);
+  STR (j, "init", FALSE, d->init_scheme);
+  NUM (j, "max_weight_init", d->max_weight_init);
+
+  const DvJson *ops = dv_json_object_get (j, "layer_operations");
+  if (ops == NULL || dv_json_type (ops) != DV_JSON_ARRAY)
+    return bad (error, "layer_operations", "a list of operation names");
+  for (guint i = 0; i < dv_json_length (ops); i++)
+    {
+      const DvJson *s = dv_json_array_get (ops, i);
+      if (dv_json_type (s) != DV_JSON_STRING)
+        return bad (error, "layer_operations", "a list of strings");
+      g_ptr_array_add (d->operations, g_strdup (dv_json_string (s)));
+    }
+  const DvJson *layers = dv_json_object_get (j, "layers");
+  if (layers == NULL || dv_json_type (layers) != DV_JSON_ARRAY)
+    return bad (error, "layers", "a list of layer objects");
+  for (guint i = 0; i < dv_json_length (layers); i++)
+    if (!layer_from_json (d, i, dv_json_array_get (layers, i), error))
+      return FALSE;
+  const DvJson *conns = dv_json_object_get (j, "connections");
+  if (conns && dv_json_type (conns) != DV_JSON_ARRAY && dv_json_type (conns) != DV_JSON_NULL)
+    return bad (error, "connections", "a list of connection objects");
+  for (guint i = 0; conns && i < dv_json_length (conns); i++)
+    if (!conn_from_json (d, i, dv_json_array_get (conns, i), error))
+      return FALSE;
+  return TRUE;
+}
+
+#undef INT
+#undef NUM
+#undef BOOL
+#undef STR
 
 DvModelDesc *
 dv_model_desc_from_json (const DvJson *j, GError **error)
@@ -319,121 +544,8 @@ dv_model_desc_from_json (const DvJson *j, GError **error)
       return NULL;
     }
   g_autoptr (DvModelDesc) d = dv_model_desc_new ();
-  g_free (d->model_class);
-  d->model_class = g_strdup (dv_json_get_string (j, "model", "Custom"));
-  const DvJson *cfg = dv_json_object_get (j, "config");
-  if (cfg && dv_json_type (cfg) == DV_JSON_OBJECT)
-    {
-      dv_json_free (d->config);
-      d->config = dv_json_copy (cfg);
-    }
-  d->n_classes = dv_json_get_int (j, "n_classes", d->n_classes);
-  const DvJson *dims = dv_json_object_get (j, "input_dims");
-  if (dims)
-    {
-      if (dv_json_type (dims) != DV_JSON_ARRAY || dv_json_length (dims) != 4)
-        {
-          bad (error, "input_dims", "a list [T, C, H, W]");
-          return NULL;
-        }
-      d->n_timesteps = dv_json_int (dv_json_array_get (dims, 0));
-      d->in_channels = dv_json_int (dv_json_array_get (dims, 1));
-      d->in_h = dv_json_int (dv_json_array_get (dims, 2));
-      d->in_w = dv_json_int (dv_json_array_get (dims, 3));
-    }
-  d->dt = dv_json_get_number (j, "dt", d->dt);
-  d->tau = dv_json_get_number (j, "tau", d->tau);
-  d->t_feedforward = dv_json_get_number (j, "t_feedforward", d->t_feedforward);
-  d->t_recurrence = dv_json_get_number (j, "t_recurrence", d->t_recurrence);
-  d->t_feedback = dv_json_get_number (j, "t_feedback", d->t_feedback);
-  d->t_skip = dv_json_get_number (j, "t_skip", d->t_skip);
-  d->skip = dv_json_get_bool (j, "skip", d->skip);
-  d->feedback = dv_json_get_bool (j, "feedback", d->feedback);
-  const char *solver = dv_json_get_string (j, "dynamics_solver", "euler");
-  if (!dv_solver_from_name (solver, &d->solver, &d->solver_name))
-    {
-      bad (error, "dynamics_solver", "'euler', 'rk4' or the name of a registered solver");
-      return NULL;
-    }
-  d->idle_timesteps = dv_json_get_int (j, "idle_timesteps", 0);
-  d->loss_reaction_time = dv_json_get_number (j, "loss_reaction_time", 0);
-  d->feedforward_only = dv_json_get_bool (j, "feedforward_only", FALSE);
-  d->tbptt = dv_json_get_int (j, "truncated_bptt_timesteps", 0);
-  d->train_tau = dv_json_get_bool (j, "train_tau", FALSE);
-  d->non_input_value = dv_json_get_number (j, "non_input_value", 0.0);
-  d->non_label_index = dv_json_get_int (j, "non_label_index", -1);
-  g_free (d->pattern);
-  d->pattern = g_strdup (dv_json_get_string (j, "data_presentation_pattern", "1"));
-  d->shuffle_pattern = dv_json_get_bool (j, "shuffle_presentation_pattern", FALSE);
-  g_free (d->classifier_name);
-  d->classifier_name = g_strdup (dv_json_get_string (j, "classifier_name", "classifier.2"));
-  d->classifier_skip = g_strdup (dv_json_get_string (j, "classifier_skip", NULL));
-  d->classifier_wn = dv_json_get_bool (j, "classifier_weight_norm", FALSE);
-  g_free (d->init_scheme);
-  d->init_scheme = g_strdup (dv_json_get_string (j, "init", "dynvision"));
-  d->max_weight_init = dv_json_get_number (j, "max_weight_init", 0.001);
-
-  const DvJson *ops = dv_json_object_get (j, "layer_operations");
-  if (ops == NULL || dv_json_type (ops) != DV_JSON_ARRAY)
-    {
-      bad (error, "layer_operations", "a list of operation names");
-      return NULL;
-    }
-  for (guint i = 0; i < dv_json_length (ops); i++)
-    {
-      const DvJson *s = dv_json_array_get (ops, i);
-      if (dv_json_type (s) != DV_JSON_STRING)
-        {
-          bad (error, "layer_operations", "a list of strings");
-          return NULL;
-        }
-      g_ptr_array_add (d->operations, g_strdup (dv_json_string (s)));
-    }
-  const DvJson *layers = dv_json_object_get (j, "layers");
-  if (layers == NULL || dv_json_type (layers) != DV_JSON_ARRAY)
-    {
-      bad (error, "layers", "a list of layer objects");
-      return NULL;
-    }
-  for (guint i = 0; i < dv_json_length (layers); i++)
-    if (!layer_from_json (d, dv_json_array_get (layers, i), error))
-      return NULL;
-  const DvJson *conns = dv_json_object_get (j, "connections");
-  for (guint i = 0; conns && i < dv_json_length (conns); i++)
-    {
-      const DvJson *c = dv_json_array_get (conns, i);
-      const char *kind = dv_json_get_string (c, "kind", "skip");
-      const char *src = dv_json_get_string (c, "source", NULL), *dst = dv_json_get_string (c, "target", NULL);
-      if (src == NULL || dst == NULL)
-        {
-          bad (error, "connections[].source/target", "layer names");
-          return NULL;
-        }
-      DvConnKind k = g_ascii_strcasecmp (kind, "feedback") == 0 ? DV_CONN_FEEDBACK : DV_CONN_SKIP;
-      g_autofree char *dflt = g_strdup_printf ("%s_%s", k == DV_CONN_SKIP ? "addskip" : "addfeedback", dst);
-      DvConnDesc *cd = dv_model_desc_add_conn (d, k, dv_json_get_string (c, "name", dflt), src, dst);
-      const char *op = dv_json_get_string (c, "op", dv_op_name (cd->op));
-      if (!dv_op_from_name (op, &cd->op))
-        {
-          bad (error, "connections[].op", "addskip, addext or addfeedback");
-          return NULL;
-        }
-      int e = cd->form;
-      if (!get_enum (c, "form", form_names, 4, &e, error))
-        return NULL;
-      cd->form = e;
-      cd->stride = dv_json_get_int (c, "stride", 1);
-      cd->kernel = dv_json_get_int (c, "kernel_size", cd->form == DV_CONN_FORM_CONV ? 0 : cd->stride);
-      cd->conv_bias = dv_json_get_bool (c, "bias", FALSE);
-      cd->weight_norm = dv_json_get_bool (c, "weight_norm", FALSE);
-      cd->t_ms = dv_json_get_number (c, "t_ms", cd->t_ms);
-      e = cd->integration;
-      if (!get_enum (c, "integration", integ_names, 2, &e, error))
-        return NULL;
-      cd->integration = e;
-      cd->source_alias = dv_json_get_bool (c, "source_alias", TRUE);
-    }
-  if (!dv_model_desc_validate (d, error))
+  d->non_label_index = -1;
+  if (!desc_from_json (d, j, error) || !dv_model_desc_validate (d, error))
     return NULL;
   return g_steal_pointer (&d);
 }

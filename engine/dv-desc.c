@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 G_DEFINE_QUARK (dv-desc-error-quark, dv_desc_error)
 
@@ -319,11 +320,35 @@ fail (GError **error, int code, const char *fmt, ...)
   return FALSE;
 }
 
-static int
-out_size (int in, int k, int s, int p)
+/* In 64 bits: a padding or input near 2³¹ must not wrap.  The stride is ≥ 1
+ * (checked before every call). */
+static gint64
+out_size (gint64 in, gint64 k, gint64 s, gint64 p)
 {
-  int span = in + 2 * p - k;
+  g_assert (s >= 1);
+  gint64 span = in + 2 * p - k;
   return span < 0 ? 0 : span / s + 1;
+}
+
+/* A map of C×H×W values per sample: each side and the product stay far
+ * inside int, the type the kernels index with (the memory bound comes on top,
+ * see dv_model_desc_check_size). */
+static gboolean
+check_map (GError **error, const char *layer, const char *what, gint64 C, gint64 H, gint64 W)
+{
+  if (H <= DV_DESC_MAX_VALUES && W <= DV_DESC_MAX_VALUES && C * H <= DV_DESC_MAX_VALUES
+      && C * H * W <= DV_DESC_MAX_VALUES)
+    return TRUE;
+  return fail (error, DV_DESC_ERROR_INVALID,
+               "layer %s: %s would be %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
+               " values per sample, asking for %.3g GB; a map holds at most %d values (check channels, input size and padding)",
+               layer, what, C, H, W, 4.0 * C * H * W / 1e9, DV_DESC_MAX_VALUES);
+}
+
+static gboolean
+finite_ge0 (double x)
+{
+  return isfinite (x) && x >= 0;
 }
 
 static gboolean
@@ -347,8 +372,10 @@ validate_layer (DvModelDesc *d, int i, int *C, int *H, int *W, GError **error)
                      "(has kernel %d, stride %d, %d channels)", n, l->conv_kernel, l->conv_stride, l->conv_out);
       if (l->conv_padding < 0)
         l->conv_padding = l->conv_kernel / 2;
-      int h = out_size (*H, l->conv_kernel, l->conv_stride, l->conv_padding);
-      int w = out_size (*W, l->conv_kernel, l->conv_stride, l->conv_padding);
+      gint64 h = out_size (*H, l->conv_kernel, l->conv_stride, l->conv_padding);
+      gint64 w = out_size (*W, l->conv_kernel, l->conv_stride, l->conv_padding);
+      if (!check_map (error, n, "the pre-convolution's output", l->conv_out, h, w))
+        return FALSE;
       if (h < 1 || w < 1)
         return fail (error, DV_DESC_ERROR_SHAPE,
                      "layer %s: a %d×%d input is too small for the %d×%d pre-convolution with padding %d; "
@@ -363,16 +390,27 @@ validate_layer (DvModelDesc *d, int i, int *C, int *H, int *W, GError **error)
                  "layer %s expects %d input channels but receives %d from %s; set its in_channels to %d",
                  n, l->in_channels, *C, i == 0 ? (l->conv_name ? "its pre-convolution" : "the input")
                  : d->layers[i - 1].name, *C);
+  if (l->conv_padding < -1 || l->padding < -1 || l->padding2 < -1 || l->pool.padding < -1)
+    return fail (error, DV_DESC_ERROR_INVALID,
+                 "layer %s: paddings must be ≥ 0, or -1 for kernel_size / 2 (have %d, %d, %d, pool %d)", n,
+                 l->conv_padding, l->padding, l->padding2, l->pool.padding);
   if (l->out_channels < 1 || l->kernel < 1 || l->stride < 1)
     return fail (error, DV_DESC_ERROR_INVALID,
                  "layer %s: out_channels, kernel_size and stride must be ≥ 1 (have %d, %d, %d)",
                  n, l->out_channels, l->kernel, l->stride);
+  if (l->mid_channels < 0)
+    return fail (error, DV_DESC_ERROR_INVALID, "layer %s: mid_channels must be ≥ 0 (0 = one stage; have %d)",
+                 n, l->mid_channels);
   if (l->padding < 0)
     l->padding = l->kernel / 2;
   l->in_h = *H;
   l->in_w = *W;
-  l->mid_h = out_size (*H, l->kernel, l->stride, l->padding);
-  l->mid_w = out_size (*W, l->kernel, l->stride, l->padding);
+  gint64 mh = out_size (*H, l->kernel, l->stride, l->padding), mw = out_size (*W, l->kernel, l->stride, l->padding);
+  if (!check_map (error, n, "the convolution's output", l->mid_channels > 0 ? l->mid_channels : l->out_channels,
+                  mh, mw))
+    return FALSE;
+  l->mid_h = (int) mh;
+  l->mid_w = (int) mw;
   if (l->mid_h < 1 || l->mid_w < 1)
     return fail (error, DV_DESC_ERROR_SHAPE,
                  "layer %s: its %d×%d input is too small for a %d×%d convolution with stride %d and padding %d; "
@@ -382,10 +420,21 @@ validate_layer (DvModelDesc *d, int i, int *C, int *H, int *W, GError **error)
   l->out_w = l->mid_w;
   if (l->mid_channels > 0)
     {
+      if (l->kernel2 < 1 || l->stride2 < 1)
+        return fail (error, DV_DESC_ERROR_INVALID,
+                     "layer %s: the second convolution needs kernel_size2 ≥ 1 and stride2 ≥ 1 (have %d, %d)",
+                     n, l->kernel2, l->stride2);
+      if (l->mid_groupnorm < 0)
+        return fail (error, DV_DESC_ERROR_INVALID, "layer %s: mid_groupnorm must be ≥ 0 (0 = none; have %d)",
+                     n, l->mid_groupnorm);
       if (l->padding2 < 0)
         l->padding2 = l->kernel2 / 2;
-      l->out_h = out_size (l->mid_h, l->kernel2, l->stride2, l->padding2);
-      l->out_w = out_size (l->mid_w, l->kernel2, l->stride2, l->padding2);
+      gint64 oh = out_size (l->mid_h, l->kernel2, l->stride2, l->padding2);
+      gint64 ow = out_size (l->mid_w, l->kernel2, l->stride2, l->padding2);
+      if (!check_map (error, n, "the second convolution's output", l->out_channels, oh, ow))
+        return FALSE;
+      l->out_h = (int) oh;
+      l->out_w = (int) ow;
       if (l->out_h < 1 || l->out_w < 1)
         return fail (error, DV_DESC_ERROR_SHAPE, "layer %s: the second convolution does not fit a %d×%d map",
                      n, l->mid_h, l->mid_w);
@@ -407,10 +456,16 @@ validate_layer (DvModelDesc *d, int i, int *C, int *H, int *W, GError **error)
                  "use e.g. %d or %d channels, or another recurrence type", n, l->out_channels,
                  (int) floor (sqrt (l->out_channels)) * (int) floor (sqrt (l->out_channels)),
                  ((int) floor (sqrt (l->out_channels)) + 1) * ((int) floor (sqrt (l->out_channels)) + 1));
-  if (l->tstep_name && !(l->tau > 0))
-    return fail (error, DV_DESC_ERROR_INVALID, "layer %s: tau must be > 0 ms (have %g)", n, l->tau);
-  if (l->t_feedforward < 0 || l->t_recurrence < 0)
-    return fail (error, DV_DESC_ERROR_INVALID, "layer %s: delays must be ≥ 0 ms", n);
+  if (l->tstep_name && !(l->tau > 0 && isfinite (l->tau)))
+    return fail (error, DV_DESC_ERROR_INVALID, "layer %s: tau must be a finite number > 0 ms (have %g)", n, l->tau);
+  if (!finite_ge0 (l->t_feedforward) || !finite_ge0 (l->t_recurrence))
+    return fail (error, DV_DESC_ERROR_INVALID,
+                 "layer %s: delays must be finite numbers ≥ 0 ms (have t_feedforward %g, t_recurrence %g)",
+                 n, l->t_feedforward, l->t_recurrence);
+  if (!isfinite (l->supralinearity) || (l->rec_fixed && !isfinite (l->rec_fixed_weight)))
+    return fail (error, DV_DESC_ERROR_INVALID,
+                 "layer %s: supralinearity and fixed_self_weight must be finite numbers (have %g, %g)", n,
+                 l->supralinearity, l->rec_fixed_weight);
 
   *C = l->out_channels;
   *H = l->out_h;
@@ -425,8 +480,8 @@ validate_layer (DvModelDesc *d, int i, int *C, int *H, int *W, GError **error)
         return fail (error, DV_DESC_ERROR_INVALID,
                      "layer %s: pooling padding %d is more than half the kernel %d (PyTorch refuses this); "
                      "use padding ≤ %d", n, l->pool.padding, l->pool.kernel, l->pool.kernel / 2);
-      *H = out_size (*H, l->pool.kernel, l->pool.stride, l->pool.padding);
-      *W = out_size (*W, l->pool.kernel, l->pool.stride, l->pool.padding);
+      *H = (int) out_size (*H, l->pool.kernel, l->pool.stride, l->pool.padding);
+      *W = (int) out_size (*W, l->pool.kernel, l->pool.stride, l->pool.padding);
       if (*H < 1 || *W < 1)
         return fail (error, DV_DESC_ERROR_SHAPE, "layer %s: pooling leaves no pixels of its %d×%d map",
                      n, l->out_h, l->out_w);
@@ -485,11 +540,85 @@ dv_model_desc_slot_shape (const DvModelDesc *d, int layer, DvOp op, int *C, int 
     }
 }
 
+/* Every module name a description gives (its parameters are "<name>.…") must
+ * be given once: two modules of one name would register their tensors twice. */
+typedef struct {
+  char *name, *owner;
+} NameUse;
+
+static gboolean
+add_name (GArray *uses, const char *name, char *owner, GError **error)
+{
+  if (name == NULL)
+    {
+      g_free (owner);
+      return TRUE;
+    }
+  for (guint i = 0; i < uses->len; i++)
+    {
+      NameUse *u = &g_array_index (uses, NameUse, i);
+      if (strcmp (u->name, name) == 0)
+        {
+          fail (error, DV_DESC_ERROR_INVALID,
+                "two modules are named '%s' (%s and %s); module, tstep, norm, connection and classifier names "
+                "must be unique", name, u->owner, owner);
+          g_free (owner);
+          return FALSE;
+        }
+    }
+  NameUse u = { g_strdup (name), owner };
+  g_array_append_val (uses, u);
+  return TRUE;
+}
+
+static void
+name_use_clear (gpointer p)
+{
+  g_free (((NameUse *) p)->name);
+  g_free (((NameUse *) p)->owner);
+}
+
+static gboolean
+check_unique_names (const DvModelDesc *d, GError **error)
+{
+  g_autoptr (GArray) uses = g_array_new (FALSE, FALSE, sizeof (NameUse));
+  g_array_set_clear_func (uses, name_use_clear);
+  gboolean ok = add_name (uses, d->classifier_name, g_strdup ("the classifier"), error)
+                && add_name (uses, "n_residual_timesteps", g_strdup ("the model's residual-timestep buffer"), error)
+                && add_name (uses, "supralin", g_strdup ("the shared supralinearity"), error);
+  for (int i = 0; ok && i < d->n_layers; i++)
+    {
+      const DvLayerDesc *l = &d->layers[i];
+      g_autofree char *bias = l->spatial_bias ? g_strdup_printf ("addbias_%s", l->name) : NULL;
+      ok = add_name (uses, l->module_name, g_strdup_printf ("layer %s's module", l->name), error)
+           && add_name (uses, l->conv_name, g_strdup_printf ("layer %s's pre-convolution", l->name), error)
+           && add_name (uses, l->tstep_name, g_strdup_printf ("layer %s's tstep", l->name), error)
+           && add_name (uses, l->tstep_name ? l->tau_name : NULL, g_strdup_printf ("layer %s's tau_param", l->name),
+                        error)
+           && add_name (uses, l->norm_kind != DV_NORM_NONE ? l->norm_name : NULL,
+                        g_strdup_printf ("layer %s's norm", l->name), error)
+           && add_name (uses, bias, g_strdup_printf ("layer %s's spatial bias", l->name), error);
+    }
+  for (int i = 0; ok && i < d->n_conns; i++)
+    ok = add_name (uses, d->conns[i].name, g_strdup_printf ("connection %d", i), error);
+  return ok;
+}
+
 gboolean
 dv_model_desc_validate (DvModelDesc *d, GError **error)
 {
-  if (!(d->dt > 0))
-    return fail (error, DV_DESC_ERROR_INVALID, "dt must be > 0 ms (have %g)", d->dt);
+  if (!(d->dt > 0) || !isfinite (d->dt))
+    return fail (error, DV_DESC_ERROR_INVALID, "dt must be a finite number > 0 ms (have %g)", d->dt);
+  if (!finite_ge0 (d->t_feedforward) || !finite_ge0 (d->t_recurrence) || !finite_ge0 (d->t_feedback)
+      || !finite_ge0 (d->t_skip))
+    return fail (error, DV_DESC_ERROR_INVALID,
+                 "delays must be finite numbers ≥ 0 ms (have t_feedforward %g, t_recurrence %g, t_feedback %g, "
+                 "t_skip %g)", d->t_feedforward, d->t_recurrence, d->t_feedback, d->t_skip);
+  if (!isfinite (d->tau) || !isfinite (d->loss_reaction_time) || !isfinite (d->non_input_value)
+      || !isfinite (d->max_weight_init))
+    return fail (error, DV_DESC_ERROR_INVALID,
+                 "tau, loss_reaction_time, non_input_value and max_weight_init must be finite numbers "
+                 "(have %g, %g, %g, %g)", d->tau, d->loss_reaction_time, d->non_input_value, d->max_weight_init);
   if (d->n_layers < 1)
     return fail (error, DV_DESC_ERROR_INVALID, "the model has no layers; add at least one area");
   if (d->n_classes < 1)
@@ -497,13 +626,21 @@ dv_model_desc_validate (DvModelDesc *d, GError **error)
   if (d->in_channels < 1 || d->in_h < 1 || d->in_w < 1 || d->n_timesteps < 1)
     return fail (error, DV_DESC_ERROR_INVALID, "input_dims must be positive (have T=%d C=%d H=%d W=%d)",
                  d->n_timesteps, d->in_channels, d->in_h, d->in_w);
-  if (d->idle_timesteps < 0 || d->tbptt < 0)
-    return fail (error, DV_DESC_ERROR_INVALID, "idle_timesteps and truncated_bptt_timesteps must be ≥ 0");
+  if (d->n_timesteps > DV_DESC_MAX_STEPS)
+    return fail (error, DV_DESC_ERROR_INVALID, "input_dims: T must be ≤ %d timesteps (have %d)",
+                 DV_DESC_MAX_STEPS, d->n_timesteps);
+  if (d->idle_timesteps < 0 || d->idle_timesteps > DV_DESC_MAX_STEPS)
+    return fail (error, DV_DESC_ERROR_INVALID, "idle_timesteps must be in [0, %d] (have %d)", DV_DESC_MAX_STEPS,
+                 d->idle_timesteps);
+  if (d->tbptt < 0)
+    return fail (error, DV_DESC_ERROR_INVALID, "truncated_bptt_timesteps must be ≥ 0 (have %d)", d->tbptt);
   for (int i = 0; i < d->n_layers; i++)
     for (int j = 0; j < i; j++)
       if (g_strcmp0 (d->layers[i].name, d->layers[j].name) == 0)
         return fail (error, DV_DESC_ERROR_INVALID, "two layers are named %s; layer names must be unique",
                      d->layers[i].name);
+  if (!check_unique_names (d, error))
+    return FALSE;
 
   g_array_set_size (d->ops, 0);
   g_ptr_array_set_size (d->op_classes, 0);
@@ -557,8 +694,19 @@ dv_model_desc_validate (DvModelDesc *d, GError **error)
         return fail (error, DV_DESC_ERROR_INVALID,
                      "feedback connection %s goes from %s to %s, which does not come earlier; "
                      "feedback must go backwards (use a skip connection to go forward)", c->name, c->source, c->target);
-      if (c->t_ms < 0)
-        return fail (error, DV_DESC_ERROR_INVALID, "connection %s: delay must be ≥ 0 ms", c->name);
+      if (!finite_ge0 (c->t_ms))
+        return fail (error, DV_DESC_ERROR_INVALID, "connection %s: t_ms (its delay) must be a finite number ≥ 0 ms "
+                     "(have %g)", c->name, c->t_ms);
+      if (c->t_ms / d->dt > DV_DESC_MAX_STEPS)
+        return fail (error, DV_DESC_ERROR_INVALID,
+                     "connection %s: a delay of %g ms is %.3g steps of dt = %g ms; delays reach back at most %d steps",
+                     c->name, c->t_ms, c->t_ms / d->dt, d->dt, DV_DESC_MAX_STEPS);
+      if ((c->form == DV_CONN_FORM_CONV_BN || c->form == DV_CONN_FORM_CONV) && c->stride < 1)
+        return fail (error, DV_DESC_ERROR_INVALID, "connection %s: stride must be ≥ 1 (have %d)", c->name,
+                     c->stride);
+      if (c->form == DV_CONN_FORM_CONV && c->kernel < 0)
+        return fail (error, DV_DESC_ERROR_INVALID,
+                     "connection %s: kernel_size must be ≥ 0 (0 = identity; have %d)", c->name, c->kernel);
       if (c->op != DV_OP_ADDSKIP && c->op != DV_OP_ADDEXT && c->op != DV_OP_ADDFEEDBACK)
         return fail (error, DV_DESC_ERROR_INVALID, "connection %s: op slot must be addskip, addext or addfeedback",
                      c->name);
@@ -567,7 +715,7 @@ dv_model_desc_validate (DvModelDesc *d, GError **error)
       dv_model_desc_slot_shape (d, t, c->op, &tc, &th, &tw);
       if (c->form == DV_CONN_FORM_CONV_BN)
         {
-          int h = out_size (src->state_h, 1, c->stride, 0), w = out_size (src->state_w, 1, c->stride, 0);
+          int h = (int) out_size (src->state_h, 1, c->stride, 0), w = (int) out_size (src->state_w, 1, c->stride, 0);
           if (h != th || w != tw)
             return fail (error, DV_DESC_ERROR_SHAPE,
                          "connection %s: %s's %d×%d state through a 1×1 conv with stride %d gives %d×%d, "
@@ -576,24 +724,26 @@ dv_model_desc_validate (DvModelDesc *d, GError **error)
         }
       if (c->form == DV_CONN_FORM_CONV && c->kernel > 0)
         {
-          int h = out_size (src->state_h, c->kernel, c->stride, c->kernel / 2);
-          int w = out_size (src->state_w, c->kernel, c->stride, c->kernel / 2);
+          gint64 h = out_size (src->state_h, c->kernel, c->stride, c->kernel / 2);
+          gint64 w = out_size (src->state_w, c->kernel, c->stride, c->kernel / 2);
           if (h != th || w != tw)
             return fail (error, DV_DESC_ERROR_SHAPE,
                          "connection %s: %s's %d×%d state through a %d×%d conv with stride %d gives %d×%d, "
                          "but %s needs %d×%d there", c->name, c->source, src->state_h, src->state_w, c->kernel,
-                         c->kernel, c->stride, h, w, c->target, th, tw);
+                         c->kernel, c->stride, (int) h, (int) w, c->target, th, tw);
         }
       if (c->form == DV_CONN_FORM_CONVT_BN)
         {
           if (c->kernel < 1 || c->stride < 1)
             return fail (error, DV_DESC_ERROR_INVALID, "connection %s: kernel and stride must be ≥ 1", c->name);
-          int h = (src->state_h - 1) * c->stride + c->kernel, w = (src->state_w - 1) * c->stride + c->kernel;
+          gint64 h = (gint64) (src->state_h - 1) * c->stride + c->kernel;
+          gint64 w = (gint64) (src->state_w - 1) * c->stride + c->kernel;
           if (h != th || w != tw)
             return fail (error, DV_DESC_ERROR_SHAPE,
                          "connection %s: %s's %d×%d state through a transposed conv (kernel %d, stride %d) "
                          "gives %d×%d, but %s needs %d×%d there; use kernel = stride = %d",
-                         c->name, c->source, src->state_h, src->state_w, c->kernel, c->stride, h, w, c->target,
+                         c->name, c->source, src->state_h, src->state_w, c->kernel, c->stride, (int) MIN (h, G_MAXINT),
+                         (int) MIN (w, G_MAXINT), c->target,
                          th, tw, MAX (1, th / MAX (src->state_h, 1)));
         }
       c->has_conv = c->form == DV_CONN_FORM_CONV ? c->kernel > 0
@@ -622,7 +772,163 @@ dv_model_desc_validate (DvModelDesc *d, GError **error)
                      d->classifier_skip, d->layers[s].out_channels, d->layers[s].state_h, d->layers[s].state_w,
                      last->name, last->out_channels, last->pool_h, last->pool_w);
     }
+  if (hist / d->dt > DV_DESC_MAX_STEPS)
+    return fail (error, DV_DESC_ERROR_INVALID,
+                 "the longest delay, %g ms, is %.3g steps of dt = %g ms; delays reach back at most %d steps "
+                 "(use a larger dt or shorter delays)", hist, hist / d->dt, d->dt, DV_DESC_MAX_STEPS);
   d->history_length = hist;
   d->n_hidden_states = (int) (hist / d->dt);
+  return dv_model_desc_check_size (d, 1, error);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Size bounds                                                              */
+
+double
+dv_memory_limit_bytes (void)
+{
+  long pages = sysconf (_SC_PHYS_PAGES), page = sysconf (_SC_PAGESIZE);
+  if (pages > 0 && page > 0)
+    return (double) pages * (double) page;
+  return 16.0 * (1u << 30);
+}
+
+/* Counting in doubles: a description's sizes can multiply past 2⁶⁴, and an
+ * estimate only has to be right to a small factor. */
+typedef struct {
+  double params;      /* float values of all parameters and buffers */
+  double act;         /* float values one timestep of one sample produces */
+  double largest;     /* the largest single tensor (parameter, map or im2col matrix) */
+  const char *largest_what;
+  const char *largest_layer;
+} SizeEst;
+
+static void
+est_tensor (SizeEst *e, double n, const char *what, const char *layer)
+{
+  if (n > e->largest)
+    e->largest = n, e->largest_what = what, e->largest_layer = layer;
+}
+
+static void
+est_param (SizeEst *e, double n, gboolean weight_norm, const char *what, const char *layer)
+{
+  e->params += weight_norm ? 2 * n : n; /* weight norm: v and the derived weight */
+  est_tensor (e, n, what, layer);
+}
+
+/* a k×k conv of cin -> cout channels onto an Ho×Wo map (per sample) */
+static void
+est_conv (SizeEst *e, double cin, double cout, double k, double groups, double Ho, double Wo, gboolean wn,
+          const char *what, const char *layer)
+{
+  est_param (e, cout * (cin / groups) * k * k + cout, wn, what, layer);
+  double col = cin / groups * k * k * Ho * Wo;
+  e->act += col + cout * Ho * Wo;
+  est_tensor (e, col, what, layer);
+}
+
+static void
+estimate (const DvModelDesc *d, SizeEst *e)
+{
+  memset (e, 0, sizeof *e);
+  e->act = (double) d->in_channels * d->in_h * d->in_w;
+  for (int i = 0; i < d->n_layers; i++)
+    {
+      const DvLayerDesc *l = &d->layers[i];
+      const char *n = l->name;
+      double out = (double) l->out_channels * l->out_h * l->out_w;
+      if (l->conv_name)
+        est_conv (e, i == 0 ? d->in_channels : d->layers[i - 1].out_channels, l->conv_out, l->conv_kernel, 1,
+                  l->in_h, l->in_w, FALSE, "the pre-convolution", n);
+      if (l->mid_channels > 0)
+        {
+          est_conv (e, l->in_channels, l->mid_channels, l->kernel, 1, l->mid_h, l->mid_w, l->weight_norm,
+                    "the convolution", n);
+          est_conv (e, l->mid_channels, l->out_channels, l->kernel2, 1, l->out_h, l->out_w, l->weight_norm,
+                    "the second convolution", n);
+        }
+      else
+        est_conv (e, l->in_channels, l->out_channels, l->kernel, 1, l->out_h, l->out_w, l->weight_norm,
+                  "the convolution", n);
+      double C = l->out_channels, k = l->rec_kernel > 0 ? l->rec_kernel : l->kernel;
+      double tc = l->rec_target == DV_TARGET_MIDDLE ? l->mid_channels
+                  : l->rec_target == DV_TARGET_INPUT ? l->in_channels : l->out_channels;
+      double sh = l->state_h, sw = l->state_w;
+      switch (d->feedforward_only ? DV_REC_NONE : l->rec_type)
+        {
+        case DV_REC_NONE:
+        case DV_REC_SELF:
+          break;
+        case DV_REC_FULL:
+          est_conv (e, C, tc, k, 1, sh, sw, l->weight_norm, "the recurrence", n);
+          break;
+        case DV_REC_DEPTHPOINTWISE:
+          est_conv (e, C, C, k, C, sh, sw, FALSE, "the recurrence", n);
+          est_conv (e, C, tc, 1, 1, sh, sw, FALSE, "the recurrence", n);
+          break;
+        case DV_REC_POINTDEPTHWISE:
+          est_conv (e, C, tc, 1, 1, sh, sw, FALSE, "the recurrence", n);
+          est_conv (e, tc, tc, k, tc, sh, sw, FALSE, "the recurrence", n);
+          break;
+        case DV_REC_LOCAL:
+        case DV_REC_LOCALDEPTHWISE:
+          est_param (e, 4 * C * sh * sw, FALSE, "the local recurrence's maps", n); /* two int64 maps */
+          e->act += 4 * C * sh * sw;
+          if (l->rec_type == DV_REC_LOCALDEPTHWISE)
+            est_conv (e, C, C, k, C, sh, sw, FALSE, "the recurrence", n);
+          break;
+        }
+      if (l->spatial_bias)
+        est_param (e, out, FALSE, "the spatial bias", n);
+      if (l->norm_kind != DV_NORM_NONE)
+        est_param (e, 4 * C, FALSE, "the norm", n);
+      e->act += (double) l->in_channels * l->in_h * l->in_w + 6 * out;
+      est_tensor (e, out, "the layer's map", n);
+    }
+  const DvLayerDesc *last = &d->layers[d->n_layers - 1];
+  est_param (e, (double) d->n_classes * last->out_channels + d->n_classes, d->classifier_wn, "the classifier",
+             d->classifier_name);
+  e->act += 2.0 * d->n_classes;
+  for (int i = 0; i < d->n_conns; i++)
+    {
+      const DvConnDesc *c = &d->conns[i];
+      int s = dv_model_desc_layer_index (d, c->source), t = dv_model_desc_layer_index (d, c->target);
+      if (s < 0 || t < 0)
+        continue;
+      int tc, th, tw;
+      dv_model_desc_slot_shape (d, t, c->op, &tc, &th, &tw);
+      double k = c->form == DV_CONN_FORM_CONV_BN || c->form == DV_CONN_FORM_ADAPT ? 1 : c->kernel;
+      est_conv (e, d->layers[s].out_channels, tc, k, 1, th, tw, c->weight_norm, "a connection", c->name);
+    }
+}
+
+gboolean
+dv_model_desc_check_size (const DvModelDesc *d, gint64 batch, GError **error)
+{
+  g_return_val_if_fail (batch >= 1, FALSE);
+  SizeEst e;
+  estimate (d, &e);
+  /* values and gradients of the parameters; the activations of the steps a
+   * run keeps: the ring plus two in inference, every step of a sequence
+   * (values and gradients) in training */
+  double steps = MAX ((double) d->n_hidden_states + 2, 2.0 * ((double) d->n_timesteps + d->idle_timesteps));
+  double pbytes = 4.0 * 2 * e.params, abytes = 4.0 * batch * e.act * steps, total = pbytes + abytes;
+  double limit = dv_memory_limit_bytes ();
+  const double GB = 1e9;
+  if (!(total <= limit))
+    return fail (error, DV_DESC_ERROR_INVALID,
+                 "the model asks for %.3g GB (%.3g GB of parameters and their gradients, %.3g GB of activations "
+                 "for %" G_GINT64_FORMAT " sample%s over %.0f steps) but this machine has %.3g GB of memory; "
+                 "reduce channels, classes, input size, kernel sizes or timesteps",
+                 total / GB, pbytes / GB, abytes / GB, batch, batch == 1 ? "" : "s", steps, limit / GB);
+  if (e.largest > DV_DESC_MAX_VALUES || batch * e.act > G_MAXINT)
+    return fail (error, DV_DESC_ERROR_INVALID,
+                 "%s %s of %s holds %.3g values%s; a tensor holds at most %d values per sample "
+                 "(reduce channels, classes, input size or kernel sizes)",
+                 e.largest > DV_DESC_MAX_VALUES ? e.largest_what : "a timestep",
+                 e.largest > DV_DESC_MAX_VALUES ? "in" : "of", e.largest > DV_DESC_MAX_VALUES ? e.largest_layer : "the model",
+                 e.largest > DV_DESC_MAX_VALUES ? e.largest : batch * e.act,
+                 e.largest > DV_DESC_MAX_VALUES ? "" : " for the whole batch", DV_DESC_MAX_VALUES);
   return TRUE;
 }

@@ -92,6 +92,8 @@ struct _DvModel {
   GArray *custom_inits;   /* DvCustomInit: initial values of custom ops' parameters */
   DvParam *n_res;
   DvParam *supralin_n, *supralin_k; /* DynVision's shared SupraLinearity module, if any */
+  gboolean building;      /* dv_model_new is declaring parameters */
+  char *duplicate;        /* the first name declared twice while building */
 };
 
 typedef struct {

@@ -22,7 +22,16 @@ DvParam *
 dv_model_add_param (DvModel *m, const char *name, DvParamType type, int ndim,
                     const gint64 *shape, gboolean trainable, gboolean is_buffer)
 {
-  g_return_val_if_fail (g_hash_table_lookup (m->by_name, name) == NULL, NULL);
+  if (g_hash_table_lookup (m->by_name, name) != NULL)
+    {
+      /* a description whose module names collide in a way validation does
+       * not see (one module name a dotted prefix of another): dv_model_new
+       * refuses it before anything dereferences the missing parameter */
+      g_return_val_if_fail (m->building, NULL);
+      if (m->duplicate == NULL)
+        m->duplicate = g_strdup (name);
+      return NULL;
+    }
   DvParam *p = g_new0 (DvParam, 1);
   p->name = g_strdup (name);
   p->aliases = g_ptr_array_new_with_free_func (g_free);
@@ -421,6 +430,7 @@ dv_model_new (const DvModelDesc *desc, GError **error)
   m->by_name = g_hash_table_new (g_str_hash, g_str_equal);
   m->layers = g_new0 (DvLayer, D->n_layers);
   m->conns = g_new0 (DvConn, MAX (D->n_conns, 1));
+  m->building = TRUE;
 
   for (int i = 0; i < D->n_layers; i++)
     if (D->layers[i].tau_name && D->layers[i].tstep_name)
@@ -453,6 +463,16 @@ dv_model_new (const DvModelDesc *desc, GError **error)
     build_conn (m, i);
   if (m->cls_skip >= 0)
     add_source_aliases (m, "classifier.0", D->layers[m->cls_skip].module_name);
+  m->building = FALSE;
+  if (m->duplicate)
+    {
+      g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                   "two parameters of the model would be named '%s'; rename the module, tstep, norm, connection "
+                   "or classifier whose name makes it (module names must be unique, and one must not be "
+                   "another's submodule)", m->duplicate);
+      dv_model_free (m);
+      return NULL;
+    }
 
   for (guint k = 0; k < m->params->len; k++)
     {
@@ -536,6 +556,7 @@ dv_model_free (DvModel *m)
   g_free (m->iarena);
   g_free (m->layers);
   g_free (m->conns);
+  g_free (m->duplicate);
   g_free (m);
 }
 
