@@ -44,7 +44,8 @@ print_report (const DvLoadReport *r, const char *path)
                 (char *) g_ptr_array_index (r->missing, i));
 }
 
-/* Loads x [B,T,C,H,W] (and labels [B,T] if wanted) and checks it fits. */
+/* Loads x [B,T,C,H,W] (and labels [B,T] if wanted) and checks it fits: sizes
+ * in range and within memory, values finite, labels valid classes. */
 static float *
 load_input (const char *path, const DvModelDesc *D, int *B, int *T, gint64 **labels, GError **error)
 {
@@ -69,8 +70,35 @@ load_input (const char *path, const DvModelDesc *D, int *B, int *T, gint64 **lab
                    x->shape[2], x->shape[3], x->shape[4]);
       return NULL;
     }
-  *B = x->shape[0];
-  *T = x->shape[1];
+  if (x->shape[0] < 1 || x->shape[0] > G_MAXINT || x->shape[1] < 1 || x->shape[1] > DV_DESC_MAX_STEPS)
+    {
+      g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_INPUT,
+                   "%s: tensor 'x' has B = %" G_GINT64_FORMAT " samples and T = %" G_GINT64_FORMAT
+                   " timesteps; B must be in [1, %d] and T in [1, %d]", path, x->shape[0], x->shape[1], G_MAXINT,
+                   DV_DESC_MAX_STEPS);
+      return NULL;
+    }
+  *B = (int) x->shape[0];
+  *T = (int) x->shape[1];
+  /* the run's own buffers (its activations; logits and every layer's
+   * responses for all B×T frames) must fit before any is allocated */
+  if (!dv_model_desc_check_size (D, *B, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return NULL;
+    }
+  double out = (double) D->n_classes;
+  for (int l = 0; l < D->n_layers; l++)
+    out += (double) D->layers[l].out_channels * D->layers[l].rec_h * D->layers[l].rec_w;
+  out *= 4.0 * *B * *T;
+  if (out > dv_memory_limit_bytes ())
+    {
+      g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_INPUT,
+                   "%s: the logits and layer responses of %d×%d frames ask for %.3g GB but this machine has "
+                   "%.3g GB of memory; run fewer samples or timesteps at a time", path, *B, *T, out / 1e9,
+                   dv_memory_limit_bytes () / 1e9);
+      return NULL;
+    }
   if (labels)
     {
       const DvStTensor *l = dv_safetensors_lookup (st, "labels");
@@ -80,9 +108,26 @@ load_input (const char *path, const DvModelDesc *D, int *B, int *T, gint64 **lab
                        "%s: needs a tensor 'labels' of shape [B,T] = [%d,%d] (−1 = no label)", path, *B, *T);
           return NULL;
         }
-      *labels = dv_st_tensor_to_i64 (l);
+      g_autofree gint64 *y = dv_st_tensor_to_i64 (l);
+      for (gint64 i = 0; i < l->numel; i++)
+        if (y[i] != D->non_label_index && (y[i] < 0 || y[i] >= D->n_classes))
+          {
+            g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_INPUT,
+                         "%s: labels[%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "] is %" G_GINT64_FORMAT
+                         "; a label is a class in [0, %d) or %" G_GINT64_FORMAT " (no label)", path, i / *T,
+                         i % *T, y[i], D->n_classes, D->non_label_index);
+            return NULL;
+          }
+      *labels = g_steal_pointer (&y);
     }
-  return dv_st_tensor_to_f32 (x);
+  g_autofree float *v = dv_st_tensor_to_f32 (x);
+  if (!dv_tensor_check_finite (path, "x", v, x->ndim, x->shape, error))
+    {
+      if (labels)
+        g_clear_pointer (labels, g_free);
+      return NULL;
+    }
+  return g_steal_pointer (&v);
 }
 
 /* What `run` and `grad` share: options, the checkpoint and the input. */

@@ -5,6 +5,7 @@
 #include "dv-model-private.h"
 #include "dv-plugin.h"
 
+#include <math.h>
 #include <string.h>
 
 void
@@ -80,6 +81,34 @@ shape_str (int ndim, const gint64 *shape)
 }
 
 gboolean
+dv_tensor_check_finite (const char *path, const char *name, const float *v, int ndim, const gint64 *shape,
+                        GError **error)
+{
+  gint64 n = 1;
+  for (int k = 0; k < ndim; k++)
+    n *= shape[k];
+  for (gint64 i = 0; i < n; i++)
+    if (!isfinite (v[i]))
+      {
+        GString *s = g_string_new (NULL);
+        g_string_printf (s, "%s: tensor '%s' holds %s at index [", path, name,
+                         isnan (v[i]) ? "NaN" : v[i] > 0 ? "+Inf" : "-Inf");
+        gint64 rest = i, stride = n;
+        for (int k = 0; k < ndim; k++)
+          {
+            stride /= shape[k];
+            g_string_append_printf (s, "%s%" G_GINT64_FORMAT, k ? ", " : "", rest / stride);
+            rest %= stride;
+          }
+        g_string_append (s, "]; every value must be finite");
+        g_set_error_literal (error, DV_MODEL_ERROR, DV_MODEL_ERROR_CHECKPOINT, s->str);
+        g_string_free (s, TRUE);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+gboolean
 dv_model_load_state (DvModel *m, const DvSafetensors *st, const char *path, DvLoadReport *report,
                      GError **error)
 {
@@ -128,6 +157,11 @@ dv_model_load_state (DvModel *m, const DvSafetensors *st, const char *path, DvLo
               return FALSE;
             }
           g_autofree float *v = dv_st_tensor_to_f32 (t);
+          if (!dv_tensor_check_finite (path, t->name, v, t->ndim, t->shape, error))
+            {
+              g_hash_table_unref (seen);
+              return FALSE;
+            }
           memcpy (p->data, v, sizeof (float) * p->numel);
         }
       else

@@ -31,8 +31,14 @@ void dv_load_report_clear (DvLoadReport *r);
  * dynvision.config). */
 DvModelDesc *dv_checkpoint_read_desc (const DvSafetensors *st, const char *path, GError **error);
 
+/* The first NaN or ±Inf among the n = Π shape values of a float tensor is an
+ * error naming `path`, the tensor and the element's index in its shape. */
+gboolean dv_tensor_check_finite (const char *path, const char *name, const float *values, int ndim,
+                                 const gint64 *shape, GError **error);
+
 /* Copies tensors by name (or alias) into the model.  A shape or type that
- * does not fit is an error naming the tensor and both shapes; missing and
+ * does not fit is an error naming the tensor and both shapes, and so is a
+ * float tensor holding NaN or ±Inf (dv_tensor_check_finite); missing and
  * unexpected keys go to `report` (may be NULL). */
 gboolean dv_model_load_state (DvModel *model, const DvSafetensors *st, const char *path,
                               DvLoadReport *report, GError **error);

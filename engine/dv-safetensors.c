@@ -8,6 +8,7 @@
  */
 #include "dv-safetensors.h"
 #include "dv-json.h"
+#include "dv-tempfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -675,8 +676,15 @@ dv_safetensors_writer_save (DvSafetensorsWriter *w, const char *path, GError **e
   g_return_val_if_fail (w != NULL && path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  /* the orphans of interrupted saves in this folder go first (dv-tempfile.h) */
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *own = g_strconcat (base, ".tmp-", NULL);
+  dv_temp_remove_stale (dir, DV_TEMP_INFIX_SAFETENSORS);
+  dv_temp_remove_stale (dir, own);
+
   g_autofree char *tmp = g_strconcat (path, ".tmp-XXXXXX", NULL);
-  int fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0666);
+  int fd = dv_temp_create (tmp); /* locked until renamed: not an orphan */
   if (fd < 0)
     return save_error (error, errno, "cannot create a temporary file beside it", path);
 
@@ -690,34 +698,16 @@ dv_safetensors_writer_save (DvSafetensorsWriter *w, const char *path, GError **e
       const void *p = g_bytes_get_data (((WriterEntry *) w->entries->pdata[i])->data, &len);
       ok = write_all (fd, p, len);
     }
-  if (!ok)
-    {
-      int e = errno;
-      close (fd);
-      g_unlink (tmp);
-      return save_error (error, e, "write failed", path);
-    }
-  if (fsync (fd) != 0)
-    {
-      int e = errno;
-      close (fd);
-      g_unlink (tmp);
-      return save_error (error, e, "fsync failed", path);
-    }
-  if (close (fd) != 0)
-    {
-      int e = errno;
-      g_unlink (tmp);
-      return save_error (error, e, "close failed", path);
-    }
-  if (g_rename (tmp, path) != 0)
-    {
-      int e = errno;
-      g_unlink (tmp);
-      return save_error (error, e, "cannot replace it", path);
-    }
+  const char *what = !ok ? "write failed" : fsync (fd) != 0 ? "fsync failed"
+                     : g_rename (tmp, path) != 0 ? "cannot replace it" : NULL;
+  int e = errno;
+  if (what)
+    g_unlink (tmp);
+  if (close (fd) != 0 && what == NULL)
+    what = "close failed", e = errno;
+  if (what)
+    return save_error (error, e, what, path);
   /* Make the rename itself durable (best effort). */
-  g_autofree char *dir = g_path_get_dirname (path);
   int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0)
     {

@@ -123,9 +123,11 @@ void                 dv_safetensors_writer_set_metadata (DvSafetensorsWriter *w,
                                                          const char *value);
 /* The whole file as bytes (what _save writes). */
 GBytes              *dv_safetensors_writer_to_bytes (DvSafetensorsWriter *w);
-/* Atomic: writes PATH.tmp-XXXXXX in the same folder, fsyncs, renames over
- * PATH; on any failure the old file at PATH is untouched and the temporary
- * is removed.  Errors are G_FILE_ERROR and name the path. */
+/* Atomic: writes PATH.tmp-XXXXXX in the same folder (locked while written),
+ * fsyncs, renames over PATH; on any failure the old file at PATH is untouched
+ * and the temporary is removed.  First removes the temporaries interrupted
+ * saves left in that folder (dv-tempfile.h).  Errors are G_FILE_ERROR and
+ * name the path. */
 gboolean             dv_safetensors_writer_save (DvSafetensorsWriter *w, const char *path,
                                                  GError **error);
 

@@ -4,6 +4,7 @@
 
 #include "dv-checkpoint.h"
 #include "dv-ops.h"
+#include "dv-tempfile.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -422,6 +423,10 @@ dv_trainer_resume (DvTrainer *t, const char *checkpoint, GError **error)
     }
   if (!dv_model_load_state (t->model, st, checkpoint, NULL, error))
     return FALSE;
+  /* what a save killed mid-way left in the run's folder (dv-tempfile.h) */
+  g_autofree char *dir = g_path_get_dirname (checkpoint);
+  dv_temp_remove_stale (dir, DV_TEMP_INFIX_SAFETENSORS);
+  dv_temp_remove_stale (dir, DV_TEMP_INFIX_METRICS);
   t->epoch = atoi (ep);
   dv_optim_set_step (t->optim, sp ? g_ascii_strtoll (sp, NULL, 10) : 0);
   for (int which = 0; which < 2; which++)
@@ -523,7 +528,7 @@ write_metrics (DvTrainer *t)
   if (t->cfg.out_dir == NULL)
     return;
   g_autofree char *p = out_path (t, "metrics.csv");
-  g_file_set_contents (p, t->csv->str, t->csv->len, NULL); /* atomic: temp file + rename */
+  dv_file_replace_contents (p, t->csv->str, t->csv->len, NULL); /* atomic: temp file + rename */
 }
 
 static gboolean

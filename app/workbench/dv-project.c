@@ -5,6 +5,7 @@
  * What this is not for: opening the weights (the engine thread does).
  */
 #include "dv-project.h"
+#include "dv-tempfile.h"
 
 #include <errno.h>
 #include <string.h>
@@ -78,8 +79,11 @@ dv_project_save (const DvProject *p, const char *path, GError **error)
   g_autofree char *text = dv_json_to_string (root, TRUE);
   g_autofree char *with_nl = g_strconcat (text, "\n", NULL);
   GError *local = NULL;
-  /* g_file_set_contents writes a temporary file and renames it into place */
-  if (!g_file_set_contents (path, with_nl, -1, &local))
+  /* a locked temporary file renamed into place; the orphans of interrupted
+   * saves of projects in this folder go first (dv-tempfile.h) */
+  g_autofree char *folder = g_path_get_dirname (path);
+  dv_temp_remove_stale (folder, DV_TEMP_INFIX_PROJECT);
+  if (!dv_file_replace_contents (path, with_nl, -1, &local))
     {
       g_set_error (error, local->domain, local->code, "Cannot save the project %s: %s; choose a "
                    "folder you can write to", path, local->message);
