@@ -609,8 +609,10 @@ dv_model_desc_validate (DvModelDesc *d, GError **error)
 {
   if (!(d->dt > 0) || !isfinite (d->dt))
     return fail (error, DV_DESC_ERROR_INVALID, "dt must be a finite number > 0 ms (have %g)", d->dt);
-  if (!finite_ge0 (d->t_feedforward) || !finite_ge0 (d->t_recurrence) || !finite_ge0 (d->t_feedback)
-      || !finite_ge0 (d->t_skip))
+  /* t_feedback and t_skip are only the connections' defaults: each
+   * connection's own t_ms is checked below */
+  if (!finite_ge0 (d->t_feedforward) || !finite_ge0 (d->t_recurrence) || !isfinite (d->t_feedback)
+      || !isfinite (d->t_skip))
     return fail (error, DV_DESC_ERROR_INVALID,
                  "delays must be finite numbers ≥ 0 ms (have t_feedforward %g, t_recurrence %g, t_feedback %g, "
                  "t_skip %g)", d->t_feedforward, d->t_recurrence, d->t_feedback, d->t_skip);
