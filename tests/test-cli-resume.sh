@@ -4,7 +4,8 @@
 # two kernel threads as the recorded runs use.
 # usage: test-cli-resume.sh DYNVISION MODEL.json WORKDIR
 # The kill comes 0.3 s after epoch 1's checkpoint appears (an epoch here takes 1–3 s); the test
-# checks that metrics.csv then holds exactly one epoch, i.e. that the kill landed inside epoch 2.
+# checks that metrics.csv then holds exactly one epoch, i.e. that the kill landed inside epoch 2,
+# and that the resume removes the temporary files an interrupted save left.
 set -eu
 cli=$1 model=$2 w=$3
 command -v python3 > /dev/null || { echo "python3 not found: skipped"; exit 77; }
@@ -24,7 +25,18 @@ wait $pid 2> /dev/null || true
 rows=$(($(wc -l < "$w/killed/metrics.csv") - 1))
 echo "killed after $rows completed epoch(s)"
 [ "$rows" -eq 1 ] || { echo "the kill did not land in epoch 2"; exit 1; }
+# what a kill in the middle of a save leaves (the 0.3 s kill rarely lands in one): the resume
+# removes the orphaned temporaries of its own patterns, and nothing else
+for f in last.safetensors.tmp-Ab12Cd metrics.csv.Qw3Er5 notes.txt.tmp-123456; do
+  echo partial > "$w/killed/$f"
+  touch -t 202001010000 "$w/killed/$f"
+done
 "$cli" train "$@" -o "$w/killed" --resume "$w/killed/last.safetensors" > "$w/resumed.log" 2>&1
+for f in last.safetensors.tmp-Ab12Cd metrics.csv.Qw3Er5; do
+  [ ! -e "$w/killed/$f" ] || { echo "the resume left the orphan $f"; exit 1; }
+done
+[ -e "$w/killed/notes.txt.tmp-123456" ] || { echo "the resume removed a file that is not its own"; exit 1; }
+ls "$w/killed" | grep -E '\.tmp-|metrics\.csv\.' | grep -v notes && { echo "temporary files left after the resume"; exit 1; }
 rows=$(($(wc -l < "$w/killed/metrics.csv") - 1))
 [ "$rows" -eq 3 ] || { echo "metrics.csv has $rows epochs after resuming, not 3"; exit 1; }
 python3 - "$w/straight/last.safetensors" "$w/killed/last.safetensors" <<'PY'

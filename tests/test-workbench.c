@@ -405,6 +405,29 @@ save_checkpoint (const char *dir, guint64 seed)
   return path;
 }
 
+/* A checkpoint whose weights hold a NaN: the banner names the tensor and the
+ * index instead of the workbench drawing NaN responses. */
+static void
+test_nonfinite_checkpoint_banner (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dv-test-workbench-XXXXXX", NULL);
+  g_autofree char *good = save_checkpoint (dir, 3);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvModel) model = dv_checkpoint_load (good, NULL, &error);
+  g_assert_no_error (error);
+  dv_model_lookup (model, "classifier.2.weight")->data[7] = INFINITY;
+  g_autofree char *bad = g_build_filename (dir, "inf.safetensors", NULL);
+  g_assert_true (dv_checkpoint_save (model, bad, NULL, &error));
+  DvWbWindow *window = launch (bad);
+  const char *err = dv_wb_window_get_error (window);
+  g_assert_nonnull (err);
+  g_assert_nonnull (strstr (err, "tensor 'classifier.2.weight' holds +Inf at index [0, 7]"));
+  close_window (window);
+  g_unlink (good);
+  g_unlink (bad);
+  g_rmdir (dir);
+}
+
 /* ---- the bounded history (no display needed) ------------------------------------- */
 
 static void
@@ -936,6 +959,7 @@ main (int argc, char **argv)
   add_display_test ("/workbench/next-stimulus", test_next_stimulus);
   add_display_test ("/workbench/play-to-end", test_play_to_end);
   add_display_test ("/workbench/bad-checkpoint-banner", test_bad_checkpoint_banner);
+  add_display_test ("/workbench/nonfinite-checkpoint-banner", test_nonfinite_checkpoint_banner);
   g_test_add_func ("/workbench/history/bounded-frames", test_history_bounded);
   add_display_test ("/workbench/stimuli/presentation-widgets", test_presentation_widgets);
   add_display_test ("/workbench/stimuli/samples-and-datasets", test_samples_and_datasets);
