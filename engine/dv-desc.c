@@ -922,8 +922,9 @@ dv_model_desc_check_size (const DvModelDesc *d, gint64 batch, GError **error)
     return fail (error, DV_DESC_ERROR_INVALID,
                  "the model asks for %.3g GB (%.3g GB of parameters and their gradients, %.3g GB of activations "
                  "for %" G_GINT64_FORMAT " sample%s over %.0f steps) but this machine has %.3g GB of memory; "
-                 "reduce channels, classes, input size, kernel sizes or timesteps",
-                 total / GB, pbytes / GB, abytes / GB, batch, batch == 1 ? "" : "s", steps, limit / GB);
+                 "reduce %schannels, classes, input size, kernel sizes or timesteps",
+                 total / GB, pbytes / GB, abytes / GB, batch, batch == 1 ? "" : "s", steps, limit / GB,
+                 batch == 1 ? "" : "the batch size, ");
   if (e.largest > DV_DESC_MAX_VALUES || batch * e.act > G_MAXINT)
     return fail (error, DV_DESC_ERROR_INVALID,
                  "%s %s of %s holds %.3g values%s; a tensor holds at most %d values per sample "

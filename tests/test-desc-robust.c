@@ -111,6 +111,8 @@ rm_rf (const char *dir)
   g_rmdir (dir);
 }
 
+static void write_input (const char *path, gint64 B, gint64 T, float poison, gint64 at, const gint64 *labels);
+
 /* ------------------------------------------------------------------------ */
 
 /* A layer without "tstep" keeps its default tstep (the freed name was read
@@ -259,6 +261,42 @@ test_size_bounds (void)
   g_assert_cmpint (cli (&err, "init", path, "-o", ckpt, NULL), ==, 1);
   g_assert_nonnull (strstr (err, "asks for"));
   g_assert_false (g_file_test (ckpt, G_FILE_TEST_EXISTS));
+  rm_rf (dir);
+
+  /* the same bound for a batch (dv_trainer_new, dynvision run/grad) */
+  g_autoptr (DvJson) base = base_json ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvModelDesc) d = dv_model_desc_from_json (base, &error);
+  g_assert_no_error (error);
+  g_assert_true (dv_model_desc_check_size (d, 16, &error));
+  g_assert_false (dv_model_desc_check_size (d, 2000000000, &error));
+  g_assert_nonnull (strstr (error->message, "for 2000000000 samples"));
+  g_assert_nonnull (strstr (error->message, "the batch size"));
+}
+
+/* A bad description in a checkpoint's dynvision.description metadata reaches
+ * `dynvision run` as a refusal (it crashed the CLI before). */
+static void
+test_bad_description_in_checkpoint (void)
+{
+  g_autofree char *dir = tmp_dir ();
+  g_autoptr (DvJson) j = base_json ();
+  dv_json_object_set (layer (j, 1), "module", dv_json_new_string ("layer1"));
+  g_autofree char *text = dv_json_to_string (j, FALSE);
+  g_autoptr (DvSafetensorsWriter) w = dv_safetensors_writer_new ();
+  float v = 0;
+  dv_safetensors_writer_add (w, "layer1.conv.bias", DV_DTYPE_F32, 0, NULL, &v);
+  dv_safetensors_writer_set_metadata (w, "dynvision.description", text);
+  g_autofree char *ckpt = g_build_filename (dir, "dup.safetensors", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (dv_safetensors_writer_save (w, ckpt, &error));
+  g_autofree char *in = g_build_filename (dir, "x.safetensors", NULL);
+  g_autofree char *out = g_build_filename (dir, "y.safetensors", NULL);
+  g_autofree char *err = NULL;
+  write_input (in, 1, 3, 0, -1, NULL);
+  g_assert_cmpint (cli (&err, "run", "-c", ckpt, "-i", in, "-o", out, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "two modules are named 'layer1'"));
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
   rm_rf (dir);
 }
 
@@ -482,6 +520,7 @@ main (int argc, char **argv)
   g_test_add_func ("/desc-robust/zero-stride-kernel", test_zero_stride_kernel);
   g_test_add_func ("/desc-robust/size-bounds", test_size_bounds);
   g_test_add_func ("/desc-robust/delays-and-steps", test_delays_and_steps);
+  g_test_add_func ("/desc-robust/bad-description-in-checkpoint", test_bad_description_in_checkpoint);
   g_test_add_func ("/desc-robust/cli-inputs-and-weights", test_cli_inputs_and_weights);
   g_test_add_func ("/desc-robust/stale-temporaries", test_stale_temporaries);
   return g_test_run ();

@@ -123,6 +123,14 @@ slot_free (gpointer p)
 DvTrainer *
 dv_trainer_new (DvModel *model, DvLoader *train, DvLoader *val, const DvTrainConfig *config, GError **error)
 {
+  int n = train ? dv_loader_get_n_samples (train) : 0, nb = train ? MAX (dv_loader_get_n_batches (train), 1) : 1;
+  int batch = config->batch_size > 0 ? config->batch_size : MAX (1, (n + nb - 1) / nb);
+  /* a batch whose activations cannot fit is refused before the first step allocates them */
+  if (!dv_model_desc_check_size (dv_model_get_desc (model), batch, error))
+    {
+      g_prefix_error (error, "batch size %d: ", batch);
+      return NULL;
+    }
   DvTrainer *t = g_new0 (DvTrainer, 1);
   t->model = model;
   t->train = train;
@@ -130,8 +138,6 @@ dv_trainer_new (DvModel *model, DvLoader *train, DvLoader *val, const DvTrainCon
   t->cfg = *config;
   t->cfg.out_dir = g_strdup (config->out_dir);
   dv_activity_config_copy (&t->cfg.activity, &config->activity);
-  int n = train ? dv_loader_get_n_samples (train) : 0, nb = train ? MAX (dv_loader_get_n_batches (train), 1) : 1;
-  int batch = config->batch_size > 0 ? config->batch_size : MAX (1, (n + nb - 1) / nb);
   t->base_lr = config->optim.lr * (config->lr_scaling ? dv_lr_scale_factor (batch, config->accumulate) : 1.0);
   DvOptimConfig oc = config->optim;
   oc.lr = t->base_lr;
