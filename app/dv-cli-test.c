@@ -2,6 +2,7 @@
  * trained checkpoint, writing per-sample, per-timestep and summary CSV files and printing the
  * summary per swept value.  The experiments themselves live in train/dv-experiment.c. */
 #include "dv-cli.h"
+#include "dv-value.h"
 
 #include "dv-checkpoint.h"
 #include "dv-csv.h"
@@ -120,6 +121,15 @@ dv_cli_test (int argc, char **argv)
   g_option_context_free (ctx);
   if (!parsed)
     return dv_cli_fail (error);
+  const DvCliRange ranges[] = {
+    DV_CLI_INT ("samples", &samples, 1, G_MAXINT),
+    DV_CLI_INT ("batch", &batch, 1, 65536),
+    DV_CLI_INT64 ("seed", &seed, 0, G_MAXINT64),
+    DV_CLI_INT ("threads", &threads, 0, 1024),
+  };
+  int bad = dv_cli_check_ranges ("test", ranges, G_N_ELEMENTS (ranges));
+  if (bad != 0)
+    return bad;
   if (list)
     {
       list_experiments ();
