@@ -10,6 +10,7 @@
  * whether a key applies to a given preset (dv-presets.c tracks what its
  * builders read).
  */
+#include "dv-kwargs.h"
 #include "dv-value.h"
 #include "dv-desc.h"
 

@@ -4,7 +4,7 @@
  * SPEC §6; CustomRCNN follows shared/golden/README.md (adaptations A1–A9). */
 #include "dv-desc.h"
 #include "dv-plugin.h"
-#include "dv-value.h"
+#include "dv-kwargs.h"
 
 #include <string.h>
 

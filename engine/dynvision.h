@@ -58,4 +58,4 @@
 #include "dv-plugin.h"
 #include "dv-optim.h"
 #include "dv-safetensors.h"
-#include "dv-value.h"
+#include "dv-kwargs.h"

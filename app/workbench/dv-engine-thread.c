@@ -351,9 +351,15 @@ set_params (DvEngineThread *self, char **assignments)
       g_ptr_array_add (rest, assignments[i]);
   g_ptr_array_add (rest, NULL);
 
-  DvPresentation p = self->presentation;
-  if (!dv_presentation_parse (&p, (const char *const *) rest->pdata, &error)
-      || !dv_presentation_validate (&p, &error))
+  DvPresentation p = self->presentation, used;
+  if (dv_presentation_parse (&p, (const char *const *) rest->pdata, &error))
+    {
+      used = p;
+      used.dt = dv_model_get_desc (self->model)->dt; /* as new_sequence() presents it */
+    }
+  if (error != NULL || !dv_presentation_validate (&p, &error)
+      || !dv_presentation_check_applied (&used, (const char *const *) rest->pdata,
+                                         "the model (Architecture editor)", &error))
     {
       g_autofree char *what = g_strjoinv (" ", (char **) rest->pdata);
       dv_engine_thread_report (self, "Cannot set %s: %s", what, error->message);

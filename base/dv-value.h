@@ -11,11 +11,11 @@
  * What this is not for: which keys exist and what they do — the callers
  * (presets' keyword arguments, the CLI, the editor, the presentation, the
  * training settings, project files) own their tables and call these.
+ * GLib only: engine/, data/, app/ and ui/ all use it (base/meson.build).
  */
 #pragma once
 
 #include <glib.h>
-#include "dv-json.h"
 
 G_BEGIN_DECLS
 
@@ -73,16 +73,5 @@ gboolean dv_value_parse_duration (const char *key, const char *text, double min_
 
 /* Splits "key=value" (the key non-empty).  FALSE with an error naming `a` otherwise. */
 gboolean dv_value_split (const char *a, char **key, const char **value, GError **error);
-
-/* DynVision's keyword arguments (engine/dv-kwargs.c): the canonical name of
- * an alias ("tff" -> "t_feedforward"; other keys unchanged), and a new
- * object with every alias replaced by its canonical name and every value
- * typed and range-checked (numbers as numbers, booleans as booleans,
- * input_dims as a list of whole numbers, a pattern as "1011").  Unknown
- * keys and values out of range are refused with a DV_DESC_ERROR naming the
- * model, the key and the value.  Every preset, built-in or registered by a
- * plugin, receives its kwargs through this. */
-const char *dv_kwargs_canonical (const char *key);
-DvJson     *dv_kwargs_normalize (const char *model_class, const DvJson *kwargs, GError **error);
 
 G_END_DECLS
