@@ -255,7 +255,8 @@ dv_value_parse_duration (const char *key, const char *text, double min_ms, doubl
     {
       g_autofree char *range = dv_value_describe_range (FALSE, min_ms, max_ms, flags);
       g_set_error (error, DV_VALUE_ERROR, inner ? DV_VALUE_ERROR_SYNTAX : DV_VALUE_ERROR_RANGE,
-                   "%s=%s: give a time in ms, %s (e.g. 10, 10ms or 0.01s)", key, text ? text : "", range);
+                   "%s=%s: %sgive a time in ms, %s (e.g. 10, 10ms or 0.01s)", key, text ? text : "",
+                   inner ? "not a number; " : "", range);
       return FALSE;
     }
   *out_ms = v * scale;
