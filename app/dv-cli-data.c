@@ -7,6 +7,8 @@
  * Not for: training or evaluation, nor anything the workbench draws.
  */
 #include "dv-cli-data.h"
+#include "dv-cli.h"
+#include "dv-value.h"
 #include "dv-data.h"
 
 #include <cairo.h>
@@ -62,6 +64,9 @@ cmd_info (int argc, char **argv)
       g_printerr ("dynvision data info: %s\n", error->message);
       return 2;
     }
+  const DvCliRange ranges[] = { DV_CLI_INT ("max", &max_images, 1, G_MAXINT) };
+  if (dv_cli_check_ranges ("data info", ranges, 1) != 0)
+    return 2;
   DvSplit split = parse_split (split_s, &ok);
   if (!ok || !parse_size (size, &opt))
     {
@@ -278,6 +283,20 @@ cmd_show (int argc, char **argv)
       g_printerr ("dynvision data show: %s\n", error->message);
       return 2;
     }
+  const DvCliRange ranges[] = {
+    DV_CLI_INT ("index", &index, 0, G_MAXINT),
+    DV_CLI_INT ("steps", &steps, -1, 100000),
+    DV_CLI_INT ("intro", &intro, -1, 100000),
+    DV_CLI_INT ("stim", &stim, -1, 100000),
+    DV_CLI_INT ("interval", &interval, -1, 100000),
+    DV_CLI_DOUBLE ("dt", &dt, 0, 1e6, 0),
+    DV_CLI_INT64 ("seed", &seed, 0, G_MAXINT64),
+    DV_CLI_INT ("columns", &columns, 1, 10000),
+    DV_CLI_INT ("scale", &scale, 0, 256),
+  };
+  int bad = dv_cli_check_ranges ("data show", ranges, G_N_ELEMENTS (ranges));
+  if (bad != 0)
+    return bad;
   gboolean ok;
   DvDatasetOptions opt = { 0 };
   DvSplit split = parse_split (split_s ? split_s : "test", &ok);

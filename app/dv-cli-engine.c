@@ -3,6 +3,7 @@
  * engine through its public headers, reports errors on stderr with what to
  * do, and returns an exit status. */
 #include "dv-cli.h"
+#include "dv-value.h"
 
 #include "dv-checkpoint.h"
 #include "dv-loader.h"
@@ -173,6 +174,9 @@ job_open (Job *j, const char *name, const char *summary, const char *input_help,
   GError *error = NULL;
   if (!parse (ctx, &argc, &argv, &error))
     return dv_cli_fail (error);
+  const DvCliRange ranges[] = { DV_CLI_INT ("threads", &j->threads, 0, 1024) };
+  if (dv_cli_check_ranges (name, ranges, 1) != 0)
+    return 2;
   if (!j->ckpt || !j->input || !j->output)
     {
       g_printerr ("dynvision %s: --checkpoint, --input and --output are required\n", name);
@@ -345,6 +349,9 @@ dv_cli_init (int argc, char **argv)
   GError *error = NULL;
   if (!parse (ctx, &argc, &argv, &error))
     return dv_cli_fail (error);
+  const DvCliRange ranges[] = { DV_CLI_INT64 ("seed", &seed, 0, G_MAXINT64) };
+  if (dv_cli_check_ranges ("init", ranges, 1) != 0)
+    return 2;
   if (argc < 2 || output == NULL)
     {
       g_printerr ("dynvision init: usage: dynvision init PRESET [key=value …] --seed N -o M.safetensors\n");
@@ -435,6 +442,13 @@ dv_cli_bench (int argc, char **argv)
   GError *error = NULL;
   if (!parse (ctx, &argc, &argv, &error))
     return dv_cli_fail (error);
+  const DvCliRange ranges[] = {
+    DV_CLI_INT ("threads", &threads, 0, 1024), DV_CLI_INT ("batch", &batch, 1, 65536),
+    DV_CLI_INT ("steps", &steps, 1, 100000), DV_CLI_INT ("size", &size, 8, 4096),
+    DV_CLI_INT ("reps", &reps, 1, 100000),
+  };
+  if (dv_cli_check_ranges ("bench", ranges, G_N_ELEMENTS (ranges)) != 0)
+    return 2;
   dv_set_num_threads (threads);
   g_autoptr (DvDataset) ds = NULL;
   if (data)

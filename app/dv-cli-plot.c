@@ -11,6 +11,7 @@
  * Every figure is written by dv_plot_export: FIG.{png,svg,pdf} plus FIG.csv (the plotted data)
  * and FIG.json (the parameters).  The drawing code is shared with the workbench. */
 #include "dv-cli.h"
+#include "dv-value.h"
 
 #include "dv-checkpoint.h"
 #include "dv-csv.h"
@@ -499,6 +500,12 @@ dv_cli_plot (int argc, char **argv)
   g_option_context_free (ctx);
   if (!parsed)
     return dv_cli_fail (error);
+  const DvCliRange ranges[] = {
+    DV_CLI_DOUBLE ("width", &o.width, 16, 100000, 0), DV_CLI_DOUBLE ("height", &o.height, 16, 100000, 0),
+    DV_CLI_DOUBLE ("scale", &o.scale, 0, 64, DV_VALUE_MIN_OPEN),
+  };
+  if (dv_cli_check_ranges ("plot", ranges, G_N_ELEMENTS (ranges)) != 0)
+    return 2;
   if (argc < 3 || o.out == NULL)
     {
       g_printerr ("usage: dynvision plot responses|accuracy|latency|training|weights FROM… -o FIG.{png,svg,pdf}\n");

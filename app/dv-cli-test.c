@@ -2,6 +2,7 @@
  * trained checkpoint, writing per-sample, per-timestep and summary CSV files and printing the
  * summary per swept value.  The experiments themselves live in train/dv-experiment.c. */
 #include "dv-cli.h"
+#include "dv-value.h"
 
 #include "dv-checkpoint.h"
 #include "dv-csv.h"
@@ -46,16 +47,26 @@ on_progress (int vi, int nv, int b, int nb, gpointer data)
     fprintf (stderr, "value %d/%d done\n", vi + 1, nv);
 }
 
+/* "0.2,0.5,1": each a finite number (the experiment checks what its parameter takes). */
 static double *
-parse_values (const char *text, int *n)
+parse_values (const char *text, int *n, GError **error)
 {
   g_auto (GStrv) parts = g_strsplit (text, ",", -1);
-  double *v = g_new0 (double, g_strv_length (parts) + 1);
+  g_autofree double *v = g_new0 (double, g_strv_length (parts) + 1);
   *n = 0;
   for (int i = 0; parts[i]; i++)
     if (*g_strstrip (parts[i]))
-      v[(*n)++] = g_ascii_strtod (parts[i], NULL);
-  return v;
+      {
+        g_autofree char *key = g_strdup_printf ("--values entry %d", *n + 1);
+        if (!dv_value_parse_double (key, parts[i], -INFINITY, INFINITY, 0, &v[(*n)++], error))
+          return NULL;
+      }
+  if (*n == 0)
+    {
+      g_set_error (error, DV_VALUE_ERROR, DV_VALUE_ERROR_SYNTAX, "--values=%s: give numbers, e.g. 0.2,0.5,1", text);
+      return NULL;
+    }
+  return g_steal_pointer (&v);
 }
 
 static void
@@ -120,6 +131,15 @@ dv_cli_test (int argc, char **argv)
   g_option_context_free (ctx);
   if (!parsed)
     return dv_cli_fail (error);
+  const DvCliRange ranges[] = {
+    DV_CLI_INT ("samples", &samples, 1, G_MAXINT),
+    DV_CLI_INT ("batch", &batch, 1, 65536),
+    DV_CLI_INT64 ("seed", &seed, 0, G_MAXINT64),
+    DV_CLI_INT ("threads", &threads, 0, 1024),
+  };
+  int bad = dv_cli_check_ranges ("test", ranges, G_N_ELEMENTS (ranges));
+  if (bad != 0)
+    return bad;
   if (list)
     {
       list_experiments ();
@@ -157,7 +177,13 @@ dv_cli_test (int argc, char **argv)
   cfg.seed = (guint64) seed;
   cfg.overrides = pres;
   cfg.no_samples_csv = no_samples;
-  g_autofree double *vals = values ? parse_values (values, &cfg.n_values) : NULL;
+  g_autofree double *vals = values ? parse_values (values, &cfg.n_values, &error) : NULL;
+  if (values != NULL && vals == NULL)
+    {
+      g_printerr ("dynvision test: %s\n", error->message);
+      g_clear_error (&error);
+      return 2;
+    }
   cfg.values = vals;
   g_autofree char *ename = g_strdup_printf ("%s%s", spec.name, spec.ffonly && !g_str_has_suffix (spec.name, "ffonly")
                                                                    ? "ffonly" : "");

@@ -8,6 +8,7 @@
 #include "dv-dataset.h"
 #include "dv-ops.h"
 #include "dv-trainer.h"
+#include "dv-value.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -100,6 +101,7 @@ dv_cli_train (int argc, char **argv)
   g_auto (GStrv) pres = NULL;
   int epochs = 5, batch = 32, threads = 0, accumulate = 1, val_every = 1, save_every = 0, t_max = 0;
   int step_size = 30, top_k = 2, train_samples = 0;
+  g_autofree char *lr_text = NULL, *wd_text = NULL;
   double lr = 0, wd = -1, clip = 1.0, val_frac = 0.1, momentum = 0.9, gamma = 0.1;
   double act_weight = 0, act_ord = 1;
   gint64 seed = 0;
@@ -108,8 +110,8 @@ dv_cli_train (int argc, char **argv)
     { "data", 'd', 0, G_OPTION_ARG_STRING, &data, "Dataset: embedded, fashion-mnist, mnist, idx:PREFIX, cifar10:DIR, folder:DIR", "NAME" },
     { "epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Epochs (5)", "N" },
     { "batch", 'b', 0, G_OPTION_ARG_INT, &batch, "Batch size (32)", "B" },
-    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Base learning rate (DynVision: 2e-4, scaled by batch size)", "LR" },
-    { "weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &wd, "Weight decay (5e-4)", "WD" },
+    { "lr", 0, 0, G_OPTION_ARG_STRING, &lr_text, "Base learning rate (DynVision: 2e-4, scaled by batch size)", "LR" },
+    { "weight-decay", 0, 0, G_OPTION_ARG_STRING, &wd_text, "Weight decay (5e-4)", "WD" },
     { "optimizer", 0, 0, G_OPTION_ARG_STRING, &opt_name, "adam (default), adamw, sgd", "NAME" },
     { "momentum", 0, 0, G_OPTION_ARG_DOUBLE, &momentum, "SGD momentum (0.9)", "M" },
     { "nesterov", 0, 0, G_OPTION_ARG_NONE, &nesterov, "SGD with Nesterov momentum", NULL },
@@ -148,6 +150,39 @@ dv_cli_train (int argc, char **argv)
   g_option_context_free (ctx);
   if (!parsed)
     return dv_cli_fail (error);
+  /* every option used as typed or refused (0 means "off" or "default" only where the help says so) */
+  const DvCliRange ranges[] = {
+    DV_CLI_INT ("epochs", &epochs, 1, 100000),
+    DV_CLI_INT ("batch", &batch, 1, 65536),
+    DV_CLI_DOUBLE ("momentum", &momentum, 0, 1, DV_VALUE_MAX_OPEN),
+    DV_CLI_INT ("t-max", &t_max, 0, 1000000),
+    DV_CLI_INT ("step-size", &step_size, 1, 1000000),
+    DV_CLI_DOUBLE ("gamma", &gamma, 0, 1e6, DV_VALUE_MIN_OPEN),
+    DV_CLI_DOUBLE ("clip", &clip, 0, 1e12, 0),
+    DV_CLI_INT ("accumulate", &accumulate, 1, 100000),
+    DV_CLI_DOUBLE ("activity-weight", &act_weight, 0, 1e12, 0),
+    DV_CLI_DOUBLE ("activity-ord", &act_ord, 0, 1e3, DV_VALUE_MIN_OPEN),
+    DV_CLI_INT ("train-samples", &train_samples, 0, G_MAXINT),
+    DV_CLI_DOUBLE ("val-fraction", &val_frac, 0, 1, DV_VALUE_MAX_OPEN),
+    DV_CLI_INT ("val-every", &val_every, 1, 100000),
+    DV_CLI_INT ("save-every", &save_every, 0, 100000),
+    DV_CLI_INT ("save-top-k", &top_k, 0, 100000),
+    DV_CLI_INT64 ("seed", &seed, 0, G_MAXINT64),
+    DV_CLI_INT ("threads", &threads, 0, 1024),
+  };
+  int bad = dv_cli_check_ranges ("train", ranges, G_N_ELEMENTS (ranges));
+  if (bad == 0)
+    bad = dv_cli_parse_double ("train", "lr", lr_text, 0, 10, DV_VALUE_MIN_OPEN, &lr);
+  if (bad == 0)
+    bad = dv_cli_parse_double ("train", "weight-decay", wd_text, 0, 1e3, 0, &wd);
+  if (bad != 0)
+    return bad;
+  if (sched && g_ascii_strcasecmp (sched, "step") != 0 && g_ascii_strcasecmp (sched, "constant") != 0
+      && g_ascii_strcasecmp (sched, "cosine") != 0)
+    {
+      g_printerr ("dynvision train: --schedule=%s: use cosine, step or constant\n", sched);
+      return 2;
+    }
   if (argc < 2)
     {
       g_printerr ("dynvision train: name a preset (e.g. CustomRCNN), a MODEL.json or a checkpoint\n");

@@ -12,3 +12,23 @@ int dv_cli_bench (int argc, char **argv);
 int dv_cli_train (int argc, char **argv);
 int dv_cli_test (int argc, char **argv);
 int dv_cli_plot (int argc, char **argv);
+
+/* An option's accepted range, checked after g_option_context_parse (which
+ * already refuses "3x" but takes "nan", "-1" or "1e9" for any number):
+ * exactly one of i / i64 / d is set. */
+typedef struct {
+  const char *option; /* long name, without "--" */
+  int *i;
+  gint64 *i64;
+  double *d;
+  double min, max;
+  int flags; /* DvValueFlags */
+} DvCliRange;
+#define DV_CLI_INT(name, ptr, lo, hi) { name, ptr, NULL, NULL, lo, hi, 0 }
+#define DV_CLI_INT64(name, ptr, lo, hi) { name, NULL, ptr, NULL, lo, hi, 0 }
+#define DV_CLI_DOUBLE(name, ptr, lo, hi, fl) { name, NULL, NULL, ptr, lo, hi, fl }
+/* 0 when every value is in range; else prints "dynvision CMD: --opt=V: give …" and returns 2. */
+int dv_cli_check_ranges (const char *command, const DvCliRange *ranges, int n);
+/* An optional number given as text (NULL: keep *out); 0 or 2 as above. */
+int dv_cli_parse_double (const char *command, const char *option, const char *text, double min, double max,
+                         int flags, double *out);

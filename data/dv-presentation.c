@@ -5,6 +5,7 @@
  * Not for: the noise formulas (dv-noise.c) or where images come from (dv-loader.c).
  */
 #include "dv-presentation.h"
+#include "dv-value.h"
 #include "dv-dataset.h"
 
 #include <math.h>
@@ -130,50 +131,50 @@ static const struct
   { "n_residual_timesteps", K_RESIDUAL }, { "residual", K_RESIDUAL },
 };
 
+/* Values go through base/dv-value.h (the whole text, no NaN/inf, the range
+ * named); the message is kept, the domain is this module's. */
+static gboolean
+refused (GError **error, GError *local)
+{
+  g_set_error_literal (error, DV_DATA_ERROR, DV_DATA_ERROR_INVALID, local->message);
+  g_error_free (local);
+  return FALSE;
+}
+
 static gboolean
 parse_int (const char *key, const char *v, int lo, int *out, GError **error)
 {
+  GError *local = NULL;
   gint64 x;
-  if (!g_ascii_string_to_signed (v, 10, lo, G_MAXINT, &x, NULL))
-    {
-      g_set_error (error, DV_DATA_ERROR, DV_DATA_ERROR_INVALID,
-                   "presentation parameter '%s' needs an integer >= %d, got '%s'", key, lo, v);
-      return FALSE;
-    }
+  if (!dv_value_parse_int (key, v, lo, G_MAXINT, &x, &local))
+    return refused (error, local);
   *out = (int) x;
+  return TRUE;
+}
+
+static gboolean
+parse_range (const char *key, const char *v, double lo, double hi, DvValueFlags flags, double *out,
+             GError **error)
+{
+  GError *local = NULL;
+  if (!dv_value_parse_double (key, v, lo, hi, flags, out, &local))
+    return refused (error, local);
   return TRUE;
 }
 
 static gboolean
 parse_double (const char *key, const char *v, double *out, GError **error)
 {
-  char *end = NULL;
-  double x = g_ascii_strtod (v, &end);
-  if (!*v || *end || !isfinite (x))
-    {
-      g_set_error (error, DV_DATA_ERROR, DV_DATA_ERROR_INVALID,
-                   "presentation parameter '%s' needs a number, got '%s'", key, v);
-      return FALSE;
-    }
-  *out = x;
-  return TRUE;
+  return parse_range (key, v, -INFINITY, INFINITY, 0, out, error);
 }
 
 static gboolean
 parse_bool (const char *key, const char *v, gboolean *out, GError **error)
 {
-  static const char *const yes[] = { "true", "1", "yes", "on" };
-  static const char *const no[] = { "false", "0", "no", "off" };
-  for (gsize i = 0; i < G_N_ELEMENTS (yes); i++)
-    {
-      if (g_ascii_strcasecmp (v, yes[i]) == 0)
-        return (*out = TRUE);
-      if (g_ascii_strcasecmp (v, no[i]) == 0)
-        return (*out = FALSE, TRUE);
-    }
-  g_set_error (error, DV_DATA_ERROR, DV_DATA_ERROR_INVALID,
-               "presentation parameter '%s' needs true or false, got '%s'", key, v);
-  return FALSE;
+  GError *local = NULL;
+  if (!dv_value_parse_bool (key, v, out, &local))
+    return refused (error, local);
+  return TRUE;
 }
 
 static gboolean
@@ -223,7 +224,7 @@ dv_presentation_set (DvPresentation *p, const char *key, const char *value, GErr
     case K_INTERVAL:
       return parse_int (key, v, 0, &p->interval_duration, error);
     case K_CONTRAST:
-      return parse_double (key, v, &p->stimulus_contrast, error);
+      return parse_range (key, v, 0, 1e6, 0, &p->stimulus_contrast, error);
     case K_NOISETYPE:
       if (!dv_noise_type_from_string (v, &p->noise.type))
         {
@@ -234,13 +235,13 @@ dv_presentation_set (DvPresentation *p, const char *key, const char *value, GErr
         }
       return TRUE;
     case K_SSNR:
-      return parse_double (key, v, &p->noise.ssnr, error);
+      return parse_range (key, v, 0, 1, 0, &p->noise.ssnr, error);
     case K_SPATIALCORR:
       return parse_bool (key, v, &p->noise.spatially_correlated, error);
     case K_KSIZE:
       return parse_int (key, v, 1, &p->noise.correlation_kernel_size, error);
     case K_SVP:
-      return parse_double (key, v, &p->noise.salt_vs_pepper, error);
+      return parse_range (key, v, 0, 1, 0, &p->noise.salt_vs_pepper, error);
     case K_IMGSPEC:
       return parse_bool (key, v, &p->noise.use_image_spectrum, error);
     case K_SPECEXP:
@@ -263,19 +264,22 @@ dv_presentation_set (DvPresentation *p, const char *key, const char *value, GErr
     case K_NOISESEED:
       if (is_none (v) || g_ascii_strcasecmp (v, "indexed") == 0)
         return (p->has_noise_seed = FALSE, TRUE);
-      if (!g_ascii_string_to_unsigned (v, 10, 0, G_MAXUINT64, &p->noise_seed, NULL))
+      gint64 seed;
+      if (!dv_value_parse_int (key, v, 0, G_MAXINT64, &seed, NULL))
         {
           g_set_error (error, DV_DATA_ERROR, DV_DATA_ERROR_INVALID,
                        "noise_seed needs an unsigned integer or none, got '%s'", v);
           return FALSE;
         }
+      p->noise_seed = (guint64) seed;
       p->has_noise_seed = TRUE;
       return TRUE;
     case K_VOIDID:
       {
         gint64 x;
-        if (!g_ascii_string_to_signed (v, 10, G_MININT, G_MAXINT, &x, error))
-          return FALSE;
+        GError *local = NULL;
+        if (!dv_value_parse_int (key, v, G_MININT, G_MAXINT, &x, &local))
+          return refused (error, local);
         p->non_label_index = (int) x;
         return TRUE;
       }
@@ -298,13 +302,57 @@ dv_presentation_set (DvPresentation *p, const char *key, const char *value, GErr
     case K_SHUFFLE:
       return parse_bool (key, v, &p->shuffle_presentation_pattern, error);
     case K_LOSSRT:
-      return parse_double (key, v, &p->loss_reaction_time, error);
+      return parse_range (key, v, 0, 1e6, 0, &p->loss_reaction_time, error);
     case K_DT:
-      return parse_double (key, v, &p->dt, error);
+      return parse_range (key, v, 0, 1e6, DV_VALUE_MIN_OPEN, &p->dt, error);
     case K_RESIDUAL:
       return parse_int (key, v, 0, &p->n_residual_timesteps, error);
     }
   return FALSE;
+}
+
+gboolean
+dv_presentation_check_applied (const DvPresentation *p, const char *const *assignments, const char *owner,
+                               GError **error)
+{
+  g_return_val_if_fail (p != NULL, FALSE);
+  for (int i = 0; assignments != NULL && assignments[i] != NULL; i++)
+    {
+      const char *eq = strchr (assignments[i], '=');
+      if (eq == NULL)
+        continue;
+      g_autofree char *key = g_strstrip (g_strndup (assignments[i], eq - assignments[i]));
+      g_autofree char *val = g_strstrip (g_strdup (eq + 1));
+      if (g_ascii_strcasecmp (key, "loader") == 0 || g_ascii_strcasecmp (key, "dataloader") == 0)
+        continue;
+      DvPresentation q = *p;
+      if (!dv_presentation_set (&q, key, val, NULL) || memcmp (&q, p, sizeof q) == 0)
+        continue;
+      /* the value in use, by the canonical name (the first of its aliases) */
+      g_autofree char *k = g_ascii_strdown (key, -1);
+      g_strdelimit (k, "-", '_');
+      const char *canon = k;
+      for (gsize a = 0; a < G_N_ELEMENTS (key_table); a++)
+        if (g_str_equal (k, key_table[a].name))
+          {
+            for (gsize b = 0; b < G_N_ELEMENTS (key_table); b++)
+              if (key_table[b].key == key_table[a].key)
+                {
+                  canon = key_table[b].name;
+                  break;
+                }
+            break;
+          }
+      g_autofree char *all = dv_presentation_to_string (p);
+      g_autofree char *needle = g_strdup_printf ("%s=", canon);
+      const char *at = strstr (all, needle);
+      g_autofree char *used = at ? g_strndup (at + strlen (needle), strcspn (at + strlen (needle), " ")) : NULL;
+      g_set_error (error, DV_DATA_ERROR, DV_DATA_ERROR_INVALID,
+                   "%s=%s is not used: %s decides %s (%s=%s); set it there instead", key, val, owner, canon,
+                   canon, used ? used : "?");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean

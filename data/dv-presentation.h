@@ -85,6 +85,11 @@ gboolean    dv_presentation_set (DvPresentation *p, const char *key, const char 
 gboolean    dv_presentation_parse (DvPresentation *p, const char *const *assignments,
                                    GError **error);
 gboolean    dv_presentation_validate (const DvPresentation *p, GError **error);
+/* After the caller replaced what the model decides (dt, model_timesteps, the pattern, …):
+ * each of `assignments` either still holds in `p` or is refused, naming the key, the value
+ * typed, the value used and `owner` ("the model"), so no setting is dropped silently. */
+gboolean    dv_presentation_check_applied (const DvPresentation *p, const char *const *assignments,
+                                           const char *owner, GError **error);
 /* "loader=StimulusDuration n_timesteps=30 …": every field, parseable again. */
 char       *dv_presentation_to_string (const DvPresentation *p);
 

@@ -6,6 +6,7 @@
  * (dv-arch-edit.c), or the engine's own checks (validation does those).
  */
 #include "dv-arch-edit-private.h"
+#include "dv-value.h"
 
 #include <errno.h>
 #include <math.h>
@@ -14,42 +15,34 @@
 
 /* ---- values ------------------------------------------------------------------------- */
 
+/* Values go through base/dv-value.h (the whole text, no NaN/inf, the range
+ * named: "V1.tau=-5: give a time in ms, a number > 0 …"); the domain stays
+ * DV_DESC_ERROR_INVALID, as for the rest of the editor's refusals. */
 static gboolean
-blank (const char *s)
+refused (GError **error, GError *local)
 {
-  while (g_ascii_isspace (*s))
-    s++;
-  return *s == '\0';
+  dv_arch_edit_refuse (error, DV_DESC_ERROR_INVALID, "%s", local->message);
+  g_error_free (local);
+  return FALSE;
 }
 
+/* A time in ms ("20", "20ms", "0.02s"): > 0 if positive, else a delay ≥ 0. */
 static gboolean
 parse_ms (const char *path, const char *value, gboolean positive, double *out, GError **error)
 {
-  char *end = NULL;
-  errno = 0;
-  double v = value ? g_ascii_strtod (value, &end) : NAN;
-  if (value == NULL || end == value || !blank (end) || errno != 0 || !isfinite (v))
-    return dv_arch_edit_refuse (error, DV_DESC_ERROR_INVALID, "%s: “%s” is not a number; give a time in ms, e.g. %s",
-                   path, value ? value : "", positive ? "10" : "2");
-  if (positive ? !(v > 0) : v < 0)
-    return dv_arch_edit_refuse (error, DV_DESC_ERROR_INVALID, "%s = %s: %s; e.g. %s", path, value,
-                   positive ? "must be > 0 ms" : "a delay must be ≥ 0 ms", positive ? "10" : "0 or 2");
-  *out = v;
+  GError *local = NULL;
+  if (!dv_value_parse_duration (path, value, 0, 1e6, positive ? DV_VALUE_MIN_OPEN : 0, out, &local))
+    return refused (error, local);
   return TRUE;
 }
 
 static gboolean
 parse_int (const char *path, const char *value, int min, int *out, GError **error)
 {
-  char *end = NULL;
-  errno = 0;
-  gint64 v = value ? g_ascii_strtoll (value, &end, 10) : 0;
-  if (value == NULL || end == value || !blank (end) || errno != 0)
-    return dv_arch_edit_refuse (error, DV_DESC_ERROR_INVALID, "%s: “%s” is not a whole number; give one ≥ %d",
-                   path, value ? value : "", min);
-  if (v < min || v > 1 << 20)
-    return dv_arch_edit_refuse (error, DV_DESC_ERROR_INVALID, "%s = %s: must be between %d and %d", path, value, min,
-                   1 << 20);
+  GError *local = NULL;
+  gint64 v;
+  if (!dv_value_parse_int (path, value, min, 1 << 20, &v, &local))
+    return refused (error, local);
   *out = (int) v;
   return TRUE;
 }
@@ -57,43 +50,31 @@ parse_int (const char *path, const char *value, int min, int *out, GError **erro
 static gboolean
 parse_bool (const char *path, const char *value, gboolean *out, GError **error)
 {
-  static const char *const yes[] = { "true", "1", "yes", "on" }, *const no[] = { "false", "0", "no", "off" };
-  for (guint i = 0; value && i < G_N_ELEMENTS (yes); i++)
-    if (g_ascii_strcasecmp (value, yes[i]) == 0 || g_ascii_strcasecmp (value, no[i]) == 0)
-      {
-        *out = g_ascii_strcasecmp (value, yes[i]) == 0;
-        return TRUE;
-      }
-  return dv_arch_edit_refuse (error, DV_DESC_ERROR_INVALID, "%s: “%s” is not true or false", path, value ? value : "");
+  GError *local = NULL;
+  if (!dv_value_parse_bool (path, value, out, &local))
+    return refused (error, local);
+  return TRUE;
 }
 
-static const char *const target_names[] = { "output", "middle", "input" };
-static const char *const pool_names[] = { "none", "max", "avg" };
-static const char *const integration_names[] = { "additive", "multiplicative" };
+static const char *const target_names[] = { "output", "middle", "input", NULL };
+static const char *const pool_names[] = { "none", "max", "avg", NULL };
+static const char *const integration_names[] = { "additive", "multiplicative", NULL };
 
 static gboolean
 parse_enum (const char *path, const char *value, const char *const *names, int n, int *out,
             GError **error)
 {
-  for (int i = 0; value && i < n; i++)
-    if (g_ascii_strcasecmp (value, names[i]) == 0)
-      {
-        *out = i;
-        return TRUE;
-      }
-  GString *s = g_string_new (NULL);
-  for (int i = 0; i < n; i++)
-    g_string_append_printf (s, "%s%s", i ? ", " : "", names[i]);
-  dv_arch_edit_refuse (error, DV_DESC_ERROR_INVALID, "%s: “%s” is not one of %s", path, value ? value : "", s->str);
-  g_string_free (s, TRUE);
-  return FALSE;
+  GError *local = NULL;
+  if (!dv_value_parse_enum (path, value, names, out, &local))
+    return refused (error, local);
+  return TRUE;
 }
 
 static gboolean
 parse_rec_type (const char *path, const char *value, DvRecType *t, GError **error)
 {
   static const char *const names[] = { "none", "self", "full", "depthpointwise", "pointdepthwise",
-                                       "local", "localdepthwise" };
+                                       "local", "localdepthwise", NULL };
   int i;
   if (!parse_enum (path, value, names, G_N_ELEMENTS (names), &i, error))
     return FALSE;

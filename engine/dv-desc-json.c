@@ -579,7 +579,10 @@ dv_kwargs_parse (const char *const *assignments, int n, GError **error)
         {
           v = dv_json_parse (val, -1, error);
           if (v == NULL)
-            return NULL;
+            {
+              g_prefix_error (error, "%s=%s: ", key, val);
+              return NULL;
+            }
         }
       else
         {

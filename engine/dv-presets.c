@@ -4,37 +4,22 @@
  * SPEC §6; CustomRCNN follows shared/golden/README.md (adaptations A1–A9). */
 #include "dv-desc.h"
 #include "dv-plugin.h"
+#include "dv-kwargs.h"
 
 #include <string.h>
 
-/* DynVision's alias_kwargs, TemporalBase and DyRCNN aliases. */
-static const char *const aliases[][2] = {
-  { "tff", "t_feedforward" }, { "trc", "t_recurrence" }, { "tfb", "t_feedback" },
-  { "tsk", "t_skip" }, { "rctype", "recurrence_type" }, { "rctarget", "recurrence_target" },
-  { "solver", "dynamics_solver" }, { "idle", "idle_timesteps" }, { "lossrt", "loss_reaction_time" },
-  { "ffonly", "feedforward_only" }, { "tbptt", "truncated_bptt_timesteps" },
-  { "pattern", "data_presentation_pattern" }, { "shufflepattern", "shuffle_presentation_pattern" },
-  { "taugrad", "train_tau" }, { "supralin", "supralinearity" }, { "winit", "max_weight_init" },
-  { "inadapt", "input_adaption_weight" }, { "fbmode", "feedback_mode" }, { "tsteps", "n_timesteps" },
-  { "skip_connections", "use_skip_connections" }, { "pretrained", "init_with_pretrained" },
-};
+/* The kwargs a builder sees went through dv_kwargs_normalize() (dv-kwargs.c):
+ * canonical names, typed and range-checked values.  While a built-in preset
+ * builds, `reads` collects the names its builder asked for; a key it never
+ * asked for has no effect on that model and is refused (dv_preset_build). */
+static _Thread_local GHashTable *reads;
 
 static const DvJson *
 kw (const DvJson *kwargs, const char *name)
 {
-  if (kwargs == NULL)
-    return NULL;
-  const DvJson *v = dv_json_object_get (kwargs, name);
-  if (v)
-    return v;
-  for (guint i = 0; i < G_N_ELEMENTS (aliases); i++)
-    if (strcmp (aliases[i][1], name) == 0)
-      {
-        v = dv_json_object_get (kwargs, aliases[i][0]);
-        if (v)
-          return v;
-      }
-  return NULL;
+  if (reads != NULL)
+    g_hash_table_add (reads, (gpointer) name);
+  return kwargs ? dv_json_object_get (kwargs, name) : NULL;
 }
 
 static gboolean
@@ -47,37 +32,19 @@ static double
 kw_num (const DvJson *kwargs, const char *name, double dflt)
 {
   const DvJson *v = kw (kwargs, name);
-  if (v && dv_json_type (v) == DV_JSON_NUMBER)
-    return dv_json_number (v);
-  if (v && dv_json_type (v) == DV_JSON_STRING)
-    return g_ascii_strtod (dv_json_string (v), NULL);
-  return dflt;
+  return v && dv_json_type (v) == DV_JSON_NUMBER ? dv_json_number (v) : dflt;
 }
 
-/* DynVision's str_to_bool. */
+/* DynVision's str_to_bool; the feedback modes "additive"/"multiplicative" are true. */
 static gboolean
 kw_bool (const DvJson *kwargs, const char *name, gboolean dflt)
 {
   const DvJson *v = kw (kwargs, name);
   if (v == NULL)
     return dflt;
-  switch (dv_json_type (v))
-    {
-    case DV_JSON_BOOL: return dv_json_bool (v);
-    case DV_JSON_NUMBER: return dv_json_number (v) != 0;
-    case DV_JSON_NULL: return FALSE;
-    case DV_JSON_STRING:
-      {
-        const char *s = dv_json_string (v);
-        const char *yes[] = { "yes", "true", "t", "y", "1", "add", "additive", "mul", "multiplicative" };
-        for (guint i = 0; i < G_N_ELEMENTS (yes); i++)
-          if (g_ascii_strcasecmp (s, yes[i]) == 0)
-            return TRUE;
-        return FALSE;
-      }
-    default:
-      return dflt;
-    }
+  if (dv_json_type (v) == DV_JSON_STRING)
+    return TRUE;
+  return dv_json_type (v) == DV_JSON_BOOL ? dv_json_bool (v) : dflt;
 }
 
 static const char *
@@ -89,38 +56,6 @@ kw_str (const DvJson *kwargs, const char *name, const char *dflt)
   if (v && dv_json_type (v) == DV_JSON_NULL)
     return NULL;
   return dflt;
-}
-
-static const char *const known_keys[] = {
-  "n_classes", "input_dims", "n_timesteps", "dt", "tau", "t_feedforward", "t_recurrence", "t_feedback",
-  "t_skip", "skip", "feedback", "feedback_mode", "data_presentation_pattern", "shuffle_presentation_pattern",
-  "non_label_index", "non_input_value", "idle_timesteps", "loss_reaction_time", "feedforward_only",
-  "truncated_bptt_timesteps", "classifier_name", "dynamics_solver", "recurrence_type", "recurrence_target",
-  "train_tau", "bias", "max_weight_init", "supralinearity", "input_adaption_weight", "use_retina",
-  "use_skip_connections", "init_with_pretrained", "store_responses", "recurrence_bias", "history_length",
-  "fixed_self_weight",
-};
-
-static gboolean
-check_keys (const char *cls, const DvJson *kwargs, GError **error)
-{
-  for (guint i = 0; kwargs && i < dv_json_length (kwargs); i++)
-    {
-      const char *k = dv_json_object_key (kwargs, i);
-      gboolean ok = FALSE;
-      for (guint j = 0; j < G_N_ELEMENTS (known_keys) && !ok; j++)
-        ok = strcmp (k, known_keys[j]) == 0;
-      for (guint j = 0; j < G_N_ELEMENTS (aliases) && !ok; j++)
-        ok = strcmp (k, aliases[j][0]) == 0;
-      if (!ok)
-        {
-          g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_UNKNOWN,
-                       "%s has no parameter '%s'; see `dynvision describe %s` for the parameters it takes",
-                       cls, k, cls);
-          return FALSE;
-        }
-    }
-  return TRUE;
 }
 
 /* TemporalBase's common hyper-parameters with class-specific defaults. */
@@ -138,8 +73,6 @@ typedef struct {
 static gboolean
 apply_common (DvModelDesc *d, const char *cls, const DvJson *kwargs, const Defaults *df, GError **error)
 {
-  if (!check_keys (cls, kwargs, error))
-    return FALSE;
   g_free (d->model_class);
   d->model_class = g_strdup (cls);
   dv_json_free (d->config);
@@ -152,14 +85,8 @@ apply_common (DvModelDesc *d, const char *cls, const DvJson *kwargs, const Defau
   const DvJson *dims = kw (kwargs, "input_dims");
   if (!is_null (dims))
     {
-      guint n = dv_json_type (dims) == DV_JSON_ARRAY ? dv_json_length (dims) : 0;
+      guint n = dv_json_length (dims); /* 2 to 4 whole numbers ≥ 1 (dv_kwargs_normalize) */
       gint64 v[4] = { 1, 1, 1, 1 };
-      if (n < 2 || n > 4)
-        {
-          g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
-                       "%s: input_dims must be a list (T, C, H, W), (C, H, W) or (H, W)", cls);
-          return FALSE;
-        }
       for (guint i = 0; i < n; i++)
         v[4 - n + i] = dv_json_int (dv_json_array_get (dims, i));
       d->n_timesteps = v[0];
@@ -195,23 +122,22 @@ apply_common (DvModelDesc *d, const char *cls, const DvJson *kwargs, const Defau
   d->train_tau = kw_bool (kwargs, "train_tau", FALSE);
   d->non_input_value = kw_num (kwargs, "non_input_value", 0.0);
   d->non_label_index = (gint64) kw_num (kwargs, "non_label_index", -1);
-  const DvJson *pat = kw (kwargs, "data_presentation_pattern");
   g_free (d->pattern);
-  if (pat && dv_json_type (pat) == DV_JSON_ARRAY)
-    {
-      GString *s = g_string_new (NULL);
-      for (guint i = 0; i < dv_json_length (pat); i++)
-        g_string_append_printf (s, "%d", (int) dv_json_number (dv_json_array_get (pat, i)) ? 1 : 0);
-      d->pattern = g_string_free (s, FALSE);
-    }
-  else if (pat && dv_json_type (pat) == DV_JSON_NUMBER)
-    d->pattern = g_strdup_printf ("%" G_GINT64_FORMAT, dv_json_int (pat));
-  else
-    d->pattern = g_strdup (kw_str (kwargs, "data_presentation_pattern", "1"));
+  d->pattern = g_strdup (kw_str (kwargs, "data_presentation_pattern", "1")); /* digits, normalised */
+  if (d->pattern == NULL)
+    d->pattern = g_strdup ("1");
   d->shuffle_pattern = kw_bool (kwargs, "shuffle_presentation_pattern", df->shuffle);
   d->max_weight_init = kw_num (kwargs, "max_weight_init", 0.001);
   d->skip = kw_bool (kwargs, "skip", df->skip);
   d->feedback = kw_bool (kwargs, "feedback", df->feedback);
+  kw_bool (kwargs, "store_responses", FALSE); /* what Python keeps; no effect on the computation */
+  if (kw_bool (kwargs, "init_with_pretrained", FALSE))
+    {
+      g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                   "%s: init_with_pretrained=true: nothing pretrained is downloaded here; load a checkpoint "
+                   "instead", cls);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -664,19 +590,52 @@ dv_preset_names (void)
   return (const char *const *) names->pdata;
 }
 
+/* A built-in preset from normalised kwargs; a key its builder never read
+ * has no effect on it and is refused. */
+static DvModelDesc *
+build_builtin (const Preset *p, const DvJson *kwargs, GError **error)
+{
+  g_autoptr (DvJson) norm = dv_kwargs_normalize (p->name, kwargs, error);
+  if (norm == NULL)
+    return NULL;
+  GHashTable *outer = reads;
+  reads = g_hash_table_new (g_str_hash, g_str_equal);
+  DvModelDesc *d = p->build (norm, error);
+  g_autoptr (GHashTable) mine = g_steal_pointer (&reads);
+  reads = outer;
+  for (guint i = 0; d != NULL && i < dv_json_length (norm); i++)
+    {
+      const char *k = dv_json_object_key (norm, i);
+      if (!g_hash_table_contains (mine, k))
+        {
+          g_autofree char *v = dv_json_to_string (dv_json_object_value (norm, i), FALSE);
+          g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                       "%s does not use '%s' (%s=%s would have no effect on this model); see "
+                       "`dynvision describe %s` for the parameters it takes", p->name, k, k, v, p->name);
+          g_clear_pointer (&d, dv_model_desc_free);
+        }
+    }
+  return d;
+}
+
 DvModelDesc *
 dv_preset_build (const char *model_class, const DvJson *kwargs, GError **error)
 {
   for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
     if (g_ascii_strcasecmp (presets[i].name, model_class) == 0)
-      return presets[i].build (kwargs, error);
+      return build_builtin (&presets[i], kwargs, error);
   g_mutex_lock (&preset_lock);
   const Registered *r = find_registered (model_class);
   DvPresetBuildFunc build = r ? r->build : NULL;
   g_mutex_unlock (&preset_lock);
   if (build)
     {
-      DvModelDesc *d = build (kwargs, error);
+      /* a plugin's preset gets DynVision's aliases, typed values and the
+       * unknown-key refusal as the built-in ones do */
+      g_autoptr (DvJson) norm = dv_kwargs_normalize (model_class, kwargs, error);
+      if (norm == NULL)
+        return NULL;
+      DvModelDesc *d = build (norm, error);
       if (d && g_strcmp0 (d->model_class, model_class) != 0)
         {
           g_free (d->model_class);

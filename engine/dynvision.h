@@ -58,3 +58,4 @@
 #include "dv-plugin.h"
 #include "dv-optim.h"
 #include "dv-safetensors.h"
+#include "dv-kwargs.h"

@@ -85,9 +85,9 @@ test_refused (void)
   static const struct {
     const char *path, *value, *says;
   } bad[] = {
-    { "V1.tau", "-3", "must be > 0" },
-    { "V1.tau", "abc", "not a number" },
-    { "dt", "0", "must be > 0" },
+    { "V1.tau", "-3", "V1.tau=-3: give a time in ms, a number > 0" },
+    { "V1.tau", "abc", "V1.tau=abc: not a number" },
+    { "dt", "0", "dt=0: give a time in ms, a number > 0" },
     { "V1.recurrence_type", "sideways", "depthpointwise" },
     { "V1.recurrence_target", "middle", "two-stage" },
     { "V1.channels", "10", "square" }, /* only with local recurrence, set below */
@@ -98,8 +98,14 @@ test_refused (void)
     { "V3.kernel", "99", "use a kernel ≤ 4" },
     { "V1.name", "V2", "unique" },
     { "skip.V1->V3.target", "V1", "forward" },
-    { "idle_timesteps", "-1", "between 0 and" },
-    { "skip.V1->V3.delay", "-2", "≥ 0" },
+    { "idle_timesteps", "-1", "idle_timesteps=-1: give a whole number from 0 to" },
+    { "skip.V1->V3.delay", "-2", "skip.V1->V3.delay=-2: give a time in ms, a number from 0" },
+    { "V1.tau", "20x", "V1.tau=20x: not a number" },
+    { "V1.tau", "nan", "V1.tau=nan" },
+    { "V1.tau", "inf", "V1.tau=inf" },
+    { "V1.channels", "3.5", "V1.channels=3.5: not a whole number" },
+    { "feedforward_only", "maybe", "true or false" },
+    { "skip.V1->V3.integration", "sideways", "additive or multiplicative" },
   };
   g_autoptr (GError) error = NULL;
   g_assert_true (dv_arch_edit_set (e, "V1.recurrence_type", "local", &error));

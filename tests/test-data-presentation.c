@@ -277,8 +277,13 @@ test_presentation_parse (void)
   const char *badmode[] = { "tempmode=correlated", NULL };
   g_assert_false (dv_presentation_parse (&p, badmode, &error));
   g_clear_error (&error);
+  /* out of range is refused where it is typed, naming key, value and range */
   const char *badssnr[] = { "ssnr=1.5", NULL };
-  g_assert_true (dv_presentation_parse (&p, badssnr, &error));
+  g_assert_false (dv_presentation_parse (&p, badssnr, &error));
+  g_assert_nonnull (strstr (error->message, "ssnr=1.5"));
+  g_assert_nonnull (strstr (error->message, "from 0 to 1"));
+  g_clear_error (&error);
+  p.noise.ssnr = 1.5;
   g_assert_false (dv_presentation_validate (&p, &error));
 }
 

@@ -111,7 +111,7 @@ test_edit_apply (void)
   g_assert_nonnull (error);
   g_clear_error (&error);
   const char *msg = dv_wb_window_edit_message (window, "V1.tau");
-  g_assert_nonnull (strstr (msg, "V1.tau = -5"));
+  g_assert_nonnull (strstr (msg, "V1.tau=-5"));
   g_assert_nonnull (strstr (msg, "> 0"));
   g_assert_cmpstr (dv_wb_window_edit_field_text (window, "V1.tau"), ==, "-5"); /* kept, marked */
   g_assert_cmpuint (dv_arch_edit_get_serial (e), ==, serial);

@@ -71,7 +71,9 @@ state_is (gpointer data)
 static void
 start_training (DvWbWindow *w, const char *const *settings)
 {
-  dv_wb_window_set_train_settings (w, settings);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (dv_wb_window_set_train_settings (w, settings, &error));
+  g_assert_no_error (error);
   gtk_widget_activate_action (GTK_WIDGET (w), "win.train-start", NULL);
 }
 

@@ -757,5 +757,7 @@ dv_train_presentation (DvPresentation *p, DvModel *model, const char *const *ove
     }
   p->dt = D->dt;
   p->n_residual_timesteps = dv_model_residual_timesteps (model);
-  return dv_presentation_validate (p, error);
+  /* a dt=, pattern= … the model overrode is refused, not dropped */
+  return dv_presentation_validate (p, error)
+         && dv_presentation_check_applied (p, overrides, "the model (its description or keyword arguments)", error);
 }

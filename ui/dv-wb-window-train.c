@@ -11,6 +11,7 @@
  */
 #include "dv-wb-window-private.h"
 #include "dv-wb-window-train.h"
+#include "dv-value.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -28,7 +29,8 @@ static const char *const schedules[] = { "cosine", "step", "constant", NULL };
 
 struct _DvWbTrainPanel {
   GtkDropDown *dataset, *optimizer, *schedule;
-  GtkSpinButton *epochs, *batch, *lr, *samples;
+  GtkSpinButton *epochs, *batch, *samples;
+  GtkEntry *lr;              /* text, used as typed (a spin button would clamp it) */
   GtkButton *start, *pause, *stop;
   GtkProgressBar *progress;
   GtkLabel *info;
@@ -71,8 +73,7 @@ dv_wb_window_get_train_settings (DvWbWindow *self)
   g_return_val_if_fail (DV_IS_WB_WINDOW (self), NULL);
   DvWbTrainPanel *P = self->train;
   GPtrArray *a = g_ptr_array_new ();
-  char lr[G_ASCII_DTOSTR_BUF_SIZE];
-  g_ascii_formatd (lr, sizeof lr, "%g", gtk_spin_button_get_value (P->lr));
+  g_autofree char *lr = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (P->lr))));
   g_ptr_array_add (a, g_strdup_printf ("dataset=%s", datasets[gtk_drop_down_get_selected (P->dataset)]));
   g_ptr_array_add (a, g_strdup_printf ("epochs=%d", gtk_spin_button_get_value_as_int (P->epochs)));
   g_ptr_array_add (a, g_strdup_printf ("batch_size=%d", gtk_spin_button_get_value_as_int (P->batch)));
@@ -86,40 +87,77 @@ dv_wb_window_get_train_settings (DvWbWindow *self)
   return (char **) g_ptr_array_free (a, FALSE);
 }
 
-void
-dv_wb_window_set_train_settings (DvWbWindow *self, const char *const *settings)
+/* Each setting is checked as the training settings parser does (base/dv-value.h) and then
+ * shown exactly; the first refused one leaves the panel as it was. */
+gboolean
+dv_wb_window_set_train_settings (DvWbWindow *self, const char *const *settings, GError **error)
 {
-  g_return_if_fail (DV_IS_WB_WINDOW (self));
+  g_return_val_if_fail (DV_IS_WB_WINDOW (self), FALSE);
   DvWbTrainPanel *P = self->train;
-  GPtrArray *extra = g_ptr_array_new ();
+  g_autoptr (GPtrArray) extra = g_ptr_array_new_with_free_func (g_free);
+  int sel[3] = { -1, -1, -1 };
+  gint64 ints[3] = { -1, -1, -1 }; /* epochs, batch_size, train_samples */
+  const char *lr = NULL;
   for (int i = 0; settings != NULL && settings[i] != NULL; i++)
     {
-      const char *eq = strchr (settings[i], '=');
-      if (eq == NULL)
-        continue;
-      g_autofree char *key = g_strndup (settings[i], eq - settings[i]);
-      const char *v = eq + 1;
-      int k;
-      if (g_str_equal (key, "dataset") && (k = index_of (datasets, v)) >= 0)
-        gtk_drop_down_set_selected (P->dataset, k);
-      else if (g_str_equal (key, "optimizer") && (k = index_of (optimizers, v)) >= 0)
-        gtk_drop_down_set_selected (P->optimizer, k);
-      else if (g_str_equal (key, "schedule") && (k = index_of (schedules, v)) >= 0)
-        gtk_drop_down_set_selected (P->schedule, k);
+      g_autofree char *key = NULL;
+      const char *v;
+      if (!dv_value_split (settings[i], &key, &v, error))
+        return FALSE;
+      double x;
+      gboolean ok = TRUE;
+      if (g_str_equal (key, "dataset") && index_of (datasets, v) >= 0)
+        sel[0] = index_of (datasets, v);
+      else if (g_str_equal (key, "optimizer"))
+        ok = dv_value_parse_enum (key, v, optimizers, &sel[1], error);
+      else if (g_str_equal (key, "schedule"))
+        ok = dv_value_parse_enum (key, v, schedules, &sel[2], error);
       else if (g_str_equal (key, "epochs"))
-        gtk_spin_button_set_value (P->epochs, g_ascii_strtod (v, NULL));
+        ok = dv_value_parse_int (key, v, 1, 10000, &ints[0], error);
       else if (g_str_equal (key, "batch_size"))
-        gtk_spin_button_set_value (P->batch, g_ascii_strtod (v, NULL));
-      else if (g_str_equal (key, "lr"))
-        gtk_spin_button_set_value (P->lr, g_ascii_strtod (v, NULL));
+        ok = dv_value_parse_int (key, v, 1, 4096, &ints[1], error);
       else if (g_str_equal (key, "train_samples"))
-        gtk_spin_button_set_value (P->samples, g_ascii_strtod (v, NULL));
+        ok = dv_value_parse_int (key, v, 0, G_MAXINT, &ints[2], error);
+      else if (g_str_equal (key, "lr"))
+        ok = dv_value_parse_double (key, v, 1e-9, 10, 0, &x, error), lr = v;
       else
         g_ptr_array_add (extra, g_strdup (settings[i]));
+      if (!ok)
+        return FALSE;
     }
+  GtkDropDown *drops[3] = { P->dataset, P->optimizer, P->schedule };
+  for (int k = 0; k < 3; k++)
+    if (sel[k] >= 0)
+      gtk_drop_down_set_selected (drops[k], sel[k]);
+  GtkSpinButton *spins[3] = { P->epochs, P->batch, P->samples };
+  for (int k = 0; k < 3; k++)
+    if (ints[k] >= 0)
+      gtk_spin_button_set_value (spins[k], (double) ints[k]);
+  if (lr != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (P->lr), lr);
   g_ptr_array_add (extra, NULL);
   g_strfreev (P->extra);
-  P->extra = (char **) g_ptr_array_free (extra, FALSE);
+  P->extra = (char **) g_ptr_array_steal (extra, NULL);
+  return TRUE;
+}
+
+/* The learning-rate field says at once when its text is not a learning rate. */
+static void
+on_lr_changed (GtkEditable *editable, DvWbWindow *self)
+{
+  g_autoptr (GError) error = NULL;
+  double x;
+  if (dv_value_parse_double ("lr", gtk_editable_get_text (editable), 1e-9, 10, 0, &x, &error))
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (editable), "error");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (editable), "Base learning rate; DynVision scales it by "
+                                                          "batch size / 64");
+    }
+  else
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (editable), "error");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (editable), error->message);
+    }
 }
 
 /* ---- the state and the news ----------------------------------------------------------- */
@@ -648,12 +686,17 @@ dv_wb_window_init_train (DvWbWindow *self)
   gtk_widget_add_css_class (title, "heading");
   gtk_grid_attach (g, title, 0, 0, 2, 1);
   P->dataset = GTK_DROP_DOWN (labelled (g, 1, "Data set", gtk_drop_down_new_from_strings (datasets)));
-  P->epochs = GTK_SPIN_BUTTON (labelled (g, 2, "Epochs", GTK_WIDGET (spin (1, 1000, 1, 5, 0))));
-  P->batch = GTK_SPIN_BUTTON (labelled (g, 3, "Batch size", GTK_WIDGET (spin (1, 512, 1, 32, 0))));
-  P->lr = GTK_SPIN_BUTTON (labelled (g, 4, "Learning rate", GTK_WIDGET (spin (1e-6, 1, 1e-4, 1e-3, 6))));
+  /* the spin ranges are the settings' own (dv-train-settings.c), so clicking stays inside
+   * them; a typed value outside is refused at Start, never clamped into range */
+  P->epochs = GTK_SPIN_BUTTON (labelled (g, 2, "Epochs", GTK_WIDGET (spin (1, 10000, 1, 5, 0))));
+  P->batch = GTK_SPIN_BUTTON (labelled (g, 3, "Batch size", GTK_WIDGET (spin (1, 4096, 1, 32, 0))));
+  P->lr = GTK_ENTRY (labelled (g, 4, "Learning rate", gtk_entry_new ()));
+  gtk_editable_set_text (GTK_EDITABLE (P->lr), "0.001");
+  gtk_editable_set_width_chars (GTK_EDITABLE (P->lr), 10);
+  g_signal_connect (P->lr, "changed", G_CALLBACK (on_lr_changed), self);
   P->optimizer = GTK_DROP_DOWN (labelled (g, 5, "Optimiser", gtk_drop_down_new_from_strings (optimizers)));
   P->schedule = GTK_DROP_DOWN (labelled (g, 6, "Schedule", gtk_drop_down_new_from_strings (schedules)));
-  P->samples = GTK_SPIN_BUTTON (labelled (g, 7, "Samples / epoch", GTK_WIDGET (spin (0, 1e7, 64, 2048, 0))));
+  P->samples = GTK_SPIN_BUTTON (labelled (g, 7, "Samples / epoch", GTK_WIDGET (spin (0, G_MAXINT, 64, 2048, 0))));
   gtk_widget_set_tooltip_text (GTK_WIDGET (P->samples), "The first N samples of the seeded training "
                                                          "split (0: all of it)");
   gtk_widget_set_tooltip_text (GTK_WIDGET (P->lr), "Base learning rate; DynVision scales it by "

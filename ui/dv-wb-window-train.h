@@ -64,9 +64,11 @@ DvWbTrainState dv_wb_window_train_get_state (DvWbWindow *self);
 /* Rows of the dynamics heatmap so far (1 after the probe before training, +1 per epoch). */
 int            dv_wb_window_train_get_rows (DvWbWindow *self);
 /* The panel's settings as "key=value" (g_strfreev), and setting them (unknown keys are kept
- * for the next start but not shown). */
+ * for the next start but not shown; a value the panel's settings refuse — "lr=abc",
+ * "epochs=0" — is an error naming key, value and range, and changes nothing). */
 char         **dv_wb_window_get_train_settings (DvWbWindow *self);
-void           dv_wb_window_set_train_settings (DvWbWindow *self, const char *const *settings);
+gboolean       dv_wb_window_set_train_settings (DvWbWindow *self, const char *const *settings,
+                                                GError **error);
 void           dv_wb_window_show_training (DvWbWindow *self, gboolean show);
 
 /* The same as the actions, with the file given (no chooser): they emit the signals. */

@@ -6,6 +6,7 @@
  * DvHistory plus at most one pending idle callback (see the header).
  * What this is not for: widgets; the main thread's copy of the history.
  */
+#include "dv-value.h"
 #include "dv-engine-thread-private.h"
 
 #include <math.h>
@@ -351,9 +352,15 @@ set_params (DvEngineThread *self, char **assignments)
       g_ptr_array_add (rest, assignments[i]);
   g_ptr_array_add (rest, NULL);
 
-  DvPresentation p = self->presentation;
-  if (!dv_presentation_parse (&p, (const char *const *) rest->pdata, &error)
-      || !dv_presentation_validate (&p, &error))
+  DvPresentation p = self->presentation, used;
+  if (dv_presentation_parse (&p, (const char *const *) rest->pdata, &error))
+    {
+      used = p;
+      used.dt = dv_model_get_desc (self->model)->dt; /* as new_sequence() presents it */
+    }
+  if (error != NULL || !dv_presentation_validate (&p, &error)
+      || !dv_presentation_check_applied (&used, (const char *const *) rest->pdata,
+                                         "the model (Architecture editor)", &error))
     {
       g_autofree char *what = g_strjoinv (" ", (char **) rest->pdata);
       dv_engine_thread_report (self, "Cannot set %s: %s", what, error->message);
@@ -365,9 +372,15 @@ set_params (DvEngineThread *self, char **assignments)
                                "from a checkpoint.");
       return;
     }
+  gint64 seed_value = 0;
+  if (seed != NULL && !dv_value_parse_int ("seed", seed, 0, G_MAXINT64, &seed_value, &error))
+    {
+      dv_engine_thread_report (self, "Cannot set %s", error->message);
+      return;
+    }
   if (seed != NULL)
     {
-      guint64 value = g_ascii_strtoull (seed, NULL, 10);
+      guint64 value = (guint64) seed_value;
       dv_model_init_params (self->model, value);
       const char *paren = strrchr (self->model_label, '(');
       g_autofree char *base = paren ? g_strndup (self->model_label, paren - self->model_label)

@@ -5,7 +5,10 @@
  * What this is not for: opening the weights (the engine thread does).
  */
 #include "dv-project.h"
+#include "dv-engine-train.h"
+#include "dv-presentation.h"
 #include "dv-tempfile.h"
+#include "dv-value.h"
 
 #include <errno.h>
 #include <string.h>
@@ -139,6 +142,28 @@ object_to_strv (const DvJson *o, const char *path, const char *section, GError *
   return (char **) g_ptr_array_free (a, FALSE);
 }
 
+/* A whole-number member in [min, max] (a number, or a string of digits), dflt when absent;
+ * FALSE with a message naming the member and its value otherwise. */
+static gboolean
+member_int (const DvJson *o, const char *key, const char *name, gint64 min, gint64 max, gint64 dflt,
+            gint64 *out, const char *path, GError **error)
+{
+  const DvJson *v = o ? dv_json_object_get (o, key) : NULL;
+  g_autoptr (GError) local = NULL;
+  *out = dflt;
+  if (v == NULL)
+    return TRUE;
+  gboolean ok = dv_json_type (v) == DV_JSON_NUMBER
+                  ? dv_value_check_whole (name, dv_json_number (v), min, max, out, &local)
+                  : dv_json_type (v) == DV_JSON_STRING
+                      ? dv_value_parse_int (name, dv_json_string (v), min, max, out, &local)
+                      : (g_set_error (&local, DV_VALUE_ERROR, DV_VALUE_ERROR_SYNTAX, "%s must be a whole number",
+                                      name), FALSE);
+  if (!ok)
+    fail (error, path, local->message);
+  return ok;
+}
+
 DvProject *
 dv_project_load (const char *path, GError **error)
 {
@@ -215,12 +240,9 @@ dv_project_load (const char *path, GError **error)
       fail (error, path, "\"weights\" must be a file name or null");
       return NULL;
     }
-  gint64 seed = dv_json_get_int (root, "seed", 0);
-  if (seed < 0)
-    {
-      fail (error, path, "\"seed\" must be a whole number ≥ 0");
-      return NULL;
-    }
+  gint64 seed;
+  if (!member_int (root, "seed", "seed", 0, G_MAXINT64, 0, &seed, path, error))
+    return NULL;
   p->seed = (guint64) seed;
   const DvJson *stim = dv_json_object_get (root, "stimulus");
   if (stim != NULL && dv_json_type (stim) != DV_JSON_OBJECT)
@@ -230,12 +252,9 @@ dv_project_load (const char *path, GError **error)
     }
   g_free (p->dataset);
   p->dataset = g_strdup (dv_json_get_string (stim, "dataset", "embedded"));
-  gint64 sample = dv_json_get_int (stim, "sample", 0);
-  if (sample < 0 || sample > G_MAXINT)
-    {
-      fail (error, path, "stimulus.sample must be a whole number ≥ 0");
-      return NULL;
-    }
+  gint64 sample;
+  if (!member_int (stim, "sample", "stimulus.sample", 0, G_MAXINT, 0, &sample, path, error))
+    return NULL;
   p->sample = (int) sample;
   const char *pres = dv_json_get_string (stim, "presentation", "");
   p->presentation = pres[0] ? g_strdup (pres) : NULL;
@@ -245,6 +264,35 @@ dv_project_load (const char *path, GError **error)
   if (local != NULL)
     {
       g_propagate_error (error, local);
+      return NULL;
+    }
+  /* the settings read through the same parsers as the panel and the entry: a project
+   * whose values would be refused there does not open with them dropped */
+  DvTrainSettings ts;
+  dv_train_settings_init (&ts);
+  gboolean ok = dv_train_settings_parse (&ts, (const char *const *) p->training, &local);
+  dv_train_settings_clear (&ts);
+  if (ok && p->presentation != NULL)
+    {
+      g_auto (GStrv) kv = g_strsplit (p->presentation, " ", -1);
+      g_autoptr (GPtrArray) words = g_ptr_array_new ();
+      for (int i = 0; kv[i] != NULL; i++)
+        if (kv[i][0] != '\0')
+          g_ptr_array_add (words, kv[i]);
+      g_ptr_array_add (words, NULL);
+      DvPresentation pr;
+      dv_presentation_init (&pr, DV_LOADER_DURATION);
+      /* each value (the combination is checked where it is applied, on the engine's) */
+      ok = dv_presentation_parse (&pr, (const char *const *) words->pdata, &local);
+      if (!ok)
+        g_prefix_error (&local, "stimulus.presentation: ");
+    }
+  else if (!ok)
+    g_prefix_error (&local, "training: ");
+  if (!ok)
+    {
+      fail (error, path, local->message);
+      g_error_free (local);
       return NULL;
     }
   return g_steal_pointer (&p);

@@ -6,6 +6,7 @@
  * What this is not for: running the trainer (dv-engine-thread-train.c).
  */
 #include "dv-engine-train.h"
+#include "dv-value.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -38,18 +39,13 @@ dv_train_settings_clear (DvTrainSettings *s)
 static const char *const optimizers[] = { "sgd", "adam", "adamw" };     /* DvOptimKind order */
 static const char *const schedules[] = { "cosine", "step", "constant" }; /* DvSchedule order */
 
+/* Values through base/dv-value.h: the whole text, no NaN, the range named. */
 static gboolean
 parse_int (const char *key, const char *v, int lo, int hi, int *out, GError **error)
 {
-  char *end = NULL;
-  errno = 0;
-  gint64 x = g_ascii_strtoll (v, &end, 10);
-  if (end == v || *end != '\0' || errno != 0 || x < lo || x > hi)
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "%s=%s: give a whole number from %d to %d", key, v, lo, hi);
-      return FALSE;
-    }
+  gint64 x;
+  if (!dv_value_parse_int (key, v, lo, hi, &x, error))
+    return FALSE;
   *out = (int) x;
   return TRUE;
 }
@@ -57,35 +53,17 @@ parse_int (const char *key, const char *v, int lo, int hi, int *out, GError **er
 static gboolean
 parse_double (const char *key, const char *v, double lo, double hi, double *out, GError **error)
 {
-  char *end = NULL;
-  double x = g_ascii_strtod (v, &end);
-  if (end == v || *end != '\0' || !(x >= lo && x <= hi))
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "%s=%s: give a number from %g to %g", key, v, lo, hi);
-      return FALSE;
-    }
-  *out = x;
-  return TRUE;
+  return dv_value_parse_double (key, v, lo, hi, 0, out, error);
 }
 
 static gboolean
 parse_choice (const char *key, const char *v, const char *const *names, int n, int *out,
               GError **error)
 {
+  g_autofree const char **list = g_new0 (const char *, n + 1);
   for (int i = 0; i < n; i++)
-    if (g_ascii_strcasecmp (v, names[i]) == 0)
-      {
-        *out = i;
-        return TRUE;
-      }
-  GString *all = g_string_new (NULL);
-  for (int i = 0; i < n; i++)
-    g_string_append_printf (all, "%s%s", i > 0 ? ", " : "", names[i]);
-  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s=%s: use one of %s", key, v,
-               all->str);
-  g_string_free (all, TRUE);
-  return FALSE;
+    list[i] = names[i];
+  return dv_value_parse_enum (key, v, list, out, error);
 }
 
 gboolean
@@ -142,21 +120,12 @@ dv_train_settings_parse (DvTrainSettings *s, const char *const *assignments, GEr
           t.schedule = (DvSchedule) choice;
         }
       else if (g_str_equal (key, "augment"))
-        {
-          static const char *const bools[] = { "false", "true" };
-          ok = parse_choice (key, v, bools, 2, &choice, error);
-          t.augment = choice == 1;
-        }
+        ok = dv_value_parse_bool (key, v, &t.augment, error);
       else if (g_str_equal (key, "seed"))
         {
-          char *end = NULL;
-          errno = 0;
-          guint64 x = g_ascii_strtoull (v, &end, 10);
-          ok = end != v && *end == '\0' && errno == 0 && v[0] != '-';
-          if (!ok)
-            g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         "seed=%s: give a whole number ≥ 0", v);
-          t.seed = x;
+          gint64 x = 0;
+          ok = dv_value_parse_int (key, v, 0, G_MAXINT64, &x, error);
+          t.seed = (guint64) x;
         }
       else
         {

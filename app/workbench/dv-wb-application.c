@@ -14,6 +14,7 @@
 #include "dv-ui.h"
 #include "dv-wb-window-train.h"
 #include "dv-workbench.h"
+#include "dv-engine-train.h"
 #include "dv-wb-window-editor.h"
 
 struct _DvWbApplication {
@@ -147,9 +148,12 @@ measure_done (const DvMeasureResult *result, const char *error, gpointer user_da
 }
 
 /* --view, --edit PATH=VALUE and --apply: the architecture editor as if used
- * by hand (a refused value shows its message on the field). */
-static void
-edit_architecture (DvWbWindow *window, const char *view, const char *const *edits, gboolean apply)
+ * by hand (a refused value shows its message on the field).  FALSE, with the
+ * message, when an edit is refused: the command then exits non-zero and
+ * nothing is applied. */
+static gboolean
+edit_architecture (DvWbWindow *window, const char *view, const char *const *edits, gboolean apply,
+                   GError **error)
 {
   if (view != NULL)
     dv_wb_window_show_editor (window, g_str_equal (view, "architecture"));
@@ -158,14 +162,19 @@ edit_architecture (DvWbWindow *window, const char *view, const char *const *edit
       g_auto (GStrv) kv = g_strsplit (edits[i], "=", 2);
       if (kv[0] == NULL || kv[1] == NULL)
         {
-          g_autofree char *msg = g_strdup_printf ("--edit %s: write PATH=VALUE, e.g. V1.tau=20", edits[i]);
-          dv_wb_window_show_error (window, msg);
-          continue;
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--edit %s: write PATH=VALUE, e.g. V1.tau=20", edits[i]);
+          return FALSE;
         }
-      dv_wb_window_edit_set (window, kv[0], kv[1], NULL);
+      if (!dv_wb_window_edit_set (window, kv[0], kv[1], error))
+        {
+          g_prefix_error (error, "--edit %s: ", edits[i]);
+          return FALSE;
+        }
     }
   if (apply)
     gtk_widget_activate_action (GTK_WIDGET (window), "win.apply-architecture", NULL);
+  return TRUE;
 }
 
 static int
@@ -235,6 +244,24 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
       g_free (presentation);
       return 2;
     }
+  if (train != NULL)
+    {
+      /* the same parser as the panel's Start, before a window exists */
+      DvTrainSettings check;
+      dv_train_settings_init (&check);
+      g_autoptr (GError) terr = NULL;
+      gboolean ok = dv_train_settings_parse (&check, train, &terr);
+      dv_train_settings_clear (&check);
+      if (!ok)
+        {
+          g_application_command_line_printerr (cmdline, "dynvision-workbench: --train: %s\n", terr->message);
+          g_free (files);
+          g_free (presentation);
+          g_free (train);
+          g_free (edits);
+          return 2;
+        }
+    }
   gboolean unattended = screenshot != NULL || export_dir != NULL;
   DvWorkbenchOptions o = {
     .checkpoint = checkpoint,
@@ -265,12 +292,17 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
     }
   DvWbWindow *window = dv_workbench_get_window (wb);
   gtk_window_present (GTK_WINDOW (window));
-  edit_architecture (window, view, edits, apply);
+  gboolean edited = edit_architecture (window, view, edits, apply, &error);
   g_free (edits);
-  if (train != NULL)
+  if (edited && train != NULL && dv_wb_window_set_train_settings (window, train, &error))
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.train-start", NULL);
+  if (error != NULL)
     {
-      dv_wb_window_set_train_settings (window, train);
-      gtk_widget_activate_action (GTK_WIDGET (window), "win.train-start", NULL);
+      /* a refused command-line value: say so and exit non-zero, running nothing */
+      g_application_command_line_printerr (cmdline, "dynvision-workbench: %s\n", error->message);
+      gtk_window_destroy (GTK_WINDOW (window));
+      g_free (train);
+      return 2;
     }
   if (steps > 0)
     dv_wb_window_seek (window, steps - 1);

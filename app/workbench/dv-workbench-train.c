@@ -359,8 +359,12 @@ on_open_project (DvWbWindow *window, const char *path, DvWorkbenchTrain *wt)
       dv_wb_window_show_error (window, error->message);
       return;
     }
-  if (p->training != NULL)
-    dv_wb_window_set_train_settings (window, (const char *const *) p->training);
+  if (p->training != NULL && !dv_wb_window_set_train_settings (window, (const char *const *) p->training, &error))
+    {
+      g_autofree char *msg = g_strdup_printf ("%s: training settings: %s", path, error->message);
+      dv_wb_window_show_error (window, msg);
+      g_clear_error (&error);
+    }
   g_strfreev (wt->pending_layout);
   wt->pending_layout = g_strdupv (p->view);
   wt->pending_seq = dv_wb_window_get_history (window)->seq_id;

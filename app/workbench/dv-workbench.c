@@ -376,13 +376,21 @@ dv_workbench_setup_init (DvEngineSetup *setup, const DvWorkbenchOptions *options
   g_clear_error (&local);
   if (o->presentation != NULL)
     {
-      DvPresentation p = setup->presentation;
-      if (dv_presentation_parse (&p, o->presentation, &local)
-          && dv_presentation_validate (&p, &local))
-        setup->presentation = p;
-      else
-        g_ptr_array_add (problems, g_strdup_printf ("Presentation settings ignored: %s",
-                                                    local->message));
+      /* a refused -p is an error (the command exits non-zero), never ignored */
+      DvPresentation p = setup->presentation, used;
+      if (dv_presentation_parse (&p, o->presentation, &local))
+        {
+          used = p;
+          used.dt = D->dt; /* the engine presents with the model's dt */
+        }
+      if (local != NULL || !dv_presentation_validate (&p, &local)
+          || !dv_presentation_check_applied (&used, o->presentation, "the model", &local))
+        {
+          g_propagate_prefixed_error (error, g_steal_pointer (&local), "--presentation: ");
+          dv_workbench_setup_clear (setup);
+          return FALSE;
+        }
+      setup->presentation = p;
     }
   return TRUE;
 }
