@@ -37,6 +37,15 @@ dv_checkpoint_read_desc (const DvSafetensors *st, const char *path, GError **err
       return d;
     }
   const char *cls = dv_safetensors_metadata (st, "dynvision.model");
+  if (g_strcmp0 (cls, DV_CHECKPOINT_CUSTOM_MODEL) == 0)
+    {
+      const char *from = dv_safetensors_metadata (st, "dynvision.derived_from");
+      g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_CHECKPOINT,
+                   "%s holds a custom model (derived from %s) that only its 'dynvision.description' "
+                   "metadata describes, and that is missing; no preset and keyword arguments build it",
+                   path, from ? from : "no preset");
+      return NULL;
+    }
   if (cls == NULL)
     {
       g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_CHECKPOINT,
@@ -216,6 +225,170 @@ add_param (DvSafetensorsWriter *w, const DvParam *p, const char *name)
                                p->type == DV_PARAM_F32 ? (const void *) p->data : (const void *) p->idata);
 }
 
+/* ---- metadata: which DynVision class with which kwargs, if any ------------------------- */
+
+/* A description as JSON without its "model" and "config" (what it is derived from). */
+static char *
+body_string (const DvModelDesc *d)
+{
+  g_autoptr (DvModelDesc) v = dv_model_desc_copy (d);
+  if (!dv_model_desc_validate (v, NULL))
+    return NULL;
+  g_autoptr (DvJson) j = dv_model_desc_to_json (v);
+  dv_json_object_remove (j, "model");
+  dv_json_object_remove (j, "config");
+  return dv_json_to_string (j, FALSE);
+}
+
+static DvModelDesc *
+build_quietly (const char *cls, const DvJson *kwargs)
+{
+  GError *error = NULL;
+  DvModelDesc *d = dv_preset_build (cls, kwargs, &error);
+  g_clear_error (&error);
+  return d;
+}
+
+/* The model-wide values a preset takes as kwargs, with DynVision's aliases
+ * (dropped from the kwargs when the canonical key is written). */
+static const struct {
+  const char *key, *alias;
+} soft_keys[] = {
+  { "dt", NULL }, { "tau", NULL }, { "t_feedforward", "tff" }, { "t_recurrence", "trc" },
+  { "t_feedback", "tfb" }, { "t_skip", "tsk" }, { "dynamics_solver", "solver" },
+  { "idle_timesteps", "idle" }, { "feedforward_only", "ffonly" },
+};
+
+static DvJson *
+soft_value (const DvModelDesc *d, guint k)
+{
+  switch (k)
+    {
+    case 0: return dv_json_new_number (d->dt);
+    case 1: return dv_json_new_number (d->tau);
+    case 2: return dv_json_new_number (d->t_feedforward);
+    case 3: return dv_json_new_number (d->t_recurrence);
+    case 4: return dv_json_new_number (d->t_feedback);
+    case 5: return dv_json_new_number (d->t_skip);
+    case 6: return dv_json_new_string (dv_model_desc_solver_name (d));
+    case 7: return dv_json_new_int (d->idle_timesteps);
+    default: return dv_json_new_bool (d->feedforward_only);
+    }
+}
+
+/* The kwargs with which D->model_class builds exactly D (its own config, or
+ * that config with the model-wide values an edit changed), else NULL. */
+static DvJson *
+exact_kwargs (const DvModelDesc *D, DvModelDesc **base_out)
+{
+  *base_out = NULL;
+  if (D->model_class == NULL || D->config == NULL || dv_json_type (D->config) != DV_JSON_OBJECT)
+    return NULL;
+  g_autofree char *want = body_string (D);
+  g_autoptr (DvModelDesc) base = build_quietly (D->model_class, D->config);
+  g_autofree char *got = base ? body_string (base) : NULL;
+  if (want == NULL || got == NULL)
+    return NULL;
+  if (strcmp (want, got) == 0)
+    return dv_json_copy (D->config);
+  /* the model-wide values an edit changed, as kwargs; a preset may derive
+   * other defaults from them (a delay from dt), hence a few rounds */
+  g_autoptr (DvJson) kwargs = dv_json_copy (D->config);
+  g_autoptr (DvModelDesc) cand = dv_model_desc_copy (base);
+  for (int round = 0; round < 3 && cand != NULL; round++)
+    {
+      gboolean changed = FALSE;
+      for (guint k = 0; k < G_N_ELEMENTS (soft_keys); k++)
+        {
+          g_autoptr (DvJson) a = soft_value (cand, k);
+          DvJson *b = soft_value (D, k);
+          if (dv_json_equal (a, b))
+            {
+              dv_json_free (b);
+              continue;
+            }
+          if (soft_keys[k].alias)
+            dv_json_object_remove (kwargs, soft_keys[k].alias);
+          dv_json_object_set (kwargs, soft_keys[k].key, b);
+          changed = TRUE;
+        }
+      if (!changed)
+        break;
+      dv_model_desc_free (cand);
+      cand = build_quietly (D->model_class, kwargs);
+      g_autofree char *now = cand ? body_string (cand) : NULL;
+      if (now && strcmp (want, now) == 0)
+        return g_steal_pointer (&kwargs);
+    }
+  *base_out = g_steal_pointer (&base);
+  return NULL;
+}
+
+/* Adds "path" of every value that differs between a and b (at most `left`). */
+static void
+json_diff (GPtrArray *out, const char *path, const DvJson *a, const DvJson *b, guint limit)
+{
+  if (out->len >= limit || dv_json_equal (a, b))
+    return;
+  DvJsonType ta = a ? dv_json_type (a) : DV_JSON_NULL, tb = b ? dv_json_type (b) : DV_JSON_NULL;
+  if (ta == DV_JSON_OBJECT && tb == DV_JSON_OBJECT)
+    {
+      for (guint i = 0; i < dv_json_length (b); i++)
+        {
+          const char *k = dv_json_object_key (b, i);
+          g_autofree char *p = *path ? g_strdup_printf ("%s.%s", path, k) : g_strdup (k);
+          json_diff (out, p, dv_json_object_get (a, k), dv_json_object_value (b, i), limit);
+        }
+      for (guint i = 0; i < dv_json_length (a); i++)
+        {
+          const char *k = dv_json_object_key (a, i);
+          if (dv_json_object_get (b, k) == NULL && out->len < limit)
+            g_ptr_array_add (out, *path ? g_strdup_printf ("%s.%s", path, k) : g_strdup (k));
+        }
+      return;
+    }
+  if (ta == DV_JSON_ARRAY && tb == DV_JSON_ARRAY && dv_json_length (a) == dv_json_length (b))
+    {
+      for (guint i = 0; i < dv_json_length (b); i++)
+        {
+          g_autofree char *p = g_strdup_printf ("%s[%u]", path, i);
+          json_diff (out, p, dv_json_array_get (a, i), dv_json_array_get (b, i), limit);
+        }
+      return;
+    }
+  g_ptr_array_add (out, g_strdup (path));
+}
+
+/* dynvision.config of a model that is no DynVision class with kwargs. */
+static DvJson *
+custom_config (const DvModelDesc *D, const DvModelDesc *base, const DvJson *desc_json)
+{
+  DvJson *c = dv_json_new_object ();
+  dv_json_object_set (c, "custom_description", dv_json_new_bool (TRUE));
+  dv_json_object_set (c, "derived_from", D->model_class ? dv_json_new_string (D->model_class) : dv_json_new_null ());
+  dv_json_object_set (c, "derived_from_config", D->config ? dv_json_copy (D->config) : dv_json_new_null ());
+  if (base)
+    {
+      g_autoptr (DvModelDesc) vb = dv_model_desc_copy (base);
+      dv_model_desc_validate (vb, NULL);
+      g_autoptr (DvJson) bj = dv_model_desc_to_json (vb);
+      dv_json_object_remove (bj, "model");
+      dv_json_object_remove (bj, "config");
+      g_autoptr (DvJson) dj = dv_json_copy (desc_json);
+      dv_json_object_remove (dj, "model");
+      dv_json_object_remove (dj, "config");
+      g_autoptr (GPtrArray) diff = g_ptr_array_new_with_free_func (g_free);
+      json_diff (diff, "", bj, dj, 64);
+      DvJson *arr = dv_json_new_array ();
+      for (guint i = 0; i < diff->len; i++)
+        dv_json_array_append (arr, dv_json_new_string (g_ptr_array_index (diff, i)));
+      dv_json_object_set (c, "differs_in", arr);
+    }
+  dv_json_object_set (c, "note", dv_json_new_string ("no DynVision class builds this model from keyword "
+                                                     "arguments; dynvision.description is the model"));
+  return c;
+}
+
 DvSafetensorsWriter *
 dv_checkpoint_writer (DvModel *m, GHashTable *extra)
 {
@@ -233,16 +406,24 @@ dv_checkpoint_writer (DvModel *m, GHashTable *extra)
           dv_json_object_set (aliases, alias, dv_json_new_string (p->name));
         }
     }
-  g_autofree char *cfg = dv_json_to_string (D->config, FALSE);
   g_autoptr (DvJson) ops = dv_json_new_array ();
   for (guint i = 0; i < D->operations->len; i++)
     dv_json_array_append (ops, dv_json_new_string (g_ptr_array_index (D->operations, i)));
   g_autofree char *ops_s = dv_json_to_string (ops, FALSE);
   g_autofree char *al_s = dv_json_to_string (aliases, FALSE);
   g_autoptr (DvJson) dj = dv_model_desc_to_json (D);
+  /* regenerated from the description: a class and its kwargs only when they build exactly this model */
+  g_autoptr (DvModelDesc) base = NULL;
+  g_autoptr (DvJson) kwargs = exact_kwargs (D, &base);
+  g_autoptr (DvJson) cfg = kwargs ? NULL : custom_config (D, base, dj);
+  if (kwargs)
+    dv_json_object_set (dj, "config", dv_json_copy (kwargs));
+  g_autofree char *cfg_s = dv_json_to_string (kwargs ? kwargs : cfg, FALSE);
   g_autofree char *desc_s = dv_json_to_string (dj, FALSE);
-  dv_safetensors_writer_set_metadata (w, "dynvision.model", D->model_class);
-  dv_safetensors_writer_set_metadata (w, "dynvision.config", cfg);
+  dv_safetensors_writer_set_metadata (w, "dynvision.model", kwargs ? D->model_class : DV_CHECKPOINT_CUSTOM_MODEL);
+  if (!kwargs && D->model_class)
+    dv_safetensors_writer_set_metadata (w, "dynvision.derived_from", D->model_class);
+  dv_safetensors_writer_set_metadata (w, "dynvision.config", cfg_s);
   dv_safetensors_writer_set_metadata (w, "dynvision.layer_operations", ops_s);
   dv_safetensors_writer_set_metadata (w, "dynvision.aliases", al_s);
   dv_safetensors_writer_set_metadata (w, "dynvision.description", desc_s);

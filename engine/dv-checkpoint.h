@@ -3,12 +3,21 @@
  * A checkpoint is a plain safetensors file whose tensor names are the
  * PyTorch state_dict keys (aliases included, SPEC §7), so PyTorch reads it
  * with safetensors.torch.load_file and DynVision's load_state_dict accepts
- * it.  Its __metadata__ carries:
- *   dynvision.model        the class name ("DyRCNNx4")
- *   dynvision.config       the constructor keyword arguments (JSON)
+ * it.  Its __metadata__ carries, regenerated from the model's description
+ * at every save:
+ *   dynvision.model        the class name ("DyRCNNx4") — only when that class
+ *                          with dynvision.config builds exactly this model;
+ *                          otherwise "custom" (DV_CHECKPOINT_CUSTOM_MODEL)
+ *   dynvision.config       the constructor keyword arguments (JSON) that build
+ *                          it (an edit of model-wide values such as tau or dt
+ *                          shows up here); for a custom model an object with
+ *                          "custom_description": true, "derived_from",
+ *                          "derived_from_config", "differs_in" (the
+ *                          description fields that differ from that preset)
+ *   dynvision.derived_from a custom model's preset class (if any)
  *   dynvision.layer_operations, dynvision.aliases (alias -> canonical)
- *   dynvision.description  this engine's full model description (JSON), so a
- *                          model edited in the workbench reopens as it was
+ *   dynvision.description  this engine's full model description (JSON): the
+ *                          model itself; loading builds from it first
  * Saving is atomic (temporary file + rename).
  */
 #pragma once
@@ -17,6 +26,9 @@
 #include "dv-safetensors.h"
 
 G_BEGIN_DECLS
+
+/* dynvision.model of a model that no DynVision class builds from keyword arguments. */
+#define DV_CHECKPOINT_CUSTOM_MODEL "custom"
 
 /* What a state load did not match, by name. */
 typedef struct {

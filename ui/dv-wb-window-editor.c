@@ -633,25 +633,15 @@ dv_wb_window_set_model_desc (DvWbWindow *win, const DvModelDesc *desc, gboolean 
 
 void
 dv_wb_window_architecture_applied (DvWbWindow *win, gboolean ok, const char *message,
-                                   const GPtrArray *kept, const GPtrArray *reinit,
-                                   const DvModelDesc *desc)
+                                   const DvTransferReport *transfer, const DvModelDesc *desc)
 {
   g_return_if_fail (DV_IS_WB_WINDOW (win));
   DvWbEditor *ed = editor (win);
   GString *s = g_string_new (message);
-  if (reinit != NULL && reinit->len > 0)
+  if (transfer != NULL)
     {
-      g_string_append (s, "\nRe-initialised:");
-      for (guint i = 0; i < reinit->len; i++)
-        g_string_append_printf (s, "%s %s", i ? "," : "", (const char *) g_ptr_array_index (reinit, i));
-    }
-  if (kept != NULL && kept->len > 0)
-    {
-      g_string_append (s, "\nKept:");
-      for (guint i = 0; i < kept->len && i < 40; i++)
-        g_string_append_printf (s, "%s %s", i ? "," : "", (const char *) g_ptr_array_index (kept, i));
-      if (kept->len > 40)
-        g_string_append_printf (s, " … (%u more)", kept->len - 40);
+      g_autofree char *text = dv_transfer_report_to_text (transfer, 40);
+      g_string_append_printf (s, "\n%s", text);
     }
   g_free (ed->report);
   ed->report = g_string_free (s, FALSE);

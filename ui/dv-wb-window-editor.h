@@ -20,6 +20,7 @@
 #pragma once
 
 #include "dv-arch-edit.h"
+#include "dv-model-edit.h"
 #include "dv-plot-view.h"
 #include "dv-wb-window.h"
 
@@ -31,10 +32,10 @@ DvArchEdit *dv_wb_window_get_arch_edit (DvWbWindow *win);
  * restarts from it. */
 void        dv_wb_window_set_model_desc (DvWbWindow *win, const DvModelDesc *desc, gboolean follow);
 /* The answer to ::apply-architecture / ::reset-model: shown in the editor's
- * report (kept / re-initialised weights) and, when !ok, in the banner. */
+ * report (message, then every tensor's fate when `transfer` is not NULL) and,
+ * when !ok, in the banner. */
 void        dv_wb_window_architecture_applied (DvWbWindow *win, gboolean ok, const char *message,
-                                               const GPtrArray *kept, const GPtrArray *reinitialised,
-                                               const DvModelDesc *desc);
+                                               const DvTransferReport *transfer, const DvModelDesc *desc);
 /* Sets a field as typing it in the editor would: TRUE when accepted; a
  * refused value leaves its message on the field (and in *error). */
 gboolean    dv_wb_window_edit_set (DvWbWindow *win, const char *path, const char *value,

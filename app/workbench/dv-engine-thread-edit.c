@@ -1,6 +1,7 @@
 /* dv-engine-thread-edit.c — the architecture editor's commands on the
- * engine thread (see dv-engine-thread-edit.h): soft changes in place,
- * rebuilds that keep every weight that still fits, soft and full resets. */
+ * engine thread (see dv-engine-thread-edit.h): applying an edited
+ * description (dv_model_apply_desc: soft in place, or a rebuild keeping
+ * the learnt values the edit did not redefine), soft and full resets. */
 #include "dv-engine-thread-edit.h"
 #include "dv-engine-thread-private.h"
 
@@ -22,8 +23,7 @@ job_free (Job *job)
 {
   dv_model_desc_free (job->desc);
   g_free (job->result.message);
-  g_clear_pointer (&job->result.kept, g_ptr_array_unref);
-  g_clear_pointer (&job->result.reinitialised, g_ptr_array_unref);
+  dv_transfer_report_clear (&job->result.report);
   dv_model_desc_free (job->result.desc);
   if (job->destroy)
     job->destroy (job->user_data);
@@ -63,38 +63,38 @@ apply (DvEngineThread *self, Job *job)
 {
   DvEditResult *r = &job->result;
   g_autoptr (GError) error = NULL;
-  if (!dv_model_desc_needs_rebuild (dv_model_get_desc (self->model), job->desc))
+  double dt = dv_model_get_desc (self->model)->dt;
+  gboolean rebuilt = FALSE;
+  DvModel *model = dv_model_apply_desc (self->model, job->desc, 0, &rebuilt, &r->report, &error);
+  if (model == NULL)
     {
-      double dt = dv_model_get_desc (self->model)->dt;
-      r->ok = dv_model_soft_update (self->model, job->desc, &error);
-      if (!r->ok)
-        {
-          r->message = g_strdup_printf ("The change was not applied: %s", error->message);
-          return;
-        }
+      r->message = g_strdup_printf ("%s, nothing changed: %s",
+                                    dv_model_desc_needs_rebuild (dv_model_get_desc (self->model), job->desc)
+                                    ? "The model could not be built" : "The change was not applied",
+                                    error->message);
+      return;
+    }
+  r->ok = TRUE;
+  r->rebuilt = rebuilt;
+  guint changed = dv_transfer_report_count (&r->report, DV_TRANSFER_CHANGED, FALSE)
+                  + dv_transfer_report_count (&r->report, DV_TRANSFER_CHANGED, TRUE);
+  if (!rebuilt)
+    {
       gboolean new_dt = dv_model_get_desc (self->model)->dt != dt;
-      r->message = g_strdup_printf ("Applied without a rebuild (soft change): every weight kept%s.",
+      r->message = g_strdup_printf ("Applied without a rebuild (soft change): every weight kept, "
+                                    "%u tensor%s set from the description%s.", changed, changed == 1 ? "" : "s",
                                     new_dt ? "; the new dt starts the sequence again"
-                                           : ", the sequence goes on with the new values");
+                                           : "; the sequence goes on with the new values");
       if (new_dt)
         dv_engine_thread_restart_sequence (self);
       return;
     }
-  DvModel *model = dv_model_new (job->desc, &error);
-  if (model == NULL)
-    {
-      r->message = g_strdup_printf ("The model could not be built, nothing changed: %s", error->message);
-      return;
-    }
-  dv_model_init_params (model, 0);
-  DvTransferReport rep = { 0 };
-  dv_model_transfer_weights (model, self->model, &rep);
-  r->ok = TRUE;
-  r->rebuilt = TRUE;
-  r->kept = g_steal_pointer (&rep.kept);
-  r->reinitialised = g_steal_pointer (&rep.reinitialised);
-  r->message = g_strdup_printf ("Rebuilt the model: %u weights kept, %u re-initialised.",
-                                r->kept->len, r->reinitialised->len);
+  r->message = g_strdup_printf ("Rebuilt the model: %u parameters kept, %u re-initialised, %u changed by "
+                                "the edit, %u dropped.",
+                                dv_transfer_report_count (&r->report, DV_TRANSFER_KEPT, FALSE),
+                                dv_transfer_report_count (&r->report, DV_TRANSFER_REINITIALISED, FALSE),
+                                dv_transfer_report_count (&r->report, DV_TRANSFER_CHANGED, FALSE),
+                                dv_transfer_report_count (&r->report, DV_TRANSFER_DROPPED, FALSE));
   const char *cls = dv_model_get_desc (model)->model_class;
   g_autofree char *label = g_strdup_printf ("%s (edited)", cls);
   dv_engine_thread_replace_model (self, model, label, self->preset);

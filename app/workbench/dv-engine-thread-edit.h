@@ -3,14 +3,13 @@
  * What this is for: the architecture editor's three commands, each run ON
  * THE ENGINE THREAD between timesteps (dv_engine_thread_call) and answered
  * on the main context:
- *   apply       a description that differs only in soft fields (tau, dt,
- *               solver, delays within the history capacity) changes the
- *               running model in place (dv_model_soft_update); the sequence
- *               goes on, except that a new dt starts a new sequence (its
- *               time axis changes).  Anything else rebuilds: a new DvModel,
- *               dv_model_transfer_weights from the old one (kept /
- *               re-initialised in the result), then
- *               dv_engine_thread_replace_model.
+ *   apply       dv_model_apply_desc: a description that differs only in soft
+ *               fields (tau, dt, solver, delays within the history capacity)
+ *               changes the running model in place; the sequence goes on,
+ *               except that a new dt starts a new sequence (its time axis
+ *               changes).  Anything else rebuilds: a new DvModel that keeps
+ *               the learnt values the edit did not redefine (the result's
+ *               report), then dv_engine_thread_replace_model.
  *   soft reset  clears the state: the current stimulus starts again.
  *   full reset  re-initialises every weight from a seed, then starts again.
  *   describe    the running model's description (after a checkpoint opened).
@@ -30,8 +29,8 @@ typedef struct {
   gboolean ok;
   gboolean rebuilt;          /* the model was rebuilt (else changed in place, or reset) */
   char *message;             /* what happened, or why not (one sentence or more) */
-  GPtrArray *kept;           /* rebuilt: parameter names carried over, else NULL */
-  GPtrArray *reinitialised;  /* rebuilt: names freshly initialised, else NULL */
+  DvTransferReport report;   /* apply: every tensor's fate (kept / re-initialised / changed by
+                              * the edit / dropped); items NULL for resets and failures */
   DvModelDesc *desc;         /* the running model's description afterwards */
 } DvEditResult;
 

@@ -29,7 +29,7 @@ on_done (const DvEditResult *r, gpointer user_data)
   g_autoptr (DvWbWindow) window = g_weak_ref_get (user_data);
   if (window == NULL)
     return;
-  dv_wb_window_architecture_applied (window, r->ok, r->message, r->kept, r->reinitialised, r->desc);
+  dv_wb_window_architecture_applied (window, r->ok, r->message, r->report.items ? &r->report : NULL, r->desc);
 }
 
 static void
