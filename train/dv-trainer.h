@@ -46,6 +46,8 @@ typedef struct {
   gboolean bn_train;      /* BatchNorm in train mode while training */
   DvActivityConfig activity; /* weight 0 = off */
   int batch_size;         /* for the lr scaling; 0 = estimated from the loader's batches */
+  double divergence_factor; /* stop when the loss, the gradient norm or a layer's activity exceeds
+                             * this factor times its running history (1000; 0 = off) */
 } DvTrainConfig;
 
 void dv_train_config_init (DvTrainConfig *config);
