@@ -101,7 +101,7 @@ dv_cli_train (int argc, char **argv)
   int epochs = 5, batch = 32, threads = 0, accumulate = 1, val_every = 1, save_every = 0, t_max = 0;
   int step_size = 30, top_k = 2, train_samples = 0;
   double lr = 0, wd = -1, clip = 1.0, val_frac = 0.1, momentum = 0.9, gamma = 0.1;
-  double act_weight = 0, act_ord = 1;
+  double act_weight = 0, act_ord = 1, diverge = 1000;
   gint64 seed = 0;
   gboolean no_scaling = FALSE, no_augment = FALSE, no_groups = FALSE, nesterov = FALSE;
   GOptionEntry entries[] = {
@@ -118,6 +118,9 @@ dv_cli_train (int argc, char **argv)
     { "step-size", 0, 0, G_OPTION_ARG_INT, &step_size, "Step schedule: epochs per step (30)", "N" },
     { "gamma", 0, 0, G_OPTION_ARG_DOUBLE, &gamma, "Step schedule: factor per step (0.1)", "G" },
     { "clip", 0, 0, G_OPTION_ARG_DOUBLE, &clip, "Gradient clipping global norm (1.0; 0 = off)", "X" },
+    { "divergence-factor", 0, 0, G_OPTION_ARG_DOUBLE, &diverge,
+      "Stop when the loss, gradient norm or a layer's activity exceeds F times its running history "
+      "(1000; 0 = off)", "F" },
     { "accumulate", 0, 0, G_OPTION_ARG_INT, &accumulate, "Gradient accumulation batches (1)", "N" },
     { "no-lr-scaling", 0, 0, G_OPTION_ARG_NONE, &no_scaling, "Do not scale the learning rate by batch size", NULL },
     { "no-group-factors", 0, 0, G_OPTION_ARG_NONE, &no_groups, "Same learning rate for recurrence and feedback", NULL },
@@ -151,6 +154,12 @@ dv_cli_train (int argc, char **argv)
   if (argc < 2)
     {
       g_printerr ("dynvision train: name a preset (e.g. CustomRCNN), a MODEL.json or a checkpoint\n");
+      return 2;
+    }
+  if (!(diverge == 0 || (diverge > 1 && isfinite (diverge))))
+    {
+      g_printerr ("dynvision train: --divergence-factor %g: give 0 (off) or a finite factor above 1 "
+                  "(default 1000)\n", diverge);
       return 2;
     }
   dv_set_num_threads (threads);
@@ -256,6 +265,7 @@ dv_cli_train (int argc, char **argv)
   cfg.lr_scaling = !no_scaling;
   cfg.group_factors = !no_groups;
   cfg.clip = clip;
+  cfg.divergence_factor = diverge;
   cfg.accumulate = accumulate;
   cfg.val_every = val_every;
   cfg.save_every = save_every;

@@ -8,9 +8,11 @@
  * global norm 1.0), validation, atomic checkpoints (best-k by a monitored
  * metric, last, every N epochs) that carry the optimiser moments and the
  * epoch so `resume` continues exactly, and a metrics CSV.  A NaN/Inf stops
- * training with a message naming the layer and timestep, keeping the last
- * good checkpoint (the forward pass names the layer and timestep; a parameter that becomes
- * NaN after a step is named too).  An activity loss (dv-activity.h) can be added; it is
+ * training with a message naming the layer and timestep (a buffer that overflows is named as
+ * a buffer, with its timestep; a parameter that becomes NaN after a step is named too), and so
+ * does a loss, gradient norm or layer activity that grows past divergence_factor × its running
+ * history while still finite.  The message names the last good checkpoint, which exists: one
+ * is written before the trainer's first epoch.  Labels must be below n_classes.  An activity loss (dv-activity.h) can be added; it is
  * backpropagated with the cross-entropy and every term is logged.  Used by `dynvision train`
  * and the workbench.
  * What it is not for: reading datasets (data/) or drawing curves (plot/).
