@@ -173,20 +173,8 @@ dv_cli_train (int argc, char **argv)
   g_autoptr (DvDataset) ds = dv_dataset_open (data, DV_SPLIT_TRAIN, &error);
   if (ds == NULL)
     return dv_cli_fail (error);
-  if (dv_dataset_get_height (ds) != D->in_h || dv_dataset_get_width (ds) != D->in_w)
-    {
-      g_printerr ("dynvision train: %s has %d×%d images but the model takes %d×%d; build the model with "
-                  "input_dims=[%d,%d,%d,%d]\n", data, dv_dataset_get_height (ds), dv_dataset_get_width (ds),
-                  D->in_h, D->in_w, D->n_timesteps, D->in_channels, dv_dataset_get_height (ds),
-                  dv_dataset_get_width (ds));
-      return 1;
-    }
-  if (dv_dataset_get_n_classes (ds) > D->n_classes)
-    {
-      g_printerr ("dynvision train: %s has %d classes but the model only %d outputs; set n_classes=%d\n", data,
-                  dv_dataset_get_n_classes (ds), D->n_classes, dv_dataset_get_n_classes (ds));
-      return 1;
-    }
+  if (!dv_model_check_data (D, ds, data, &error))
+    return dv_cli_fail (error);
   DvPresentation pr;
   if (!dv_train_presentation (&pr, m, (const char *const *) pres, &error))
     return dv_cli_fail (error);

@@ -9,6 +9,8 @@
  *   dynvision.layer_operations, dynvision.aliases (alias -> canonical)
  *   dynvision.description  this engine's full model description (JSON), so a
  *                          model edited in the workbench reopens as it was
+ *   dynvision.class_names  the classes the model was trained on (a JSON list of
+ *                          n_classes names), when known (dv_model_get_class_names)
  * Saving is atomic (temporary file + rename).
  */
 #pragma once

@@ -48,6 +48,9 @@ dv_model_transfer_weights (DvModel *dst, DvModel *src, DvTransferReport *report)
       if (report)
         g_ptr_array_add (ok ? report->kept : report->reinitialised, g_strdup (p->name));
     }
+  /* the classes it was trained on, while the readout keeps their number */
+  if (dst->desc->n_classes == src->desc->n_classes)
+    dv_model_set_class_names (dst, dv_model_get_class_names (src));
 }
 
 /* Fields a running model may change between timesteps. */

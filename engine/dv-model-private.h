@@ -92,6 +92,7 @@ struct _DvModel {
   GArray *custom_inits;   /* DvCustomInit: initial values of custom ops' parameters */
   DvParam *n_res;
   DvParam *supralin_n, *supralin_k; /* DynVision's shared SupraLinearity module, if any */
+  char **class_names;     /* [n_classes] the model was trained on, NULL-terminated, or NULL */
 };
 
 typedef struct {

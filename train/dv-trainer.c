@@ -177,6 +177,16 @@ dv_trainer_new (DvModel *model, DvLoader *train, DvLoader *val, const DvTrainCon
   DvOptimConfig oc = config->optim;
   oc.lr = t->base_lr;
   t->optim = dv_optim_new (model, &oc);
+  /* the model learns the training set's classes: checkpoints carry their names */
+  DvDataset *ds = train ? dv_loader_get_dataset (train) : NULL;
+  if (ds != NULL && dv_dataset_get_n_classes (ds) == dv_model_get_desc (model)->n_classes)
+    {
+      int K = dv_dataset_get_n_classes (ds);
+      g_autofree const char **names = g_new0 (const char *, K + 1);
+      for (int k = 0; k < K; k++)
+        names[k] = dv_dataset_get_class_name (ds, k);
+      dv_model_set_class_names (model, names);
+    }
   if (config->group_factors)
     {
       dv_optim_add_lr_factor (t->optim, "recurrence", 0.2);
@@ -1055,4 +1065,30 @@ dv_train_presentation (DvPresentation *p, DvModel *model, const char *const *ove
   p->dt = D->dt;
   p->n_residual_timesteps = dv_model_residual_timesteps (model);
   return dv_presentation_validate (p, error);
+}
+
+gboolean
+dv_model_check_data (const DvModelDesc *D, const DvDataset *ds, const char *name, GError **error)
+{
+  if (name == NULL)
+    name = dv_dataset_get_name (ds);
+  int K = dv_dataset_get_n_classes (ds), C = dv_dataset_get_channels (ds);
+  int H = dv_dataset_get_height (ds), W = dv_dataset_get_width (ds);
+  if (D->n_classes != K)
+    {
+      g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_INPUT,
+                   "model has %d classes, data set '%s' has %d: add n_classes=%d", D->n_classes, name, K, K);
+      return FALSE;
+    }
+  gboolean convertible = (C == 1 || C == 3) && (D->in_channels == 1 || D->in_channels == 3);
+  if (D->in_h != H || D->in_w != W || (D->in_channels != C && !convertible))
+    {
+      g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_INPUT,
+                   "model takes %d×%d×%d input (channels×height×width), data set '%s' has %d×%d×%d images%s: "
+                   "add input_dims=[%d,%d,%d,%d]", D->in_channels, D->in_h, D->in_w, name, C, H, W,
+                   D->in_channels != C && !convertible ? " (only 1 and 3 channels convert into each other)" : "",
+                   D->n_timesteps, convertible ? D->in_channels : C, H, W);
+      return FALSE;
+    }
+  return TRUE;
 }

@@ -142,6 +142,13 @@ double dv_schedule_lr (const DvTrainConfig *c, double base_lr, int epoch);
 gboolean dv_train_presentation (DvPresentation *p, DvModel *model, const char *const *overrides,
                                 GError **error);
 
+/* Model and data agree: the model has the data set's classes, takes its image size, and its
+ * input channels (or 1 and 3, which the loader converts into each other).  `name` names the
+ * data set in the message (its spec, e.g. "embedded"; NULL: dv_dataset_get_name).  A
+ * mismatch is a DV_MODEL_ERROR_INPUT naming both sides and the fix ("model has 1000 classes,
+ * data set 'embedded' has 10: add n_classes=10").  Used before training, testing and playing. */
+gboolean dv_model_check_data (const DvModelDesc *desc, const DvDataset *ds, const char *name, GError **error);
+
 /* DynVision's batch-size scaling factor. */
 double dv_lr_scale_factor (int batch, int accumulate);
 

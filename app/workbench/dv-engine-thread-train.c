@@ -247,14 +247,8 @@ prepare_data (DvEngineTrain *job, DvModel *model, GError **error)
   job->dataset = dv_dataset_open_full (s->dataset, DV_SPLIT_TRAIN, &o, error);
   if (job->dataset == NULL)
     return FALSE;
-  if (dv_dataset_get_n_classes (job->dataset) > D->n_classes)
-    {
-      g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_INPUT,
-                   "the data set “%s” has %d classes but the model only %d outputs; set "
-                   "n_classes=%d in the model", s->dataset, dv_dataset_get_n_classes (job->dataset),
-                   D->n_classes, dv_dataset_get_n_classes (job->dataset));
-      return FALSE;
-    }
+  if (!dv_model_check_data (D, job->dataset, s->dataset, error))
+    return FALSE;
   DvPresentation pr;
   if (!dv_train_presentation (&pr, model, NULL, error))
     return FALSE;
