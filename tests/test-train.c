@@ -625,6 +625,44 @@ test_class_names_round_trip (void)
   remove_dir (dir);
 }
 
+/* The readout names the model's classes: a model trained on other classes playing the embedded
+ * set reads its own names and the stimuli are marked foreign; an untrained model of the data
+ * set's shape borrows the data set's names; a model of another class count says so. */
+static void
+test_readout_uses_model_names (void)
+{
+  g_autoptr (DvDataset) ds = dv_embedded_new (DV_EMBEDDED_DEFAULT_SEED, DV_SPLIT_TRAIN, 16);
+  g_autoptr (DvModel) m = tiny_model (2, 3);
+  char *note = NULL;
+  g_auto (GStrv) plain = dv_readout_class_names (m, ds, "embedded", &note);
+  g_assert_null (note);
+  g_assert_cmpuint (g_strv_length (plain), ==, 10);
+  g_assert_cmpstr (plain[3], ==, dv_dataset_get_class_name (ds, 3));
+  const char *own[] = { "cat", "dog", "car", "tree", "cup", "boat", "bird", "shoe", "lamp", "key", NULL };
+  dv_model_set_class_names (m, own);
+  g_auto (GStrv) names = dv_readout_class_names (m, ds, "embedded", &note);
+  for (int k = 0; k < 10; k++)
+    g_assert_cmpstr (names[k], ==, own[k]);
+  g_assert_nonnull (note);
+  g_test_message ("%s", note);
+  g_assert_nonnull (strstr (note, "foreign stimuli: the model was trained on 10 classes (cat, dog, car, …)"));
+  g_assert_nonnull (strstr (note, "data set 'embedded' has 10"));
+  g_clear_pointer (&note, g_free);
+  /* its own classes again: nothing to say */
+  g_autofree const char **same = g_new0 (const char *, 11);
+  for (int k = 0; k < 10; k++)
+    same[k] = dv_dataset_get_class_name (ds, k);
+  dv_model_set_class_names (m, same);
+  g_auto (GStrv) again = dv_readout_class_names (m, ds, NULL, &note);
+  g_assert_null (note);
+  g_autoptr (DvModel) four = preset_model ("input_dims=[2,3,32,32]", "n_classes=4");
+  g_auto (GStrv) generic = dv_readout_class_names (four, ds, "embedded", &note);
+  g_assert_cmpuint (g_strv_length (generic), ==, 4);
+  g_assert_cmpstr (generic[2], ==, "class 2");
+  g_assert_nonnull (strstr (note, "the model has 4 classes, data set 'embedded' has 10"));
+  g_free (note);
+}
+
 static void
 test_model_rebuild (void)
 {
@@ -682,5 +720,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/data/model-data-mismatch", test_model_data_mismatch);
   g_test_add_func ("/train/data/labels-beyond-classes", test_labels_beyond_classes);
   g_test_add_func ("/train/checkpoint/class-names", test_class_names_round_trip);
+  g_test_add_func ("/train/data/readout-uses-model-names", test_readout_uses_model_names);
   return g_test_run ();
 }

@@ -1092,3 +1092,51 @@ dv_model_check_data (const DvModelDesc *D, const DvDataset *ds, const char *name
     }
   return TRUE;
 }
+
+static char *
+names_summary (int K, const char *const *names)
+{
+  GString *s = g_string_new (NULL);
+  for (int k = 0; k < MIN (K, 3); k++)
+    g_string_append_printf (s, "%s%s", k ? ", " : "", names[k]);
+  if (K > 3)
+    g_string_append (s, ", …");
+  return g_string_free (s, FALSE);
+}
+
+char **
+dv_readout_class_names (const DvModel *m, const DvDataset *ds, const char *name, char **note)
+{
+  const DvModelDesc *D = dv_model_get_desc (m);
+  const char *const *own = dv_model_get_class_names (m);
+  int K = D->n_classes, KD = dv_dataset_get_n_classes (ds);
+  if (name == NULL)
+    name = dv_dataset_get_name (ds);
+  g_autofree const char **theirs = g_new0 (const char *, KD + 1);
+  for (int k = 0; k < KD; k++)
+    theirs[k] = dv_dataset_get_class_name (ds, k);
+  gboolean foreign = K != KD;
+  for (int k = 0; own != NULL && !foreign && k < K; k++)
+    foreign = g_strcmp0 (own[k], theirs[k]) != 0;
+  char **names = g_new0 (char *, K + 1);
+  for (int k = 0; k < K; k++)
+    names[k] = g_strdup (own != NULL ? own[k] : K == KD ? theirs[k] : NULL);
+  /* NULL entries end a strv early: name them here */
+  for (int k = 0; k < K; k++)
+    if (names[k] == NULL)
+      names[k] = g_strdup_printf ("class %d", k);
+  if (note != NULL)
+    {
+      *note = NULL;
+      if (foreign && own != NULL)
+        {
+          g_autofree char *a = names_summary (K, own), *b = names_summary (KD, theirs);
+          *note = g_strdup_printf ("foreign stimuli: the model was trained on %d classes (%s), data set "
+                                   "'%s' has %d (%s); its labels are not the model's", K, a, name, KD, b);
+        }
+      else if (foreign)
+        *note = g_strdup_printf ("foreign stimuli: the model has %d classes, data set '%s' has %d; its "
+                                 "labels are not the model's", K, name, KD);
+    }
+  return names;
+}

@@ -149,6 +149,14 @@ gboolean dv_train_presentation (DvPresentation *p, DvModel *model, const char *c
  * data set 'embedded' has 10: add n_classes=10").  Used before training, testing and playing. */
 gboolean dv_model_check_data (const DvModelDesc *desc, const DvDataset *ds, const char *name, GError **error);
 
+/* The class names a readout shows for `model` playing `ds` ([n_classes] + NULL, g_strfreev;
+ * NULL entries show as "class k"): the model's own names (dv_model_get_class_names) when it
+ * knows them, else the data set's when the counts agree.  *note (may be NULL) is set to NULL
+ * when the stimuli are of the model's own classes, else to a sentence saying they are foreign
+ * (the workbench plays a model on any image set: shown as a label, not refused); then the data
+ * set's labels are not the model's classes. */
+char   **dv_readout_class_names (const DvModel *model, const DvDataset *ds, const char *name, char **note);
+
 /* DynVision's batch-size scaling factor. */
 double dv_lr_scale_factor (int batch, int accumulate);
 
