@@ -3,6 +3,7 @@
  * summary per swept value.  The experiments themselves live in train/dv-experiment.c. */
 #include "dv-cli.h"
 #include "dv-value.h"
+#include "dv-trainer.h"
 
 #include "dv-checkpoint.h"
 #include "dv-csv.h"
@@ -164,12 +165,8 @@ dv_cli_test (int argc, char **argv)
   g_autoptr (DvDataset) ds = dv_dataset_open (data, DV_SPLIT_TEST, &error);
   if (ds == NULL)
     return dv_cli_fail (error);
-  if (dv_dataset_get_height (ds) != D->in_h || dv_dataset_get_width (ds) != D->in_w)
-    {
-      g_printerr ("dynvision test: %s has %d×%d images but the model takes %d×%d\n", data,
-                  dv_dataset_get_height (ds), dv_dataset_get_width (ds), D->in_h, D->in_w);
-      return 1;
-    }
+  if (!dv_model_check_data (D, ds, data, &error))
+    return dv_cli_fail (error);
   DvExperimentConfig cfg;
   dv_experiment_config_init (&cfg);
   cfg.samples = samples;

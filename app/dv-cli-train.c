@@ -103,7 +103,7 @@ dv_cli_train (int argc, char **argv)
   int step_size = 30, top_k = 2, train_samples = 0;
   g_autofree char *lr_text = NULL, *wd_text = NULL;
   double lr = 0, wd = -1, clip = 1.0, val_frac = 0.1, momentum = 0.9, gamma = 0.1;
-  double act_weight = 0, act_ord = 1;
+  double act_weight = 0, act_ord = 1, diverge = 1000;
   gint64 seed = 0;
   gboolean no_scaling = FALSE, no_augment = FALSE, no_groups = FALSE, nesterov = FALSE;
   GOptionEntry entries[] = {
@@ -120,6 +120,9 @@ dv_cli_train (int argc, char **argv)
     { "step-size", 0, 0, G_OPTION_ARG_INT, &step_size, "Step schedule: epochs per step (30)", "N" },
     { "gamma", 0, 0, G_OPTION_ARG_DOUBLE, &gamma, "Step schedule: factor per step (0.1)", "G" },
     { "clip", 0, 0, G_OPTION_ARG_DOUBLE, &clip, "Gradient clipping global norm (1.0; 0 = off)", "X" },
+    { "divergence-factor", 0, 0, G_OPTION_ARG_DOUBLE, &diverge,
+      "Stop when the loss, gradient norm or a layer's activity exceeds F times its running history "
+      "(1000; 0 = off)", "F" },
     { "accumulate", 0, 0, G_OPTION_ARG_INT, &accumulate, "Gradient accumulation batches (1)", "N" },
     { "no-lr-scaling", 0, 0, G_OPTION_ARG_NONE, &no_scaling, "Do not scale the learning rate by batch size", NULL },
     { "no-group-factors", 0, 0, G_OPTION_ARG_NONE, &no_groups, "Same learning rate for recurrence and feedback", NULL },
@@ -188,6 +191,12 @@ dv_cli_train (int argc, char **argv)
       g_printerr ("dynvision train: name a preset (e.g. CustomRCNN), a MODEL.json or a checkpoint\n");
       return 2;
     }
+  if (!(diverge == 0 || (diverge > 1 && isfinite (diverge))))
+    {
+      g_printerr ("dynvision train: --divergence-factor %g: give 0 (off) or a finite factor above 1 "
+                  "(default 1000)\n", diverge);
+      return 2;
+    }
   dv_set_num_threads (threads);
   g_autoptr (DvModel) m = model_from_args (argv[1], argc - 2, argv + 2, &error);
   if (m == NULL)
@@ -199,20 +208,8 @@ dv_cli_train (int argc, char **argv)
   g_autoptr (DvDataset) ds = dv_dataset_open (data, DV_SPLIT_TRAIN, &error);
   if (ds == NULL)
     return dv_cli_fail (error);
-  if (dv_dataset_get_height (ds) != D->in_h || dv_dataset_get_width (ds) != D->in_w)
-    {
-      g_printerr ("dynvision train: %s has %d×%d images but the model takes %d×%d; build the model with "
-                  "input_dims=[%d,%d,%d,%d]\n", data, dv_dataset_get_height (ds), dv_dataset_get_width (ds),
-                  D->in_h, D->in_w, D->n_timesteps, D->in_channels, dv_dataset_get_height (ds),
-                  dv_dataset_get_width (ds));
-      return 1;
-    }
-  if (dv_dataset_get_n_classes (ds) > D->n_classes)
-    {
-      g_printerr ("dynvision train: %s has %d classes but the model only %d outputs; set n_classes=%d\n", data,
-                  dv_dataset_get_n_classes (ds), D->n_classes, dv_dataset_get_n_classes (ds));
-      return 1;
-    }
+  if (!dv_model_check_data (D, ds, data, &error))
+    return dv_cli_fail (error);
   DvPresentation pr;
   if (!dv_train_presentation (&pr, m, (const char *const *) pres, &error))
     return dv_cli_fail (error);
@@ -291,6 +288,7 @@ dv_cli_train (int argc, char **argv)
   cfg.lr_scaling = !no_scaling;
   cfg.group_factors = !no_groups;
   cfg.clip = clip;
+  cfg.divergence_factor = diverge;
   cfg.accumulate = accumulate;
   cfg.val_every = val_every;
   cfg.save_every = save_every;

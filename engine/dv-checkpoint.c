@@ -89,6 +89,32 @@ shape_str (int ndim, const gint64 *shape)
   return g_string_free (s, FALSE);
 }
 
+/* dynvision.class_names: a JSON list of n_classes strings (absent: the names stay unknown). */
+static gboolean
+load_class_names (DvModel *m, const DvSafetensors *st, const char *path, GError **error)
+{
+  const char *text = dv_safetensors_metadata (st, "dynvision.class_names");
+  if (text == NULL)
+    return TRUE;
+  g_autoptr (DvJson) j = dv_json_parse (text, -1, NULL);
+  gboolean ok = j != NULL && dv_json_type (j) == DV_JSON_ARRAY && dv_json_length (j) == (guint) m->desc->n_classes;
+  for (guint i = 0; ok && i < dv_json_length (j); i++)
+    ok = dv_json_type (dv_json_array_get (j, i)) == DV_JSON_STRING;
+  if (!ok)
+    {
+      g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_CHECKPOINT,
+                   "%s: metadata dynvision.class_names must be a list of %d names (the model's classes), "
+                   "not %.80s", path, m->desc->n_classes, text);
+      return FALSE;
+    }
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  for (guint i = 0; i < dv_json_length (j); i++)
+    g_ptr_array_add (names, (gpointer) dv_json_string (dv_json_array_get (j, i)));
+  g_ptr_array_add (names, NULL);
+  dv_model_set_class_names (m, (const char *const *) names->pdata);
+  return TRUE;
+}
+
 gboolean
 dv_tensor_check_finite (const char *path, const char *name, const float *v, int ndim, const gint64 *shape,
                         GError **error)
@@ -188,7 +214,7 @@ dv_model_load_state (DvModel *m, const DvSafetensors *st, const char *path, DvLo
           g_ptr_array_add (report->missing, g_strdup (p->name));
       }
   g_hash_table_unref (seen);
-  return TRUE;
+  return load_class_names (m, st, path, error);
 }
 
 DvModel *
@@ -430,6 +456,14 @@ dv_checkpoint_writer (DvModel *m, GHashTable *extra)
   dv_safetensors_writer_set_metadata (w, "format", "pt");
   if (dv_preset_plugin (D->model_class))
     dv_safetensors_writer_set_metadata (w, "dynvision.plugin", dv_preset_plugin (D->model_class));
+  if (m->class_names != NULL)
+    {
+      g_autoptr (DvJson) names = dv_json_new_array ();
+      for (char **n = m->class_names; *n; n++)
+        dv_json_array_append (names, dv_json_new_string (*n));
+      g_autofree char *names_s = dv_json_to_string (names, FALSE);
+      dv_safetensors_writer_set_metadata (w, "dynvision.class_names", names_s);
+    }
   if (extra)
     {
       GHashTableIter it;

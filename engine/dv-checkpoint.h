@@ -18,6 +18,8 @@
  *   dynvision.layer_operations, dynvision.aliases (alias -> canonical)
  *   dynvision.description  this engine's full model description (JSON): the
  *                          model itself; loading builds from it first
+ *   dynvision.class_names  the classes the model was trained on (a JSON list of
+ *                          n_classes names), when known (dv_model_get_class_names)
  * Saving is atomic (temporary file + rename).
  */
 #pragma once

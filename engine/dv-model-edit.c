@@ -437,6 +437,9 @@ dv_model_transfer_weights (DvModel *dst, DvModel *src, DvTransferReport *report)
       if (dv_model_lookup (dst, q->name) == NULL)
         report_add (report, q, DV_TRANSFER_DROPPED, NULL);
     }
+  /* the classes it was trained on, while the readout keeps their number */
+  if (dst->desc->n_classes == src->desc->n_classes)
+    dv_model_set_class_names (dst, dv_model_get_class_names (src));
 }
 
 /* Fields a running model may change between timesteps. */

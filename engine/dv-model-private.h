@@ -94,6 +94,7 @@ struct _DvModel {
   DvParam *supralin_n, *supralin_k; /* DynVision's shared SupraLinearity module, if any */
   gboolean building;      /* dv_model_new is declaring parameters */
   char *duplicate;        /* the first name declared twice while building */
+  char **class_names;     /* [n_classes] the model was trained on, NULL-terminated, or NULL */
 };
 
 typedef struct {

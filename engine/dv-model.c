@@ -557,7 +557,23 @@ dv_model_free (DvModel *m)
   g_free (m->layers);
   g_free (m->conns);
   g_free (m->duplicate);
+  g_strfreev (m->class_names);
   g_free (m);
+}
+
+const char *const *
+dv_model_get_class_names (const DvModel *m)
+{
+  return (const char *const *) m->class_names;
+}
+
+void
+dv_model_set_class_names (DvModel *m, const char *const *names)
+{
+  g_return_if_fail (names == NULL || g_strv_length ((char **) names) == (guint) m->desc->n_classes);
+  char **copy = g_strdupv ((char **) names);
+  g_strfreev (m->class_names);
+  m->class_names = copy;
 }
 
 const DvModelDesc *

@@ -65,6 +65,13 @@ DvParam *dv_model_param (DvModel *model, guint i);              /* state_dict or
 DvParam *dv_model_lookup (DvModel *model, const char *name);    /* by name or alias */
 gint64   dv_model_n_values (const DvModel *model);              /* unique F32 values */
 
+/* The names of the classes the model was trained on ([n_classes], NULL-terminated), or NULL
+ * when unknown.  Training sets them from its data set; checkpoints carry them as the metadata
+ * dynvision.class_names (a JSON list), and the readout shows them.  set: NULL or exactly
+ * n_classes names (copied). */
+const char *const *dv_model_get_class_names (const DvModel *model);
+void     dv_model_set_class_names (DvModel *model, const char *const *names);
+
 /* Initialise every parameter as DynVision (or the tutorial) does, from a seed. */
 void     dv_model_init_params (DvModel *model, guint64 seed);
 void     dv_model_zero_grad (DvModel *model);

@@ -153,6 +153,12 @@ dv_readout_plot_draw (const DvReadoutPlot *p, cairo_t *cr, double width, double 
       dvp_set_rgb (cr, p->label >= 0 && pred != p->label ? th->select : th->muted);
       dvp_text (cr, width - 12, 8, s, DVP_FONT_LABEL, FALSE, 1, 0);
     }
+  if (p->note != NULL)
+    {
+      /* the stimuli are not of the model's classes: say so where the prediction is read */
+      dvp_set_rgb (cr, th->select);
+      dvp_text (cr, 12, 8 + DVP_FONT_TITLE + 4, p->note, DVP_FONT_TICK, FALSE, 0, 0);
+    }
 
   DvpFrame f;
   double bars_w;

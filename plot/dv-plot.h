@@ -118,6 +118,7 @@ typedef struct {
   int cursor;
   int label;                  /* the true class, or -1 */
   int max_lines;              /* classes drawn as lines, by peak probability; 0: all */
+  const char *note;           /* under the title, e.g. "foreign stimuli: …"; NULL: none */
 } DvReadoutPlot;
 
 void dv_readout_plot_init (DvReadoutPlot *p);

@@ -3,7 +3,8 @@
 # continued with --resume ends with the same weights as an uninterrupted run, bit for bit, on
 # two kernel threads as the recorded runs use.
 # usage: test-cli-resume.sh DYNVISION MODEL.json WORKDIR
-# The kill comes 0.3 s after epoch 1's checkpoint appears (an epoch here takes 1–3 s); the test
+# The kill comes 0.3 s after epoch 1's metrics.csv row appears (an epoch here takes 1–3 s; the
+# last.safetensors written before epoch 1 is the starting weights, so it marks nothing); the test
 # checks that metrics.csv then holds exactly one epoch, i.e. that the kill landed inside epoch 2,
 # and that the resume removes the temporary files an interrupted save left.
 set -eu
@@ -15,7 +16,7 @@ set -- "$model" --train-samples 3000 --epochs 3 --batch 16 --lr 1e-2 --threads 2
 "$cli" train "$@" -o "$w/straight" > "$w/straight.log" 2>&1
 "$cli" train "$@" -o "$w/killed" > "$w/killed.log" 2>&1 &
 pid=$!
-while [ ! -f "$w/killed/last.safetensors" ]; do
+while [ ! -f "$w/killed/metrics.csv" ]; do
   kill -0 $pid 2> /dev/null || { echo "training ended before its first checkpoint"; cat "$w/killed.log"; exit 1; }
   sleep 0.02
 done

@@ -25,7 +25,8 @@ test_settings (void)
   DvTrainSettings s;
   dv_train_settings_init (&s);
   const char *ok[] = { "epochs=3", "batch_size=16", "lr=0.002", "optimizer=sgd", "schedule=constant",
-                       "train_samples=64", "dataset=fashion-mnist", "augment=false", "seed=7", "threads=1", NULL };
+                       "train_samples=64", "dataset=fashion-mnist", "augment=false", "seed=7", "threads=1",
+                       "divergence_factor=50", NULL };
   g_autoptr (GError) error = NULL;
   g_assert_true (dv_train_settings_parse (&s, ok, &error));
   g_assert_cmpint (s.epochs, ==, 3);
@@ -37,6 +38,7 @@ test_settings (void)
   g_assert_false (s.augment);
   g_assert_cmpuint (s.seed, ==, 7);
   g_assert_cmpint (s.threads, ==, 1);
+  g_assert_cmpfloat (s.divergence_factor, ==, 50);
   /* round trip */
   g_auto (GStrv) kv = dv_train_settings_to_strv (&s);
   DvTrainSettings t;
@@ -46,13 +48,15 @@ test_settings (void)
   g_assert_cmpint (t.optimizer, ==, DV_OPTIM_SGD);
   g_assert_cmpstr (t.dataset, ==, "fashion-mnist");
   g_assert_cmpint (t.threads, ==, 1);
+  g_assert_cmpfloat (t.divergence_factor, ==, 50);
   dv_train_settings_clear (&t);
   /* refusals name the key and change nothing */
   struct { const char *a, *needle; } bad[] = {
     { "epochs=0", "epochs=0" }, { "batch_size=x", "batch_size" }, { "lr=-1", "lr=-1" },
     { "optimizer=rmsprop", "adam" }, { "schedule=linear", "cosine" }, { "colour=red", "colour" },
     { "epochs", "key=value" }, { "seed=-3", "seed" }, { "dataset=", "dataset" },
-    { "threads=0", "threads" },
+    { "threads=0", "threads" }, { "divergence_factor=0.5", "above 1" },
+    { "divergence_factor=-1", "divergence_factor=-1" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
@@ -99,6 +103,12 @@ test_divergence_message (void)
   g_autofree char *l3 = NULL;
   g_assert_false (dv_train_parse_divergence ("the loss became nan", &l3, &t));
   g_assert_null (l3);
+  /* a blow-up the trainer caught while finite */
+  g_autofree char *l4 = NULL;
+  g_assert_true (dv_train_parse_divergence ("training stopped in epoch 1, batch 2: the activity of layer V2 "
+                                            "blew up at timestep 3 (6 ms): mean |x| 1e+03", &l4, &t));
+  g_assert_cmpstr (l4, ==, "V2");
+  g_assert_cmpint (t, ==, 3);
 }
 
 static DvModelDesc *

@@ -12,6 +12,7 @@
 #include "dv-eval.h"
 #include "dv-experiment.h"
 #include "dv-metrics.h"
+#include "dv-model-edit.h"
 #include "dv-ops.h"
 #include "dv-optim.h"
 #include "dv-trainer.h"
@@ -492,6 +493,176 @@ edit_nothing (DvModelDesc *d, gpointer data)
 {
 }
 
+static DvModel *
+preset_model (const char *a, const char *b)
+{
+  const char *args[] = { a, b };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvJson) kw = dv_kwargs_parse (args, b ? 2 : 1, &error);
+  g_autoptr (DvModelDesc) d = dv_preset_build ("DyRCNNx2", kw, &error);
+  g_assert_no_error (error);
+  DvModel *m = dv_model_new (d, &error);
+  g_assert_no_error (error);
+  return m;
+}
+
+/* The model and the data set agree before anything runs; the refusal names the fix. */
+static void
+test_model_data_mismatch (void)
+{
+  g_autoptr (DvDataset) ds = dv_embedded_new (DV_EMBEDDED_DEFAULT_SEED, DV_SPLIT_TRAIN, 16);
+  struct { const char *a, *b, *needle; } bad[] = {
+    { "input_dims=[20,3,32,32]", NULL, "model has 1000 classes, data set 'embedded' has 10: add n_classes=10" },
+    { "input_dims=[4,3,28,28]", "n_classes=10", "data set 'embedded' has 3×32×32 images: add input_dims=[4,3,32,32]" },
+    { "input_dims=[4,2,32,32]", "n_classes=10", "only 1 and 3 channels convert into each other): add input_dims=[4,3,32,32]" },
+    { "input_dims=[4,3,32,32]", "n_classes=4", "model has 4 classes, data set 'embedded' has 10: add n_classes=10" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (DvModel) m = preset_model (bad[i].a, bad[i].b);
+      g_autoptr (GError) error = NULL;
+      g_assert_false (dv_model_check_data (dv_model_get_desc (m), ds, "embedded", &error));
+      g_assert_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_INPUT);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, bad[i].needle));
+    }
+  /* grey and RGB convert into each other; the preset at the data set's shape fits */
+  g_autoptr (DvModel) grey = preset_model ("input_dims=[4,1,32,32]", "n_classes=10");
+  g_autoptr (DvModel) rgb = preset_model ("input_dims=[4,3,32,32]", "n_classes=10");
+  g_assert_true (dv_model_check_data (dv_model_get_desc (grey), ds, NULL, NULL));
+  g_assert_true (dv_model_check_data (dv_model_get_desc (rgb), ds, NULL, NULL));
+  /* the experiment (dynvision test) refuses too, before it writes anything */
+  g_autoptr (DvModel) wide = preset_model ("input_dims=[4,3,32,32]", "n_classes=12");
+  DvExperimentSpec spec;
+  g_assert_true (dv_experiment_lookup ("response", &spec, NULL));
+  DvExperimentConfig cfg;
+  dv_experiment_config_init (&cfg);
+  g_autofree char *dir = temp_dir ();
+  cfg.out_dir = dir;
+  g_autoptr (GError) error = NULL;
+  g_assert_false (dv_experiment_run (wide, ds, &spec, &cfg, NULL, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "add n_classes=10"));
+  remove_dir (dir);
+}
+
+/* A label the readout has no unit for is refused, not trained on (or counted) silently. */
+static void
+test_labels_beyond_classes (void)
+{
+  g_autoptr (DvModel) m = tiny_model (2, 3);
+  DvTrainConfig c;
+  dv_train_config_init (&c);
+  c.batch_size = 1;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvTrainer) t = dv_trainer_new (m, NULL, NULL, &c, &error);
+  dv_train_config_clear (&c);
+  g_autofree float *x = g_new0 (float, 2 * 3 * 32 * 32);
+  gint64 labels[] = { 3, 10 };
+  g_assert_false (dv_trainer_step (t, x, labels, 1, 2, NULL, &error));
+  g_assert_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_INPUT);
+  g_assert_nonnull (strstr (error->message, "label 10"));
+  g_assert_nonnull (strstr (error->message, "10 classes"));
+  g_clear_error (&error);
+  gint64 fine[] = { 3, -1 };
+  g_assert_true (dv_trainer_step (t, x, fine, 1, 2, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* Training writes the names of the classes it was trained on; loading reads them back, and an
+ * edit that keeps the readout keeps them; a malformed list is refused. */
+static void
+test_class_names_round_trip (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvDataset) ds = dv_embedded_new (DV_EMBEDDED_DEFAULT_SEED, DV_SPLIT_TRAIN, 32);
+  g_autofree int *tr = first_indices (32);
+  g_autofree char *dir = temp_dir ();
+  g_autoptr (DvModel) m = tiny_model (2, 3);
+  g_assert_null (dv_model_get_class_names (m));
+  g_autoptr (DvLoader) lt = make_loader (ds, tr, 32, m, TRUE, 16);
+  DvTrainConfig c;
+  train_config (&c, dir, 1);
+  g_autoptr (DvTrainer) t = dv_trainer_new (m, lt, NULL, &c, &error);
+  dv_train_config_clear (&c);
+  g_assert_true (dv_trainer_run (t, &error));
+  g_autofree char *last = g_build_filename (dir, "last.safetensors", NULL);
+  g_autoptr (DvSafetensors) st = dv_safetensors_load (last, &error);
+  g_assert_no_error (error);
+  const char *meta = dv_safetensors_metadata (st, "dynvision.class_names");
+  g_assert_nonnull (meta);
+  g_autoptr (DvJson) j = dv_json_parse (meta, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (dv_json_length (j), ==, 10);
+  for (int k = 0; k < 10; k++)
+    g_assert_cmpstr (dv_json_string (dv_json_array_get (j, k)), ==, dv_dataset_get_class_name (ds, k));
+  g_autoptr (DvModel) back = dv_checkpoint_load (last, NULL, &error);
+  g_assert_no_error (error);
+  const char *const *names = dv_model_get_class_names (back);
+  g_assert_nonnull (names);
+  for (int k = 0; k < 10; k++)
+    g_assert_cmpstr (names[k], ==, dv_dataset_get_class_name (ds, k));
+  g_assert_null (names[10]);
+  /* an export of the loaded model (dv_checkpoint_save) carries them on */
+  g_autofree char *exported = g_build_filename (dir, "export.safetensors", NULL);
+  g_assert_true (dv_checkpoint_save (back, exported, NULL, &error));
+  g_autoptr (DvModel) again = dv_checkpoint_load (exported, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (dv_model_get_class_names (again)[4], ==, dv_dataset_get_class_name (ds, 4));
+  /* weight transfer into a rebuilt model with the same readout */
+  g_autoptr (DvModel) rebuilt = tiny_model (3, 1);
+  dv_model_transfer_weights (rebuilt, back, NULL);
+  g_assert_cmpstr (dv_model_get_class_names (rebuilt)[9], ==, dv_dataset_get_class_name (ds, 9));
+  /* a list of the wrong length is refused with its name */
+  g_autoptr (GHashTable) extra = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_insert (extra, "dynvision.class_names", "[\"a\", \"b\"]");
+  g_autofree char *badp = g_build_filename (dir, "bad.safetensors", NULL);
+  g_autoptr (DvModel) plain = tiny_model (2, 3);
+  g_assert_true (dv_checkpoint_save (plain, badp, extra, &error));
+  g_autoptr (DvModel) bad = dv_checkpoint_load (badp, NULL, &error);
+  g_assert_null (bad);
+  g_assert_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_CHECKPOINT);
+  g_assert_nonnull (strstr (error->message, "dynvision.class_names"));
+  remove_dir (dir);
+}
+
+/* The readout names the model's classes: a model trained on other classes playing the embedded
+ * set reads its own names and the stimuli are marked foreign; an untrained model of the data
+ * set's shape borrows the data set's names; a model of another class count says so. */
+static void
+test_readout_uses_model_names (void)
+{
+  g_autoptr (DvDataset) ds = dv_embedded_new (DV_EMBEDDED_DEFAULT_SEED, DV_SPLIT_TRAIN, 16);
+  g_autoptr (DvModel) m = tiny_model (2, 3);
+  char *note = NULL;
+  g_auto (GStrv) plain = dv_readout_class_names (m, ds, "embedded", &note);
+  g_assert_null (note);
+  g_assert_cmpuint (g_strv_length (plain), ==, 10);
+  g_assert_cmpstr (plain[3], ==, dv_dataset_get_class_name (ds, 3));
+  const char *own[] = { "cat", "dog", "car", "tree", "cup", "boat", "bird", "shoe", "lamp", "key", NULL };
+  dv_model_set_class_names (m, own);
+  g_auto (GStrv) names = dv_readout_class_names (m, ds, "embedded", &note);
+  for (int k = 0; k < 10; k++)
+    g_assert_cmpstr (names[k], ==, own[k]);
+  g_assert_nonnull (note);
+  g_test_message ("%s", note);
+  g_assert_nonnull (strstr (note, "foreign stimuli: the model was trained on 10 classes (cat, dog, car, …)"));
+  g_assert_nonnull (strstr (note, "data set 'embedded' has 10"));
+  g_clear_pointer (&note, g_free);
+  /* its own classes again: nothing to say */
+  g_autofree const char **same = g_new0 (const char *, 11);
+  for (int k = 0; k < 10; k++)
+    same[k] = dv_dataset_get_class_name (ds, k);
+  dv_model_set_class_names (m, same);
+  g_auto (GStrv) again = dv_readout_class_names (m, ds, NULL, &note);
+  g_assert_null (note);
+  g_autoptr (DvModel) four = preset_model ("input_dims=[2,3,32,32]", "n_classes=4");
+  g_auto (GStrv) generic = dv_readout_class_names (four, ds, "embedded", &note);
+  g_assert_cmpuint (g_strv_length (generic), ==, 4);
+  g_assert_cmpstr (generic[2], ==, "class 2");
+  g_assert_nonnull (strstr (note, "the model has 4 classes, data set 'embedded' has 10"));
+  g_free (note);
+}
+
 static void
 test_model_rebuild (void)
 {
@@ -546,5 +717,9 @@ main (int argc, char **argv)
   g_test_add_func ("/train/experiment/contrast-csv", test_experiment_contrast);
   g_test_add_func ("/train/experiment/model-rebuild", test_model_rebuild);
   g_test_add_func ("/train/csv/parse", test_csv);
+  g_test_add_func ("/train/data/model-data-mismatch", test_model_data_mismatch);
+  g_test_add_func ("/train/data/labels-beyond-classes", test_labels_beyond_classes);
+  g_test_add_func ("/train/checkpoint/class-names", test_class_names_round_trip);
+  g_test_add_func ("/train/data/readout-uses-model-names", test_readout_uses_model_names);
   return g_test_run ();
 }

@@ -129,6 +129,110 @@ test_nan_detection (void)
   remove_dir (dir);
 }
 
+/* A learning rate far too large, no clipping: the run stops while everything is still finite,
+ * naming the quantity that blew up (and, for activity, the layer and timestep); the message's
+ * "last good checkpoint" exists although the run diverged in its first epoch, and holds the
+ * weights from before the run.  The same run with the watch off (factor 0) trains on. */
+static void
+test_divergence_caught_finite (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvDataset) ds = dv_embedded_new (DV_EMBEDDED_DEFAULT_SEED, DV_SPLIT_TRAIN, 96);
+  g_autofree int *tr = first_indices (64), *va = g_new (int, 32);
+  for (int i = 0; i < 32; i++)
+    va[i] = 64 + i;
+  g_autofree char *dir = temp_dir ();
+  g_autofree char *last = g_build_filename (dir, "last.safetensors", NULL);
+  g_autoptr (DvModel) m = tiny_model (4, 5);
+  g_autoptr (DvModel) before = tiny_model (4, 5);
+  g_autoptr (DvLoader) lt = make_loader (ds, tr, 64, m, TRUE, 8), lv = make_loader (ds, va, 32, m, FALSE, 16);
+  DvTrainConfig c;
+  train_config (&c, dir, 3);
+  c.optim.lr = 30;
+  c.optim.weight_decay = 0;
+  c.clip = 0;
+  g_autoptr (DvTrainer) t = dv_trainer_new (m, lt, lv, &c, &error);
+  dv_train_config_clear (&c);
+  g_assert_false (dv_trainer_run (t, &error));
+  g_assert_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_DIVERGED);
+  g_test_message ("divergence: %s", error->message);
+  g_assert_nonnull (strstr (error->message, "blew up"));
+  g_assert_true (strstr (error->message, "the loss") || strstr (error->message, "gradient norm") ||
+                 strstr (error->message, "activity of layer"));
+  g_assert_nonnull (strstr (error->message, "timestep") );
+  g_assert_cmpint (dv_trainer_get_epoch (t), ==, 0);
+  g_assert_nonnull (strstr (error->message, last));
+  g_clear_error (&error);
+  g_autoptr (DvModel) good = dv_checkpoint_load (last, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (params_equal (before, good));
+
+  /* the watch off: the same weights train on past the blow-up (finite, so nothing stops them) */
+  g_autoptr (DvModel) m2 = tiny_model (4, 5);
+  g_autoptr (DvLoader) lt2 = make_loader (ds, tr, 64, m2, TRUE, 8), lv2 = make_loader (ds, va, 32, m2, FALSE, 16);
+  train_config (&c, dir, 1);
+  c.optim.lr = 30;
+  c.optim.weight_decay = 0;
+  c.clip = 0;
+  c.divergence_factor = 0;
+  g_autoptr (DvTrainer) t2 = dv_trainer_new (m2, lt2, lv2, &c, &error);
+  dv_train_config_clear (&c);
+  gboolean ok = dv_trainer_run (t2, &error);
+  g_test_message ("without the watch: %s", ok ? "trained on" : error->message);
+  g_assert_true (ok || strstr (error->message, "blew up") == NULL);
+  remove_dir (dir);
+}
+
+/* A running statistic that overflows in the forward pass is named as a buffer, not as a
+ * parameter, with the timestep where it did (the forward pass itself stays finite). */
+static void
+test_buffer_named_with_timestep (void)
+{
+  g_autoptr (GError) error = NULL;
+  const char *args[] = { "input_dims=[4,3,32,32]", "n_classes=10" };
+  g_autoptr (DvJson) kw = dv_kwargs_parse (args, 2, &error);
+  g_autoptr (DvModelDesc) d = dv_preset_build ("DyRCNNx2", kw, &error);
+  g_assert_no_error (error);
+  d->layers[0].out_channels = d->layers[1].in_channels = 4;
+  d->layers[1].out_channels = 8;
+  d->layers[1].norm_kind = DV_NORM_BATCH;
+  d->layers[1].norm_name = g_strdup ("layer2_norm");
+  g_autoptr (DvModel) m = dv_model_new (d, &error);
+  g_assert_no_error (error);
+  dv_model_init_params (m, 5);
+  DvParam *rv = NULL;
+  for (guint i = 0; i < dv_model_n_params (m) && rv == NULL; i++)
+    if (g_str_has_suffix (dv_model_param (m, i)->name, ".running_var"))
+      rv = dv_model_param (m, i);
+  g_assert_nonnull (rv);
+  /* an input of finite but huge values: the batch variance of layer2 (~1e50) overflows float
+   * while the normalised activity stays finite */
+  const int B = 4, T = 4;
+  gsize n = (gsize) B * T * 3 * 32 * 32;
+  g_autofree float *x = g_new (float, n);
+  g_autofree gint64 *labels = g_new (gint64, B * T);
+  guint32 r = 1;
+  for (gsize i = 0; i < n; i++)
+    {
+      r = r * 1664525u + 1013904223u;
+      x[i] = (r >> 8) / 16777216.0f * 2e25f - 1e25f;
+    }
+  for (int i = 0; i < B * T; i++)
+    labels[i] = i % 10;
+  DvTrainConfig c;
+  train_config (&c, NULL, 1);
+  c.batch_size = B;
+  g_autoptr (DvTrainer) t = dv_trainer_new (m, NULL, NULL, &c, &error);
+  dv_train_config_clear (&c);
+  g_assert_false (dv_trainer_step (t, x, labels, B, T, NULL, &error));
+  g_assert_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_DIVERGED);
+  g_test_message ("%s", error->message);
+  g_autofree char *what = g_strdup_printf ("the buffer %s (running statistics, not a learnt parameter)", rv->name);
+  g_assert_nonnull (strstr (error->message, what));
+  g_assert_nonnull (strstr (error->message, "at timestep 0"));
+  g_assert_null (strstr (error->message, "parameter %s"));
+}
+
 /* A DyRCNNx2 with 16 and 32 channels on four classes of the embedded set (0° and 90°
  * gratings, disc, x-cross; random colours, positions and sizes): 800 training samples,
  * batch 16, Adam 1e-2, 8 epochs = 400 steps.  Seeds 1–5 reach 0.85–0.90 on 160 test samples;
@@ -480,6 +584,8 @@ main (int argc, char **argv)
   g_test_add_func ("/train/trainer/resume-bit-identical", test_resume_identical);
   g_test_add_func ("/train/trainer/resume-after-kill-mid-epoch", test_resume_after_kill);
   g_test_add_func ("/train/trainer/nan-stops-and-keeps-checkpoint", test_nan_detection);
+  g_test_add_func ("/train/trainer/divergence-caught-while-finite", test_divergence_caught_finite);
+  g_test_add_func ("/train/trainer/buffer-named-with-timestep", test_buffer_named_with_timestep);
   g_test_add_func ("/train/trainer/converges", test_convergence);
   g_test_add_func ("/train/trainer/step-equals-epoch", test_step_equals_epoch);
   g_test_add_func ("/train/trainer/pause-continues-bit-identical", test_pause_continues);

@@ -926,6 +926,68 @@ test_layout_fits_screen (void)
   close_window (window);
 }
 
+/* The item widgets of the sample grid that are on screen (GtkListItemWidget children). */
+static GPtrArray *
+thumb_items (DvWbWindow *w)
+{
+  GPtrArray *a = g_ptr_array_new ();
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (w->thumbs_view)); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    if (gtk_widget_get_mapped (c) && GTK_IS_PICTURE (gtk_widget_get_first_child (c)))
+      g_ptr_array_add (a, c);
+  return a;
+}
+
+/* What the pointer entering a widget does: its motion controllers get "enter". */
+static void
+hover (GtkWidget *widget)
+{
+  g_autoptr (GListModel) ctrls = gtk_widget_observe_controllers (widget);
+  for (guint i = 0; i < g_list_model_get_n_items (ctrls); i++)
+    {
+      g_autoptr (GObject) c = g_list_model_get_item (ctrls, i);
+      if (GTK_IS_EVENT_CONTROLLER_MOTION (c))
+        g_signal_emit_by_name (c, "enter", 4.0, 4.0);
+    }
+}
+
+static gboolean
+main_loop_for (gpointer data)
+{
+  return g_get_monotonic_time () >= *(gint64 *) data;
+}
+
+/* The sample picker selects on click only: the pointer resting on (entering) thumbnails, as
+ * when the grid scrolls under it or a drop-down closes over it, loads nothing; a click (the
+ * list item's select action, what its click gesture runs) loads that sample. */
+static void
+test_samples_select_on_click (void)
+{
+  DvWbWindow *w = launch (NULL);
+  DvHistory *h = dv_wb_window_get_history (w);
+  ShowsSample ss = { w, "embedded", 0, 0 };
+  g_assert_true (wait_for (shows_sample, &ss, 60));
+  g_assert_false (gtk_grid_view_get_single_click_activate (w->thumbs_view));
+  g_autoptr (GPtrArray) items = thumb_items (w);
+  g_assert_cmpuint (items->len, >, 3);
+  for (guint i = 0; i < items->len; i++)
+    hover (g_ptr_array_index (items, i));
+  gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+  wait_for (main_loop_for, &until, 5);
+  g_assert_cmpint (h->sample, ==, 0);
+  g_assert_cmpfloat (gtk_adjustment_get_value (w->sample_adjustment), ==, 0);
+  g_assert_cmpuint (gtk_single_selection_get_selected (w->thumb_selection), ==, 0);
+  /* a click on the fourth thumbnail on screen */
+  GtkWidget *item = g_ptr_array_index (items, 3);
+  g_assert_true (gtk_widget_activate_action (item, "listitem.select", "(bb)", FALSE, FALSE));
+  guint picked = gtk_single_selection_get_selected (w->thumb_selection);
+  g_assert_cmpuint (picked, !=, 0);
+  ss.sample = (int) picked;
+  g_assert_true (wait_for (shows_sample, &ss, 60));
+  g_assert_cmpfloat (gtk_adjustment_get_value (w->sample_adjustment), ==, picked);
+  close_window (w);
+}
+
 /* Cases that need a display skip without one. */
 static void
 run_with_display (gconstpointer data)
@@ -963,6 +1025,7 @@ main (int argc, char **argv)
   g_test_add_func ("/workbench/history/bounded-frames", test_history_bounded);
   add_display_test ("/workbench/stimuli/presentation-widgets", test_presentation_widgets);
   add_display_test ("/workbench/stimuli/samples-and-datasets", test_samples_and_datasets);
+  add_display_test ("/workbench/stimuli/select-on-click-not-hover", test_samples_select_on_click);
   add_display_test ("/workbench/drop/checkpoint-folders-other", test_drop_files);
   add_display_test ("/workbench/measure/runs", test_measure);
   add_display_test ("/workbench/app/screenshot", test_app_screenshot);

@@ -4,6 +4,7 @@
 #include "dv-experiment.h"
 
 #include "dv-metrics.h"
+#include "dv-trainer.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -436,6 +437,8 @@ dv_experiment_run (DvModel *model, DvDataset *ds, const DvExperimentSpec *spec_i
       return FALSE;
     }
   const DvModelDesc *D = dv_model_get_desc (model);
+  if (!dv_model_check_data (D, ds, NULL, error))
+    return FALSE;
   int n_all = dv_dataset_get_n (ds);
   int n = cfg->samples > 0 ? MIN (cfg->samples, n_all) : MIN (256, n_all);
   g_autofree int *order = dv_round_robin_order (ds, NULL, n_all);

@@ -33,6 +33,7 @@ dv_train_config_init (DvTrainConfig *c)
   c->val_every = 1;
   c->save_top_k = 2;
   c->bn_train = TRUE;
+  c->divergence_factor = 1000;
   dv_activity_config_init (&c->activity);
 }
 
@@ -73,11 +74,45 @@ typedef struct {
   double score;
 } Best;
 
-/* A training run of one batch size, with its activity-loss observer. */
+/* A training run of one batch size, with its activity-loss observer and the divergence watch. */
 typedef struct {
   DvRun *run;
   DvActivityLoss *activity;
+  DvTrainer *trainer;
+  gboolean eval;       /* a validation run: compares with the training history, adds nothing */
 } Slot;
+
+/* The running history a quantity is watched against (doc/training.md, "Divergence"): an
+ * exponential mean over batches (weight 0.1 for the newest) and the first value seen, so a
+ * quantity that shrank during training is still compared with its starting magnitude. */
+typedef struct {
+  double mean, first;
+  gboolean seen;
+} History;
+
+static double
+history_ref (const History *h)
+{
+  return MAX (h->mean, h->first);
+}
+
+static void
+history_add (History *h, double v)
+{
+  if (!isfinite (v) || v <= 0)
+    return;
+  if (!h->seen)
+    h->mean = h->first = v, h->seen = TRUE;
+  else
+    h->mean = 0.9 * h->mean + 0.1 * v;
+}
+
+/* TRUE when v exceeds factor × the history (factor 0: never). */
+static gboolean
+history_blew_up (const History *h, double v, double factor)
+{
+  return factor > 0 && h->seen && isfinite (v) && v > factor * history_ref (h);
+}
 
 typedef struct {
   double loss, ce, activity;
@@ -109,6 +144,13 @@ struct _DvTrainer {
   int part_batches;
   EpochSums part_sums;
   double part_seconds;
+  /* the divergence watch */
+  History loss_hist, grad_hist;
+  History *act_hist;   /* [n_layers] per-batch maximum over timesteps of mean |activity| */
+  double *act_batch;   /* [n_layers] this batch's maximum so far */
+  GError *trip;        /* what the observer found (stops the forward pass through the cancel hook) */
+  char *last_good;     /* a checkpoint this run wrote, or NULL */
+  int last_good_epoch;
 };
 
 static void
@@ -142,6 +184,16 @@ dv_trainer_new (DvModel *model, DvLoader *train, DvLoader *val, const DvTrainCon
   DvOptimConfig oc = config->optim;
   oc.lr = t->base_lr;
   t->optim = dv_optim_new (model, &oc);
+  /* the model learns the training set's classes: checkpoints carry their names */
+  DvDataset *ds = train ? dv_loader_get_dataset (train) : NULL;
+  if (ds != NULL && dv_dataset_get_n_classes (ds) == dv_model_get_desc (model)->n_classes)
+    {
+      int K = dv_dataset_get_n_classes (ds);
+      g_autofree const char **names = g_new0 (const char *, K + 1);
+      for (int k = 0; k < K; k++)
+        names[k] = dv_dataset_get_class_name (ds, k);
+      dv_model_set_class_names (model, names);
+    }
   if (config->group_factors)
     {
       dv_optim_add_lr_factor (t->optim, "recurrence", 0.2);
@@ -150,6 +202,9 @@ dv_trainer_new (DvModel *model, DvLoader *train, DvLoader *val, const DvTrainCon
   t->slots = g_hash_table_new_full (NULL, NULL, NULL, slot_free);
   t->best = g_array_new (FALSE, FALSE, sizeof (Best));
   t->csv = g_string_new (dv_metrics_csv_header);
+  int L = dv_model_get_desc (model)->n_layers;
+  t->act_hist = g_new0 (History, MAX (L, 1));
+  t->act_batch = g_new0 (double, MAX (L, 1));
   if (t->cfg.out_dir && g_mkdir_with_parents (t->cfg.out_dir, 0755) != 0)
     {
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "cannot create folder %s: %s",
@@ -174,6 +229,10 @@ dv_trainer_free (DvTrainer *t)
   g_string_free (t->csv, TRUE);
   g_free (t->logits);
   g_free (t->dlogits);
+  g_free (t->act_hist);
+  g_free (t->act_batch);
+  g_clear_error (&t->trip);
+  g_free (t->last_good);
   dv_train_config_clear (&t->cfg);
   g_free (t);
 }
@@ -199,6 +258,96 @@ dv_trainer_get_epoch (const DvTrainer *t)
   return t->epoch;
 }
 
+static gboolean
+all_finite_f32 (const float *v, gint64 n)
+{
+  for (gint64 k = 0; k < n; k++)
+    if (!isfinite (v[k]))
+      return FALSE;
+  return TRUE;
+}
+
+/* After each timestep: every layer's mean |activity| against its history, and (training) the
+ * buffers the forward pass updates (BatchNorm running statistics).  The first blow-up is kept
+ * in t->trip; the cancel hook then stops the pass at this timestep. */
+static void
+watch_observe (DvRun *run, const DvFrame *f, gpointer data)
+{
+  Slot *s = data;
+  DvTrainer *t = s->trainer;
+  if (s->activity)
+    dv_activity_loss_observe (run, f, s->activity);
+  if (t->trip != NULL || f->t < 0)
+    return;
+  const DvModelDesc *D = dv_model_get_desc (t->model);
+  double factor = t->cfg.divergence_factor;
+  for (int l = 0; l < f->n_layers; l++)
+    {
+      if (f->responses[l] == NULL)
+        continue;
+      int C, H, W;
+      dv_model_layer_shape (t->model, l, &C, &H, &W);
+      gsize n = (gsize) C * H * W * f->batch;
+      double sum = 0;
+      for (gsize i = 0; i < n; i++)
+        sum += fabsf (f->responses[l][i]);
+      double v = n ? sum / n : 0;
+      if (history_blew_up (&t->act_hist[l], v, factor))
+        {
+          g_set_error (&t->trip, DV_MODEL_ERROR, DV_MODEL_ERROR_DIVERGED,
+                       "%sthe activity of layer %s blew up at timestep %d (%.4g ms): mean |x| %.3g is %.3g× "
+                       "its running history %.3g (divergence factor %g); lower the learning rate or enable "
+                       "gradient clipping", s->eval ? "in validation, " : "", D->layers[l].name, f->t,
+                       f->t * D->dt, v, v / history_ref (&t->act_hist[l]), history_ref (&t->act_hist[l]),
+                       factor);
+          return;
+        }
+      if (!s->eval)
+        t->act_batch[l] = MAX (t->act_batch[l], v);
+    }
+  if (s->eval)
+    return;
+  for (guint i = 0; i < dv_model_n_params (t->model); i++)
+    {
+      DvParam *p = dv_model_param (t->model, i);
+      if (p->is_buffer && p->type == DV_PARAM_F32 && !all_finite_f32 (p->data, p->numel))
+        {
+          g_set_error (&t->trip, DV_MODEL_ERROR, DV_MODEL_ERROR_DIVERGED,
+                       "the buffer %s (running statistics, not a learnt parameter) became NaN or infinite "
+                       "in the forward pass at timestep %d (%.4g ms); lower the learning rate or enable "
+                       "gradient clipping", p->name, f->t, f->t * D->dt);
+          return;
+        }
+    }
+}
+
+static gboolean
+watch_cancel (gpointer data)
+{
+  Slot *s = data;
+  return (s->trainer)->trip != NULL;
+}
+
+/* The run's error, or what the watch found when it stopped the run. */
+static void
+take_trip (DvTrainer *t, GError **error)
+{
+  if (t->trip == NULL)
+    return;
+  g_clear_error (error);
+  g_propagate_error (error, g_steal_pointer (&t->trip));
+}
+
+static void
+watch_run (Slot *s)
+{
+  const DvModelDesc *D = dv_model_get_desc (dv_run_get_model (s->run));
+  for (int l = 0; l < D->n_layers; l++)
+    dv_run_observe_layer (s->run, l, TRUE);
+  dv_run_set_observer (s->run, watch_observe, s);
+  dv_run_set_cancel (s->run, watch_cancel, s);
+}
+
 static Slot *
 slot_for (DvTrainer *t, int B, GError **error)
 {
@@ -207,6 +356,7 @@ slot_for (DvTrainer *t, int B, GError **error)
     {
       DvRunOptions o = { .training = TRUE, .bn_train = t->cfg.bn_train };
       s = g_new0 (Slot, 1);
+      s->trainer = t;
       s->run = dv_run_new (t->model, B, &o);
       dv_run_set_check_finite (s->run, TRUE);
       if (t->cfg.activity.weight > 0)
@@ -220,6 +370,7 @@ slot_for (DvTrainer *t, int B, GError **error)
           /* backpropagated like the cross-entropy: weight · loss, averaged over accumulated batches */
           dv_activity_loss_set_backward_scale (s->activity, t->cfg.activity.weight / MAX (t->cfg.accumulate, 1));
         }
+      watch_run (s); /* after the activity loss: its observer is chained */
       g_hash_table_insert (t->slots, GINT_TO_POINTER (B), s);
     }
   return s;
@@ -248,17 +399,16 @@ count_correct (const float *logits, const gint64 *labels, int rows, int K, int *
       }
 }
 
-/* The first parameter whose gradient (grad = TRUE) or value is not finite, or NULL. */
-static const char *
+/* The first parameter or buffer whose gradient (grad = TRUE) or value is not finite, or NULL. */
+static const DvParam *
 first_non_finite (DvModel *m, gboolean grad)
 {
   for (guint i = 0; i < dv_model_n_params (m); i++)
     {
       DvParam *p = dv_model_param (m, i);
       const float *v = grad ? p->grad : (p->type == DV_PARAM_F32 ? p->data : NULL);
-      for (gint64 k = 0; v && k < p->numel; k++)
-        if (!isfinite (v[k]))
-          return p->name;
+      if (v && !all_finite_f32 (v, p->numel))
+        return p;
     }
   return NULL;
 }
@@ -282,6 +432,22 @@ run_forward (DvRun *run, const float *x, DvSequence *seq, int T, float *logits, 
   return dv_run_forward (run, x, T, logits, error);
 }
 
+/* Labels are class indices below K, or the ignore index. */
+static gboolean
+check_labels (const gint64 *labels, int rows, int K, gint64 ignore, GError **error)
+{
+  for (int r = 0; r < rows; r++)
+    if (labels[r] != ignore && (labels[r] < 0 || labels[r] >= K))
+      {
+        g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_INPUT,
+                     "label %" G_GINT64_FORMAT " (row %d) is not a class of the model: it has %d classes "
+                     "(labels 0..%d, %" G_GINT64_FORMAT " = no label); build the model with n_classes above the largest label",
+                     labels[r], r, K, K - 1, ignore);
+        return FALSE;
+      }
+  return TRUE;
+}
+
 static gboolean
 forward_backward (DvTrainer *t, const float *x, DvSequence *seq, const gint64 *labels, int B, int T,
                   int batch_index, EpochSums *sums, GError **error)
@@ -298,13 +464,19 @@ forward_backward (DvTrainer *t, const float *x, DvSequence *seq, const gint64 *l
       t->l_cap = ln;
     }
   memset (t->dlogits, 0, sizeof (float) * ln);
+  if (!check_labels (labels, B * T, K, D->non_label_index, error))
+    return FALSE;
   Slot *s = slot_for (t, B, error);
   if (s == NULL)
     return FALSE;
   if (s->activity)
     dv_activity_loss_reset (s->activity);
+  for (int l = 0; l < D->n_layers; l++)
+    t->act_batch[l] = 0;
+  g_clear_error (&t->trip);
   if (!run_forward (s->run, x, seq, T, t->logits, error))
     {
+      take_trip (t, error);
       g_prefix_error (error, "training stopped in epoch %d, batch %d: ", t->epoch + 1, batch_index + 1);
       return FALSE;
     }
@@ -313,22 +485,43 @@ forward_backward (DvTrainer *t, const float *x, DvSequence *seq, const gint64 *l
                                 D->non_label_index, 1.0f / MAX (t->cfg.accumulate, 1), &nv);
   double act = s->activity ? dv_activity_loss_value (s->activity) : 0.0;
   double loss = ce + t->cfg.activity.weight * act;
-  if (!isfinite (loss))
+  if (!isfinite (loss) || history_blew_up (&t->loss_hist, loss, t->cfg.divergence_factor))
     {
-      g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_DIVERGED,
-                   "training stopped in epoch %d, batch %d: the loss became %g; lower the learning rate or "
-                   "raise tau relative to dt", t->epoch + 1, batch_index + 1, loss);
+      /* where the readout is largest: the timestep the loss comes from */
+      int t_max = 0;
+      double big = 0;
+      for (gsize i = 0; i < ln; i++)
+        if (!(fabsf (t->logits[i]) <= big))
+          big = fabsf (t->logits[i]), t_max = (int) (i / K % T);
+      if (!isfinite (loss))
+        g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_DIVERGED,
+                     "training stopped in epoch %d, batch %d: the loss became %g (the classifier output "
+                     "peaks at timestep %d, |logit| %.3g); lower the learning rate or raise tau relative to "
+                     "dt", t->epoch + 1, batch_index + 1, loss, t_max, big);
+      else
+        g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_DIVERGED,
+                     "training stopped in epoch %d, batch %d: the loss blew up to %.3g, %.3g× its running "
+                     "history %.3g (divergence factor %g); the classifier output peaks at timestep %d "
+                     "(|logit| %.3g); lower the learning rate or enable gradient clipping", t->epoch + 1,
+                     batch_index + 1, loss, loss / history_ref (&t->loss_hist), history_ref (&t->loss_hist),
+                     t->cfg.divergence_factor, t_max, big);
       return FALSE;
     }
   dv_run_backward (s->run, t->dlogits, NULL);
-  const char *bad = first_non_finite (t->model, TRUE);
+  const DvParam *bad = first_non_finite (t->model, TRUE);
   if (bad)
     {
       g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_DIVERGED,
-                   "training stopped in epoch %d, batch %d: the gradient of %s became NaN or infinite; lower "
-                   "the learning rate or enable gradient clipping", t->epoch + 1, batch_index + 1, bad);
+                   "training stopped in epoch %d, batch %d: the gradient of parameter %s became NaN or "
+                   "infinite in backpropagation through time (its forward pass over %d timesteps was "
+                   "finite); lower the learning rate or enable gradient clipping", t->epoch + 1,
+                   batch_index + 1, bad->name, T);
       return FALSE;
     }
+  /* a good batch joins the history */
+  history_add (&t->loss_hist, loss);
+  for (int l = 0; l < D->n_layers; l++)
+    history_add (&t->act_hist[l], t->act_batch[l]);
   sums->loss += loss;
   sums->ce += ce;
   sums->activity += act;
@@ -458,9 +651,13 @@ dv_eval_result_clear (DvEvalResult *r)
   g_clear_pointer (&r->per_step, dv_metric_totals_free);
 }
 
-gboolean
-dv_evaluate_full (DvModel *model, DvLoader *loader, int max_batches, DvEvalResult *out, GError **error)
+/* dv_evaluate_full; with a trainer, its validation: NaN/Inf and activity against the training
+ * history (watch_observe) stop it with the layer and timestep. */
+static gboolean
+evaluate (DvModel *model, DvLoader *loader, int max_batches, DvEvalResult *out, DvTrainer *watch,
+          GError **error)
 {
+  Slot eval_slot = { .trainer = watch, .eval = TRUE };
   const DvModelDesc *D = dv_model_get_desc (model);
   int K = D->n_classes, T = dv_loader_get_timesteps (loader);
   memset (out, 0, sizeof *out);
@@ -487,10 +684,23 @@ dv_evaluate_full (DvModel *model, DvLoader *loader, int max_batches, DvEvalResul
           DvRunOptions o = { 0 };
           run = dv_run_new (model, seq->B, &o);
           run_b = seq->B;
+          if (watch != NULL)
+            {
+              eval_slot.run = run;
+              dv_run_set_check_finite (run, TRUE);
+              watch_run (&eval_slot);
+            }
         }
-      ok = run_forward (run, NULL, seq, seq->T, lg, error);
+      if (watch != NULL)
+        g_clear_error (&watch->trip);
+      ok = check_labels (seq->labels, seq->B * seq->T, K, D->non_label_index, error)
+           && run_forward (run, NULL, seq, seq->T, lg, error);
       if (!ok)
-        break;
+        {
+          if (watch != NULL)
+            take_trip (watch, error);
+          break;
+        }
       int nv = 0;
       double l = dv_cross_entropy (NULL, lg, (const int64_t *) seq->labels, seq->B * seq->T, K,
                                    D->non_label_index, 1.0f, &nv);
@@ -508,6 +718,12 @@ dv_evaluate_full (DvModel *model, DvLoader *loader, int max_batches, DvEvalResul
   out->guess_confidence = dv_metric_totals_guess_confidence (out->per_step, -1);
   out->first_label_confidence = dv_metric_totals_first_label_confidence (out->per_step, -1);
   return ok;
+}
+
+gboolean
+dv_evaluate_full (DvModel *model, DvLoader *loader, int max_batches, DvEvalResult *out, GError **error)
+{
+  return evaluate (model, loader, max_batches, out, NULL, error);
 }
 
 gboolean
@@ -593,23 +809,64 @@ append_row (DvTrainer *t, const DvEpochMetrics *m)
   g_string_append_printf (t->csv, "%" G_GINT64_FORMAT "\n", m->step);
 }
 
+/* The global gradient norm (before clipping) and the trainable parameter with the largest share. */
+static double
+grad_norm (DvModel *m, const char **largest)
+{
+  double total = 0, big = -1;
+  *largest = NULL;
+  for (guint i = 0; i < dv_model_n_params (m); i++)
+    {
+      DvParam *p = dv_model_param (m, i);
+      if (!p->trainable || p->grad == NULL)
+        continue;
+      double ss = 0;
+      for (gint64 k = 0; k < p->numel; k++)
+        ss += (double) p->grad[k] * p->grad[k];
+      total += ss;
+      if (ss > big)
+        big = ss, *largest = p->name;
+    }
+  return sqrt (total);
+}
+
 static gboolean
 optimiser_step (DvTrainer *t, int batch_index, GError **error)
 {
+  if (t->cfg.divergence_factor > 0)
+    {
+      const char *largest = NULL;
+      double norm = grad_norm (t->model, &largest);
+      if (history_blew_up (&t->grad_hist, norm, t->cfg.divergence_factor))
+        {
+          g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_DIVERGED,
+                       "training stopped in epoch %d, batch %d: the gradient norm blew up to %.3g, %.3g× its "
+                       "running history %.3g (divergence factor %g), largest in parameter %s (summed over all "
+                       "timesteps); lower the learning rate or enable gradient clipping", t->epoch + 1,
+                       batch_index + 1, norm, norm / history_ref (&t->grad_hist), history_ref (&t->grad_hist),
+                       t->cfg.divergence_factor, largest ? largest : "?");
+          dv_model_zero_grad (t->model);
+          return FALSE;
+        }
+      history_add (&t->grad_hist, norm);
+    }
   if (t->cfg.clip > 0)
     dv_optim_clip_grad_norm (t->optim, t->cfg.clip);
   dv_optim_step (t->optim);
   dv_model_zero_grad (t->model);
-  const char *bad = first_non_finite (t->model, FALSE);
+  const DvParam *bad = first_non_finite (t->model, FALSE);
   if (bad)
     {
       g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_DIVERGED,
-                   "training stopped in epoch %d, batch %d: parameter %s became NaN or infinite after an "
-                   "optimiser step; lower the learning rate", t->epoch + 1, batch_index + 1, bad);
+                   "training stopped in epoch %d, batch %d: %s %s became NaN or infinite after an optimiser "
+                   "step (its gradient was finite); lower the learning rate", t->epoch + 1, batch_index + 1,
+                   bad->is_buffer ? "buffer" : "parameter", bad->name);
       return FALSE;
     }
   return TRUE;
 }
+
+static gboolean fail (DvTrainer *t, GError **error);
 
 gboolean
 dv_trainer_step (DvTrainer *t, const float *x, const gint64 *labels, int B, int T, double *loss,
@@ -619,16 +876,61 @@ dv_trainer_step (DvTrainer *t, const float *x, const gint64 *labels, int B, int 
   dv_optim_set_lr (t->optim, dv_schedule_lr (&t->cfg, t->base_lr, t->epoch));
   EpochSums sums = { 0 };
   if (!forward_backward (t, x, NULL, labels, B, T, 0, &sums, error) || !optimiser_step (t, 0, error))
-    return FALSE;
+    return fail (t, error);
   if (loss)
     *loss = sums.loss;
   return TRUE;
 }
 
+/* A divergence message ends with the checkpoint the run can go back to. */
+static gboolean
+fail (DvTrainer *t, GError **error)
+{
+  if (error == NULL || *error == NULL || !g_error_matches (*error, DV_MODEL_ERROR, DV_MODEL_ERROR_DIVERGED))
+    return FALSE;
+  GError *e = *error;
+  char *msg;
+  if (t->last_good != NULL)
+    msg = g_strdup_printf ("%s. The last good checkpoint is %s (after epoch %d); nothing was saved past "
+                           "it", e->message, t->last_good, t->last_good_epoch);
+  else
+    msg = g_strdup_printf ("%s. No checkpoint was written (no output folder)", e->message);
+  g_free (e->message);
+  e->message = msg;
+  return FALSE;
+}
+
+/* Before the first epoch of this trainer: the weights as they are, so a run that diverges in
+ * its first epoch still has a good checkpoint to name. */
+static gboolean
+ensure_last_good (DvTrainer *t, GError **error)
+{
+  if (t->cfg.out_dir == NULL || t->last_good != NULL)
+    return TRUE;
+  DvEpochMetrics m = { t->epoch, NAN, NAN, NAN, NAN, NAN, 0, NAN, NAN, NAN, NAN, dv_optim_get_step (t->optim) };
+  g_autofree char *path = out_path (t, "last.safetensors");
+  if (!save_checkpoint (t, path, &m, error))
+    return FALSE;
+  t->last_good = g_steal_pointer (&path);
+  t->last_good_epoch = t->epoch;
+  return TRUE;
+}
+
+static gboolean
+run_epoch (DvTrainer *t, GError **error);
+
 gboolean
 dv_trainer_run_epoch (DvTrainer *t, GError **error)
 {
   g_return_val_if_fail (t->train != NULL, FALSE);
+  if (!t->part && !ensure_last_good (t, error))
+    return FALSE;
+  return run_epoch (t, error) || fail (t, error);
+}
+
+static gboolean
+run_epoch (DvTrainer *t, GError **error)
+{
   double lr = dv_schedule_lr (&t->cfg, t->base_lr, t->epoch);
   dv_optim_set_lr (t->optim, lr);
   double t0 = g_get_monotonic_time () / 1e6;
@@ -699,14 +1001,27 @@ dv_trainer_run_epoch (DvTrainer *t, GError **error)
   if (t->val && t->cfg.val_every > 0 && (t->epoch % t->cfg.val_every == 0 || t->epoch == t->cfg.epochs))
     {
       DvEvalResult r;
-      gboolean ok = dv_evaluate_full (t->model, t->val, 0, &r, error);
+      gboolean ok = evaluate (t->model, t->val, 0, &r, t->cfg.divergence_factor > 0 ? t : NULL, error);
       m.val_loss = r.loss;
       m.val_accuracy = r.accuracy;
       m.val_guess_confidence = r.guess_confidence;
       m.val_first_label_confidence = r.first_label_confidence;
       dv_eval_result_clear (&r);
+      if (ok && (isinf (m.val_loss) || history_blew_up (&t->loss_hist, m.val_loss, t->cfg.divergence_factor)))
+        {
+          g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_DIVERGED,
+                       "the validation loss blew up to %.3g, %.3g× the running history of the training loss "
+                       "%.3g (divergence factor %g); lower the learning rate or enable gradient clipping",
+                       m.val_loss, m.val_loss / history_ref (&t->loss_hist), history_ref (&t->loss_hist),
+                       t->cfg.divergence_factor);
+          ok = FALSE;
+        }
       if (!ok)
-        return FALSE;
+        {
+          g_prefix_error (error, "training stopped in epoch %d, validation: ", t->epoch);
+          t->epoch--; /* the epoch's weights are not kept as a finished epoch */
+          return FALSE;
+        }
     }
   m.seconds = g_get_monotonic_time () / 1e6 - t0;
   append_row (t, &m);
@@ -716,6 +1031,9 @@ dv_trainer_run_epoch (DvTrainer *t, GError **error)
       g_autofree char *last = out_path (t, "last.safetensors");
       if (!save_checkpoint (t, last, &m, error))
         return FALSE;
+      g_free (t->last_good);
+      t->last_good = g_steal_pointer (&last);
+      t->last_good_epoch = t->epoch;
       if (t->cfg.save_every > 0 && t->epoch % t->cfg.save_every == 0)
         {
           g_autofree char *name = g_strdup_printf ("epoch%03d.safetensors", t->epoch);
@@ -760,4 +1078,78 @@ dv_train_presentation (DvPresentation *p, DvModel *model, const char *const *ove
   /* a dt=, pattern= … the model overrode is refused, not dropped */
   return dv_presentation_validate (p, error)
          && dv_presentation_check_applied (p, overrides, "the model (its description or keyword arguments)", error);
+}
+
+gboolean
+dv_model_check_data (const DvModelDesc *D, const DvDataset *ds, const char *name, GError **error)
+{
+  if (name == NULL)
+    name = dv_dataset_get_name (ds);
+  int K = dv_dataset_get_n_classes (ds), C = dv_dataset_get_channels (ds);
+  int H = dv_dataset_get_height (ds), W = dv_dataset_get_width (ds);
+  if (D->n_classes != K)
+    {
+      g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_INPUT,
+                   "model has %d classes, data set '%s' has %d: add n_classes=%d", D->n_classes, name, K, K);
+      return FALSE;
+    }
+  gboolean convertible = (C == 1 || C == 3) && (D->in_channels == 1 || D->in_channels == 3);
+  if (D->in_h != H || D->in_w != W || (D->in_channels != C && !convertible))
+    {
+      g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_INPUT,
+                   "model takes %d×%d×%d input (channels×height×width), data set '%s' has %d×%d×%d images%s: "
+                   "add input_dims=[%d,%d,%d,%d]", D->in_channels, D->in_h, D->in_w, name, C, H, W,
+                   D->in_channels != C && !convertible ? " (only 1 and 3 channels convert into each other)" : "",
+                   D->n_timesteps, convertible ? D->in_channels : C, H, W);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static char *
+names_summary (int K, const char *const *names)
+{
+  GString *s = g_string_new (NULL);
+  for (int k = 0; k < MIN (K, 3); k++)
+    g_string_append_printf (s, "%s%s", k ? ", " : "", names[k]);
+  if (K > 3)
+    g_string_append (s, ", …");
+  return g_string_free (s, FALSE);
+}
+
+char **
+dv_readout_class_names (const DvModel *m, const DvDataset *ds, const char *name, char **note)
+{
+  const DvModelDesc *D = dv_model_get_desc (m);
+  const char *const *own = dv_model_get_class_names (m);
+  int K = D->n_classes, KD = dv_dataset_get_n_classes (ds);
+  if (name == NULL)
+    name = dv_dataset_get_name (ds);
+  g_autofree const char **theirs = g_new0 (const char *, KD + 1);
+  for (int k = 0; k < KD; k++)
+    theirs[k] = dv_dataset_get_class_name (ds, k);
+  gboolean foreign = K != KD;
+  for (int k = 0; own != NULL && !foreign && k < K; k++)
+    foreign = g_strcmp0 (own[k], theirs[k]) != 0;
+  char **names = g_new0 (char *, K + 1);
+  for (int k = 0; k < K; k++)
+    names[k] = g_strdup (own != NULL ? own[k] : K == KD ? theirs[k] : NULL);
+  /* NULL entries end a strv early: name them here */
+  for (int k = 0; k < K; k++)
+    if (names[k] == NULL)
+      names[k] = g_strdup_printf ("class %d", k);
+  if (note != NULL)
+    {
+      *note = NULL;
+      if (foreign && own != NULL)
+        {
+          g_autofree char *a = names_summary (K, own), *b = names_summary (KD, theirs);
+          *note = g_strdup_printf ("foreign stimuli: the model was trained on %d classes (%s), data set "
+                                   "'%s' has %d (%s); its labels are not the model's", K, a, name, KD, b);
+        }
+      else if (foreign)
+        *note = g_strdup_printf ("foreign stimuli: the model has %d classes, data set '%s' has %d; its "
+                                 "labels are not the model's", K, name, KD);
+    }
+  return names;
 }

@@ -8,9 +8,11 @@
  * global norm 1.0), validation, atomic checkpoints (best-k by a monitored
  * metric, last, every N epochs) that carry the optimiser moments and the
  * epoch so `resume` continues exactly, and a metrics CSV.  A NaN/Inf stops
- * training with a message naming the layer and timestep, keeping the last
- * good checkpoint (the forward pass names the layer and timestep; a parameter that becomes
- * NaN after a step is named too).  An activity loss (dv-activity.h) can be added; it is
+ * training with a message naming the layer and timestep (a buffer that overflows is named as
+ * a buffer, with its timestep; a parameter that becomes NaN after a step is named too), and so
+ * does a loss, gradient norm or layer activity that grows past divergence_factor × its running
+ * history while still finite.  The message names the last good checkpoint, which exists: one
+ * is written before the trainer's first epoch.  Labels must be below n_classes.  An activity loss (dv-activity.h) can be added; it is
  * backpropagated with the cross-entropy and every term is logged.  Used by `dynvision train`
  * and the workbench.
  * What it is not for: reading datasets (data/) or drawing curves (plot/).
@@ -46,6 +48,8 @@ typedef struct {
   gboolean bn_train;      /* BatchNorm in train mode while training */
   DvActivityConfig activity; /* weight 0 = off */
   int batch_size;         /* for the lr scaling; 0 = estimated from the loader's batches */
+  double divergence_factor; /* stop when the loss, the gradient norm or a layer's activity exceeds
+                             * this factor times its running history (1000; 0 = off) */
 } DvTrainConfig;
 
 void dv_train_config_init (DvTrainConfig *config);
@@ -137,6 +141,21 @@ double dv_schedule_lr (const DvTrainConfig *c, double base_lr, int epoch);
  * its own keeps them.  Validated; FALSE with a message otherwise. */
 gboolean dv_train_presentation (DvPresentation *p, DvModel *model, const char *const *overrides,
                                 GError **error);
+
+/* Model and data agree: the model has the data set's classes, takes its image size, and its
+ * input channels (or 1 and 3, which the loader converts into each other).  `name` names the
+ * data set in the message (its spec, e.g. "embedded"; NULL: dv_dataset_get_name).  A
+ * mismatch is a DV_MODEL_ERROR_INPUT naming both sides and the fix ("model has 1000 classes,
+ * data set 'embedded' has 10: add n_classes=10").  Used before training, testing and playing. */
+gboolean dv_model_check_data (const DvModelDesc *desc, const DvDataset *ds, const char *name, GError **error);
+
+/* The class names a readout shows for `model` playing `ds` ([n_classes] + NULL, g_strfreev;
+ * NULL entries show as "class k"): the model's own names (dv_model_get_class_names) when it
+ * knows them, else the data set's when the counts agree.  *note (may be NULL) is set to NULL
+ * when the stimuli are of the model's own classes, else to a sentence saying they are foreign
+ * (the workbench plays a model on any image set: shown as a label, not refused); then the data
+ * set's labels are not the model's classes. */
+char   **dv_readout_class_names (const DvModel *model, const DvDataset *ds, const char *name, char **note);
 
 /* DynVision's batch-size scaling factor. */
 double dv_lr_scale_factor (int batch, int accumulate);

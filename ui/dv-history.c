@@ -27,6 +27,8 @@ free_data (DvHistory *h)
     g_free (h->layers[l].name);
   g_clear_pointer (&h->layers, g_free);
   g_clear_pointer (&h->class_names, g_strfreev);
+  g_clear_pointer (&h->label_name, g_free);
+  g_clear_pointer (&h->readout_note, g_free);
   g_clear_pointer (&h->flags, g_free);
   g_clear_pointer (&h->contrast, g_free);
   g_clear_pointer (&h->means, dv_series_free);
@@ -230,6 +232,10 @@ copy_meta (DvHistory *dst, const DvHistory *src)
   memcpy (dst->flags, src->flags, src->T);
   memcpy (dst->contrast, src->contrast, src->T * sizeof (float));
   dst->label = src->label;
+  g_free (dst->label_name);
+  dst->label_name = g_strdup (src->label_name);
+  g_free (dst->readout_note);
+  dst->readout_note = g_strdup (src->readout_note);
   dst->sample = src->sample;
   g_free (dst->caption);
   dst->caption = g_strdup (src->caption);

@@ -53,7 +53,9 @@ typedef struct {
   float in_mean[3], in_std[3];  /* display: value·std + mean is the [0,1] intensity */
   guint8 *flags;           /* [T] DvPlotStepFlags */
   float *contrast;         /* [T] */
-  int label;               /* class of the sample, -1 unknown */
+  int label;               /* class of the sample in its data set, -1 unknown */
+  char *label_name;        /* the data set's name of that class, or NULL */
+  char *readout_note;      /* the stimuli are not of the model's classes (why), or NULL */
   int sample;              /* index in the dataset */
   char *caption;           /* "embedded #12" */
   char *presentation;      /* "StimulusDuration · intro 2 · stimulus 10 · T 20" */

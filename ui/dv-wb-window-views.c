@@ -146,7 +146,9 @@ dv_wb_window_update_views (DvWbWindow *self)
   self->readout.class_names = (const char *const *) h->class_names;
   self->readout.timeline = tl;
   self->readout.cursor = cursor;
-  self->readout.label = h->label;
+  /* foreign stimuli: the data set's label is not one of the model's classes */
+  self->readout.label = h->readout_note != NULL ? -1 : h->label;
+  self->readout.note = h->readout_note;
 
   self->latency.series = h->means;
   self->latency.names = (const char *const *) self->layer_names;
@@ -162,9 +164,9 @@ dv_wb_window_update_views (DvWbWindow *self)
   self->stimulus.timeline = tl;
   self->stimulus.cursor = cursor;
   g_free (self->stimulus_caption);
-  self->stimulus_caption = h->label >= 0 && h->label < h->n_classes
+  self->stimulus_caption = h->label >= 0 && h->label_name != NULL
                            ? g_strdup_printf ("%s · label %d (%s)", h->caption ? h->caption : "",
-                                              h->label, h->class_names[h->label])
+                                              h->label, h->label_name)
                            : g_strdup (h->caption);
   self->stimulus.caption = self->stimulus_caption;
 

@@ -247,14 +247,8 @@ prepare_data (DvEngineTrain *job, DvModel *model, GError **error)
   job->dataset = dv_dataset_open_full (s->dataset, DV_SPLIT_TRAIN, &o, error);
   if (job->dataset == NULL)
     return FALSE;
-  if (dv_dataset_get_n_classes (job->dataset) > D->n_classes)
-    {
-      g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_INPUT,
-                   "the data set “%s” has %d classes but the model only %d outputs; set "
-                   "n_classes=%d in the model", s->dataset, dv_dataset_get_n_classes (job->dataset),
-                   D->n_classes, dv_dataset_get_n_classes (job->dataset));
-      return FALSE;
-    }
+  if (!dv_model_check_data (D, job->dataset, s->dataset, error))
+    return FALSE;
   DvPresentation pr;
   if (!dv_train_presentation (&pr, model, NULL, error))
     return FALSE;
@@ -320,6 +314,7 @@ prepare (DvEngineThread *self, DvEngineTrain *job, GError **error)
   cfg.schedule = job->settings.schedule;
   cfg.batch_size = job->settings.batch_size;
   cfg.save_top_k = 1;
+  cfg.divergence_factor = job->settings.divergence_factor;
   cfg.out_dir = g_strdup (job->news.run_dir);
   job->trainer = dv_trainer_new (model, job->train, job->val, &cfg, error);
   dv_train_config_clear (&cfg);
@@ -486,9 +481,8 @@ train_call (DvEngineThread *self, gpointer data)
           job->news.nan_step = t;
           g_mutex_unlock (&job->lock);
         }
-      g_autofree char *msg = g_strdup_printf ("Training failed: %s. The last good checkpoint is "
-                                              "%s/last.safetensors.", error->message,
-                                              job->news.run_dir);
+      /* the trainer's message names the last good checkpoint (it writes one before epoch 1) */
+      g_autofree char *msg = g_strdup_printf ("Training failed: %s.", error->message);
       refresh_live (self);
       finish (self, job, DV_TRAIN_FAILED, msg);
       return;

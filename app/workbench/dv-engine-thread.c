@@ -15,6 +15,7 @@
 
 #include "dv-checkpoint.h"
 #include "dv-plot-model.h"
+#include "dv-trainer.h"
 
 static void
 cmd_free (Cmd *c)
@@ -251,16 +252,17 @@ new_sequence (DvEngineThread *self)
       names[l] = D->layers[l].name;
       dv_model_layer_shape (self->model, l, &shapes[3 * l], &shapes[3 * l + 1], &shapes[3 * l + 2]);
     }
-  const char *classes[D->n_classes];
-  for (int k = 0; k < D->n_classes; k++)
-    classes[k] = k < dv_dataset_get_n_classes (ds) ? dv_dataset_get_class_name (ds, k) : NULL;
+  /* the readout names the MODEL's classes; stimuli of other classes are marked foreign */
+  char *note = NULL;
+  g_auto (GStrv) classes = dv_readout_class_names (self->model, ds, self->dataset_spec, &note);
   float mean[3], std[3];
   dv_dataset_get_stats (ds, mean, std);
   int ds_c = dv_dataset_get_channels (ds);
 
   g_mutex_lock (&self->lock);
   DvHistory *h = self->history;
-  dv_history_configure (h, self->seq->T, D->dt, L, names, shapes, D->n_classes, classes, C, H, W);
+  dv_history_configure (h, self->seq->T, D->dt, L, names, shapes, D->n_classes,
+                        (const char *const *) classes, C, H, W);
   for (int c = 0; c < MIN (C, 3); c++)
     {
       /* grey data sets feed every model channel the same normalised value */
@@ -281,6 +283,11 @@ new_sequence (DvEngineThread *self)
       h->contrast[t] = e->contrast;
     }
   h->label = cls;
+  g_free (h->label_name);
+  h->label_name = cls >= 0 && cls < dv_dataset_get_n_classes (ds) ? g_strdup (dv_dataset_get_class_name (ds, cls))
+                                                                   : NULL;
+  g_free (h->readout_note);
+  h->readout_note = note;
   h->sample = self->sample;
   h->n_samples = n;
   g_free (h->caption);

@@ -44,12 +44,15 @@ typedef struct {
   gboolean augment;       /* the data set's DynVision augmentation (TRUE) */
   guint64 seed;           /* split, order and augmentation (0) */
   int threads;            /* kernel threads while training (all processors); the live view uses 1 */
+  double divergence_factor; /* stop when loss, gradient norm or activity grows this much over its
+                             * running history (1000; 0 = off), DvTrainConfig.divergence_factor */
 } DvTrainSettings;
 
 void     dv_train_settings_init (DvTrainSettings *s);
 void     dv_train_settings_clear (DvTrainSettings *s);
 /* Keys: dataset epochs batch_size lr optimizer(adam|adamw|sgd)
- * schedule(cosine|step|constant) train_samples val_fraction augment(true|false) seed threads.
+ * schedule(cosine|step|constant) train_samples val_fraction augment(true|false) seed threads
+ * divergence_factor (0 = off, else > 1).
  * Everything is checked; on an error nothing in s changes and the message
  * names the key, the value and what would be accepted. */
 gboolean dv_train_settings_parse (DvTrainSettings *s, const char *const *assignments,

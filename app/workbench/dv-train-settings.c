@@ -27,6 +27,7 @@ dv_train_settings_init (DvTrainSettings *s)
     .augment = TRUE,
     .seed = 0,
     .threads = (int) MIN (g_get_num_processors (), 64),
+    .divergence_factor = 1000,
   };
 }
 
@@ -107,6 +108,16 @@ dv_train_settings_parse (DvTrainSettings *s, const char *const *assignments, GEr
         ok = parse_int (key, v, 1, 64, &t.threads, error);
       else if (g_str_equal (key, "lr"))
         ok = parse_double (key, v, 1e-9, 10, &t.lr, error);
+      else if (g_str_equal (key, "divergence_factor"))
+        {
+          ok = parse_double (key, v, 0, 1e30, &t.divergence_factor, error);
+          if (ok && t.divergence_factor > 0 && t.divergence_factor <= 1)
+            {
+              g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "divergence_factor=%s: give 0 (off) or a factor above 1 (1000)", v);
+              ok = FALSE;
+            }
+        }
       else if (g_str_equal (key, "val_fraction"))
         ok = parse_double (key, v, 0, 0.9, &t.val_fraction, error);
       else if (g_str_equal (key, "optimizer"))
@@ -132,7 +143,7 @@ dv_train_settings_parse (DvTrainSettings *s, const char *const *assignments, GEr
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION,
                        "“%s” is not a training setting; the settings are dataset, epochs, "
                        "batch_size, lr, optimizer, schedule, train_samples, val_fraction, "
-                       "augment, seed and threads", key);
+                       "augment, seed, threads and divergence_factor", key);
           ok = FALSE;
         }
       if (!ok)
@@ -149,8 +160,9 @@ fail:
 char **
 dv_train_settings_to_strv (const DvTrainSettings *s)
 {
-  char lr[G_ASCII_DTOSTR_BUF_SIZE], vf[G_ASCII_DTOSTR_BUF_SIZE];
+  char lr[G_ASCII_DTOSTR_BUF_SIZE], vf[G_ASCII_DTOSTR_BUF_SIZE], df[G_ASCII_DTOSTR_BUF_SIZE];
   g_ascii_dtostr (lr, sizeof lr, s->lr);
+  g_ascii_dtostr (df, sizeof df, s->divergence_factor);
   g_ascii_dtostr (vf, sizeof vf, s->val_fraction);
   GPtrArray *b = g_ptr_array_new ();
   g_ptr_array_add (b, g_strdup_printf ("dataset=%s", s->dataset));
@@ -164,6 +176,7 @@ dv_train_settings_to_strv (const DvTrainSettings *s)
   g_ptr_array_add (b, g_strdup_printf ("augment=%s", s->augment ? "true" : "false"));
   g_ptr_array_add (b, g_strdup_printf ("seed=%" G_GUINT64_FORMAT, s->seed));
   g_ptr_array_add (b, g_strdup_printf ("threads=%d", s->threads));
+  g_ptr_array_add (b, g_strdup_printf ("divergence_factor=%s", df));
   g_ptr_array_add (b, NULL);
   return (char **) g_ptr_array_free (b, FALSE);
 }
@@ -179,10 +192,15 @@ dv_train_parse_divergence (const char *message, char **layer, int *timestep)
   *timestep = -1;
   if (message == NULL)
     return FALSE;
-  const char *at = strstr (message, " became NaN or infinite at timestep ");
+  /* "the activity of layer NAME became NaN or infinite at timestep T", "… NAME blew up at
+   * timestep T", "the classifier output became NaN or infinite at timestep T" */
+  static const char *const verbs[] = { " became NaN or infinite at timestep ", " blew up at timestep " };
+  const char *at = NULL, *num = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (verbs) && at == NULL; i++)
+    if ((at = strstr (message, verbs[i])) != NULL)
+      num = at + strlen (verbs[i]);
   if (at == NULL)
     return FALSE;
-  const char *num = at + strlen (" became NaN or infinite at timestep ");
   char *end = NULL;
   long t = strtol (num, &end, 10);
   if (end == num || t < 0)
