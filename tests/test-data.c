@@ -473,6 +473,22 @@ test_folder (void)
   assert_error_names (error, DV_DATA_ERROR_UNREADABLE_IMAGE, bad);
   g_clear_error (&error);
 
+  /* a 70-byte BMP announcing 10000×10000 pixels: refused from its header,
+   * not decoded into 300 MB of zeros */
+  g_remove (bad);
+  static const guint8 bmp_head[54] = {
+    'B', 'M', 70, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0,
+    40, 0, 0, 0, 0x10, 0x27, 0, 0, 0x10, 0x27, 0, 0, 1, 0, 24, 0 };
+  guint8 bmp[70] = { 0 };
+  memcpy (bmp, bmp_head, sizeof bmp_head);
+  g_autofree char *huge = g_build_filename (root, "ant", "huge.bmp", NULL);
+  write_bytes (huge, bmp, sizeof bmp);
+  g_assert_null (dv_dataset_open (spec, DV_SPLIT_TRAIN, &error));
+  assert_error_names (error, DV_DATA_ERROR_UNREADABLE_IMAGE, huge);
+  g_assert_nonnull (strstr (error->message, "10000×10000"));
+  g_clear_error (&error);
+  g_remove (huge);
+
   g_autofree char *empty = tmp_path ("empty-folder");
   g_mkdir_with_parents (empty, 0755);
   g_autofree char *espec = g_strdup_printf ("folder:%s", empty);
