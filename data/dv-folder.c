@@ -62,8 +62,8 @@ load_image (const char *path, int *H, int *W, guint8 *dest, GError **error)
       && (gint64) fw * fh > DV_DATASET_MAX_IMAGE_PIXELS)
     {
       g_set_error (error, DV_DATA_ERROR, DV_DATA_ERROR_UNREADABLE_IMAGE,
-                   "'%s': image of %d×%d pixels is larger than the %d pixels (8192×8192) "
-                   "this reader decodes; resize it first", path, fw, fh,
+                   "'%s': image of %d×%d pixels is larger than the %d pixels this reader "
+                   "decodes; resize it first", path, fw, fh,
                    DV_DATASET_MAX_IMAGE_PIXELS);
       return FALSE;
     }

@@ -13,6 +13,8 @@ fuzz_use_dataset (DvDataset *ds)
   int H = dv_dataset_get_height (ds), W = dv_dataset_get_width (ds);
   int k = dv_dataset_get_n_classes (ds);
   g_assert (n > 0 && (C == 1 || C == 3) && H > 0 && W > 0 && k > 0);
+  if (fuzz_verbose)
+    fprintf (stderr, "opened: %d images of %d×%d×%d, %d classes\n", n, C, H, W, k);
   for (int i = 0; i < n; i++)
     {
       int lab = dv_dataset_get_label (ds, i);
