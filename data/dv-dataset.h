@@ -49,6 +49,13 @@ typedef enum
   DV_AUGMENT_PRESET_EMBEDDED,  /* base without the flip: mirrored 45° gratings are 135° ones */
 } DvAugmentPreset;
 
+/* folder: the largest image (width × height) decoded; bigger ones are refused
+ * from their header, before gdk-pixbuf allocates them.  (The fuzzing build sets
+ * a smaller limit so that each input decodes in milliseconds.) */
+#ifndef DV_DATASET_MAX_IMAGE_PIXELS
+#define DV_DATASET_MAX_IMAGE_PIXELS (8192 * 8192)
+#endif
+
 typedef struct
 {
   int height, width;      /* folder: resize every image to this; 0 = size of the first image */

@@ -54,6 +54,19 @@ list_sorted (const char *dir, gboolean want_dirs, GError **error)
 static gboolean
 load_image (const char *path, int *H, int *W, guint8 *dest, GError **error)
 {
+  /* A few header bytes can announce an image of gigapixels that gdk-pixbuf
+   * then decodes (zero-filled when the data is missing): its size is read
+   * from the header first and refused before anything is allocated. */
+  int fw = 0, fh = 0;
+  if (gdk_pixbuf_get_file_info (path, &fw, &fh) != NULL
+      && (gint64) fw * fh > DV_DATASET_MAX_IMAGE_PIXELS)
+    {
+      g_set_error (error, DV_DATA_ERROR, DV_DATA_ERROR_UNREADABLE_IMAGE,
+                   "'%s': image of %d×%d pixels is larger than the %d pixels this reader "
+                   "decodes; resize it first", path, fw, fh,
+                   DV_DATASET_MAX_IMAGE_PIXELS);
+      return FALSE;
+    }
   g_autoptr (GError) local = NULL;
   g_autoptr (GdkPixbuf) pb = gdk_pixbuf_new_from_file (path, &local);
   if (!pb)

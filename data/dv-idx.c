@@ -41,16 +41,27 @@ check_idx (const char *path, const guint8 *data, gsize len, guint32 magic, int n
                    path, len);
       return FALSE;
     }
+  /* Each dimension must fit an int and their product must not wrap: three
+   * 32-bit dimensions can multiply past 2^64 (2^31 · 2^31 · 4 wraps to 0). */
   guint64 need = 1;
   for (int d = 0; d < ndims; d++)
     {
       dims[d] = be32 (data + 4 + 4 * d);
-      need *= dims[d];
+      if (dims[d] > G_MAXINT32 || !g_uint64_checked_mul (&need, need, dims[d])
+          || need > G_MAXINT32)
+        {
+          g_set_error (error, DV_DATA_ERROR, DV_DATA_ERROR_BAD_MAGIC,
+                       "'%s': implausible idx dimensions: dimension %d (%u) makes the data "
+                       "larger than %d bytes, the most an idx file may hold here",
+                       path, d, dims[d], G_MAXINT32);
+          return FALSE;
+        }
     }
-  if (need > G_MAXINT32 || (ndims == 3 && (dims[1] == 0 || dims[2] == 0)))
+  if (ndims == 3 && (dims[1] == 0 || dims[2] == 0))
     {
       g_set_error (error, DV_DATA_ERROR, DV_DATA_ERROR_BAD_MAGIC,
-                   "'%s': implausible idx dimensions", path);
+                   "'%s': implausible idx dimensions: images of %u×%u pixels (both must be ≥ 1)",
+                   path, dims[1], dims[2]);
       return FALSE;
     }
   if (len - header < need)

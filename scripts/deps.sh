@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages DynVision Workbench needs, if missing.
-# Usage: scripts/deps.sh build|test
+# Usage: scripts/deps.sh build|test|fuzz   (fuzz: the build packages and clang, for scripts/fuzz.sh)
 # As root it runs apt-get; otherwise it prints the exact command and stops.
 set -euo pipefail
 build_pkgs=(meson ninja-build pkg-config gcc libglib2.0-dev libgtk-4-dev libopenblas-dev
             libcairo2-dev libgdk-pixbuf-2.0-dev)
 test_pkgs=(xvfb xauth dataset-fashion-mnist)
+fuzz_pkgs=(clang)
 want=("${build_pkgs[@]}")
 [ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")
+[ "${1:-build}" = fuzz ] && want+=("${fuzz_pkgs[@]}")
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -284,6 +284,26 @@ test_idx_bad (void)
   g_assert_nonnull (strstr (error->message, lp));
   g_clear_error (&error);
 
+  /* dimensions whose product wraps past 2^64 (to 0 and to 2^32): refused
+   * before anything is read, not taken as an empty or small data set */
+  static const guint32 wrapping[][3] = { { 4, 1u << 31, 1u << 31 },
+                                         { 1u << 22, 1u << 21, 1u << 21 },
+                                         { 1u << 24, 1u << 20, 1u << 20 } };
+  g_autoptr (GByteArray) lab4 = idx_labels (4, 4);
+  g_autofree char *lp4 = tmp_path ("four-labels-idx1-ubyte");
+  write_bytes (lp4, lab4->data, lab4->len);
+  for (gsize k = 0; k < G_N_ELEMENTS (wrapping); k++)
+    {
+      guint32 hdr[8] = { GUINT32_TO_BE (0x803), GUINT32_TO_BE (wrapping[k][0]),
+                         GUINT32_TO_BE (wrapping[k][1]), GUINT32_TO_BE (wrapping[k][2]) };
+      g_autofree char *wp = tmp_path ("wrap-images-idx3-ubyte");
+      write_bytes (wp, (const guint8 *) hdr, sizeof hdr);
+      g_assert_null (dv_dataset_open_idx (wp, lp4, &error));
+      assert_error_names (error, DV_DATA_ERROR_BAD_MAGIC, wp);
+      g_assert_nonnull (strstr (error->message, "implausible idx dimensions"));
+      g_clear_error (&error);
+    }
+
   /* truncated gzip stream */
   g_autofree char *zp = tmp_path ("z-images-idx3-ubyte.gz");
   write_gz (zp, six->data, six->len);
@@ -452,6 +472,22 @@ test_folder (void)
   g_assert_null (dv_dataset_open (spec, DV_SPLIT_TRAIN, &error));
   assert_error_names (error, DV_DATA_ERROR_UNREADABLE_IMAGE, bad);
   g_clear_error (&error);
+
+  /* a 70-byte BMP announcing 10000×10000 pixels: refused from its header,
+   * not decoded into 300 MB of zeros */
+  g_remove (bad);
+  static const guint8 bmp_head[54] = {
+    'B', 'M', 70, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0,
+    40, 0, 0, 0, 0x10, 0x27, 0, 0, 0x10, 0x27, 0, 0, 1, 0, 24, 0 };
+  guint8 bmp[70] = { 0 };
+  memcpy (bmp, bmp_head, sizeof bmp_head);
+  g_autofree char *huge = g_build_filename (root, "ant", "huge.bmp", NULL);
+  write_bytes (huge, bmp, sizeof bmp);
+  g_assert_null (dv_dataset_open (spec, DV_SPLIT_TRAIN, &error));
+  assert_error_names (error, DV_DATA_ERROR_UNREADABLE_IMAGE, huge);
+  g_assert_nonnull (strstr (error->message, "10000×10000"));
+  g_clear_error (&error);
+  g_remove (huge);
 
   g_autofree char *empty = tmp_path ("empty-folder");
   g_mkdir_with_parents (empty, 0755);

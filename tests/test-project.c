@@ -177,7 +177,8 @@ test_project_errors (void)
   g_autoptr (DvModelDesc) desc = preset_desc ();
   g_autoptr (DvJson) dj = dv_model_desc_to_json (desc);
   g_autofree char *model = dv_json_to_string (dj, FALSE);
-  struct { const char *text, *needle; } cases[] = {
+  /* text NULL: a valid project with the members `tail` after the model */
+  struct { const char *text, *needle, *tail; } cases[] = {
     { "{\"format\": \"dynvision-workbench-project\", \"version\": 1, \"model\": {", "not valid JSON" },
     { "[1, 2]", "format" },
     { "{\"format\": \"something-else\"}", "Open Checkpoint" },
@@ -185,20 +186,21 @@ test_project_errors (void)
     { "{\"format\": \"dynvision-workbench-project\", \"version\": 1}", "no \"model\"" },
     { "{\"format\": \"dynvision-workbench-project\", \"version\": 1, \"model\": {\"dt\": -1}}",
       "model description is invalid" },
-    { NULL, "weights" },       /* a missing weights file */
-    { NULL, "view.cursor" },   /* a view entry that is not a string */
+    { NULL, "weights", "\"weights\": \"gone.safetensors\"" },  /* a missing weights file */
+    { NULL, "view.cursor", "\"view\": {\"cursor\": [1]}" },    /* not a string */
+    { NULL, "view.cursor", "\"view\": {\"layer\": \"V1\", \"cursor\": [1]}" },
+    /* keys that a save would split differently or drop ("a=b": "c" saved as a = "b=c") */
+    { NULL, "“a=b”", "\"training\": {\"a=b\": \"c\"}" },
+    { NULL, "training has the key “”", "\"training\": {\"\": \"5\"}" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *text = NULL;
       if (cases[i].text != NULL)
         text = g_strdup (cases[i].text);
-      else if (i == 6)
-        text = g_strdup_printf ("{\"format\": \"dynvision-workbench-project\", \"version\": 1, "
-                                "\"model\": %s, \"weights\": \"gone.safetensors\"}", model);
       else
         text = g_strdup_printf ("{\"format\": \"dynvision-workbench-project\", \"version\": 1, "
-                                "\"model\": %s, \"view\": {\"cursor\": [1]}}", model);
+                                "\"model\": %s, %s}", model, cases[i].tail);
       g_assert_true (g_file_set_contents (path, text, -1, NULL));
       g_autoptr (GError) error = NULL;
       g_autoptr (DvProject) p = dv_project_load (path, &error);

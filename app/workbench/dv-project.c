@@ -116,11 +116,19 @@ object_to_strv (const DvJson *o, const char *path, const char *section, GError *
       fail (error, path, msg);
       return NULL;
     }
-  GPtrArray *a = g_ptr_array_new ();
+  g_autoptr (GPtrArray) a = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < dv_json_length (o); i++)
     {
       const DvJson *v = dv_json_object_value (o, i);
       const char *key = dv_json_object_key (o, i);
+      /* saved again as "key=value" strings split at the first '=' */
+      if (key[0] == '\0' || strchr (key, '=') != NULL)
+        {
+          g_autofree char *msg = g_strdup_printf ("%s has the key “%s”; keys must be non-empty "
+                                                  "and hold no '='", section, key);
+          fail (error, path, msg);
+          return NULL;
+        }
       char num[G_ASCII_DTOSTR_BUF_SIZE];
       const char *s = NULL;
       if (dv_json_type (v) == DV_JSON_STRING)
@@ -131,7 +139,6 @@ object_to_strv (const DvJson *o, const char *path, const char *section, GError *
         s = dv_json_bool (v) ? "true" : "false";
       if (s == NULL)
         {
-          g_ptr_array_free (a, TRUE);
           g_autofree char *msg = g_strdup_printf ("%s.%s must be a string or a number", section, key);
           fail (error, path, msg);
           return NULL;
@@ -139,7 +146,8 @@ object_to_strv (const DvJson *o, const char *path, const char *section, GError *
       g_ptr_array_add (a, g_strdup_printf ("%s=%s", key, s));
     }
   g_ptr_array_add (a, NULL);
-  return (char **) g_ptr_array_free (a, FALSE);
+  g_ptr_array_set_free_func (a, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&a), FALSE);
 }
 
 /* A whole-number member in [min, max] (a number, or a string of digits), dflt when absent;
