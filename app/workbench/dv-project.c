@@ -109,7 +109,7 @@ object_to_strv (const DvJson *o, const char *path, const char *section, GError *
       fail (error, path, msg);
       return NULL;
     }
-  GPtrArray *a = g_ptr_array_new ();
+  GPtrArray *a = g_ptr_array_new_with_free_func (g_free); /* the error path frees the entries */
   for (guint i = 0; i < dv_json_length (o); i++)
     {
       const DvJson *v = dv_json_object_value (o, i);
