@@ -79,7 +79,8 @@ main (int argc, char **argv)
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     if (strcmp (argv[1], commands[i].name) == 0)
       {
-        g_set_prgname (g_strdup_printf ("dynvision %s", commands[i].name));
+        g_autofree char *prgname = g_strdup_printf ("dynvision %s", commands[i].name);
+        g_set_prgname (prgname); /* copies it */
         return commands[i].main (argc - 1, argv + 1);
       }
   g_printerr ("dynvision: unknown command '%s'\n\n", argv[1]);

@@ -22,7 +22,10 @@ typedef float v16u __attribute__ ((vector_size (64), aligned (4), may_alias));
 #define VLDU(p) (*(const v16u *) (p))
 #define VSTU(p) (*(v16u *) (p))
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/* No clones under gcc's ThreadSanitizer: the ifunc resolver that picks a clone
+ * runs during relocation, before TSan is initialised, and the program dies
+ * before main (scripts/sanitize.sh tsan). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
 #define DV_CLONES __attribute__ ((target_clones ("avx512f", "default")))
 #else
 #define DV_CLONES

@@ -93,6 +93,7 @@ tiny_desc (const Variant *v)
     }
   if (v->tsk < 0)
     return d; /* no connections: history capacity can be 0 */
+  /* Each connection is set up before the next dv_model_desc_add_conn, which may move d->conns. */
   DvConnDesc *s = dv_model_desc_add_conn (d, DV_CONN_SKIP, "addskip_C", "A", "C");
   if (v->conv_bn_skip)
     {
@@ -100,8 +101,6 @@ tiny_desc (const Variant *v)
       s->stride = 2;
       s->op = DV_OP_ADDEXT;
     }
-  DvConnDesc *f = dv_model_desc_add_conn (d, DV_CONN_FEEDBACK, "addfeedback_A", "C", "A");
-  f->integration = v->feedback_mul ? DV_INTEGRATE_MULTIPLICATIVE : DV_INTEGRATE_ADDITIVE;
   if (v->cords)
     {
       s->form = DV_CONN_FORM_CONV;
@@ -111,6 +110,8 @@ tiny_desc (const Variant *v)
       d->classifier_skip = g_strdup ("B");
       d->classifier_wn = TRUE;
     }
+  DvConnDesc *f = dv_model_desc_add_conn (d, DV_CONN_FEEDBACK, "addfeedback_A", "C", "A");
+  f->integration = v->feedback_mul ? DV_INTEGRATE_MULTIPLICATIVE : DV_INTEGRATE_ADDITIVE;
   if (v->convt_feedback)
     {
       f->form = DV_CONN_FORM_CONVT_BN;
@@ -350,6 +351,97 @@ random_batch (DvRand *r, int B, int T, float **x, gint64 **labels)
     (*labels)[i] = i % 4 == 3 ? -1 : (gint64) dv_rand_below (r, 3);
 }
 
+static DvParam *
+param_with_shape (DvModel *m, const char *name, int ndim, const gint64 *shape)
+{
+  DvParam *p = dv_model_lookup (m, name);
+  if (p == NULL)
+    g_error ("the model has no tensor %s", name);
+  g_assert_true (p->trainable);
+  g_assert_cmpint (p->ndim, ==, ndim);
+  for (int i = 0; i < ndim; i++)
+    g_assert_cmpint (p->shape[i], ==, shape[i]);
+  return p;
+}
+
+static double
+loss_delta (DvModel *m, DvParam *p, const float *x, const gint64 *labels, int B, int T, const float *saved)
+{
+  double before = loss_of (m, x, labels, B, T, FALSE, NULL);
+  restore_buffers (m, saved);
+  g_autofree float *keep = g_memdup2 (p->data, sizeof (float) * p->numel);
+  for (gint64 k = 0; k < p->numel; k++)
+    p->data[k] = 0;
+  double after = loss_of (m, x, labels, B, T, FALSE, NULL);
+  memcpy (p->data, keep, sizeof (float) * p->numel);
+  restore_buffers (m, saved);
+  return fabs (after - before);
+}
+
+/* CordsNet's pieces reach the model: the skip A→C is a weight-normed 1×1 conv of
+ * stride 2 (not the default adapt form), every layer has a weight-normed conv and a
+ * spatial bias, the readout is weight-normed and adds B's pooled response, and
+ * each of these tensors changes the loss. */
+static void
+check_cords_pieces (DvModel *m, const float *x, const gint64 *labels, int B, int T, const float *saved)
+{
+  const DvModelDesc *D = dv_model_get_desc (m);
+  const DvConnDesc *s = &D->conns[0];
+  g_assert_cmpstr (s->name, ==, "addskip_C");
+  g_assert_cmpint (s->form, ==, DV_CONN_FORM_CONV);
+  g_assert_cmpint (s->stride, ==, 2);
+  g_assert_true (s->weight_norm);
+  g_assert_null (dv_model_lookup (m, "addskip_C.conv.weight"));
+  g_assert_null (dv_model_lookup (m, "addskip_C.conv.bias"));
+  const gint64 v_shape[] = { 9, 4, 1, 1 }, g_shape[] = { 9, 1, 1, 1 };
+  DvParam *sg = param_with_shape (m, "addskip_C.conv.parametrizations.weight.original0", 4, g_shape);
+  param_with_shape (m, "addskip_C.conv.parametrizations.weight.original1", 4, v_shape);
+  int CA, HA, WA, CC, HC, WC;
+  dv_model_layer_shape (m, 0, &CA, &HA, &WA);
+  dv_model_layer_shape (m, 2, &CC, &HC, &WC);
+  g_test_message ("cords: A %dx%dx%d, C %dx%dx%d", CA, HA, WA, CC, HC, WC);
+  for (int l = 0; l < D->n_layers; l++)
+    {
+      int C, H, W;
+      dv_model_layer_shape (m, l, &C, &H, &W);
+      g_autofree char *bias = g_strdup_printf ("addbias_%s.bias", D->layers[l].name);
+      const gint64 b_shape[] = { C, H, W };
+      DvParam *b = param_with_shape (m, bias, 3, b_shape);
+      g_assert_cmpfloat (loss_delta (m, b, x, labels, B, T, saved), >, 1e-6);
+    }
+  g_autofree char *cg = g_strconcat (D->classifier_name, ".parametrizations.weight.original0", NULL);
+  g_autofree char *cw = g_strconcat (D->classifier_name, ".weight", NULL);
+  g_assert_null (dv_model_lookup (m, cw));
+  DvParam *cls_g = dv_model_lookup (m, cg);
+  g_assert_nonnull (cls_g);
+  g_assert_cmpfloat (loss_delta (m, sg, x, labels, B, T, saved), >, 1e-6);
+  g_assert_cmpfloat (loss_delta (m, cls_g, x, labels, B, T, saved), >, 1e-6);
+
+  /* The readout skip: the same weights without it give another loss. */
+  g_assert_cmpstr (D->classifier_skip, ==, "B");
+  g_autoptr (DvModelDesc) plain = dv_model_desc_copy (D);
+  g_clear_pointer (&plain->classifier_skip, g_free);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvModel) m2 = dv_model_new (plain, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (dv_model_n_params (m2), ==, dv_model_n_params (m));
+  for (guint i = 0; i < dv_model_n_params (m2); i++)
+    {
+      DvParam *q = dv_model_param (m2, i), *p = dv_model_lookup (m, q->name);
+      g_assert_nonnull (p);
+      g_assert_cmpint (p->numel, ==, q->numel);
+      if (p->data)
+        memcpy (q->data, p->data, sizeof (float) * p->numel);
+      else if (p->idata)
+        memcpy (q->idata, p->idata, sizeof *p->idata * p->numel);
+    }
+  double with_skip = loss_of (m, x, labels, B, T, FALSE, NULL);
+  restore_buffers (m, saved);
+  double without = loss_of (m2, x, labels, B, T, FALSE, NULL);
+  g_test_message ("cords: loss %.6g with the readout skip, %.6g without", with_skip, without);
+  g_assert_cmpfloat (fabs (with_skip - without), >, 1e-4);
+}
+
 static void
 check_variant (gconstpointer data)
 {
@@ -375,6 +467,8 @@ check_variant (gconstpointer data)
   double ref = loss_of (m, x, labels, B, T, v->bn_train, NULL);
   restore_buffers (m, saved);
   g_assert_cmpfloat (fabs (ref - loss), <, 1e-4 * MAX (1.0, fabs (ref)));
+  if (v->cords)
+    check_cords_pieces (m, x, labels, B, T, saved);
   Problem pr = { v->name, m, x, labels, B, T, v->bn_train, NULL, saved };
   compare_gradients (&pr, &r);
 }

@@ -9,12 +9,22 @@
 
 #include "dv-ui-resources.h"
 
+static GThread *ui_thread; /* set once, before any window exists */
+
+gboolean
+dv_ui_is_ui_thread (void)
+{
+  GThread *t = g_atomic_pointer_get (&ui_thread);
+  return t == NULL || t == g_thread_self ();
+}
+
 void
 dv_ui_init (void)
 {
   static gsize done = 0;
   if (g_once_init_enter (&done))
     {
+      g_atomic_pointer_set (&ui_thread, g_thread_self ());
       dv_ui_register_resource ();
       g_type_ensure (DV_TYPE_PLOT_VIEW);
       g_type_ensure (DV_TYPE_WB_WINDOW);

@@ -18,6 +18,14 @@ G_BEGIN_DECLS
  * display, also installs the style sheet for it. */
 void dv_ui_init (void);
 
+/* TRUE on the thread that called dv_ui_init (the one that owns every widget),
+ * or before dv_ui_init.  The entry points that callbacks from the engine
+ * thread reach assert it (DV_UI_ASSERT_THREAD), so UI code that a worker runs
+ * by mistake (e.g. through g_main_context_invoke on an unowned context)
+ * aborts at once instead of racing the main thread. */
+gboolean dv_ui_is_ui_thread (void);
+#define DV_UI_ASSERT_THREAD() g_assert (dv_ui_is_ui_thread ())
+
 /* The drawing of a shown widget (e.g. a whole window), rendered with its own
  * renderer.  Only valid between a frame and the next change: after any
  * gtk_widget_queue_draw inside it, until the next frame has redrawn it, this

@@ -12,6 +12,7 @@
  * edit (the owner's engine thread).
  */
 #include "dv-wb-window-editor-private.h"
+#include "dv-ui.h"
 
 #include "dv-model-edit.h"
 #include "dv-plugin.h"
@@ -619,6 +620,7 @@ dv_wb_window_get_arch_edit (DvWbWindow *win)
 void
 dv_wb_window_set_model_desc (DvWbWindow *win, const DvModelDesc *desc, gboolean follow)
 {
+  DV_UI_ASSERT_THREAD ();
   g_return_if_fail (DV_IS_WB_WINDOW (win) && desc != NULL);
   DvWbEditor *ed = editor (win);
   if (ed->edit == NULL)
@@ -635,6 +637,7 @@ void
 dv_wb_window_architecture_applied (DvWbWindow *win, gboolean ok, const char *message,
                                    const DvTransferReport *transfer, const DvModelDesc *desc)
 {
+  DV_UI_ASSERT_THREAD ();
   g_return_if_fail (DV_IS_WB_WINDOW (win));
   DvWbEditor *ed = editor (win);
   GString *s = g_string_new (message);

@@ -10,6 +10,7 @@
  * engine thread, when the signals ask).
  */
 #include "dv-wb-window-private.h"
+#include "dv-ui.h"
 #include "dv-wb-window-train.h"
 #include "dv-value.h"
 
@@ -231,6 +232,7 @@ rebuild_curves (DvWbTrainPanel *P)
 void
 dv_wb_window_train_update (DvWbWindow *self, const DvWbTrainView *v)
 {
+  DV_UI_ASSERT_THREAD ();
   g_return_if_fail (DV_IS_WB_WINDOW (self) && v != NULL);
   DvWbTrainPanel *P = self->train;
   DvWbTrainState before = P->state;

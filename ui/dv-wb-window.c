@@ -11,6 +11,7 @@
  * (dv-wb-window-export.c).
  */
 #include "dv-wb-window-private.h"
+#include "dv-ui.h"
 #include "dv-wb-window-editor.h"
 
 #include <math.h>
@@ -381,6 +382,7 @@ dv_wb_window_get_history (DvWbWindow *self)
 void
 dv_wb_window_history_changed (DvWbWindow *self, gboolean new_sequence)
 {
+  DV_UI_ASSERT_THREAD ();
   g_return_if_fail (DV_IS_WB_WINDOW (self));
   DvHistory *h = self->history;
   if (new_sequence)
@@ -447,6 +449,7 @@ dv_wb_window_history_changed (DvWbWindow *self, gboolean new_sequence)
 void
 dv_wb_window_show_error (DvWbWindow *self, const char *message)
 {
+  DV_UI_ASSERT_THREAD ();
   g_return_if_fail (DV_IS_WB_WINDOW (self));
   g_free (self->error);
   self->error = g_strdup (message);
@@ -466,6 +469,7 @@ dv_wb_window_get_error (DvWbWindow *self)
 void
 dv_wb_window_set_status (DvWbWindow *self, const char *status)
 {
+  DV_UI_ASSERT_THREAD ();
   g_return_if_fail (DV_IS_WB_WINDOW (self));
   gtk_label_set_text (self->status_label, status);
 }

@@ -15,6 +15,7 @@ typedef struct {
   gpointer user_data;
   GDestroyNotify destroy;
   GMainContext *context;
+  GThread *ui_thread;       /* the thread that queued the job: `done` runs there */
   DvEditResult result;
 } Job;
 
@@ -36,18 +37,20 @@ static gboolean
 deliver (gpointer data)
 {
   Job *job = data;
+  g_assert (g_thread_self () == job->ui_thread);
   if (job->done)
     job->done (&job->result, job->user_data);
   return G_SOURCE_REMOVE;
 }
 
-/* Engine thread: hands the job back to the main context. */
+/* Engine thread: hands the job back to the main context, always through its
+ * loop (g_main_context_invoke would run `done` right here, on the engine
+ * thread, whenever the main thread is not iterating the context). */
 static void
 answer (DvEngineThread *self, Job *job)
 {
   job->result.desc = dv_model_desc_copy (dv_model_get_desc (self->model));
-  g_main_context_invoke_full (job->context, G_PRIORITY_DEFAULT, deliver, job,
-                              (GDestroyNotify) job_free);
+  dv_main_context_post (job->context, G_PRIORITY_DEFAULT, deliver, job, (GDestroyNotify) job_free);
 }
 
 static void
@@ -164,8 +167,8 @@ queue (DvEngineThread *self, JobKind kind, const DvModelDesc *desc, guint64 seed
   job->done = done;
   job->user_data = user_data;
   job->destroy = destroy;
-  GMainContext *ctx = g_main_context_ref_thread_default ();
-  job->context = ctx;
+  job->context = g_main_context_ref (self->context);
+  job->ui_thread = g_thread_self ();
   Slot *slot = g_new0 (Slot, 1);
   slot->job = job;
   dv_engine_thread_call (self, run_job, slot, slot_free, kind != JOB_DESCRIBE);

@@ -77,6 +77,7 @@ struct _DvEngineThread {
   GPtrArray *errors;
   GSource *idle;
   GMainContext *context;
+  GThread *ui_thread;          /* the thread that made this one: it iterates context */
   DvEngineNotify notify;
   gpointer notify_data;
 };

@@ -50,10 +50,24 @@ push (DvEngineThread *self, CmdKind kind, int arg, const char *key, gboolean int
 
 /* ---- talking to the main thread ------------------------------------------------------ */
 
+void
+dv_main_context_post (GMainContext *context, int priority, GSourceFunc func, gpointer data,
+                      GDestroyNotify destroy)
+{
+  g_return_if_fail (func != NULL);
+  GSource *source = g_idle_source_new ();
+  g_source_set_priority (source, priority);
+  g_source_set_callback (source, func, data, destroy);
+  g_source_set_static_name (source, "dv-main-context-post");
+  g_source_attach (source, context ? context : g_main_context_default ());
+  g_source_unref (source);
+}
+
 static gboolean
 idle_cb (gpointer data)
 {
   DvEngineThread *self = data;
+  g_assert (g_thread_self () == self->ui_thread);
   g_mutex_lock (&self->lock);
   g_clear_pointer (&self->idle, g_source_unref);
   g_mutex_unlock (&self->lock);
@@ -599,6 +613,7 @@ dv_engine_thread_new (DvEngineSetup *setup, GMainContext *context, DvEngineNotif
     dv_history_set_budget (self->history, setup->history_budget);
   self->errors = g_ptr_array_new_with_free_func (g_free);
   self->context = g_main_context_ref (context ? context : g_main_context_default ());
+  self->ui_thread = g_thread_self ();
   self->notify = notify;
   self->notify_data = user_data;
   make_run (self);

@@ -89,6 +89,15 @@ guint64         dv_engine_thread_get_steps_computed (DvEngineThread *self);
 /* CPU time the engine thread has used so far, in s; -1 if unknown. */
 double          dv_engine_thread_get_cpu_seconds (DvEngineThread *self);
 
+/* Any thread: queues func (data) on context (NULL: the default one) at
+ * priority, to run when the thread owning that context next iterates it;
+ * destroy (may be NULL) frees data afterwards.  Unlike
+ * g_main_context_invoke, it never runs func in the calling thread, even when
+ * no thread owns the context at that moment: the engine thread uses it to
+ * hand work to the main thread. */
+void            dv_main_context_post (GMainContext *context, int priority, GSourceFunc func,
+                                      gpointer data, GDestroyNotify destroy);
+
 /* Main thread: brings dst up to the engine's history.  Returns TRUE when
  * dst changed.  *errors (may be NULL) receives the error messages raised
  * since the last sync (a NULL-terminated array to g_strfreev, or NULL). */

@@ -19,6 +19,7 @@
 #include "dv-engine-thread-private.h"
 #include "dv-engine-train.h"
 #include "dv-project.h"
+#include "dv-ui.h"
 #include "dv-wb-window-train.h"
 
 struct _DvWorkbenchTrain {
@@ -156,6 +157,7 @@ static gboolean
 note_cb (gpointer data)
 {
   Note *n = data;
+  g_assert (dv_ui_is_ui_thread ());
   g_autoptr (DvWbWindow) w = g_weak_ref_get (&n->window);
   if (w != NULL)
     dv_wb_window_set_status (w, n->status);
@@ -178,7 +180,7 @@ post_note (DvWbWindow *window, char *status)
   Note *n = g_new0 (Note, 1);
   g_weak_ref_init (&n->window, window);
   n->status = status;
-  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT_IDLE, note_cb, n, note_free);
+  dv_main_context_post (NULL, G_PRIORITY_DEFAULT_IDLE, note_cb, n, note_free);
 }
 
 /* ---- export checkpoint (engine thread) ------------------------------------------------ */
