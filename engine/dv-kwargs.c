@@ -286,6 +286,9 @@ convert (const KwSpec *sp, const char *key, const DvJson *v, GError **error)
     case KW_STRING:
       if (dv_json_type (v) == DV_JSON_NULL && sp->nullable)
         return dv_json_new_null ();
+      /* rctype=none reads as None; for the recurrence it names the type "none" */
+      if (dv_json_type (v) == DV_JSON_NULL && strcmp (sp->name, "recurrence_type") == 0)
+        return dv_json_new_string ("none");
       if (dv_json_type (v) != DV_JSON_STRING || dv_json_string (v)[0] == '\0')
         return wrong_type (key, v, "a name", error);
       return dv_json_new_string (dv_json_string (v));

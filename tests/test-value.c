@@ -191,8 +191,14 @@ test_kwargs_used (void)
   g_assert_cmpfloat (d0->t_feedforward, ==, 0);
   g_assert_cmpfloat (d4->t_feedforward, ==, 4);
   g_assert_cmpfloat (d4->layers[0].t_feedforward, ==, 4);
-  /* the described delay: 4 ms of dt 2 needs a longer history ring */
-  g_assert_cmpint (d4->n_hidden_states, >, d0->n_hidden_states);
+  /* the described delay is the one that runs: 10 ms, longer than the recurrent delay, needs a
+   * longer history ring once validated */
+  g_autoptr (DvModelDesc) d10 = build ("DyRCNNx4", "tff=10", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (dv_model_desc_validate (d0, &error));
+  g_assert_true (dv_model_desc_validate (d10, &error));
+  g_assert_cmpint (d10->n_hidden_states, ==, (int) (10 / d10->dt));
+  g_assert_cmpint (d10->n_hidden_states, >, d0->n_hidden_states);
   /* the same value given as text means the same */
   g_autoptr (DvModelDesc) ds = build ("DyRCNNx4", "tff=\"4\"", NULL, &error);
   g_assert_no_error (error);
@@ -288,7 +294,7 @@ test_presentation (void)
     { "dt=0", "dt=0", "> 0" }, { "dt=nan", "dt=nan", "> 0" }, { "ssnr=1.5", "ssnr=1.5", "from 0 to 1" },
     { "stim=3x", "stim=3x", "whole number" }, { "contrast=-1", "contrast=-1", "from 0" },
     { "foo=3", "'foo'", "unknown presentation parameter" }, { "spatialcorr=maybe", "maybe", "true or false" },
-    { "noiseseed=-4", "noiseseed", NULL },
+    { "noiseseed=-4", "noise_seed", NULL },
   };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {

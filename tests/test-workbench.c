@@ -786,7 +786,12 @@ test_drop_files (void)
   ShowsSample ss = { w, stim_spec, 0, 0 };
   g_assert_true (wait_for (shows_sample, &ss, 60));
   g_assert_cmpint (h->n_samples, ==, 6);
-  g_assert_cmpstr (h->class_names[1], ==, "square");
+  /* the stimulus keeps the folder's label; the 10-class readout keeps the model's classes and
+   * says the folder's 2 classes are not its own */
+  g_assert_cmpstr (h->label_name, ==, "circle");
+  g_assert_cmpstr (h->class_names[1], ==, "class 1");
+  g_assert_nonnull (h->readout_note);
+  g_assert_nonnull (strstr (h->readout_note, "foreign stimuli: the model has 10 classes"));
   g_assert_null (h->fit); /* resized to the model's 32×32 when opened */
   g_assert_null (dv_wb_window_get_error (w));
 

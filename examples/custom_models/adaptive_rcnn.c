@@ -85,9 +85,14 @@ main (void)
   /* DyRCNNx2 without its built-in recurrence, the learnt one in its place */
   const char *kv[] = { "input_dims=[6,3,16,16]", "n_classes=4", "rctype=none", "tau=5", "tff=2", "trc=2", NULL };
   g_autoptr (DvJson) kwargs = dv_kwargs_parse (kv, 6, &error);
-  g_autoptr (DvModelDesc) d = dv_preset_build ("DyRCNNx2", kwargs, &error);
+  g_autoptr (DvModelDesc) d = kwargs ? dv_preset_build ("DyRCNNx2", kwargs, &error) : NULL;
+  if (d == NULL)
+    {
+      fprintf (stderr, "adaptive_rcnn: %s\n", error->message);
+      return 1;
+    }
   g_ptr_array_insert (d->operations, 1, g_strdup ("gated_self")); /* right after "layer" */
-  g_autoptr (DvModel) m = d && dv_model_desc_validate (d, &error) ? dv_model_new (d, &error) : NULL;
+  g_autoptr (DvModel) m = dv_model_desc_validate (d, &error) ? dv_model_new (d, &error) : NULL;
   if (m == NULL)
     {
       fprintf (stderr, "adaptive_rcnn: %s\n", error->message);
