@@ -96,7 +96,7 @@ model_from_args (const char *what, int argc, char **argv, GError **error)
 int
 dv_cli_train (int argc, char **argv)
 {
-  g_autofree char *data = g_strdup ("embedded"), *out = NULL, *resume = NULL, *opt_name = NULL, *sched = NULL;
+  g_autofree char *data = NULL, *out = NULL, *resume = NULL, *opt_name = NULL, *sched = NULL;
   g_autofree char *act_mode = NULL, *act_layers = NULL, *monitor = NULL;
   g_auto (GStrv) pres = NULL;
   int epochs = 5, batch = 32, threads = 0, accumulate = 1, val_every = 1, save_every = 0, t_max = 0;
@@ -153,6 +153,8 @@ dv_cli_train (int argc, char **argv)
   g_option_context_free (ctx);
   if (!parsed)
     return dv_cli_fail (error);
+  if (data == NULL) /* GOption does not free a default it replaces: set it after parsing */
+    data = g_strdup ("embedded");
   /* every option used as typed or refused (0 means "off" or "default" only where the help says so) */
   const DvCliRange ranges[] = {
     DV_CLI_INT ("epochs", &epochs, 1, 100000),
