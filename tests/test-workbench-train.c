@@ -153,6 +153,16 @@ test_edit_train_export_reproduce (void)
   g_autoptr (DvJson) dj = dv_model_desc_to_json (desc);
   g_autofree char *djs = dv_json_to_string (dj, FALSE);
   g_assert_nonnull (strstr (djs, "depthpointwise"));
+  /* the tensor the engine computes with says 20 ms too, and the metadata does not claim the
+   * unedited preset: a custom model derived from CustomRCNN, differing in V1's tau */
+  const DvStTensor *tau = dv_safetensors_lookup (st, "V1_tstep.tau");
+  g_assert_nonnull (tau);
+  g_autofree float *tau_v = dv_st_tensor_to_f32 (tau);
+  for (gint64 i = 0; i < tau->numel; i++)
+    g_assert_cmpfloat (tau_v[i], ==, 20);
+  g_assert_cmpstr (dv_safetensors_metadata (st, "dynvision.model"), ==, DV_CHECKPOINT_CUSTOM_MODEL);
+  g_assert_cmpstr (dv_safetensors_metadata (st, "dynvision.derived_from"), ==, "CustomRCNN");
+  g_assert_nonnull (strstr (dv_safetensors_metadata (st, "dynvision.config"), "layers[0].tau"));
 
   DvHistory *h = dv_wb_window_get_history (w);
   g_autofree char *xin = g_build_filename (tmp_dir, "x.safetensors", NULL);
@@ -435,6 +445,86 @@ test_nan_pauses_playback (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+/* Number of tensors whose bytes differ between two checkpoints (the same names in both). */
+static guint
+tensors_differing (const char *a, const char *b)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvSafetensors) x = dv_safetensors_load (a, &error);
+  g_assert_no_error (error);
+  g_autoptr (DvSafetensors) y = dv_safetensors_load (b, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (dv_safetensors_n_tensors (x), ==, dv_safetensors_n_tensors (y));
+  guint n = 0;
+  for (guint i = 0; i < dv_safetensors_n_tensors (x); i++)
+    {
+      const DvStTensor *t = dv_safetensors_tensor (x, i), *u = dv_safetensors_lookup (y, t->name);
+      g_assert_nonnull (u);
+      g_assert_cmpuint (t->nbytes, ==, u->nbytes);
+      if (memcmp (t->data, u->data, t->nbytes) != 0)
+        {
+          g_test_message ("%s and %s differ in %s", a, b, t->name);
+          n++;
+        }
+    }
+  return n;
+}
+
+static gboolean
+training_ended (gpointer data)
+{
+  DvWbTrainState s = dv_wb_window_train_get_state (data);
+  return s == DV_WB_TRAIN_DONE || s == DV_WB_TRAIN_FAILED || s == DV_WB_TRAIN_STOPPED;
+}
+
+/* A learning rate that blows the model up: the run stops with a message that is true (a
+ * checkpoint it names exists), and Revert brings back exactly the weights from before it. */
+static void
+test_divergence_revert (void)
+{
+  DvWbWindow *w = open_session (NULL);
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (w), "train-revert"));
+  g_autofree char *before = g_build_filename (tmp_dir, "before.safetensors", NULL);
+  dv_wb_window_export_checkpoint (w, before);
+  g_assert_true (wait_for (file_exists, before, 60));
+
+  const char *settings[] = { "epochs=3", "train_samples=256", "batch_size=32", "lr=10",
+                             "optimizer=adam", "schedule=constant", NULL };
+  start_training (w, settings);
+  g_assert_true (wait_for (training_ended, w, 600));
+  g_assert_cmpint (dv_wb_window_train_get_state (w), ==, DV_WB_TRAIN_FAILED);
+  const char *banner = dv_wb_window_get_error (w);
+  g_assert_nonnull (banner);
+  g_test_message ("divergence: %s", banner);
+  g_assert_nonnull (strstr (banner, "blew up at timestep"));
+  g_assert_nonnull (strstr (banner, "Revert to Weights Before This Run"));
+  /* every checkpoint the message names is there */
+  for (const char *p = strchr (banner, '/'); p != NULL; p = strchr (p + 1, '/'))
+    if (p == banner || p[-1] == ' ')
+      {
+        const char *end = strstr (p, ".safetensors");
+        if (end == NULL)
+          break;
+        g_autofree char *path = g_strndup (p, end + strlen (".safetensors") - p);
+        if (strchr (path, ' ') == NULL)
+          g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+      }
+  g_autofree char *after = g_build_filename (tmp_dir, "diverged.safetensors", NULL);
+  dv_wb_window_export_checkpoint (w, after);
+  g_assert_true (wait_for (file_exists, after, 60));
+  g_assert_cmpuint (tensors_differing (before, after), >, 0);
+
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (w), "train-revert"));
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.train-revert", NULL);
+  LabelHas l = { w, "start.safetensors" };
+  g_assert_true (wait_for (label_has, &l, 60));
+  g_autofree char *reverted = g_build_filename (tmp_dir, "reverted.safetensors", NULL);
+  dv_wb_window_export_checkpoint (w, reverted);
+  g_assert_true (wait_for (file_exists, reverted, 60));
+  g_assert_cmpuint (tensors_differing (before, reverted), ==, 0);
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 static void
 skip_no_display (void)
 {
@@ -462,6 +552,7 @@ main (int argc, char **argv)
     { "/workbench-train/project-other-dataset", test_project_other_dataset },
     { "/workbench-train/open-model-description", test_open_description },
     { "/workbench-train/nan-pauses-playback", test_nan_pauses_playback },
+    { "/workbench-train/divergence-revert", test_divergence_revert },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     g_test_add_func (cases[i].path, have_display ? cases[i].func : skip_no_display);

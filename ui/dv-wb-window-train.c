@@ -32,7 +32,7 @@ struct _DvWbTrainPanel {
   GtkDropDown *dataset, *optimizer, *schedule;
   GtkSpinButton *epochs, *batch, *samples;
   GtkEntry *lr;              /* text, used as typed (a spin button would clamp it) */
-  GtkButton *start, *pause, *stop;
+  GtkButton *start, *pause, *stop, *revert;
   GtkProgressBar *progress;
   GtkLabel *info;
   DvPlotView *curves_view, *dynamics_view;
@@ -51,6 +51,7 @@ struct _DvWbTrainPanel {
   char **layer_names;
   guint8 *flags;
   char *nan_reported;        /* the divergence already shown */
+  char *start_path;          /* the weights before the latest run, or NULL */
 
   /* health of the live view */
   guint health_seq;
@@ -174,6 +175,8 @@ update_actions (DvWbWindow *self)
   g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (map, "train-pause")),
                                P->state == DV_WB_TRAIN_RUNNING || P->state == DV_WB_TRAIN_PAUSED);
   g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (map, "train-stop")), active);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (map, "train-revert")),
+                               !active && P->start_path != NULL);
   gtk_button_set_label (P->pause, P->state == DV_WB_TRAIN_PAUSED ? "Resume" : "Pause");
   GtkWidget *settings[] = { GTK_WIDGET (P->dataset), GTK_WIDGET (P->optimizer), GTK_WIDGET (P->schedule),
                             GTK_WIDGET (P->epochs), GTK_WIDGET (P->batch), GTK_WIDGET (P->lr),
@@ -245,6 +248,11 @@ dv_wb_window_train_update (DvWbWindow *self, const DvWbTrainView *v)
       g_array_set_size (P->run_acc, 0);
       g_clear_pointer (&P->nan_reported, g_free);
       dv_wb_window_show_training (self, TRUE);
+    }
+  if (v->start_path != NULL && g_strcmp0 (v->start_path, P->start_path) != 0)
+    {
+      g_free (P->start_path);
+      P->start_path = g_strdup (v->start_path);
     }
   /* curves */
   g_array_set_size (P->ep_x, 0);
@@ -354,7 +362,15 @@ dv_wb_window_train_update (DvWbWindow *self, const DvWbTrainView *v)
           if (v->nan_step >= 0)
             dv_wb_window_seek (self, v->nan_step);
         }
-      dv_wb_window_show_error (self, v->message);
+      if (P->start_path != NULL)
+        {
+          g_autofree char *msg = g_strdup_printf ("%s — “Revert to Weights Before This Run” in the "
+                                                  "training panel goes back to the weights the run "
+                                                  "started from.", v->message);
+          dv_wb_window_show_error (self, msg);
+        }
+      else
+        dv_wb_window_show_error (self, v->message);
     }
 }
 
@@ -445,6 +461,25 @@ action_train_pause (GSimpleAction *action, GVariant *param, gpointer user_data)
   DvWbWindow *self = user_data;
   g_signal_emit_by_name (self, "train-control",
                          self->train->state == DV_WB_TRAIN_PAUSED ? "resume" : "pause");
+}
+
+/* Opens the weights saved before the latest run, as Open Checkpoint would: the model, its
+ * description and its weights are those of before the run. */
+static void
+action_train_revert (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  DvWbWindow *self = user_data;
+  DvWbTrainPanel *P = self->train;
+  if (P->start_path == NULL)
+    return;
+  if (!g_file_test (P->start_path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_autofree char *msg = g_strdup_printf ("Cannot revert: the weights from before the run, %s, "
+                                              "are gone (was the run folder removed?).", P->start_path);
+      dv_wb_window_show_error (self, msg);
+      return;
+    }
+  g_signal_emit_by_name (self, "open-checkpoint", P->start_path);
 }
 
 static void
@@ -712,6 +747,10 @@ dv_wb_window_init_train (DvWbWindow *self)
   gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (P->pause));
   gtk_box_append (GTK_BOX (buttons), GTK_WIDGET (P->stop));
   gtk_grid_attach (g, buttons, 0, 8, 2, 1);
+  P->revert = action_button ("Revert to Weights Before This Run", "win.train-revert",
+                             "Open the weights the latest run started from (start.safetensors in its "
+                             "run folder)");
+  gtk_grid_attach (g, GTK_WIDGET (P->revert), 0, 9, 2, 1);
 
   GtkWidget *middle = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   gtk_widget_set_hexpand (middle, TRUE);
@@ -756,6 +795,7 @@ dv_wb_window_init_train (DvWbWindow *self)
     { .name = "train-start", .activate = action_train_start },
     { .name = "train-pause", .activate = action_train_pause },
     { .name = "train-stop", .activate = action_train_stop },
+    { .name = "train-revert", .activate = action_train_revert },
     { .name = "export-checkpoint", .activate = action_export_checkpoint },
     { .name = "save-project", .activate = action_save_project },
     { .name = "open-project", .activate = action_open_project },
@@ -779,6 +819,7 @@ dv_wb_window_finalize_train (DvWbWindow *self)
   g_strfreev (P->layer_names);
   g_free (P->flags);
   g_free (P->nan_reported);
+  g_free (P->start_path);
   g_free (P);
   self->train = NULL;
 }

@@ -42,6 +42,7 @@ typedef struct {
   DvWbTrainState state;
   const char *message;              /* or NULL */
   const char *run_dir, *best_path, *last_path;
+  const char *start_path;           /* the weights before the run, or NULL */
   const char *const *warnings;      /* or NULL */
   gboolean has_progress;
   int epoch, epochs, batch, n_batches;

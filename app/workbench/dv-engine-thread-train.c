@@ -12,6 +12,7 @@
 #include "dv-engine-thread-private.h"
 #include "dv-engine-train.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -301,6 +302,21 @@ prepare (DvEngineThread *self, DvEngineTrain *job, GError **error)
                    "there is no stimulus to probe the network with; choose a stimulus first");
       return FALSE;
     }
+  /* the model as it is now, before the data set configures it (n_residual_timesteps) and the
+   * run trains it, so that the window can go back to it whatever the run does (the trainer's
+   * last.safetensors moves on with every epoch) */
+  g_autofree char *start = g_build_filename (job->news.run_dir, "start.safetensors", NULL);
+  if (g_mkdir_with_parents (job->news.run_dir, 0755) != 0)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "cannot create the run folder %s: %s",
+                   job->news.run_dir, g_strerror (errno));
+      return FALSE;
+    }
+  if (!dv_checkpoint_save (model, start, NULL, error))
+    return FALSE;
+  g_mutex_lock (&job->lock);
+  job->news.start_path = g_steal_pointer (&start);
+  g_mutex_unlock (&job->lock);
   if (!prepare_data (job, model, error))
     return FALSE;
 
@@ -584,6 +600,7 @@ dv_engine_train_get_news (DvEngineTrain *job, DvTrainNews *out)
   out->run_dir = g_strdup (n->run_dir);
   out->best_path = g_strdup (n->best_path);
   out->last_path = g_strdup (n->last_path);
+  out->start_path = g_strdup (n->start_path);
   out->warnings = g_strdupv (n->warnings);
   out->metrics = array_copy (n->metrics);
   out->layer_names = g_strdupv (n->layer_names);

@@ -80,6 +80,9 @@ typedef struct {
   char *message;           /* explains the state (errors, where checkpoints are), or NULL */
   char *run_dir;
   char *best_path, *last_path;  /* the checkpoints written so far, or NULL */
+  char *start_path;        /* the weights before the run (start.safetensors in run_dir, written
+                            * before the first batch), for "Revert to the weights before this
+                            * run"; NULL until written */
   char **warnings;         /* dv_model_desc_warnings of the model at the start, or NULL */
   gboolean has_progress;
   DvTrainProgress progress;

@@ -234,6 +234,7 @@ dv_train_news_clear (DvTrainNews *n)
   g_clear_pointer (&n->run_dir, g_free);
   g_clear_pointer (&n->best_path, g_free);
   g_clear_pointer (&n->last_path, g_free);
+  g_clear_pointer (&n->start_path, g_free);
   g_clear_pointer (&n->warnings, g_strfreev);
   g_clear_pointer (&n->metrics, g_array_unref);
   g_clear_pointer (&n->layer_names, g_strfreev);

@@ -82,6 +82,7 @@ on_train_news (gpointer user_data)
     .run_dir = n.run_dir,
     .best_path = n.best_path,
     .last_path = n.last_path,
+    .start_path = n.start_path,
     .warnings = (const char *const *) n.warnings,
     .has_progress = n.has_progress,
     .epoch = n.progress.epoch,
