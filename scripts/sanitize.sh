@@ -7,6 +7,7 @@
 #                                      tests that start threads
 #
 # TEST… (meson test names, e.g. `gradcheck workbench-edit`) narrows the run.
+# DV_ASAN_EXTRA adds ASan options (e.g. fast_unwind_on_malloc=0 for full leak stacks).
 # GUI tests run under xvfb-run when there is no display.  Every sanitizer
 # writes its reports to build-*/sanitizer-logs/ instead of stderr, so a
 # report is caught even in a child process whose exit status a test expects
@@ -52,7 +53,7 @@ supp="$root/scripts/sanitizers"
 common="halt_on_error=1:print_suppressions=0:log_path=$logs/report"
 case "$kind" in
   asan)
-    export ASAN_OPTIONS="$common:detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1"
+    export ASAN_OPTIONS="$common:detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1${DV_ASAN_EXTRA:+:$DV_ASAN_EXTRA}"
     export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
     export UBSAN_OPTIONS="$common:print_stacktrace=1:suppressions=$supp/ubsan.supp" ;;
   tsan)
