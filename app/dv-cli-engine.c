@@ -185,10 +185,11 @@ job_open (Job *j, const char *name, const char *summary, const char *input_help,
   dv_set_num_threads (j->threads);
   DvLoadReport rep = { 0 };
   j->model = dv_checkpoint_load (j->ckpt, &rep, &error);
+  if (j->model != NULL)
+    print_report (&rep, j->ckpt);
+  dv_load_report_clear (&rep); /* also when the load was refused (LSan) */
   if (j->model == NULL)
     return dv_cli_fail (error);
-  print_report (&rep, j->ckpt);
-  dv_load_report_clear (&rep);
   j->x = load_input (j->input, dv_model_get_desc (j->model), &j->B, &j->T, want_labels ? &j->labels : NULL,
                      &error);
   return j->x ? 0 : dv_cli_fail (error);
