@@ -72,6 +72,17 @@ dv_value_check_double (const char *key, double value, double min, double max, Dv
   return FALSE;
 }
 
+/* A refusal naming key, value and range: "KEY=TEXT: [WHAT; ]give RANGE". */
+static gboolean
+refuse (GError **error, int code, const char *key, const char *text, const char *what, gboolean whole,
+        double min, double max, DvValueFlags flags)
+{
+  g_autofree char *range = dv_value_describe_range (whole, min, max, flags);
+  g_set_error (error, DV_VALUE_ERROR, code, "%s=%s: %s%sgive %s", key, text ? text : "", what ? what : "",
+               what ? "; " : "", range);
+  return FALSE;
+}
+
 gboolean
 dv_value_parse_double (const char *key, const char *text, double min, double max, DvValueFlags flags,
                        double *out, GError **error)
@@ -84,18 +95,9 @@ dv_value_parse_double (const char *key, const char *text, double min, double max
   errno = 0;
   double v = *s ? g_ascii_strtod (s, &end) : 0;
   if (*s == '\0' || end == s || !blank (end) || (errno == ERANGE && isinf (v)))
-    {
-      g_autofree char *range = dv_value_describe_range (FALSE, min, max, flags);
-      g_set_error (error, DV_VALUE_ERROR, DV_VALUE_ERROR_SYNTAX, "%s=%s: not a number; give %s", key,
-                   text ? text : "", range);
-      return FALSE;
-    }
+    return refuse (error, DV_VALUE_ERROR_SYNTAX, key, text, "not a number", FALSE, min, max, flags);
   if (!in_range (v, min, max, flags))
-    {
-      g_autofree char *range = dv_value_describe_range (FALSE, min, max, flags);
-      g_set_error (error, DV_VALUE_ERROR, DV_VALUE_ERROR_RANGE, "%s=%s: give %s", key, text, range);
-      return FALSE;
-    }
+    return refuse (error, DV_VALUE_ERROR_RANGE, key, text, NULL, FALSE, min, max, flags);
   *out = v;
   return TRUE;
 }
@@ -140,18 +142,10 @@ dv_value_parse_int (const char *key, const char *text, gint64 min, gint64 max, g
   errno = 0;
   gint64 v = *s ? g_ascii_strtoll (s, &end, 10) : 0;
   if (*s == '\0' || end == s || !blank (end) || errno == ERANGE)
-    {
-      g_autofree char *range = dv_value_describe_range (TRUE, (double) min, (double) max, 0);
-      g_set_error (error, DV_VALUE_ERROR, DV_VALUE_ERROR_SYNTAX, "%s=%s: not a whole number; give %s", key,
-                   text ? text : "", range);
-      return FALSE;
-    }
+    return refuse (error, DV_VALUE_ERROR_SYNTAX, key, text, "not a whole number", TRUE, (double) min,
+                   (double) max, 0);
   if (v < min || v > max)
-    {
-      g_autofree char *range = dv_value_describe_range (TRUE, (double) min, (double) max, 0);
-      g_set_error (error, DV_VALUE_ERROR, DV_VALUE_ERROR_RANGE, "%s=%s: give %s", key, text, range);
-      return FALSE;
-    }
+    return refuse (error, DV_VALUE_ERROR_RANGE, key, text, NULL, TRUE, (double) min, (double) max, 0);
   *out = v;
   return TRUE;
 }
