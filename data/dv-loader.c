@@ -8,6 +8,7 @@
  */
 #include "dv-loader.h"
 #include "dv-rng.h"
+#include "dv-tsan.h"
 
 #include <string.h>
 
@@ -176,7 +177,7 @@ static int
 batch_indices (DvLoader *l, int epoch, int batch, int *idx)
 {
   int bs = l->cfg.batch_size, first = batch * bs, count = MIN (bs, l->n - first);
-  g_mutex_lock (&l->order_lock);
+  dv_mutex_lock (&l->order_lock);
   if (l->order_epoch != G_MAXINT && l->order_epoch != epoch)
     {
       memcpy (l->order, l->indices, sizeof (int) * l->n);
@@ -189,7 +190,7 @@ batch_indices (DvLoader *l, int epoch, int batch, int *idx)
       l->order_epoch = epoch;
     }
   memcpy (idx, l->order + first, sizeof (int) * count);
-  g_mutex_unlock (&l->order_lock);
+  dv_mutex_unlock (&l->order_lock);
   return count;
 }
 
@@ -238,7 +239,7 @@ worker_main (gpointer data)
     {
       for (int b = 0; b < l->n_batches; b++)
         {
-          g_async_queue_pop (l->slots);
+          dv_async_queue_pop (l->slots);
           if (g_atomic_int_get (&l->cancel))
             return NULL;
           DvSequence *seq = dv_loader_get_batch (l, epoch, b);
@@ -249,9 +250,9 @@ worker_main (gpointer data)
             }
           Msg *m = g_new (Msg, 1);
           m->seq = seq;
-          g_async_queue_push (l->ready, m);
+          dv_async_queue_push (l->ready, m);
         }
-      g_async_queue_push (l->ready, g_new0 (Msg, 1));
+      dv_async_queue_push (l->ready, g_new0 (Msg, 1));
     }
 }
 
@@ -261,11 +262,11 @@ stop_worker (DvLoader *l)
   if (!l->thread)
     return;
   g_atomic_int_set (&l->cancel, 1);
-  g_async_queue_push (l->slots, TOKEN);
+  dv_async_queue_push (l->slots, TOKEN);
   g_thread_join (l->thread);
   l->thread = NULL;
   Msg *m;
-  while ((m = g_async_queue_try_pop (l->ready)))
+  while ((m = dv_async_queue_try_pop (l->ready)))
     {
       dv_sequence_free (m->seq);
       g_free (m);
@@ -281,7 +282,7 @@ start_worker (DvLoader *l)
   l->ready = g_async_queue_new ();
   l->slots = g_async_queue_new ();
   for (int i = 0; i < l->cfg.prefetch; i++)
-    g_async_queue_push (l->slots, TOKEN);
+    dv_async_queue_push (l->slots, TOKEN);
   g_atomic_int_set (&l->cancel, 0);
   l->worker_epoch = l->epoch;
   l->thread = g_thread_new ("dv-prefetch", worker_main, l);
@@ -303,7 +304,7 @@ dv_loader_next (DvLoader *l)
     }
   if (!l->thread)
     start_worker (l);
-  Msg *m = g_async_queue_pop (l->ready);
+  Msg *m = dv_async_queue_pop (l->ready);
   DvSequence *seq = m->seq;
   g_free (m);
   if (!seq)
@@ -312,7 +313,7 @@ dv_loader_next (DvLoader *l)
       l->epoch++;
       return NULL;
     }
-  g_async_queue_push (l->slots, TOKEN);
+  dv_async_queue_push (l->slots, TOKEN);
   l->next_batch++;
   return seq;
 }

@@ -266,6 +266,16 @@ typedef struct {
   const char *needle;
 } LabelHas;
 
+/* The architecture editor has taken up a model of class `needle` (it asks the
+ * engine thread for the description after the model is loaded). */
+static gboolean
+editor_has_class (gpointer data)
+{
+  LabelHas *l = data;
+  const DvModelDesc *d = dv_arch_edit_get_desc (dv_wb_window_get_arch_edit (l->w));
+  return d != NULL && g_strcmp0 (d->model_class, l->needle) == 0;
+}
+
 /* The engine runs a model whose label has the needle, and its sequence is computed. */
 static gboolean
 label_has (gpointer data)
@@ -382,6 +392,8 @@ test_open_description (void)
   g_assert_cmpint (h->n_layers, ==, 2);
   g_assert_cmpstr (h->layers[0].name, ==, "layer1");
   /* the editor takes it up, its preset list showing the model's class */
+  LabelHas cls = { w, "DyRCNNx2" };
+  g_assert_true (wait_for (editor_has_class, &cls, 60));
   g_assert_cmpstr (dv_arch_edit_get_desc (dv_wb_window_get_arch_edit (w))->model_class, ==, "DyRCNNx2");
   g_assert_cmpstr (dv_wb_window_edit_preset (w), ==, "DyRCNNx2");
 

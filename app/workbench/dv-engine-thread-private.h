@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "dv-engine-thread.h"
+#include "dv-tsan.h"
 
 G_BEGIN_DECLS
 

@@ -92,11 +92,12 @@ static gboolean
 idle_cb (gpointer data)
 {
   DvEngineTrain *job = data;
-  g_mutex_lock (&job->lock);
+  dv_source_dispatched ();
+  dv_mutex_lock (&job->lock);
   g_clear_pointer (&job->idle, g_source_unref);
   DvEngineNotify notify = job->notify;
   gpointer notify_data = job->notify_data;
-  g_mutex_unlock (&job->lock);
+  dv_mutex_unlock (&job->lock);
   if (notify != NULL)
     notify (notify_data);
   return G_SOURCE_REMOVE;
@@ -111,18 +112,18 @@ schedule_locked (DvEngineTrain *job)
   job->idle = g_idle_source_new ();
   g_source_set_priority (job->idle, G_PRIORITY_DEFAULT_IDLE);
   g_source_set_callback (job->idle, idle_cb, job_ref (job), job_unref);
-  g_source_attach (job->idle, job->context);
+  dv_source_attach (job->idle, job->context);
 }
 
 static void
 set_state (DvEngineTrain *job, DvTrainState state, const char *message)
 {
-  g_mutex_lock (&job->lock);
+  dv_mutex_lock (&job->lock);
   job->news.state = state;
   g_free (job->news.message);
   job->news.message = g_strdup (message);
   schedule_locked (job);
-  g_mutex_unlock (&job->lock);
+  dv_mutex_unlock (&job->lock);
 }
 
 /* ---- the probe ------------------------------------------------------------------------ */
@@ -163,12 +164,12 @@ run_probe (DvEngineTrain *job, int epoch, GError **error)
   dv_run_reset (job->probe_run);
   if (!dv_run_forward (job->probe_run, job->probe_x, T, job->logits, error))
     return FALSE;
-  g_mutex_lock (&job->lock);
+  dv_mutex_lock (&job->lock);
   g_array_append_vals (job->news.dyn_values, job->probe_row, (guint) (L * T));
   g_array_append_val (job->news.dyn_epochs, epoch);
   memcpy (job->news.probe_logits, job->logits, sizeof (float) * T * K);
   schedule_locked (job);
-  g_mutex_unlock (&job->lock);
+  dv_mutex_unlock (&job->lock);
   return TRUE;
 }
 
@@ -191,11 +192,11 @@ on_progress (const DvTrainProgress *p, gpointer user_data)
   if (p->batch < p->n_batches && now - job->last_progress < 0.1)
     return;
   job->last_progress = now;
-  g_mutex_lock (&job->lock);
+  dv_mutex_lock (&job->lock);
   job->news.progress = *p;
   job->news.has_progress = TRUE;
   schedule_locked (job);
-  g_mutex_unlock (&job->lock);
+  dv_mutex_unlock (&job->lock);
 }
 
 static char *
@@ -220,14 +221,14 @@ static void
 on_epoch (const DvEpochMetrics *m, gpointer user_data)
 {
   DvEngineTrain *job = user_data;
-  g_mutex_lock (&job->lock);
+  dv_mutex_lock (&job->lock);
   g_array_append_val (job->news.metrics, *m);
   g_free (job->news.best_path);
   job->news.best_path = newest_best (job->news.run_dir);
   g_free (job->news.last_path);
   job->news.last_path = g_build_filename (job->news.run_dir, "last.safetensors", NULL);
   schedule_locked (job);
-  g_mutex_unlock (&job->lock);
+  dv_mutex_unlock (&job->lock);
 }
 
 static gboolean
@@ -288,14 +289,14 @@ prepare (DvEngineThread *self, DvEngineTrain *job, GError **error)
   DvModel *model = self->model;
   const DvModelDesc *D = dv_model_get_desc (model);
   g_autoptr (GPtrArray) warnings = dv_model_desc_warnings (D);
-  g_mutex_lock (&job->lock);
+  dv_mutex_lock (&job->lock);
   if (warnings != NULL && warnings->len > 0)
     {
       g_ptr_array_add (warnings, NULL);
       job->news.warnings = g_strdupv ((char **) warnings->pdata);
       g_ptr_array_set_size (warnings, warnings->len - 1);
     }
-  g_mutex_unlock (&job->lock);
+  dv_mutex_unlock (&job->lock);
   if (self->seq == NULL)
     {
       g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_INPUT,
@@ -314,9 +315,9 @@ prepare (DvEngineThread *self, DvEngineTrain *job, GError **error)
     }
   if (!dv_checkpoint_save (model, start, NULL, error))
     return FALSE;
-  g_mutex_lock (&job->lock);
+  dv_mutex_lock (&job->lock);
   job->news.start_path = g_steal_pointer (&start);
-  g_mutex_unlock (&job->lock);
+  dv_mutex_unlock (&job->lock);
   if (!prepare_data (job, model, error))
     return FALSE;
 
@@ -359,7 +360,7 @@ prepare (DvEngineThread *self, DvEngineTrain *job, GError **error)
   dv_run_set_observer (job->probe_run, probe_observer, job);
   job->model = model;
 
-  g_mutex_lock (&job->lock);
+  dv_mutex_lock (&job->lock);
   DvTrainNews *n = &job->news;
   n->n_layers = L;
   n->T = T;
@@ -374,7 +375,7 @@ prepare (DvEngineThread *self, DvEngineTrain *job, GError **error)
                   | (seq->labels[t] >= 0 ? DV_PLOT_STEP_LABELLED : 0);
   n->probe_caption = g_strdup_printf ("%s #%d", dv_dataset_get_name (self->dataset), self->sample);
   n->probe_logits = g_new0 (float, (gsize) T * K);
-  g_mutex_unlock (&job->lock);
+  dv_mutex_unlock (&job->lock);
 
   /* the trainer borrows the model: let go of it before it is replaced */
   self->model_release = model_release;
@@ -415,9 +416,9 @@ static void train_call (DvEngineThread *self, gpointer data);
 static void
 queue_next (DvEngineThread *self, DvEngineTrain *job)
 {
-  g_mutex_lock (&job->lock);
+  dv_mutex_lock (&job->lock);
   job->call_pending = TRUE;
-  g_mutex_unlock (&job->lock);
+  dv_mutex_unlock (&job->lock);
   dv_engine_thread_call (self, train_call, job_ref (job), job_unref, FALSE);
 }
 
@@ -426,10 +427,10 @@ train_call (DvEngineThread *self, gpointer data)
 {
   DvEngineTrain *job = data;
   g_autoptr (GError) error = NULL;
-  g_mutex_lock (&job->lock);
+  dv_mutex_lock (&job->lock);
   job->call_pending = FALSE;
   DvTrainState state = job->news.state;
-  g_mutex_unlock (&job->lock);
+  dv_mutex_unlock (&job->lock);
   if (state == DV_TRAIN_DONE || state == DV_TRAIN_STOPPED || state == DV_TRAIN_FAILED)
     return;
   if (!job->prepared)
@@ -474,9 +475,9 @@ train_call (DvEngineThread *self, gpointer data)
         }
       else
         {
-          g_mutex_lock (&job->lock);
+          dv_mutex_lock (&job->lock);
           gboolean resumed = !g_atomic_int_get (&job->pause);
-          g_mutex_unlock (&job->lock);
+          dv_mutex_unlock (&job->lock);
           if (resumed)
             queue_next (self, job);
           else
@@ -491,11 +492,11 @@ train_call (DvEngineThread *self, gpointer data)
       int t = -1;
       if (dv_train_parse_divergence (error->message, &layer, &t))
         {
-          g_mutex_lock (&job->lock);
+          dv_mutex_lock (&job->lock);
           g_free (job->news.nan_layer);
           job->news.nan_layer = layer;
           job->news.nan_step = t;
-          g_mutex_unlock (&job->lock);
+          dv_mutex_unlock (&job->lock);
         }
       /* the trainer's message names the last good checkpoint (it writes one before epoch 1) */
       g_autofree char *msg = g_strdup_printf ("Training failed: %s.", error->message);
@@ -553,7 +554,7 @@ void
 dv_engine_train_resume (DvEngineTrain *job)
 {
   g_return_if_fail (job != NULL);
-  g_mutex_lock (&job->lock);
+  dv_mutex_lock (&job->lock);
   g_atomic_int_set (&job->pause, 0);
   gboolean queue = !job->call_pending && job->news.state == DV_TRAIN_PAUSED;
   if (queue)
@@ -561,7 +562,7 @@ dv_engine_train_resume (DvEngineTrain *job)
       job->call_pending = TRUE;
       job->news.state = DV_TRAIN_RUNNING;
     }
-  g_mutex_unlock (&job->lock);
+  dv_mutex_unlock (&job->lock);
   if (queue)
     dv_engine_thread_call (job->engine, train_call, job_ref (job), job_unref, FALSE);
 }
@@ -572,11 +573,11 @@ dv_engine_train_stop (DvEngineTrain *job)
   g_return_if_fail (job != NULL);
   g_atomic_int_set (&job->stop, 1);
   /* a paused run has no call pending: one more call ends it on the engine thread */
-  g_mutex_lock (&job->lock);
+  dv_mutex_lock (&job->lock);
   gboolean queue = !job->call_pending && job->news.state == DV_TRAIN_PAUSED;
   if (queue)
     job->call_pending = TRUE;
-  g_mutex_unlock (&job->lock);
+  dv_mutex_unlock (&job->lock);
   if (queue)
     dv_engine_thread_call (job->engine, train_call, job_ref (job), job_unref, FALSE);
 }
@@ -593,7 +594,7 @@ void
 dv_engine_train_get_news (DvEngineTrain *job, DvTrainNews *out)
 {
   g_return_if_fail (job != NULL && out != NULL);
-  g_mutex_lock (&job->lock);
+  dv_mutex_lock (&job->lock);
   const DvTrainNews *n = &job->news;
   *out = *n;
   out->message = g_strdup (n->message);
@@ -611,7 +612,7 @@ dv_engine_train_get_news (DvEngineTrain *job, DvTrainNews *out)
   out->probe_logits = n->probe_logits ? g_memdup2 (n->probe_logits,
                                                    sizeof (float) * n->T * n->n_classes) : NULL;
   out->nan_layer = g_strdup (n->nan_layer);
-  g_mutex_unlock (&job->lock);
+  dv_mutex_unlock (&job->lock);
 }
 
 void
@@ -620,13 +621,13 @@ dv_engine_train_free (DvEngineTrain *job)
   if (job == NULL)
     return;
   g_atomic_int_set (&job->stop, 1);
-  g_mutex_lock (&job->lock);
+  dv_mutex_lock (&job->lock);
   job->notify = NULL;
   if (job->idle != NULL)
     {
       g_source_destroy (job->idle);
       g_clear_pointer (&job->idle, g_source_unref);
     }
-  g_mutex_unlock (&job->lock);
+  dv_mutex_unlock (&job->lock);
   job_unref (job);
 }

@@ -35,7 +35,7 @@ push_cmd (DvEngineThread *self, Cmd *c, gboolean interrupt)
 {
   if (interrupt)
     g_atomic_int_set (&self->interrupt, 1);
-  g_async_queue_push (self->queue, c);
+  dv_async_queue_push (self->queue, c);
 }
 
 static void
@@ -50,16 +50,42 @@ push (DvEngineThread *self, CmdKind kind, int arg, const char *key, gboolean int
 
 /* ---- talking to the main thread ------------------------------------------------------ */
 
+/* dv_main_context_post's callback, wrapped so that TSan sees the hand-off. */
+typedef struct {
+  GSourceFunc func;
+  gpointer data;
+  GDestroyNotify destroy;
+} Post;
+
+static gboolean
+post_dispatch (gpointer data)
+{
+  Post *p = data;
+  dv_source_dispatched ();
+  return p->func (p->data);
+}
+
+static void
+post_free (gpointer data)
+{
+  Post *p = data;
+  if (p->destroy != NULL)
+    p->destroy (p->data);
+  g_free (p);
+}
+
 void
 dv_main_context_post (GMainContext *context, int priority, GSourceFunc func, gpointer data,
                       GDestroyNotify destroy)
 {
   g_return_if_fail (func != NULL);
+  Post *p = g_new (Post, 1);
+  *p = (Post) { func, data, destroy };
   GSource *source = g_idle_source_new ();
   g_source_set_priority (source, priority);
-  g_source_set_callback (source, func, data, destroy);
+  g_source_set_callback (source, post_dispatch, p, post_free);
   g_source_set_static_name (source, "dv-main-context-post");
-  g_source_attach (source, context ? context : g_main_context_default ());
+  dv_source_attach (source, context ? context : g_main_context_default ());
   g_source_unref (source);
 }
 
@@ -67,10 +93,11 @@ static gboolean
 idle_cb (gpointer data)
 {
   DvEngineThread *self = data;
+  dv_source_dispatched ();
   g_assert (g_thread_self () == self->ui_thread);
-  g_mutex_lock (&self->lock);
+  dv_mutex_lock (&self->lock);
   g_clear_pointer (&self->idle, g_source_unref);
-  g_mutex_unlock (&self->lock);
+  dv_mutex_unlock (&self->lock);
   self->notify (self->notify_data);
   return G_SOURCE_REMOVE;
 }
@@ -87,7 +114,7 @@ schedule_locked (DvEngineThread *self)
    * always pending, and at a higher priority it would starve the frames */
   g_source_set_priority (self->idle, G_PRIORITY_DEFAULT_IDLE);
   g_source_set_callback (self->idle, idle_cb, self, NULL);
-  g_source_attach (self->idle, self->context);
+  dv_source_attach (self->idle, self->context);
 }
 
 void
@@ -97,10 +124,10 @@ dv_engine_thread_report (DvEngineThread *self, const char *fmt, ...)
   va_start (ap, fmt);
   char *msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  g_mutex_lock (&self->lock);
+  dv_mutex_lock (&self->lock);
   g_ptr_array_add (self->errors, msg);
   schedule_locked (self);
-  g_mutex_unlock (&self->lock);
+  dv_mutex_unlock (&self->lock);
 }
 
 /* ---- the model's side ------------------------------------------------------------------ */
@@ -273,7 +300,7 @@ new_sequence (DvEngineThread *self)
   dv_dataset_get_stats (ds, mean, std);
   int ds_c = dv_dataset_get_channels (ds);
 
-  g_mutex_lock (&self->lock);
+  dv_mutex_lock (&self->lock);
   DvHistory *h = self->history;
   dv_history_configure (h, self->seq->T, D->dt, L, names, shapes, D->n_classes,
                         (const char *const *) classes, C, H, W);
@@ -317,7 +344,7 @@ new_sequence (DvEngineThread *self)
   g_free (h->fit);
   h->fit = g_steal_pointer (&fit);
   schedule_locked (self);
-  g_mutex_unlock (&self->lock);
+  dv_mutex_unlock (&self->lock);
   if (self->autoadvance)
     self->target = self->seq->T - 1;
 }
@@ -343,12 +370,12 @@ do_step (DvEngineThread *self)
       return;
     }
   self->head = t;
-  g_mutex_lock (&self->lock);
+  dv_mutex_lock (&self->lock);
   self->steps_computed++;
   dv_history_record (self->history, t, self->means, self->logits, self->frame, self->maps,
                      self->present);
   schedule_locked (self);
-  g_mutex_unlock (&self->lock);
+  dv_mutex_unlock (&self->lock);
   if (self->autoadvance && t == self->seq->T - 1)
     {
       self->sample++;
@@ -529,14 +556,14 @@ static gpointer
 thread_main (gpointer data)
 {
   DvEngineThread *self = data;
-  g_mutex_lock (&self->lock);
+  dv_mutex_lock (&self->lock);
   self->has_cpu_clock = pthread_getcpuclockid (pthread_self (), &self->cpu_clock) == 0;
-  g_mutex_unlock (&self->lock);
+  dv_mutex_unlock (&self->lock);
   new_sequence (self);
   for (;;)
     {
       gboolean busy = self->seq != NULL && self->target > self->head;
-      Cmd *c = busy ? g_async_queue_try_pop (self->queue) : g_async_queue_pop (self->queue);
+      Cmd *c = busy ? dv_async_queue_try_pop (self->queue) : dv_async_queue_pop (self->queue);
       if (c == NULL)
         {
           do_step (self);
@@ -628,15 +655,15 @@ dv_engine_thread_free (DvEngineThread *self)
     return;
   push (self, CMD_STOP, 0, NULL, TRUE);
   g_thread_join (self->thread);
-  g_mutex_lock (&self->lock);
+  dv_mutex_lock (&self->lock);
   if (self->idle != NULL)
     {
       g_source_destroy (self->idle);
       g_clear_pointer (&self->idle, g_source_unref);
     }
-  g_mutex_unlock (&self->lock);
+  dv_mutex_unlock (&self->lock);
   Cmd *left;
-  while ((left = g_async_queue_try_pop (self->queue)) != NULL)
+  while ((left = dv_async_queue_try_pop (self->queue)) != NULL)
     cmd_free (left); /* queued after the stop: their data still needs freeing */
   g_async_queue_unref (self->queue);
   release_model (self); /* the thread has ended: nothing else uses the model */
@@ -735,9 +762,9 @@ guint64
 dv_engine_thread_get_steps_computed (DvEngineThread *self)
 {
   g_return_val_if_fail (self != NULL, 0);
-  g_mutex_lock (&self->lock);
+  dv_mutex_lock (&self->lock);
   guint64 n = self->steps_computed;
-  g_mutex_unlock (&self->lock);
+  dv_mutex_unlock (&self->lock);
   return n;
 }
 
@@ -746,9 +773,9 @@ dv_engine_thread_get_cpu_seconds (DvEngineThread *self)
 {
   g_return_val_if_fail (self != NULL, -1);
   struct timespec ts;
-  g_mutex_lock (&self->lock);
+  dv_mutex_lock (&self->lock);
   gboolean ok = self->has_cpu_clock && clock_gettime (self->cpu_clock, &ts) == 0;
-  g_mutex_unlock (&self->lock);
+  dv_mutex_unlock (&self->lock);
   return ok ? ts.tv_sec + ts.tv_nsec * 1e-9 : -1;
 }
 
@@ -757,7 +784,7 @@ dv_engine_thread_sync (DvEngineThread *self, DvHistory *dst, gboolean *new_seque
                        char ***errors)
 {
   g_return_val_if_fail (self != NULL && dst != NULL, FALSE);
-  g_mutex_lock (&self->lock);
+  dv_mutex_lock (&self->lock);
   gboolean changed = dv_history_sync (dst, self->history, new_sequence_out);
   if (errors != NULL)
     *errors = NULL;
@@ -768,6 +795,6 @@ dv_engine_thread_sync (DvEngineThread *self, DvHistory *dst, gboolean *new_seque
     }
   else
     g_ptr_array_set_size (self->errors, 0);
-  g_mutex_unlock (&self->lock);
+  dv_mutex_unlock (&self->lock);
   return changed;
 }

@@ -15,6 +15,7 @@
 #include "dv-ui.h"
 #include "dv-workbench-train.h"
 #include "dv-workbench-edit.h"
+#include "dv-tsan.h"
 
 struct _DvWorkbench {
   DvWbWindow *window;
@@ -118,10 +119,12 @@ open_data_free (OpenData *d)
 static void
 open_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
+  DV_TSAN_ACQUIRE (task);
   OpenData *d = task_data;
   DvDatasetOptions options = { .height = d->height, .width = d->width };
   GError *error = NULL;
   DvDataset *ds = dv_dataset_open_full (d->spec, DV_SPLIT_TEST, &options, &error);
+  DV_TSAN_RELEASE (task);
   if (ds == NULL)
     g_task_return_error (task, error);
   else
@@ -138,6 +141,7 @@ task_orphaned (GAsyncResult *result)
 static void
 open_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
+  DV_TSAN_ACQUIRE (result);
   if (task_orphaned (result))
     return;
   DvWorkbench *wb = user_data;
@@ -178,7 +182,7 @@ open_dataset (DvWorkbench *wb, const char *spec, gboolean thumbs_only)
   d->width = h->in_w > 0 ? h->in_w : 32;
   GTask *task = g_task_new (NULL, wb->cancellable, open_done, wb);
   g_task_set_task_data (task, d, (GDestroyNotify) open_data_free);
-  g_task_run_in_thread (task, open_thread);
+  dv_task_run_in_thread (task, open_thread);
   g_object_unref (task);
 }
 
@@ -192,6 +196,7 @@ on_open_dataset (DvWbWindow *window, const char *spec, DvWorkbench *wb)
 static void
 probe_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
+  DV_TSAN_ACQUIRE (task);
   GPtrArray *found = g_ptr_array_new_with_free_func ((GDestroyNotify) dv_dataset_unref);
   for (guint i = 0; i < G_N_ELEMENTS (named_datasets); i++)
     {
@@ -199,12 +204,14 @@ probe_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
                       : dv_dataset_open (named_datasets[i].spec, DV_SPLIT_TEST, NULL);
       g_ptr_array_add (found, ds);
     }
+  DV_TSAN_RELEASE (task);
   g_task_return_pointer (task, found, (GDestroyNotify) g_ptr_array_unref);
 }
 
 static void
 probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
+  DV_TSAN_ACQUIRE (result);
   if (task_orphaned (result))
     return;
   DvWorkbench *wb = user_data;
@@ -437,7 +444,7 @@ dv_workbench_new (GtkApplication *app, const DvWorkbenchOptions *options, GError
 
   GTask *probe = g_task_new (NULL, wb->cancellable, probe_done, wb);
   g_task_set_priority (probe, G_PRIORITY_LOW);
-  g_task_run_in_thread (probe, probe_thread);
+  dv_task_run_in_thread (probe, probe_thread);
   g_object_unref (probe);
 
   if (options != NULL && options->autoplay)
