@@ -353,17 +353,12 @@ build_quiet (const char *cls, const DvJson *kw, GError **error)
   return dv_preset_build (cls, kw, error);
 }
 
-/* input_dims [1, C, H, W] (DynVision's (T, C, H, W) of one data frame) with
- * n_timesteps kept at what the model had. */
+/* input_dims [1, C, H, W]: what DynVision's init_model passes (the data's
+ * (T, C, H, W), data_timesteps 1), so n_timesteps is what the path or the
+ * hyper-parameters say, as it was for DynVision (SPEC §1.4). */
 static void
-put_dims (Kw *k, const char *cls, int C, int H, int W, const char *source)
+put_dims (Kw *k, int C, int H, int W, const char *source)
 {
-  if (dv_json_object_get (k->kw, "n_timesteps") == NULL)
-    {
-      g_autoptr (DvModelDesc) d = build_quiet (cls, k->kw, NULL);
-      if (d && d->n_timesteps != 1)
-        kw_put (k, "n_timesteps", dv_json_new_int (d->n_timesteps), "the preset's default");
-    }
   DvJson *dims = dv_json_new_array ();
   dv_json_array_append (dims, dv_json_new_int (1));
   dv_json_array_append (dims, dv_json_new_int (C));
@@ -547,8 +542,7 @@ dv_checkpoint_identify (const DvSafetensors *st, const char *path, const DvModel
       if (ds->channels)
         {
           DvJson *before = dv_json_copy (k.kw);
-          gboolean had_t = dv_json_object_get (k.kw, "n_timesteps") != NULL;
-          put_dims (&k, cls, ds->channels, ds->resolution, ds->resolution, src);
+          put_dims (&k, ds->channels, ds->resolution, ds->resolution, src);
           g_autoptr (DvModelDesc) d1 = build_quiet (cls, k.kw, NULL);
           if (d1)
             dv_json_free (before);
@@ -557,8 +551,6 @@ dv_checkpoint_identify (const DvSafetensors *st, const char *path, const DvModel
               dv_json_free (k.kw);
               k.kw = before;
               g_hash_table_remove (k.source, "input_dims");
-              if (!had_t)
-                g_hash_table_remove (k.source, "n_timesteps");
               g_string_append_printf (dropped, "%sinput_dims", dropped->len ? ", " : "");
             }
         }
@@ -625,7 +617,7 @@ dv_checkpoint_identify (const DvSafetensors *st, const char *path, const DvModel
           const char *was = g_hash_table_lookup (k.source, "input_dims");
           if (was)
             how_line (how, "input channels: %s says %d, but %s", was, d->in_channels, src);
-          put_dims (&k, cls, (int) t->shape[1], d->in_h, d->in_w, src);
+          put_dims (&k, (int) t->shape[1], d->in_h, d->in_w, src);
           changed = TRUE;
         }
       if (!changed)
