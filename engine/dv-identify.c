@@ -631,6 +631,10 @@ dv_checkpoint_identify (const DvSafetensors *st, const char *path, const DvModel
           g_autofree char *v = dv_json_to_string (dv_json_object_value (k.kw, i), FALSE);
           how_line (how, "%s=%s: from %s", key, v, (const char *) g_hash_table_lookup (k.source, key));
         }
+      if (g_hash_table_lookup (k.source, "input_dims") == NULL)
+        how_line (how, "input %d×%d×%d (C×H×W): %s's default — nothing in the file fixes the resolution; give "
+                  "input_dims=[1,C,H,W] with --model if it was trained on another", d->in_channels, d->in_h, d->in_w,
+                  cls);
       how_line (how, "everything else: %s's defaults", cls);
     }
   else
