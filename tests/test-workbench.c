@@ -1063,7 +1063,10 @@ test_drop_unidentified (void)
   g_assert_true (drop_path (w, dv));
   ModelIs mi = { w, "trained-last-01-0.5000.ckpt" };
   g_assert_true (wait_for (model_is, &mi, 60));
-  g_assert_null (dv_wb_window_get_error (w));
+  /* the banner says how */
+  g_assert_true (wait_for (has_error, w, 60));
+  g_assert_nonnull (strstr (dv_wb_window_get_error (w), "the model was identified: model CustomRCNN: from the path"));
+  g_assert_nonnull (strstr (dv_wb_window_get_error (w), "n_classes=10: from the data set cifar10"));
   DvHistory *h = dv_wb_window_get_history (w);
   g_assert_cmpint (h->n_layers, ==, 3);
 
@@ -1082,7 +1085,7 @@ test_drop_unidentified (void)
   g_signal_emit_by_name (find_named (GTK_WIDGET (ask), "ask-model-open"), "clicked");
   mi.label = "weights.pt";
   g_assert_true (wait_for (model_is, &mi, 60));
-  g_assert_null (dv_wb_window_get_error (w));
+  g_assert_nonnull (strstr (dv_wb_window_get_error (w), "model CustomRCNN: from --model"));
   g_assert_false (ask_model_shown (&ask));
   close_window (w);
   remove_dir (dir);

@@ -461,13 +461,15 @@ DvModel *
 dv_workbench_load_model (const char *path, DvLoadReport *rep, char **label, gboolean *fresh,
                          GError **error)
 {
-  return dv_workbench_load_model_as (path, NULL, rep, label, fresh, error);
+  return dv_workbench_load_model_as (path, NULL, rep, label, fresh, NULL, error);
 }
 
 DvModel *
 dv_workbench_load_model_as (const char *path, const char *model_spec, DvLoadReport *rep, char **label,
-                            gboolean *fresh, GError **error)
+                            gboolean *fresh, char **how, GError **error)
 {
+  if (how)
+    *how = NULL;
   g_autofree char *base = g_path_get_basename (path);
   *fresh = FALSE;
   if (!g_str_has_suffix (path, ".json"))
@@ -475,7 +477,13 @@ dv_workbench_load_model_as (const char *path, const char *model_spec, DvLoadRepo
       g_autoptr (DvModelHint) hint = model_spec ? dv_model_hint_new (model_spec, NULL, 0, error) : NULL;
       if (model_spec && hint == NULL)
         return NULL;
-      DvModel *model = dv_checkpoint_load_identified (path, hint, rep, NULL, error);
+      g_autoptr (GString) said = g_string_new (NULL);
+      DvModel *model = dv_checkpoint_load_identified (path, hint, rep, said, error);
+      if (model && how && strstr (said->str, "own metadata") == NULL)
+        {
+          g_strchomp (said->str);
+          *how = g_strdelimit (g_strdup (said->str), "\n", ';');
+        }
       const char *cls = model ? dv_model_get_desc (model)->model_class : NULL;
       if (model != NULL)
         *label = g_strdup_printf ("%s (%s)", cls ? cls : "custom model", base);
@@ -507,7 +515,8 @@ load_checkpoint (DvEngineThread *self, const char *path, const char *model_spec)
   DvLoadReport rep = { 0 };
   g_autofree char *label = NULL;
   gboolean fresh = FALSE;
-  DvModel *model = dv_workbench_load_model_as (path, model_spec, &rep, &label, &fresh, &error);
+  g_autofree char *how = NULL;
+  DvModel *model = dv_workbench_load_model_as (path, model_spec, &rep, &label, &fresh, &how, &error);
   if (model == NULL)
     {
       dv_engine_thread_report (self, "Cannot open the %s: %s",
@@ -516,10 +525,13 @@ load_checkpoint (DvEngineThread *self, const char *path, const char *model_spec)
       dv_load_report_clear (&rep);
       return;
     }
-  if (rep.missing != NULL && rep.missing->len > 0)
-    dv_engine_thread_report (self, "%s: %u parameters were missing and keep their initial values "
-                             "(first: %s).", path, rep.missing->len,
-                             (const char *) g_ptr_array_index (rep.missing, 0));
+  g_autofree char *names = dv_load_report_describe (&rep, 8);
+  if (how != NULL || names != NULL)
+    {
+      g_autofree char *base = g_path_get_basename (path);
+      dv_engine_thread_report (self, "%s: %s%s%s%s", base, how ? "the model was identified: " : "",
+                               how ? how : "", how && names ? ". " : "", names ? names : "");
+    }
   dv_load_report_clear (&rep);
   dv_engine_thread_replace_model (self, model, label, fresh);
 }

@@ -74,8 +74,10 @@ void            dv_engine_thread_set_dataset (DvEngineThread *self, DvDataset *d
  * window.  NULL with a message (DV_MODEL_ERROR_UNIDENTIFIED: ask for the model). */
 DvModel        *dv_workbench_load_model (const char *path, DvLoadReport *rep, char **label,
                                          gboolean *fresh, GError **error);
+/* *how (may be NULL) receives how the model was identified when the file's
+ * own metadata did not say it (NULL otherwise). */
 DvModel        *dv_workbench_load_model_as (const char *path, const char *model_spec, DvLoadReport *rep,
-                                            char **label, gboolean *fresh, GError **error);
+                                            char **label, gboolean *fresh, char **how, GError **error);
 /* Replaces the model by a checkpoint's or a description's (dv_workbench_load_model);
  * on failure the old one stays. */
 void            dv_engine_thread_load_checkpoint (DvEngineThread *self, const char *path);

@@ -377,8 +377,11 @@ dv_workbench_setup_init (DvEngineSetup *setup, const DvWorkbenchOptions *options
       g_autoptr (GError) local = NULL;
       DvLoadReport rep = { 0 };
       gboolean fresh = FALSE;
+      g_autofree char *how = NULL;
       setup->model = dv_workbench_load_model_as (o->checkpoint, o->model_spec, &rep, &setup->model_label,
-                                                 &fresh, &local);
+                                                 &fresh, &how, &local);
+      if (how != NULL)
+        g_ptr_array_add (problems, g_strdup_printf ("%s: the model was identified: %s", o->checkpoint, how));
       dv_load_report_clear (&rep);
       if (setup->model == NULL)
         g_ptr_array_add (problems, g_strdup_printf ("Cannot open the %s (showing the "
