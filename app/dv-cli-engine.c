@@ -34,17 +34,6 @@ parse (GOptionContext *ctx, int *argc, char ***argv, GError **error)
   return ok;
 }
 
-static void
-print_report (const DvLoadReport *r, const char *path)
-{
-  for (guint i = 0; r->unexpected && i < r->unexpected->len; i++)
-    g_printerr ("dynvision: warning: %s: ignored tensor '%s' (the model has no such parameter)\n", path,
-                (char *) g_ptr_array_index (r->unexpected, i));
-  for (guint i = 0; r->missing && i < r->missing->len; i++)
-    g_printerr ("dynvision: warning: %s: no tensor for '%s'; it keeps its initial value\n", path,
-                (char *) g_ptr_array_index (r->missing, i));
-}
-
 /* Loads x [B,T,C,H,W] (and labels [B,T] if wanted) and checks it fits: sizes
  * in range and within memory, values finite, labels valid classes. */
 static float *
@@ -133,7 +122,7 @@ load_input (const char *path, const DvModelDesc *D, int *B, int *T, gint64 **lab
 
 /* What `run` and `grad` share: options, the checkpoint and the input. */
 typedef struct {
-  char *ckpt, *input, *output;
+  char *ckpt, *model_spec, *input, *output;
   gboolean train_bn;
   int threads;
   DvModel *model;
@@ -149,6 +138,7 @@ static void
 job_clear (Job *j)
 {
   g_free (j->ckpt);
+  g_free (j->model_spec);
   g_free (j->input);
   g_free (j->output);
   g_clear_pointer (&j->model, dv_model_free);
@@ -162,7 +152,8 @@ job_open (Job *j, const char *name, const char *summary, const char *input_help,
           gboolean want_labels, int argc, char **argv)
 {
   GOptionEntry entries[] = {
-    { "checkpoint", 'c', 0, G_OPTION_ARG_FILENAME, &j->ckpt, "Model checkpoint (safetensors)", "M" },
+    { "checkpoint", 'c', 0, G_OPTION_ARG_FILENAME, &j->ckpt, "Model checkpoint (.safetensors, .pt, .pth, .ckpt)", "M" },
+    DV_CLI_MODEL_ENTRY (&j->model_spec),
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &j->input, input_help, "X" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &j->output, output_help, "Y" },
     { "train-mode", 0, 0, G_OPTION_ARG_NONE, &j->train_bn, "BatchNorm uses batch statistics", NULL },
@@ -183,13 +174,10 @@ job_open (Job *j, const char *name, const char *summary, const char *input_help,
       return 2;
     }
   dv_set_num_threads (j->threads);
-  DvLoadReport rep = { 0 };
-  j->model = dv_checkpoint_load (j->ckpt, &rep, &error);
-  if (j->model != NULL)
-    print_report (&rep, j->ckpt);
-  dv_load_report_clear (&rep); /* also when the load was refused (LSan) */
+  int status = 0;
+  j->model = dv_cli_load_checkpoint (name, j->ckpt, j->model_spec, argv + 1, argc - 1, &status);
   if (j->model == NULL)
-    return dv_cli_fail (error);
+    return status;
   j->x = load_input (j->input, dv_model_get_desc (j->model), &j->B, &j->T, want_labels ? &j->labels : NULL,
                      &error);
   return j->x ? 0 : dv_cli_fail (error);

@@ -178,7 +178,7 @@ value_label (const Table *t, int v)
 }
 
 typedef struct {
-  char *out, *value, *layer, *measure;
+  char *out, *value, *layer, *measure, *model;
   double width, height, scale;
   gboolean normalise;
 } Opts;
@@ -419,11 +419,8 @@ plot_training (char **files, int n_files, const Opts *o, GError **error)
 }
 
 static gboolean
-plot_weights (const char *from, const Opts *o, GError **error)
+plot_weights (DvModel *m, const char *from, const Opts *o, GError **error)
 {
-  g_autoptr (DvModel) m = dv_checkpoint_load (from, NULL, error);
-  if (m == NULL)
-    return FALSE;
   const DvModelDesc *D = dv_model_get_desc (m);
   g_autoptr (GArray) groups = g_array_new (FALSE, TRUE, sizeof (DvWeightGroup));
   g_autoptr (GPtrArray) keep = g_ptr_array_new_with_free_func (g_free);
@@ -486,6 +483,7 @@ dv_cli_plot (int argc, char **argv)
     { "width", 0, 0, G_OPTION_ARG_DOUBLE, &o.width, "Width in points (900)", "W" },
     { "height", 0, 0, G_OPTION_ARG_DOUBLE, &o.height, "Height in points (520)", "H" },
     { "scale", 0, 0, G_OPTION_ARG_DOUBLE, &o.scale, "PNG pixels per point (2)", "S" },
+    DV_CLI_MODEL_ENTRY (&o.model),
     { NULL }
   };
   GOptionContext *ctx = g_option_context_new ("responses|accuracy|latency|training|weights FROM… -o FIG — draw a "
@@ -494,7 +492,8 @@ dv_cli_plot (int argc, char **argv)
   g_option_context_set_description (ctx,
     "FROM is an experiment CSV of `dynvision test` (NAME_data.csv or NAME_timecourse.csv) for\n"
     "responses, accuracy and latency; the metrics.csv of `dynvision train` (several to compare)\n"
-    "for training; a checkpoint for weights.  FIG.csv and FIG.json are written beside the figure.");
+    "for training; a checkpoint (.safetensors, .pt, .pth, .ckpt; --model when it does not say\n"
+    "which model it is) for weights.  FIG.csv and FIG.json are written beside the figure.");
   GError *error = NULL;
   gboolean parsed = g_option_context_parse (ctx, &argc, &argv, &error);
   g_option_context_free (ctx);
@@ -522,7 +521,21 @@ dv_cli_plot (int argc, char **argv)
   else if (strcmp (kind, "training") == 0)
     ok = plot_training (argv + 2, argc - 2, &o, &error);
   else if (strcmp (kind, "weights") == 0)
-    ok = plot_weights (argv[2], &o, &error);
+    {
+      int status = 0;
+      DvModel *m = dv_cli_load_checkpoint ("plot", argv[2], o.model, argv + 3, argc - 3, &status);
+      if (m == NULL)
+        {
+          g_free (o.out);
+          g_free (o.value);
+          g_free (o.layer);
+          g_free (o.measure);
+          g_free (o.model);
+          return status;
+        }
+      ok = plot_weights (m, argv[2], &o, &error);
+      dv_model_free (m);
+    }
   else
     {
       g_printerr ("dynvision plot: unknown figure '%s'; use responses, accuracy, latency, training or weights\n",
@@ -533,5 +546,6 @@ dv_cli_plot (int argc, char **argv)
   g_free (o.value);
   g_free (o.layer);
   g_free (o.measure);
+  g_free (o.model);
   return ok ? 0 : dv_cli_fail (error);
 }

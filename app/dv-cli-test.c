@@ -104,14 +104,15 @@ int
 dv_cli_test (int argc, char **argv)
 {
   g_autofree char *experiment = NULL, *checkpoint = NULL, *data = g_strdup ("embedded"), *out = NULL;
-  g_autofree char *values = NULL;
+  g_autofree char *values = NULL, *model_spec = NULL;
   g_auto (GStrv) pres = NULL;
   int samples = 256, batch = 32, threads = 0;
   gint64 seed = 42;
   gboolean list = FALSE, ffonly = FALSE, no_samples = FALSE;
   GOptionEntry entries[] = {
     { "experiment", 'x', 0, G_OPTION_ARG_STRING, &experiment, "Experiment (see --list)", "NAME" },
-    { "checkpoint", 'c', 0, G_OPTION_ARG_FILENAME, &checkpoint, "Trained model", "M.safetensors" },
+    { "checkpoint", 'c', 0, G_OPTION_ARG_FILENAME, &checkpoint, "Trained model (.safetensors, .pt, .pth, .ckpt)", "M" },
+    DV_CLI_MODEL_ENTRY (&model_spec),
     { "data", 'd', 0, G_OPTION_ARG_STRING, &data, "Dataset (test split): embedded, fashion-mnist, …", "SPEC" },
     { "samples", 'n', 0, G_OPTION_ARG_INT, &samples, "Test samples, class-balanced (256)", "N" },
     { "batch", 'b', 0, G_OPTION_ARG_INT, &batch, "Batch size (32)", "B" },
@@ -158,9 +159,10 @@ dv_cli_test (int argc, char **argv)
   if (ffonly)
     spec.ffonly = TRUE;
   dv_set_num_threads (threads);
-  g_autoptr (DvModel) m = dv_checkpoint_load (checkpoint, NULL, &error);
+  int status = 0;
+  g_autoptr (DvModel) m = dv_cli_load_checkpoint ("test", checkpoint, model_spec, argv + 1, argc - 1, &status);
   if (m == NULL)
-    return dv_cli_fail (error);
+    return status;
   const DvModelDesc *D = dv_model_get_desc (m);
   g_autoptr (DvDataset) ds = dv_dataset_open (data, DV_SPLIT_TEST, &error);
   if (ds == NULL)

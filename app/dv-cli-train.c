@@ -67,8 +67,6 @@ on_epoch (const DvEpochMetrics *m, gpointer data)
 static DvModel *
 model_from_args (const char *what, int argc, char **argv, GError **error)
 {
-  if (g_str_has_suffix (what, ".safetensors"))
-    return dv_checkpoint_load (what, NULL, error);
   g_autoptr (DvModelDesc) d = NULL;
   if (g_str_has_suffix (what, ".json"))
     {
@@ -97,7 +95,7 @@ int
 dv_cli_train (int argc, char **argv)
 {
   g_autofree char *data = NULL, *out = NULL, *resume = NULL, *opt_name = NULL, *sched = NULL;
-  g_autofree char *act_mode = NULL, *act_layers = NULL, *monitor = NULL;
+  g_autofree char *act_mode = NULL, *act_layers = NULL, *monitor = NULL, *model_spec = NULL;
   g_auto (GStrv) pres = NULL;
   int epochs = 5, batch = 32, threads = 0, accumulate = 1, val_every = 1, save_every = 0, t_max = 0;
   int step_size = 30, top_k = 2, train_samples = 0;
@@ -142,11 +140,12 @@ dv_cli_train (int argc, char **argv)
     { "presentation", 'p', 0, G_OPTION_ARG_STRING_ARRAY, &pres, "Presentation key=value (loader=duration intro=2 …)", "K=V" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Folder for checkpoints and metrics.csv", "DIR" },
     { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, "Continue from a checkpoint of this run", "CKPT" },
+    DV_CLI_MODEL_ENTRY (&model_spec),
     { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Seed (0)", "N" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Threads", "N" },
     { NULL }
   };
-  GOptionContext *ctx = g_option_context_new ("PRESET|MODEL.json|CKPT.safetensors [key=value …] — train a model");
+  GOptionContext *ctx = g_option_context_new ("PRESET|MODEL.json|CKPT [key=value …] — train a model (CKPT: .safetensors, .pt, .pth, .ckpt)");
   g_option_context_add_main_entries (ctx, entries, NULL);
   GError *error = NULL;
   gboolean parsed = g_option_context_parse (ctx, &argc, &argv, &error);
@@ -200,10 +199,24 @@ dv_cli_train (int argc, char **argv)
       return 2;
     }
   dv_set_num_threads (threads);
-  g_autoptr (DvModel) m = model_from_args (argv[1], argc - 2, argv + 2, &error);
-  if (m == NULL)
+  gboolean from_checkpoint = dv_checkpoint_path_is_supported (argv[1]);
+  g_autoptr (DvModel) m = NULL;
+  if (from_checkpoint)
+    {
+      int status = 0;
+      m = dv_cli_load_checkpoint ("train", argv[1], model_spec, argv + 2, argc - 2, &status);
+      if (m == NULL)
+        return status;
+    }
+  else if (model_spec)
+    {
+      g_printerr ("dynvision train: --model names the model of a checkpoint; %s is none (.safetensors, .pt, "
+                  ".pth, .ckpt) — give the preset or MODEL.json itself\n", argv[1]);
+      return 2;
+    }
+  else if ((m = model_from_args (argv[1], argc - 2, argv + 2, &error)) == NULL)
     return dv_cli_fail (error);
-  if (!g_str_has_suffix (argv[1], ".safetensors"))
+  if (!from_checkpoint)
     dv_model_init_params (m, (guint64) seed);
   const DvModelDesc *D = dv_model_get_desc (m);
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include "dv-model.h"
 
 int dv_cli_fail (GError *error);
 int dv_cli_run (int argc, char **argv);
@@ -32,3 +33,18 @@ int dv_cli_check_ranges (const char *command, const DvCliRange *ranges, int n);
 /* An optional number given as text (NULL: keep *out); 0 or 2 as above. */
 int dv_cli_parse_double (const char *command, const char *option, const char *text, double min, double max,
                          int flags, double *out);
+
+/* The --model option of every command that takes a checkpoint. */
+#define DV_CLI_MODEL_HELP "The model, where the checkpoint does not say: PRESET or DESC.json, then key=value words " \
+                          "(also after the options)"
+#define DV_CLI_MODEL_ENTRY(ptr) { "model", 0, 0, G_OPTION_ARG_STRING, ptr, DV_CLI_MODEL_HELP, "PRESET|DESC.json" }
+/* TRUE for "key=value" with an identifier key. */
+gboolean dv_cli_is_kwarg (const char *word);
+/* A checkpoint of any format with its model identified (from the file, its
+ * path or --model SPEC plus the key=value `words`); how it was identified
+ * goes to stderr unless the file's own metadata said it, and so do missing
+ * and unexpected tensors.  NULL with *status 1 (failure, message printed)
+ * or 2 (usage). */
+DvModel *dv_cli_load_checkpoint (const char *command, const char *path, const char *model_spec, char **words,
+                                 int n_words, int *status);
+int dv_cli_convert (int argc, char **argv);

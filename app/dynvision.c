@@ -22,6 +22,7 @@ static const Command commands[] = {
   { "test", dv_cli_test, "run a DynVision test experiment (contrast, duration, noise, …) on a checkpoint" },
   { "plot", dv_cli_plot, "draw a figure (responses, accuracy, latency, training, weights) to PNG/SVG/PDF" },
   { "bench", dv_cli_bench, "time inference and a training step of the tutorial model" },
+  { "convert", dv_cli_convert, "write a checkpoint (.safetensors, .pt, .pth, .ckpt) as .safetensors or .pt" },
   { "data", dv_cli_data_main, "show or describe a dataset and its temporal presentation" },
 };
 

@@ -220,18 +220,7 @@ dv_model_load_state (DvModel *m, const DvSafetensors *st, const char *path, DvLo
 DvModel *
 dv_checkpoint_load (const char *path, DvLoadReport *report, GError **error)
 {
-  g_autoptr (DvSafetensors) st = dv_safetensors_load (path, error);
-  if (st == NULL)
-    return NULL;
-  g_autoptr (DvModelDesc) d = dv_checkpoint_read_desc (st, path, error);
-  if (d == NULL)
-    return NULL;
-  g_autoptr (DvModel) m = dv_model_new (d, error);
-  if (m == NULL)
-    return NULL;
-  if (!dv_model_load_state (m, st, path, report, error))
-    return NULL;
-  return g_steal_pointer (&m);
+  return dv_checkpoint_load_identified (path, NULL, report, NULL, error);
 }
 
 static void

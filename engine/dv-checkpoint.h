@@ -57,7 +57,8 @@ gboolean dv_tensor_check_finite (const char *path, const char *name, const float
 gboolean dv_model_load_state (DvModel *model, const DvSafetensors *st, const char *path,
                               DvLoadReport *report, GError **error);
 
-/* Builds the model described by the file and loads its weights. */
+/* Builds the model described by the file (any format, identified as
+ * dv_checkpoint_identify without a hint) and loads its weights. */
 DvModel *dv_checkpoint_load (const char *path, DvLoadReport *report, GError **error);
 
 /* Writes every parameter and buffer under its state_dict names (and
@@ -67,5 +68,64 @@ gboolean dv_checkpoint_save (DvModel *model, const char *path, GHashTable *extra
 /* The writer behind dv_checkpoint_save, for callers adding tensors of their
  * own (optimiser moments) before saving. */
 DvSafetensorsWriter *dv_checkpoint_writer (DvModel *model, GHashTable *extra);
+
+
+/* ---- any checkpoint file, and which model it belongs to (dv-identify.c) ---- */
+
+/* The checkpoint at `path` whatever its format: a zip archive (torch.save's
+ * .pt/.pth, Lightning's .ckpt) through dv_torch_load, else safetensors.  The
+ * bytes decide, not the extension. */
+DvSafetensors *dv_checkpoint_open (const char *path, GError **error);
+/* TRUE for the extensions a checkpoint is accepted under: .safetensors .pt .pth .ckpt */
+gboolean       dv_checkpoint_path_is_supported (const char *path);
+
+/* What the user says the model is, where the file does not (`--model SPEC
+ * [key=value …]`): a preset name or a description (.json file), and keyword
+ * arguments (DynVision's names and aliases). */
+typedef struct {
+  char   *model;   /* preset name, or NULL */
+  char   *desc;    /* path of a model description (.json), or NULL */
+  DvJson *kwargs;  /* never NULL after dv_model_hint_new */
+} DvModelHint;
+
+/* SPEC is "PRESET" or "DESC.json", optionally followed (same string, blanks
+ * between) by key=value words; `extra` are more key=value words (may be NULL). */
+DvModelHint *dv_model_hint_new (const char *spec, const char *const *extra, int n_extra, GError **error);
+void         dv_model_hint_free (DvModelHint *hint);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DvModelHint, dv_model_hint_free)
+
+/* The model a checkpoint belongs to, identified in this order:
+ *  1. our own metadata (dynvision.description / dynvision.model + config);
+ *  2. Lightning hyper_parameters ("dynvision.hyper_parameters", JSON): the
+ *     keys the class's constructor takes (aliases canonicalised), the class
+ *     name from "model_name"/"model_class" if present;
+ *  3. DynVision's path convention
+ *     models/{Model}/{Model}{:k=v+k=v}_{seed}/{data}/{status}.pt (also
+ *     {status}-last-{epoch}-{metric}.ckpt and a checkpoints/ folder): the
+ *     class, the keyword arguments (aliases canonicalised), the seed, and the
+ *     data set, whose resolution, channels and classes give input_dims and
+ *     n_classes;
+ *  4. the hint (`--model`): its class where nothing names one, its
+ *     description, and its key=value over what 2 and 3 inferred;
+ *  5. the state_dict's shapes where they fix a value (n_classes from the
+ *     classifier weight, input channels from the first convolution).
+ * `how` (may be NULL) receives one line per identified value naming its
+ * source.  When nothing names the class the error (DV_MODEL_ERROR_UNIDENTIFIED)
+ * names the fix: `--model PRESET n_classes=N` with the presets whose
+ * parameter names match the file's tensors, best first. */
+DvModelDesc *dv_checkpoint_identify (const DvSafetensors *st, const char *path, const DvModelHint *hint,
+                                     GString *how, GError **error);
+
+/* Presets whose state_dict names match the file's tensors, best first (each
+ * "NAME" with the share of names matched in `scores`, 0..1, may be NULL);
+ * only presets matching at least one name.  g_strfreev. */
+char **dv_checkpoint_matching_presets (const DvSafetensors *st, GArray **scores);
+
+/* dv_checkpoint_open + dv_checkpoint_identify + dv_model_new + dv_model_load_state. */
+DvModel *dv_checkpoint_load_identified (const char *path, const DvModelHint *hint, DvLoadReport *report,
+                                        GString *how, GError **error);
+
+/* "missing: a, b; unexpected: c" of a load (names, at most `limit` each), or NULL when nothing. */
+char *dv_load_report_describe (const DvLoadReport *r, guint limit);
 
 G_END_DECLS

@@ -30,6 +30,7 @@ typedef enum {
   DV_MODEL_ERROR_DIVERGED,   /* NaN/Inf appeared */
   DV_MODEL_ERROR_CANCELLED,
   DV_MODEL_ERROR_INPUT,      /* input shape does not fit */
+  DV_MODEL_ERROR_UNIDENTIFIED, /* a checkpoint that says nothing about its model (give --model) */
 } DvModelError;
 
 typedef enum {

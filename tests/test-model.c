@@ -394,7 +394,11 @@ test_checkpoint_bad_files (void)
     g_assert_true (dv_safetensors_writer_save (w, bare, &error));
   }
   g_assert_null (dv_checkpoint_load (bare, NULL, &error));
-  g_assert_nonnull (strstr (error->message, "dynvision.model"));
+  /* (issue 12) what dv_checkpoint_identify could not find, and the fix */
+  g_assert_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_UNIDENTIFIED);
+  g_assert_nonnull (strstr (error->message, "no dynvision metadata"));
+  g_assert_nonnull (strstr (error->message, "--model DyRCNNx4 n_classes=10"));
+  g_assert_nonnull (strstr (error->message, "no preset has the file's parameter names"));
   g_clear_error (&error);
 
   /* the good file is still good */

@@ -994,6 +994,103 @@ test_samples_select_on_click (void)
 }
 
 /* Cases that need a display skip without one. */
+/* The tensors of `from` without any metadata, at `to` (what PyTorch's safetensors writer leaves). */
+static void
+write_bare_copy (const char *from, const char *to)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvSafetensors) st = dv_safetensors_load (from, &error);
+  g_assert_no_error (error);
+  g_autoptr (DvSafetensorsWriter) w = dv_safetensors_writer_new ();
+  for (guint i = 0; i < dv_safetensors_n_tensors (st); i++)
+    {
+      const DvStTensor *t = dv_safetensors_tensor (st, i);
+      dv_safetensors_writer_add (w, t->name, t->dtype, t->ndim, t->shape, t->data);
+    }
+  g_autofree char *dir = g_path_get_dirname (to);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_assert_true (dv_safetensors_writer_save (w, to, &error));
+}
+
+static gboolean
+ask_model_shown (gpointer data)
+{
+  GtkWindow **out = data;
+  GListModel *tops = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr (GtkWidget) w = g_list_model_get_item (tops, i);
+      if (g_strcmp0 (gtk_widget_get_name (w), "ask-model") == 0 && gtk_widget_get_visible (w))
+        {
+          *out = GTK_WINDOW (w);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static GtkWidget *
+find_named (GtkWidget *root, const char *name)
+{
+  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *f = find_named (c, name);
+      if (f)
+        return f;
+    }
+  return NULL;
+}
+
+/* Checkpoints without our metadata (issue 12): a .ckpt under DynVision's path
+ * convention opens by itself; a .pt that says nothing asks which model it is,
+ * offering the matching preset first, and opens with the answer. */
+static void
+test_drop_unidentified (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dv-test-workbench-XXXXXX", NULL);
+  g_autofree char *own = save_checkpoint (dir, 7);
+  g_autofree char *dv = g_build_filename (dir, "models", "CustomRCNN",
+                                          "CustomRCNN:dt=2+tau=10+tff=2+trc=2+skip_connections=true_0", "cifar10",
+                                          "trained-last-01-0.5000.ckpt", NULL);
+  g_autofree char *bare = g_build_filename (dir, "weights.pt", NULL);
+  write_bare_copy (own, dv);
+  write_bare_copy (own, bare);
+
+  DvWbWindow *w = launch (NULL);
+  /* the bytes are safetensors under .ckpt: accepted and identified from the path */
+  g_assert_true (drop_path (w, dv));
+  ModelIs mi = { w, "trained-last-01-0.5000.ckpt" };
+  g_assert_true (wait_for (model_is, &mi, 60));
+  /* the banner says how */
+  g_assert_true (wait_for (has_error, w, 60));
+  g_assert_nonnull (strstr (dv_wb_window_get_error (w), "the model was identified: model CustomRCNN: from the path"));
+  g_assert_nonnull (strstr (dv_wb_window_get_error (w), "n_classes=10: from the data set cifar10"));
+  DvHistory *h = dv_wb_window_get_history (w);
+  g_assert_cmpint (h->n_layers, ==, 3);
+
+  /* nothing names the model: the dialog, CustomRCNN first */
+  g_assert_true (drop_path (w, bare));
+  GtkWindow *ask = NULL;
+  g_assert_true (wait_for (ask_model_shown, &ask, 60));
+  GtkDropDown *dd = GTK_DROP_DOWN (find_named (GTK_WIDGET (ask), "ask-model-preset"));
+  g_assert_nonnull (dd);
+  GtkStringObject *first = g_list_model_get_item (gtk_drop_down_get_model (dd), 0);
+  g_assert_cmpstr (gtk_string_object_get_string (first), ==, "CustomRCNN");
+  g_object_unref (first);
+  g_assert_cmpuint (gtk_drop_down_get_selected (dd), ==, 0);
+  GtkEditable *kw = GTK_EDITABLE (find_named (GTK_WIDGET (ask), "ask-model-kwargs"));
+  gtk_editable_set_text (kw, "input_dims=[20,3,32,32] dt=2 tau=10 tff=2 trc=2 skip_connections=true");
+  g_signal_emit_by_name (find_named (GTK_WIDGET (ask), "ask-model-open"), "clicked");
+  mi.label = "weights.pt";
+  g_assert_true (wait_for (model_is, &mi, 60));
+  g_assert_nonnull (strstr (dv_wb_window_get_error (w), "model CustomRCNN: from --model"));
+  g_assert_false (ask_model_shown (&ask));
+  close_window (w);
+  remove_dir (dir);
+}
+
 static void
 run_with_display (gconstpointer data)
 {
@@ -1032,6 +1129,7 @@ main (int argc, char **argv)
   add_display_test ("/workbench/stimuli/samples-and-datasets", test_samples_and_datasets);
   add_display_test ("/workbench/stimuli/select-on-click-not-hover", test_samples_select_on_click);
   add_display_test ("/workbench/drop/checkpoint-folders-other", test_drop_files);
+  add_display_test ("/workbench/drop/unidentified-asks", test_drop_unidentified);
   add_display_test ("/workbench/measure/runs", test_measure);
   add_display_test ("/workbench/app/screenshot", test_app_screenshot);
   add_display_test ("/workbench/layout/fits-screen", test_layout_fits_screen);

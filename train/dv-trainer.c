@@ -607,7 +607,7 @@ restore_history (DvTrainer *t)
 gboolean
 dv_trainer_resume (DvTrainer *t, const char *checkpoint, GError **error)
 {
-  g_autoptr (DvSafetensors) st = dv_safetensors_load (checkpoint, error);
+  g_autoptr (DvSafetensors) st = dv_checkpoint_open (checkpoint, error); /* any format (dv-checkpoint.h) */
   if (st == NULL)
     return FALSE;
   t->part = FALSE; /* an interrupted epoch is not continued into another run's weights */

@@ -153,8 +153,11 @@ dv_wb_window_run_chooser (DvWbWindow *self, DvWbChooser kind, const char *view)
   else if (kind == DV_WB_CHOOSE_CHECKPOINT)
     {
       GtkFileFilter *filter = gtk_file_filter_new ();
-      gtk_file_filter_set_name (filter, "Checkpoints and model descriptions (*.safetensors, *.json)");
-      gtk_file_filter_add_pattern (filter, "*.safetensors");
+      gtk_file_filter_set_name (filter, "Checkpoints and model descriptions (*.safetensors, *.pt, *.pth, *.ckpt, "
+                                        "*.json)");
+      static const char *const patterns[] = { "*.safetensors", "*.pt", "*.pth", "*.ckpt" };
+      for (guint i = 0; i < G_N_ELEMENTS (patterns); i++)
+        gtk_file_filter_add_pattern (filter, patterns[i]);
       gtk_file_filter_add_pattern (filter, "*.json");
       gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
       g_object_unref (filter);

@@ -14,6 +14,7 @@
  */
 #include "dv-wb-window-private.h"
 #include "dv-wb-window-train.h"
+#include "dv-checkpoint.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -278,14 +279,14 @@ dv_wb_window_open_file (DvWbWindow *self, GFile *file)
       dv_wb_window_open_project (self, path);
       return TRUE;
     }
-  if ((g_str_has_suffix (path, ".safetensors") || g_str_has_suffix (path, ".json"))
+  if ((dv_checkpoint_path_is_supported (path) || g_str_has_suffix (path, ".json"))
       && g_file_test (path, G_FILE_TEST_IS_REGULAR))
     {
       g_signal_emit_by_name (self, "open-checkpoint", path);
       return TRUE;
     }
   g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *msg = g_strdup_printf ("Cannot open “%s”: drop a .safetensors checkpoint, a "
+  g_autofree char *msg = g_strdup_printf ("Cannot open “%s”: drop a checkpoint (.safetensors, .pt, .pth, .ckpt), a "
                                           "model description (.json), a project (.dvproj.json), "
                                           "a folder of images (one sub-folder per class) or a "
                                           "folder of CIFAR batches.", base);

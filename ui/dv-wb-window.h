@@ -58,7 +58,8 @@ void        dv_wb_window_set_samples (DvWbWindow *self, int n, DvWbThumbnailFunc
 void        dv_wb_window_set_n_samples (DvWbWindow *self, int n);
 /* Offers a data set in the Data set menu (spec as for ::open-dataset). */
 void        dv_wb_window_add_dataset (DvWbWindow *self, const char *spec, const char *label);
-/* What a dropped or chosen file means: a .safetensors file is a checkpoint
+/* What a dropped or chosen file means: a checkpoint (.safetensors, .pt,
+ * .pth, .ckpt — dv_checkpoint_path_is_supported) or a .json description
  * (::open-checkpoint), a folder is a data set (::open-dataset: CIFAR batch
  * files make it cifar10:DIR or cifar100:DIR, anything else folder:DIR).
  * Anything else goes to the banner; returns FALSE then. */
@@ -73,6 +74,16 @@ void        dv_wb_window_set_view_options (DvWbWindow *self, DvColormap colormap
                                            gboolean normalise);
 
 void        dv_wb_window_show_error (DvWbWindow *self, const char *message);
+
+/* "Which model is this checkpoint?" — a modal window (GTK 4.8: a GtkWindow
+ * with a GtkDropDown) with `message`, the presets `presets` (best first) in
+ * a drop-down and a key=value entry prefilled with `kwargs` (may be NULL).
+ * Open calls done (self, path, "PRESET key=value …", data); Cancel and
+ * closing call nothing.  The window is returned (tests press its buttons). */
+typedef void (*DvWbAskModelFunc) (DvWbWindow *self, const char *path, const char *model_spec, gpointer data);
+GtkWindow  *dv_wb_window_ask_model (DvWbWindow *self, const char *path, const char *message,
+                                    const char *const *presets, const char *kwargs, DvWbAskModelFunc done,
+                                    gpointer data);
 const char *dv_wb_window_get_error (DvWbWindow *self);   /* NULL when no banner */
 void        dv_wb_window_set_status (DvWbWindow *self, const char *status);
 

@@ -35,6 +35,7 @@ typedef struct {
   CmdKind kind;
   int arg;
   char *key;
+  char *model_spec;            /* CMD_LOAD: the model where the checkpoint does not say, or NULL */
   char **assignments;
   DvDataset *dataset;
   DvEngineCall call;           /* CMD_CALL */

@@ -21,6 +21,7 @@ static void
 cmd_free (Cmd *c)
 {
   g_free (c->key);
+  g_free (c->model_spec);
   g_strfreev (c->assignments);
   if (c->dataset != NULL)
     dv_dataset_unref (c->dataset);
@@ -460,13 +461,32 @@ DvModel *
 dv_workbench_load_model (const char *path, DvLoadReport *rep, char **label, gboolean *fresh,
                          GError **error)
 {
+  return dv_workbench_load_model_as (path, NULL, rep, label, fresh, NULL, error);
+}
+
+DvModel *
+dv_workbench_load_model_as (const char *path, const char *model_spec, DvLoadReport *rep, char **label,
+                            gboolean *fresh, char **how, GError **error)
+{
+  if (how)
+    *how = NULL;
   g_autofree char *base = g_path_get_basename (path);
   *fresh = FALSE;
   if (!g_str_has_suffix (path, ".json"))
     {
-      DvModel *model = dv_checkpoint_load (path, rep, error);
+      g_autoptr (DvModelHint) hint = model_spec ? dv_model_hint_new (model_spec, NULL, 0, error) : NULL;
+      if (model_spec && hint == NULL)
+        return NULL;
+      g_autoptr (GString) said = g_string_new (NULL);
+      DvModel *model = dv_checkpoint_load_identified (path, hint, rep, said, error);
+      if (model && how && strstr (said->str, "own metadata") == NULL)
+        {
+          g_strchomp (said->str);
+          *how = g_strdelimit (g_strdup (said->str), "\n", ';');
+        }
+      const char *cls = model ? dv_model_get_desc (model)->model_class : NULL;
       if (model != NULL)
-        *label = g_strdup_printf ("%s (%s)", dv_model_get_desc (model)->model_class, base);
+        *label = g_strdup_printf ("%s (%s)", cls ? cls : "custom model", base);
       return model;
     }
   /* a model description (dynvision describe, the train/models files): fresh weights */
@@ -489,13 +509,14 @@ dv_workbench_load_model (const char *path, DvLoadReport *rep, char **label, gboo
 }
 
 static void
-load_checkpoint (DvEngineThread *self, const char *path)
+load_checkpoint (DvEngineThread *self, const char *path, const char *model_spec)
 {
   g_autoptr (GError) error = NULL;
   DvLoadReport rep = { 0 };
   g_autofree char *label = NULL;
   gboolean fresh = FALSE;
-  DvModel *model = dv_workbench_load_model (path, &rep, &label, &fresh, &error);
+  g_autofree char *how = NULL;
+  DvModel *model = dv_workbench_load_model_as (path, model_spec, &rep, &label, &fresh, &how, &error);
   if (model == NULL)
     {
       dv_engine_thread_report (self, "Cannot open the %s: %s",
@@ -504,10 +525,13 @@ load_checkpoint (DvEngineThread *self, const char *path)
       dv_load_report_clear (&rep);
       return;
     }
-  if (rep.missing != NULL && rep.missing->len > 0)
-    dv_engine_thread_report (self, "%s: %u parameters were missing and keep their initial values "
-                             "(first: %s).", path, rep.missing->len,
-                             (const char *) g_ptr_array_index (rep.missing, 0));
+  g_autofree char *names = dv_load_report_describe (&rep, 8);
+  if (how != NULL || names != NULL)
+    {
+      g_autofree char *base = g_path_get_basename (path);
+      dv_engine_thread_report (self, "%s: %s%s%s%s", base, how ? "the model was identified: " : "",
+                               how ? how : "", how && names ? ". " : "", names ? names : "");
+    }
   dv_load_report_clear (&rep);
   dv_engine_thread_replace_model (self, model, label, fresh);
 }
@@ -592,7 +616,7 @@ thread_main (gpointer data)
           set_dataset (self, c->dataset, c->key);
           break;
         case CMD_LOAD:
-          load_checkpoint (self, c->key);
+          load_checkpoint (self, c->key, c->model_spec);
           break;
         case CMD_AUTOADVANCE:
           self->autoadvance = c->arg != 0;
@@ -736,6 +760,17 @@ dv_engine_thread_load_checkpoint (DvEngineThread *self, const char *path)
 {
   g_return_if_fail (self != NULL && path != NULL);
   push (self, CMD_LOAD, 0, path, TRUE);
+}
+
+void
+dv_engine_thread_load_checkpoint_as (DvEngineThread *self, const char *path, const char *model_spec)
+{
+  g_return_if_fail (self != NULL && path != NULL);
+  Cmd *c = g_new0 (Cmd, 1);
+  c->kind = CMD_LOAD;
+  c->key = g_strdup (path);
+  c->model_spec = g_strdup (model_spec);
+  push_cmd (self, c, TRUE);
 }
 
 void

@@ -66,14 +66,24 @@ void            dv_engine_thread_set_param (DvEngineThread *self, const char *ke
 /* Switches to another (opened) data set, at sample 0. */
 void            dv_engine_thread_set_dataset (DvEngineThread *self, DvDataset *dataset,
                                               const char *spec);
-/* A model from a file: a checkpoint (.safetensors), or a model description
- * (.json, as `dynvision describe` writes it) built with fresh weights (seed 0;
- * *fresh = TRUE).  *label names it for the window.  NULL with a message. */
+/* A model from a file: a checkpoint (.safetensors, .pt, .pth, .ckpt; the
+ * model identified as dv_checkpoint_identify says, with `model_spec` —
+ * "PRESET key=value …" or "DESC.json", may be NULL — where the file does not
+ * say), or a model description (.json, as `dynvision describe` writes it)
+ * built with fresh weights (seed 0; *fresh = TRUE).  *label names it for the
+ * window.  NULL with a message (DV_MODEL_ERROR_UNIDENTIFIED: ask for the model). */
 DvModel        *dv_workbench_load_model (const char *path, DvLoadReport *rep, char **label,
                                          gboolean *fresh, GError **error);
+/* *how (may be NULL) receives how the model was identified when the file's
+ * own metadata did not say it (NULL otherwise). */
+DvModel        *dv_workbench_load_model_as (const char *path, const char *model_spec, DvLoadReport *rep,
+                                            char **label, gboolean *fresh, char **how, GError **error);
 /* Replaces the model by a checkpoint's or a description's (dv_workbench_load_model);
  * on failure the old one stays. */
 void            dv_engine_thread_load_checkpoint (DvEngineThread *self, const char *path);
+/* The same with the model given (`--model`'s "PRESET key=value …" or "DESC.json"). */
+void            dv_engine_thread_load_checkpoint_as (DvEngineThread *self, const char *path,
+                                                     const char *model_spec);
 /* Runs func (self, data) ON THE ENGINE THREAD between timesteps, after the
  * commands queued before it; destroy (may be NULL) frees data afterwards,
  * also when the thread stops first.  interrupt: supersede the step being

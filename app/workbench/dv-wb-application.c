@@ -182,7 +182,7 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
 {
   DvWbApplication *self = DV_WB_APPLICATION (gapp);
   GVariantDict *opts = g_application_command_line_get_options_dict (cmdline);
-  const char *screenshot = NULL, *export_dir = NULL, *dataset = NULL;
+  const char *screenshot = NULL, *export_dir = NULL, *dataset = NULL, *model_spec = NULL;
   const char **files = NULL, **presentation = NULL, **train = NULL;
   int train_wait = 0;
   gint64 seed = 0;
@@ -191,6 +191,7 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
   g_variant_dict_lookup (opts, "screenshot", "^&ay", &screenshot);
   g_variant_dict_lookup (opts, "export-all", "^&ay", &export_dir);
   g_variant_dict_lookup (opts, "dataset", "&s", &dataset);
+  g_variant_dict_lookup (opts, "model", "&s", &model_spec);
   g_variant_dict_lookup (opts, "steps", "i", &steps);
   g_variant_dict_lookup (opts, "sample", "i", &sample);
   g_variant_dict_lookup (opts, "seed", "x", &seed);
@@ -265,6 +266,7 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
   gboolean unattended = screenshot != NULL || export_dir != NULL;
   DvWorkbenchOptions o = {
     .checkpoint = checkpoint,
+    .model_spec = model_spec,
     .dataset = dataset,
     .history_bytes = (gsize) history_mb << 20,
     .sample = sample,
@@ -382,6 +384,8 @@ dv_wb_application_init (DvWbApplication *self)
   static const GOptionEntry entries[] = {
     { "sample", 0, 0, G_OPTION_ARG_INT, NULL, "First stimulus (index in the data set)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, NULL, "Weight seed of the untrained preset (0)", "SEED" },
+    { "model", 0, 0, G_OPTION_ARG_STRING, NULL,
+      "The checkpoint's model where it does not say: \"PRESET key=value …\" or DESC.json", "SPEC" },
     { "dataset", 0, 0, G_OPTION_ARG_STRING, NULL,
       "Stimulus set: embedded, mnist, cifar10, folder:DIR, … (embedded)", "SPEC" },
     { "presentation", 'p', 0, G_OPTION_ARG_STRING_ARRAY, NULL,
@@ -413,7 +417,7 @@ dv_wb_application_init (DvWbApplication *self)
     { NULL },
   };
   g_application_add_main_option_entries (G_APPLICATION (self), entries);
-  g_application_set_option_context_parameter_string (G_APPLICATION (self), "[CHECKPOINT.safetensors]");
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), "[CHECKPOINT (.safetensors, .pt, .pth, .ckpt) | MODEL.json | PROJECT.dvproj.json]");
   g_application_set_option_context_summary (G_APPLICATION (self),
     "Watch every layer of a recurrent CNN respond to a stimulus, timestep by timestep.\n"
     "Without a checkpoint: the CustomRCNN preset with fresh weights on the embedded stimuli.");

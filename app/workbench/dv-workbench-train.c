@@ -296,7 +296,7 @@ open_call (DvEngineThread *self, gpointer data)
   dv_model_init_params (model, p->seed);
   if (p->weights != NULL)
     {
-      g_autoptr (DvSafetensors) st = dv_safetensors_load (p->weights, &error);
+      g_autoptr (DvSafetensors) st = dv_checkpoint_open (p->weights, &error); /* any format */
       if (st == NULL || !dv_model_load_state (model, st, p->weights, NULL, &error))
         {
           dv_engine_thread_report (self, "Cannot open the weights of %s: %s", d->path, error->message);

@@ -306,9 +306,45 @@ on_set_presentation (DvWbWindow *window, const char *const *assignments, DvWorkb
 }
 
 static void
+on_model_chosen (DvWbWindow *window, const char *path, const char *model_spec, gpointer data)
+{
+  DvWorkbench *wb = data;
+  if (wb->engine != NULL)
+    dv_engine_thread_load_checkpoint_as (wb->engine, path, model_spec);
+}
+
+/* A checkpoint that does not say which model it is: ask (dv_wb_window_ask_model),
+ * offering the presets whose parameter names match the file's, best first. */
+static gboolean
+ask_model_if_unidentified (DvWorkbench *wb, const char *path)
+{
+  if (g_str_has_suffix (path, ".json"))
+    return FALSE;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvSafetensors) st = dv_checkpoint_open (path, NULL);
+  if (st == NULL)
+    return FALSE; /* the engine thread reports what is wrong with the file */
+  g_autoptr (DvModelDesc) d = dv_checkpoint_identify (st, path, NULL, NULL, &error);
+  if (d != NULL || !g_error_matches (error, DV_MODEL_ERROR, DV_MODEL_ERROR_UNIDENTIFIED))
+    return FALSE;
+  g_auto (GStrv) matching = dv_checkpoint_matching_presets (st, NULL);
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  for (char **n = matching; *n; n++)
+    g_ptr_array_add (names, *n);
+  for (const char *const *n = dv_preset_names (); *n; n++)
+    if (!g_strv_contains ((const char *const *) matching, *n))
+      g_ptr_array_add (names, (gpointer) *n);
+  g_ptr_array_add (names, NULL);
+  dv_wb_window_ask_model (wb->window, path, error->message, (const char *const *) names->pdata, NULL,
+                          on_model_chosen, wb);
+  return TRUE;
+}
+
+static void
 on_open_checkpoint (DvWbWindow *window, const char *path, DvWorkbench *wb)
 {
-  dv_engine_thread_load_checkpoint (wb->engine, path);
+  if (!ask_model_if_unidentified (wb, path))
+    dv_engine_thread_load_checkpoint (wb->engine, path);
 }
 
 static void
@@ -341,8 +377,11 @@ dv_workbench_setup_init (DvEngineSetup *setup, const DvWorkbenchOptions *options
       g_autoptr (GError) local = NULL;
       DvLoadReport rep = { 0 };
       gboolean fresh = FALSE;
-      setup->model = dv_workbench_load_model (o->checkpoint, &rep, &setup->model_label, &fresh,
-                                              &local);
+      g_autofree char *how = NULL;
+      setup->model = dv_workbench_load_model_as (o->checkpoint, o->model_spec, &rep, &setup->model_label,
+                                                 &fresh, &how, &local);
+      if (how != NULL)
+        g_ptr_array_add (problems, g_strdup_printf ("%s: the model was identified: %s", o->checkpoint, how));
       dv_load_report_clear (&rep);
       if (setup->model == NULL)
         g_ptr_array_add (problems, g_strdup_printf ("Cannot open the %s (showing the "
@@ -441,6 +480,9 @@ dv_workbench_new (GtkApplication *app, const DvWorkbenchOptions *options, GError
   wb->train = dv_workbench_train_new (window, wb->engine);
   for (guint i = 0; i < problems->len; i++)
     dv_wb_window_show_error (window, g_ptr_array_index (problems, i));
+  /* a checkpoint on the command line that does not say its model: ask */
+  if (options != NULL && options->checkpoint != NULL && options->model_spec == NULL)
+    ask_model_if_unidentified (wb, options->checkpoint);
 
   GTask *probe = g_task_new (NULL, wb->cancellable, probe_done, wb);
   g_task_set_priority (probe, G_PRIORITY_LOW);

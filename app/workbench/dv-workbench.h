@@ -19,6 +19,7 @@ G_BEGIN_DECLS
 
 typedef struct {
   const char *checkpoint;          /* NULL: the preset */
+  const char *model_spec;          /* the checkpoint's model where it does not say ("PRESET k=v …"), or NULL */
   const char *dataset;             /* data set spec, NULL: "embedded" */
   gsize history_bytes;             /* memory for recorded frames, both copies; 0: default */
   int sample;                      /* first stimulus */
