@@ -23,6 +23,7 @@ static const Command commands[] = {
   { "plot", dv_cli_plot, "draw a figure (responses, accuracy, latency, training, weights) to PNG/SVG/PDF" },
   { "bench", dv_cli_bench, "time inference and a training step of the tutorial model" },
   { "data", dv_cli_data_main, "show or describe a dataset and its temporal presentation" },
+  { "export-dynvision", dv_cli_export_dynvision, "write model.py + weights.pt that build and load the model in DynVision" },
 };
 
 static void
