@@ -475,36 +475,40 @@ static const char usage_text[] =
   "#\n";
 
 static const char train_preset_text[] =
-  "# Train it with DynVision's runtime (from DynVision's checkout, dynvision/runtime/):\n"
-  "#   python init_model.py --model_name %s --data_name DATA --dataset_path DATA_DIR/train_all \\\n"
-  "#       --seed 0 --output init.pt %s\n"
-  "#   python train_model.py --model_name %s --data_name DATA --dataset_train DATA_DIR/train_all \\\n"
-  "#       --dataset_val DATA_DIR/train_all --input_model_state init.pt --output_model_state trained.pt \\\n"
-  "#       --checkpoint_dir checkpoints %s\n"
-  "#   (start from these weights instead of a fresh init: use weights.pt as --input_model_state)\n"
-  "# or through its snakemake workflow, whose model identifier is MODEL_ARGS + \"_SEED\":\n"
-  "#   snakemake -j1 models/%s/%s_0/DATA/trained.pt\n";
+  "# Train it with DynVision's runtime, as its snakemake rules init_model/train_model call it\n"
+  "# (dynvision/workflow/snake_runtime.smk; CONFIG = the workflow's merged config, defaults in\n"
+  "# dynvision/configs/config_defaults.yaml):\n"
+  "#   python dynvision/runtime/init_model.py --config_path CONFIG --model_name %s \\\n"
+  "#       --dataset_path DATA/interim/NAME/train_all --data_name NAME --seed 0 --output init.pt %s\n"
+  "#   python dynvision/runtime/train_model.py --config_path CONFIG --model_name %s \\\n"
+  "#       --input_model_state init.pt --output_model_state trained.pt --checkpoint_dir ckpts \\\n"
+  "#       --dataset_link DATA/interim/NAME/train_all --dataset_train DATA/interim/NAME/train_all \\\n"
+  "#       --dataset_val DATA/interim/NAME/train_all --data_name NAME --data_group all --seed 0 %s\n"
+  "# or the whole workflow, whose model identifier is MODEL_ARGS + \"_SEED\":\n"
+  "#   snakemake --snakefile dynvision/workflow/Snakefile -j1 models/%s/%s_0/NAME/trained.pt\n"
+  "# (train_model.py starts from a fresh initialisation whatever --input_model_state holds — its\n"
+  "# load condition is inverted upstream; to continue from weights.pt, load it with build_model()\n"
+  "# and train that model object with Lightning yourself.)\n";
 
 static const char train_custom_text[] =
   "# Train it with DynVision's runtime: its scripts build a model by name from\n"
   "# dynvision.models, so register this class there first — copy this file to\n"
   "# dynvision/models/exported_model.py and add to dynvision/models/__init__.py\n"
   "#   from .exported_model import ExportedModel\n"
-  "# then, in dynvision/runtime/ (the keyword arguments of MODEL_KWARGS as --key value):\n"
-  "#   python init_model.py --model_name ExportedModel --data_name DATA --dataset_path DATA_DIR/train_all \\\n"
-  "#       --seed 0 --output init.pt\n"
-  "#   python train_model.py --model_name ExportedModel --data_name DATA --dataset_train DATA_DIR/train_all \\\n"
-  "#       --dataset_val DATA_DIR/train_all --input_model_state weights.pt --output_model_state trained.pt \\\n"
-  "#       --checkpoint_dir checkpoints\n"
-  "# The architecture lives in this class, not in MODEL_KWARGS, so keyword arguments that\n"
-  "# would change an area (recurrence_type, tau per area, ...) have no effect here.\n";
+  "# then run dynvision/runtime/init_model.py and train_model.py with --model_name ExportedModel\n"
+  "# and the other options as the workflow's rules init_model/train_model pass them\n"
+  "# (dynvision/workflow/snake_runtime.smk), the entries of MODEL_KWARGS as --key value.\n"
+  "# The architecture lives in this class, not in MODEL_KWARGS: keyword arguments that would\n"
+  "# change an area (recurrence_type, tau per area, ...) have no effect here.  train_model.py\n"
+  "# starts from a fresh initialisation (its load condition is inverted upstream); to continue\n"
+  "# from weights.pt, load it with build_model() and train that object with Lightning.\n";
 
 static const char back_text[] =
   "#\n"
   "# Bring the trained model back to DynVision Workbench:\n"
   "#   dynvision run -c trained.pt -i INPUT.safetensors -o OUT.safetensors   # run it directly\n"
   "#   dynvision convert trained.pt -o trained.safetensors                    # a workbench checkpoint\n"
-  "#   (Lightning checkpoints from checkpoints/*.ckpt open the same way, also in the workbench.)\n";
+  "#   (Lightning checkpoints from ckpts/*.ckpt open the same way, also in the workbench.)\n";
 
 static const char setup_text[] =
   "def setup_connections(model):\n"
@@ -533,6 +537,16 @@ static const char setup_text[] =
   "    \"\"\"MODEL_CLASS(**MODEL_KWARGS, **overrides), connections set up, ready for\n"
   "    model.load_state_dict(torch.load(\"weights.pt\"), strict=True).\"\"\"\n"
   "    return setup_connections(MODEL_CLASS(**{**MODEL_KWARGS, **overrides}))\n";
+
+/* A command-line word: as is when the shell leaves it alone, else quoted. */
+static char *
+shell_word (const char *v)
+{
+  gboolean plain = *v != '\0';
+  for (const char *p = v; plain && *p; p++)
+    plain = g_ascii_isalnum (*p) || strchr ("._,-/", *p) != NULL;
+  return plain ? g_strdup (v) : g_shell_quote (v);
+}
 
 char *
 dv_export_dynvision_model_py (DvModel *model, GError **error)
@@ -584,7 +598,7 @@ dv_export_dynvision_model_py (DvModel *model, GError **error)
           if (strcmp (k, "input_dims") == 0 || strcmp (k, "n_classes") == 0)
             continue;
           const DvJson *v = dv_json_object_value (exact, i);
-          g_autofree char *text = dv_json_type (v) == DV_JSON_STRING ? g_shell_quote (dv_json_string (v))
+          g_autofree char *text = dv_json_type (v) == DV_JSON_STRING ? shell_word (dv_json_string (v))
                                                                      : dv_json_to_string (v, FALSE);
           g_string_append_printf (cli, "%s--%s %s", cli->len ? " " : "", k, text);
         }

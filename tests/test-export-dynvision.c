@@ -53,7 +53,8 @@ test_preset (void)
   assert_has (py, "    \"recurrence_type\": \"self\",\n");
   assert_has (py, "    \"input_dims\": [4, 3, 32, 32],\n");
   assert_has (py, "def build_model(");
-  assert_has (py, "python train_model.py --model_name DyRCNNx4");
+  assert_has (py, "train_model.py --config_path CONFIG --model_name DyRCNNx4");
+  assert_has (py, "--recurrence_type self");
   g_assert_null (strstr (py, "class ExportedModel"));
 }
 
