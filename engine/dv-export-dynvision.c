@@ -563,6 +563,12 @@ dv_export_dynvision_model_py (DvModel *model, GError **error)
   g_autofree char *args = NULL, *why = NULL;
   if (module)
     {
+      /* this engine writes feedback="additive"/"multiplicative" for DynVision's "add"/"mul";
+       * DynVision itself reads only the short forms as "on" */
+      const DvJson *fb = dv_json_object_get (exact, "feedback");
+      if (fb && dv_json_type (fb) == DV_JSON_STRING)
+        dv_json_object_set (exact, "feedback", dv_json_new_string (
+          g_ascii_strncasecmp (dv_json_string (fb), "mul", 3) == 0 ? "mul" : "add"));
       kwargs = dv_json_copy (exact);
       if (dv_json_object_get (kwargs, "input_dims") == NULL)
         {

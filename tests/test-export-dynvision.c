@@ -56,6 +56,15 @@ test_preset (void)
   assert_has (py, "train_model.py --config_path CONFIG --model_name DyRCNNx4");
   assert_has (py, "--recurrence_type self");
   g_assert_null (strstr (py, "class ExportedModel"));
+
+  /* the engine's feedback="additive" is DynVision's "add" (its str_to_bool reads "additive" as off) */
+  const char *kv8[] = { "input_dims=[4,3,32,32]", "n_classes=10", "feedback=add", "tfb=4" };
+  g_autoptr (DvModelDesc) d8 = preset ("DyRCNNx8", kv8, 4);
+  g_autoptr (DvModel) m8 = build (d8);
+  g_autofree char *py8 = dv_export_dynvision_model_py (m8, &error);
+  g_assert_no_error (error);
+  assert_has (py8, "    \"feedback\": \"add\",\n");
+  assert_has (py8, "MODEL_ARGS = \"DyRCNNx8:feedback=add+tfb=4\"\n");
 }
 
 /* V2's recurrence and V4's tau edited, a feedback IT → V2 added: no preset's kwargs say that */

@@ -1,8 +1,8 @@
 #!/bin/sh
-# test-export-dynvision.sh — `dynvision export-dynvision` end to end in DynVision itself: for a
-# preset model (DyRCNNx4 with kwargs) and two edited models (areas whose recurrence type, tau,
-# pool, norm, nonlinearity, supralinearity and feedforward delay, and connections, no preset's
-# kwargs express), export, run the engine on a random input, and check with
+# test-export-dynvision.sh — `dynvision export-dynvision` end to end in DynVision itself: for
+# preset models (DyRCNNx4, and DyRCNNx8 with feedback, with kwargs) and three edited models
+# (areas whose recurrence type, tau, pool, norm, nonlinearity, supralinearity, feedforward delay
+# and two-stage mid GroupNorm, and connections, no preset's kwargs express), export, run the engine on a random input, and check with
 # tests/tools/verify-dynvision-export.py that DynVision builds MODEL_CLASS(**MODEL_KWARGS), loads
 # the weights with its exact key set and computes the same logits and responses (1e-4).
 # usage: test-export-dynvision.sh DYNVISION VERIFY.py WORKDIR
@@ -56,11 +56,39 @@ h += b" " * (-(8 + len(h)) % 8)
 open("input.safetensors", "wb").write(struct.pack("<Q", len(h)) + h + x.tobytes())
 EOF
 
+"$cli" describe DyRCNNx8 'input_dims=[4,3,32,32]' n_classes=10 feedback=mul tfb=4 > x8.json
+"$py" - << 'EOF'
+import json
+d = json.load(open("x8.json"))
+L = {l["name"]: l for l in d["layers"]}
+L["V1"]["mid_groupnorm"] = 4
+L["V2"]["recurrence_type"] = "self"
+L["IT"]["tau"] = 7.0
+json.dump(d, open("edit3.json", "w"), indent=1)
+EOF
+
 "$cli" init DyRCNNx4 'input_dims=[4,3,32,32]' n_classes=10 tau=9 rctype=self --seed 1 -o preset.safetensors
+"$cli" init DyRCNNx8 'input_dims=[4,3,32,32]' n_classes=10 feedback=add tfb=4 --seed 4 -o preset8.safetensors
 "$cli" init edit1.json --seed 2 -o edit1.safetensors
 "$cli" init edit2.json --seed 3 -o edit2.safetensors
+"$cli" init edit3.json --seed 5 -o edit3.safetensors
+# DyRCNN's readout starts at σ 0.004 (logits ~0.01): scale it so that the logits compare at O(1)
+"$py" - << 'EOF'
+import json, struct
+import numpy as np
+for case in ("preset", "preset8", "edit1", "edit2", "edit3"):
+    path = case + ".safetensors"
+    data = open(path, "rb").read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    body = bytearray(data[8 + n:])
+    b, e = header["classifier.2.weight"]["data_offsets"]
+    w = np.frombuffer(bytes(body[b:e]), dtype="<f4") * np.float32(250)
+    body[b:e] = w.astype("<f4").tobytes()
+    open(path, "wb").write(data[:8 + n] + bytes(body))
+EOF
 status=0
-for case in preset edit1 edit2; do
+for case in preset preset8 edit1 edit2 edit3; do
   echo "== $case"
   "$cli" run -c $case.safetensors -i input.safetensors -o $case-expected.safetensors
   weights=

@@ -137,7 +137,7 @@ def main():
         logits = model(x).numpy()
     worst = 0.0
     d = float(np.max(np.abs(logits - exp["logits"])))
-    print(f"logits {list(logits.shape)}: max |Δ| = {d:.3g}")
+    print(f"logits {list(logits.shape)}: max |Δ| = {d:.3g} (largest |logit| {float(np.max(np.abs(exp['logits']))):.3g})")
     worst = max(worst, d)
 
     # per-area responses, step by step (what the "record" op sees), when no idle steps precede
