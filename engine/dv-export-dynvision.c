@@ -216,7 +216,7 @@ static const struct {
   { "data_presentation_pattern", "pattern" }, { "shuffle_presentation_pattern", "shufflepattern" },
   { "train_tau", "taugrad" }, { "supralinearity", "supralin" }, { "max_weight_init", "winit" },
   { "input_adaption_weight", "inadapt" }, { "feedback_mode", "fbmode" },
-  { "truncated_bptt_timesteps", "tbptt" },
+  { "truncated_bptt_timesteps", "tbptt" }, { "init_with_pretrained", "pretrained" },
 };
 
 /* "DyRCNNx4:tau=9+rctype=self", or NULL (with *why) when a value has no
@@ -569,6 +569,11 @@ dv_export_dynvision_model_py (DvModel *model, GError **error)
       if (fb && dv_json_type (fb) == DV_JSON_STRING)
         dv_json_object_set (exact, "feedback", dv_json_new_string (
           g_ascii_strncasecmp (dv_json_string (fb), "mul", 3) == 0 ? "mul" : "add"));
+      /* CorNetRT and CordsNet download their published weights unless told not to; the
+       * weights are weights.pt (and the engine built this model without them) */
+      if ((strcmp (D->model_class, "CorNetRT") == 0 || strcmp (D->model_class, "CordsNet") == 0)
+          && dv_json_object_get (exact, "init_with_pretrained") == NULL)
+        dv_json_object_set (exact, "init_with_pretrained", dv_json_new_bool (FALSE));
       kwargs = dv_json_copy (exact);
       if (dv_json_object_get (kwargs, "input_dims") == NULL)
         {

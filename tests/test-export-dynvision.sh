@@ -1,6 +1,6 @@
 #!/bin/sh
 # test-export-dynvision.sh — `dynvision export-dynvision` end to end in DynVision itself: for
-# preset models (DyRCNNx4, and DyRCNNx8 with feedback, with kwargs) and three edited models
+# preset models (DyRCNNx4, DyRCNNx8 with feedback, CorNetRT, with kwargs) and three edited models
 # (areas whose recurrence type, tau, pool, norm, nonlinearity, supralinearity, feedforward delay
 # and two-stage mid GroupNorm, and connections, no preset's kwargs express), export, run the engine on a random input, and check with
 # tests/tools/verify-dynvision-export.py that DynVision builds MODEL_CLASS(**MODEL_KWARGS), loads
@@ -49,11 +49,12 @@ L["V2"]["t_feedforward"] = 2.0
 L["IT"]["nonlin"] = "identity"
 json.dump(d, open("edit2.json", "w"), indent=1)
 
-# x [2,4,3,32,32] as safetensors
-x = np.random.default_rng(0).standard_normal((2, 4, 3, 32, 32)).astype("<f4")
-h = json.dumps({"x": {"dtype": "F32", "shape": list(x.shape), "data_offsets": [0, x.nbytes]}}).encode()
-h += b" " * (-(8 + len(h)) % 8)
-open("input.safetensors", "wb").write(struct.pack("<Q", len(h)) + h + x.tobytes())
+# x [2,4,3,32,32] (and 64×64 for CorNetRT's stride-4 start) as safetensors
+for name, size in (("input", 32), ("input64", 64)):
+    x = np.random.default_rng(size).standard_normal((2, 4, 3, size, size)).astype("<f4")
+    h = json.dumps({"x": {"dtype": "F32", "shape": list(x.shape), "data_offsets": [0, x.nbytes]}}).encode()
+    h += b" " * (-(8 + len(h)) % 8)
+    open(name + ".safetensors", "wb").write(struct.pack("<Q", len(h)) + h + x.tobytes())
 EOF
 
 "$cli" describe DyRCNNx8 'input_dims=[4,3,32,32]' n_classes=10 feedback=mul tfb=4 > x8.json
@@ -69,6 +70,7 @@ EOF
 
 "$cli" init DyRCNNx4 'input_dims=[4,3,32,32]' n_classes=10 tau=9 rctype=self --seed 1 -o preset.safetensors
 "$cli" init DyRCNNx8 'input_dims=[4,3,32,32]' n_classes=10 feedback=add tfb=4 --seed 4 -o preset8.safetensors
+"$cli" init CorNetRT 'input_dims=[4,3,64,64]' n_classes=10 --seed 6 -o cornet.safetensors
 "$cli" init edit1.json --seed 2 -o edit1.safetensors
 "$cli" init edit2.json --seed 3 -o edit2.safetensors
 "$cli" init edit3.json --seed 5 -o edit3.safetensors
@@ -76,7 +78,7 @@ EOF
 "$py" - << 'EOF'
 import json, struct
 import numpy as np
-for case in ("preset", "preset8", "edit1", "edit2", "edit3"):
+for case in ("preset", "preset8", "edit1", "edit2", "edit3"):  # CorNetRT's readout is PyTorch's default
     path = case + ".safetensors"
     data = open(path, "rb").read()
     (n,) = struct.unpack("<Q", data[:8])
@@ -88,9 +90,11 @@ for case in ("preset", "preset8", "edit1", "edit2", "edit3"):
     open(path, "wb").write(data[:8 + n] + bytes(body))
 EOF
 status=0
-for case in preset preset8 edit1 edit2 edit3; do
+for case in preset preset8 cornet edit1 edit2 edit3; do
   echo "== $case"
-  "$cli" run -c $case.safetensors -i input.safetensors -o $case-expected.safetensors
+  input=input.safetensors
+  [ $case = cornet ] && input=input64.safetensors
+  "$cli" run -c $case.safetensors -i $input -o $case-expected.safetensors
   weights=
   if ! "$cli" export-dynvision $case.safetensors -o $case > $case-export.log 2>&1; then
     # temporary, until dv_torch_save (branch i12-torch) lands: model.py is written, weights.pt
@@ -100,7 +104,7 @@ for case in preset preset8 edit1 edit2 edit3; do
   fi
   [ -f $case/model.py ] || { echo "no model.py"; exit 1; }
   # shellcheck disable=SC2086
-  "$py" "$verify" $case input.safetensors $case-expected.safetensors $weights 2> $case-verify.err || status=$?
+  "$py" "$verify" $case $input $case-expected.safetensors $weights 2> $case-verify.err || status=$?
   [ $status -eq 0 ] || { cat $case-verify.err; exit $status; }
 done
 echo "all cases agree"
