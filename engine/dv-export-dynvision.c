@@ -505,7 +505,8 @@ static const char train_custom_text[] =
 
 static const char back_text[] =
   "#\n"
-  "# Bring the trained model back to DynVision Workbench:\n"
+  "# Bring the trained model back to DynVision Workbench (these read PyTorch files through the\n"
+  "# engine's torch reader, engine/dv-torch.h; see doc/interop.md for what your version has):\n"
   "#   dynvision run -c trained.pt -i INPUT.safetensors -o OUT.safetensors   # run it directly\n"
   "#   dynvision convert trained.pt -o trained.safetensors                    # a workbench checkpoint\n"
   "#   (Lightning checkpoints from ckpts/*.ckpt open the same way, also in the workbench.)\n";
