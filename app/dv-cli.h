@@ -13,6 +13,7 @@ int dv_cli_bench (int argc, char **argv);
 int dv_cli_train (int argc, char **argv);
 int dv_cli_test (int argc, char **argv);
 int dv_cli_plot (int argc, char **argv);
+int dv_cli_export_dynvision (int argc, char **argv);
 
 /* An option's accepted range, checked after g_option_context_parse (which
  * already refuses "3x" but takes "nan", "-1" or "1e9" for any number):

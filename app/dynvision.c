@@ -24,6 +24,7 @@ static const Command commands[] = {
   { "bench", dv_cli_bench, "time inference and a training step of the tutorial model" },
   { "convert", dv_cli_convert, "write a checkpoint (.safetensors, .pt, .pth, .ckpt) as .safetensors or .pt" },
   { "data", dv_cli_data_main, "show or describe a dataset and its temporal presentation" },
+  { "export-dynvision", dv_cli_export_dynvision, "write model.py + weights.pt that build and load the model in DynVision" },
 };
 
 static void

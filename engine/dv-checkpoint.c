@@ -294,7 +294,7 @@ soft_value (const DvModelDesc *d, guint k)
 /* The kwargs with which D->model_class builds exactly D (its own config, or
  * that config with the model-wide values an edit changed), else NULL. */
 static DvJson *
-exact_kwargs (const DvModelDesc *D, DvModelDesc **base_out)
+exact_kwargs_base (const DvModelDesc *D, DvModelDesc **base_out)
 {
   *base_out = NULL;
   if (D->model_class == NULL || D->config == NULL || dv_json_type (D->config) != DV_JSON_OBJECT)
@@ -337,6 +337,13 @@ exact_kwargs (const DvModelDesc *D, DvModelDesc **base_out)
     }
   *base_out = g_steal_pointer (&base);
   return NULL;
+}
+
+DvJson *
+dv_checkpoint_exact_kwargs (const DvModelDesc *desc)
+{
+  g_autoptr (DvModelDesc) base = NULL;
+  return exact_kwargs_base (desc, &base);
 }
 
 /* Adds "path" of every value that differs between a and b (at most `left`). */
@@ -429,7 +436,7 @@ dv_checkpoint_writer (DvModel *m, GHashTable *extra)
   g_autoptr (DvJson) dj = dv_model_desc_to_json (D);
   /* regenerated from the description: a class and its kwargs only when they build exactly this model */
   g_autoptr (DvModelDesc) base = NULL;
-  g_autoptr (DvJson) kwargs = exact_kwargs (D, &base);
+  g_autoptr (DvJson) kwargs = exact_kwargs_base (D, &base);
   g_autoptr (DvJson) cfg = kwargs ? NULL : custom_config (D, base, dj);
   if (kwargs)
     dv_json_object_set (dj, "config", dv_json_copy (kwargs));

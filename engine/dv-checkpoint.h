@@ -65,6 +65,11 @@ DvModel *dv_checkpoint_load (const char *path, DvLoadReport *report, GError **er
  * aliases), plus the metadata above and `extra` (key -> value, may be NULL). */
 gboolean dv_checkpoint_save (DvModel *model, const char *path, GHashTable *extra, GError **error);
 
+/* The constructor keyword arguments with which desc->model_class builds
+ * exactly this description (what dynvision.config holds for a preset
+ * model), or NULL when no preset's kwargs express it (a "custom" model). */
+DvJson *dv_checkpoint_exact_kwargs (const DvModelDesc *desc);
+
 /* The writer behind dv_checkpoint_save, for callers adding tensors of their
  * own (optimiser moments) before saving. */
 DvSafetensorsWriter *dv_checkpoint_writer (DvModel *model, GHashTable *extra);

@@ -8,7 +8,8 @@
  * checkpoints and the heatmap rows; pause (the live view serves other
  * stimuli meanwhile), resume and stop; a project saved and reopened (layout
  * included) and a corrupt one refused with its name in the banner; a NaN in
- * the live view pausing at the first layer and step where it appeared.
+ * the live view pausing at the first layer and step where it appeared; "Export for
+ * DynVision…" refusing the tutorial model by name and writing a preset's model.py.
  * Needs a display (xvfb-run); every case skips without one.
  * What this is not for: the GTK-free pieces (test-project.c).
  */
@@ -537,6 +538,62 @@ test_divergence_revert (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+static gboolean
+banner_shown (gpointer data)
+{
+  return dv_wb_window_get_error (data) != NULL;
+}
+
+/* "Export for DynVision…": the session's own model (the tutorial's, with its separate
+ * pre-convolution) is refused by name and nothing is written; a DyRCNNx4 checkpoint opened
+ * in a session is written as model.py naming DynVision's class (weights.pt as far as
+ * dv_torch_save is available: without it the banner names weights.pt) */
+static void
+test_export_dynvision (void)
+{
+  DvWbWindow *w = open_session (NULL);
+  g_autofree char *refused = g_build_filename (tmp_dir, "dynvision-refused", NULL);
+  dv_wb_window_export_dynvision (w, refused);
+  g_assert_true (wait_for (banner_shown, w, 60));
+  g_assert_nonnull (strstr (dv_wb_window_get_error (w), "pre-convolution"));
+  g_assert_false (g_file_test (refused, G_FILE_TEST_EXISTS));
+  gtk_window_destroy (GTK_WINDOW (w));
+
+  g_autoptr (GError) error = NULL;
+  const char *kv[] = { "input_dims=[4,3,32,32]", "n_classes=10", "tau=9" };
+  g_autoptr (DvJson) k = dv_kwargs_parse (kv, 3, &error);
+  g_assert_no_error (error);
+  g_autoptr (DvModelDesc) d = dv_preset_build ("DyRCNNx4", k, &error);
+  g_assert_no_error (error);
+  g_autoptr (DvModel) m = dv_model_new (d, &error);
+  g_assert_no_error (error);
+  dv_model_init_params (m, 4);
+  g_autofree char *ckpt = g_build_filename (tmp_dir, "x4.safetensors", NULL);
+  g_assert_true (dv_checkpoint_save (m, ckpt, NULL, &error));
+  DvWorkbenchOptions o = { .checkpoint = ckpt };
+  DvWorkbench *wb = dv_workbench_new (NULL, &o, NULL);
+  g_assert_nonnull (wb);
+  w = dv_workbench_get_window (wb);
+  gtk_window_present (GTK_WINDOW (w));
+  LabelHas l = { w, "DyRCNNx4" };
+  g_assert_true (wait_for (label_has, &l, 120));
+  g_autofree char *dir = g_build_filename (tmp_dir, "dynvision-x4", NULL);
+  g_autofree char *py = g_build_filename (dir, "model.py", NULL);
+  g_autofree char *pt = g_build_filename (dir, "weights.pt", NULL);
+  dv_wb_window_export_dynvision (w, dir);
+  g_assert_true (wait_for (file_exists, py, 60));
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (py, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "MODEL_CLASS = DyRCNNx4\n"));
+  g_assert_nonnull (strstr (text, "MODEL_ARGS = \"DyRCNNx4:tau=9\"\n"));
+  if (!g_file_test (pt, G_FILE_TEST_IS_REGULAR))
+    {
+      g_assert_true (wait_for (banner_shown, w, 60));
+      g_assert_nonnull (strstr (dv_wb_window_get_error (w), "weights.pt"));
+    }
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 static void
 skip_no_display (void)
 {
@@ -565,6 +622,7 @@ main (int argc, char **argv)
     { "/workbench-train/open-model-description", test_open_description },
     { "/workbench-train/nan-pauses-playback", test_nan_pauses_playback },
     { "/workbench-train/divergence-revert", test_divergence_revert },
+    { "/workbench-train/export-dynvision", test_export_dynvision },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     g_test_add_func (cases[i].path, have_display ? cases[i].func : skip_no_display);

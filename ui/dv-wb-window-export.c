@@ -1,7 +1,7 @@
 /* dv-wb-window-export.c — exporting views and choosing files from the window.
  *
- * What this is for: the win.export-view, win.export-all, win.open-checkpoint
- * and win.open-folder actions and the data set menu's folder items (native
+ * What this is for: the win.export-view, win.export-all, win.export-dynvision,
+ * win.open-checkpoint and win.open-folder actions and the data set menu's folder items (native
  * file choosers), and the export
  * functions the tests and --screenshot use.  Every view is written by the
  * plot/ export helpers: the image, a CSV of exactly the plotted data and a
@@ -93,6 +93,8 @@ on_chooser_response (GtkNativeDialog *dialog, int response, gpointer user_data)
           if (!dv_wb_window_export_all (d->self, path, &error))
             dv_wb_window_show_error (d->self, error->message);
         }
+      else if (d->kind == DV_WB_CHOOSE_EXPORT_DYNVISION)
+        dv_wb_window_export_dynvision (d->self, path);
       else if (d->kind == DV_WB_CHOOSE_CIFAR_FOLDER)
         {
           g_autofree char *spec = NULL;
@@ -126,12 +128,14 @@ dv_wb_window_run_chooser (DvWbWindow *self, DvWbChooser kind, const char *view)
   static const char *const titles[] = { "Export View", "Export All Views to a Folder",
                                         "Open a Checkpoint or a Model Description",
                                         "Open a Stimulus Folder (one sub-folder per class)",
-                                        "Open a Folder of CIFAR Batches" };
+                                        "Open a Folder of CIFAR Batches",
+                                        "Export for DynVision (a new folder for model.py and weights.pt)" };
   static const GtkFileChooserAction actions[] = { GTK_FILE_CHOOSER_ACTION_SAVE,
                                                   GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
                                                   GTK_FILE_CHOOSER_ACTION_OPEN,
                                                   GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
-                                                  GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER };
+                                                  GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                                  GTK_FILE_CHOOSER_ACTION_SAVE };
   GtkFileChooserNative *dialog = gtk_file_chooser_native_new (titles[kind], GTK_WINDOW (self),
                                                               actions[kind], NULL, NULL);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
@@ -150,6 +154,8 @@ dv_wb_window_run_chooser (DvWbWindow *self, DvWbChooser kind, const char *view)
           g_object_unref (filter);
         }
     }
+  else if (kind == DV_WB_CHOOSE_EXPORT_DYNVISION)
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), "dynvision-export");
   else if (kind == DV_WB_CHOOSE_CHECKPOINT)
     {
       GtkFileFilter *filter = gtk_file_filter_new ();
@@ -185,6 +191,19 @@ action_export_all (GSimpleAction *action, GVariant *param, gpointer user_data)
 }
 
 static void
+action_export_dynvision (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  dv_wb_window_run_chooser (user_data, DV_WB_CHOOSE_EXPORT_DYNVISION, NULL);
+}
+
+void
+dv_wb_window_export_dynvision (DvWbWindow *self, const char *dir)
+{
+  g_return_if_fail (DV_IS_WB_WINDOW (self) && dir != NULL);
+  g_signal_emit_by_name (self, "export-dynvision", dir);
+}
+
+static void
 action_open_checkpoint (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   dv_wb_window_run_chooser (user_data, DV_WB_CHOOSE_CHECKPOINT, NULL);
@@ -202,6 +221,7 @@ dv_wb_window_install_export_actions (DvWbWindow *self)
   static const GActionEntry entries[] = {
     { .name = "export-view", .activate = action_export_view, .parameter_type = "s" },
     { .name = "export-all", .activate = action_export_all },
+    { .name = "export-dynvision", .activate = action_export_dynvision },
     { .name = "open-checkpoint", .activate = action_open_checkpoint },
     { .name = "open-folder", .activate = action_open_folder },
   };

@@ -123,6 +123,7 @@ typedef enum {
   DV_WB_CHOOSE_CHECKPOINT,
   DV_WB_CHOOSE_IMAGE_FOLDER,
   DV_WB_CHOOSE_CIFAR_FOLDER,
+  DV_WB_CHOOSE_EXPORT_DYNVISION,
 } DvWbChooser;
 
 void        dv_wb_window_install_export_actions (DvWbWindow *self);

@@ -585,6 +585,8 @@ dv_wb_window_class_init (DvWbWindowClass *klass)
   signals[SIGNAL_OPEN_CHECKPOINT] = g_signal_new ("open-checkpoint", G_TYPE_FROM_CLASS (klass),
                                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                   G_TYPE_NONE, 1, G_TYPE_STRING);
+  g_signal_new ("export-dynvision", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                G_TYPE_NONE, 1, G_TYPE_STRING);
   signals[SIGNAL_OPEN_DATASET] = g_signal_new ("open-dataset", G_TYPE_FROM_CLASS (klass),
                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                G_TYPE_NONE, 1, G_TYPE_STRING);

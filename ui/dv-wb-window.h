@@ -92,5 +92,8 @@ void        dv_wb_window_set_status (DvWbWindow *self, const char *status);
 gboolean    dv_wb_window_export_view (DvWbWindow *self, const char *name, const char *path,
                                       double scale, GError **error);
 gboolean    dv_wb_window_export_all (DvWbWindow *self, const char *dir, GError **error);
+/* Asks the owner (signal ::export-dynvision, char *dir) to write dir/model.py and
+ * dir/weights.pt for DynVision (engine/dv-export-dynvision.h). */
+void        dv_wb_window_export_dynvision (DvWbWindow *self, const char *dir);
 
 G_END_DECLS

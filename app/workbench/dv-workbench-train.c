@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 
 #include "dv-checkpoint.h"
+#include "dv-export-dynvision.h"
 #include "dv-engine-thread-private.h"
 #include "dv-engine-train.h"
 #include "dv-project.h"
@@ -239,6 +240,32 @@ export_call (DvEngineThread *self, gpointer data)
     post_note (d->window, g_strdup_printf ("Project saved to %s (weights: %s).", d->project, d->path));
 }
 
+/* ---- export for DynVision (engine thread) --------------------------------------------- */
+
+static void
+export_dynvision_call (DvEngineThread *self, gpointer data)
+{
+  SaveData *d = data;
+  g_autoptr (GError) error = NULL;
+  if (!dv_export_dynvision (self->model, d->path, &error))
+    {
+      dv_engine_thread_report (self, "Cannot export %s for DynVision: %s", self->model_label, error->message);
+      return;
+    }
+  post_note (d->window, g_strdup_printf ("Exported for DynVision to %s: model.py and weights.pt (%s); model.py "
+                                         "says how to train it there and bring it back.", d->path,
+                                         self->model_label));
+}
+
+static void
+on_export_dynvision (DvWbWindow *window, const char *dir, DvWorkbenchTrain *wt)
+{
+  SaveData *d = g_new0 (SaveData, 1);
+  d->window = window;
+  d->path = g_strdup (dir);
+  dv_engine_thread_call (wt->engine, export_dynvision_call, d, save_data_free, FALSE);
+}
+
 static void
 on_export_checkpoint (DvWbWindow *window, const char *path, DvWorkbenchTrain *wt)
 {
@@ -391,6 +418,7 @@ dv_workbench_train_new (DvWbWindow *window, DvEngineThread *engine)
   g_signal_connect (window, "train-start", G_CALLBACK (on_train_start), wt);
   g_signal_connect (window, "train-control", G_CALLBACK (on_train_control), wt);
   g_signal_connect (window, "export-checkpoint", G_CALLBACK (on_export_checkpoint), wt);
+  g_signal_connect (window, "export-dynvision", G_CALLBACK (on_export_dynvision), wt);
   g_signal_connect (window, "save-project", G_CALLBACK (on_save_project), wt);
   g_signal_connect (window, "open-project", G_CALLBACK (on_open_project), wt);
   return wt;

@@ -1,7 +1,7 @@
 /* dv-workbench-train.h — the session's side of training, checkpoints and projects.
  *
  * What this is for: turning the window's ::train-start, ::train-control,
- * ::export-checkpoint, ::save-project and ::open-project into work on the
+ * ::export-checkpoint, ::export-dynvision, ::save-project and ::open-project into work on the
  * engine thread (dv-engine-train.h, engine calls), and the training job's
  * news into the window's training panel.  Runs go to
  * g_get_user_data_dir()/dynvision/runs/YYYYMMDD-HHMMSS/.
