@@ -975,6 +975,7 @@ typedef struct {
   const char *file;
   zip_t *zip;
   char *prefix;          /* "archive/" */
+  char *pkl_name;        /* "archive/data.pkl" */
   GHashTable *storages;  /* key -> GBytes (read once) */
   guint64 storage_bytes; /* read so far */
   GError **error;
@@ -1045,7 +1046,9 @@ read_entry (Archive *a, const char *name, guint64 max, gboolean missing_ok)
         break;
       got += (guint64) r;
     }
-  gboolean bad = got != st.size;
+  /* libzip checks the CRC when a read reaches the end: ask for one byte more */
+  guint8 extra;
+  gboolean bad = got != st.size || zip_fread (f, &extra, 1) != 0;
   g_autofree char *why = bad ? g_strdup (zip_file_strerror (f)) : NULL;
   if (zip_fclose (f) != 0 && !bad)
     {
@@ -1111,6 +1114,7 @@ archive_clear (Archive *a)
   if (a->zip)
     zip_discard (a->zip);
   g_free (a->prefix);
+  g_free (a->pkl_name);
   if (a->storages)
     g_hash_table_unref (a->storages);
 }
@@ -1331,13 +1335,13 @@ build_result (Archive *a, Obj *root)
   Obj *sd = NULL, *hp = NULL;
   if (root->kind == OBJ_PLACEHOLDER && root->called)
     {
-      zip_err (a, DV_TORCH_ERROR_UNSAFE, "data.pkl",
+      zip_err (a, DV_TORCH_ERROR_UNSAFE, a->pkl_name,
                "the pickle's result is a call of %s, which is not allowed (it was not called)", root->s);
       return NULL;
     }
   if (root->kind != OBJ_DICT)
     {
-      zip_err (a, DV_TORCH_ERROR_CONTENT, "data.pkl", "holds no state_dict (not a dict)");
+      zip_err (a, DV_TORCH_ERROR_CONTENT, a->pkl_name, "holds no state_dict (not a dict)");
       return NULL;
     }
   Obj *inner = dict_get (root, "state_dict");
@@ -1355,7 +1359,7 @@ build_result (Archive *a, Obj *root)
         any = ((Obj *) root->vals->pdata[i])->kind == OBJ_TENSOR;
       if (!any)
         {
-          zip_err (a, DV_TORCH_ERROR_CONTENT, "data.pkl",
+          zip_err (a, DV_TORCH_ERROR_CONTENT, a->pkl_name,
                    "holds no state_dict (a dict without tensors and without \"state_dict\")");
           return NULL;
         }
@@ -1369,7 +1373,7 @@ build_result (Archive *a, Obj *root)
       Obj *k = sd->keys->pdata[i], *v = sd->vals->pdata[i];
       if (v->kind == OBJ_PLACEHOLDER && v->called)
         {
-          zip_err (a, DV_TORCH_ERROR_UNSAFE, "data.pkl",
+          zip_err (a, DV_TORCH_ERROR_UNSAFE, a->pkl_name,
                    "state_dict entry is a call of %s, which is not allowed (it was not called)", v->s);
           return NULL;
         }
@@ -1377,7 +1381,7 @@ build_result (Archive *a, Obj *root)
         continue; /* e.g. a plain value a module put in its state */
       if (k->kind != OBJ_STR || strlen (k->s) != k->len || g_str_equal (k->s, "__metadata__"))
         {
-          zip_err (a, DV_TORCH_ERROR_CONTENT, "data.pkl", "a state_dict key that cannot be a tensor name");
+          zip_err (a, DV_TORCH_ERROR_CONTENT, a->pkl_name, "a state_dict key that cannot be a tensor name");
           return NULL;
         }
       all_model = all_model && g_str_has_prefix (k->s, "model.");
@@ -1385,7 +1389,7 @@ build_result (Archive *a, Obj *root)
     }
   if (n > MAX_TENSORS)
     {
-      zip_err (a, DV_TORCH_ERROR_TOO_LARGE, "data.pkl", "%u tensors (at most %u)", n, MAX_TENSORS);
+      zip_err (a, DV_TORCH_ERROR_TOO_LARGE, a->pkl_name, "%u tensors (at most %u)", n, MAX_TENSORS);
       return NULL;
     }
   gsize strip = n > 0 && all_model ? strlen ("model.") : 0;
@@ -1397,7 +1401,7 @@ build_result (Archive *a, Obj *root)
       Obj *k = sd->keys->pdata[i], *v = sd->vals->pdata[i];
       if (v->kind != OBJ_TENSOR)
         continue;
-      g_autofree char *entry = g_strdup_printf ("data.pkl: tensor \"%s\"", k->s);
+      g_autofree char *entry = g_strdup_printf ("%s: tensor \"%s\"", a->pkl_name, k->s);
       gsize nbytes = 0;
       g_autofree guint8 *data = materialise (a, entry, v, &nbytes, &made);
       if (data == NULL)
@@ -1455,7 +1459,7 @@ dv_torch_load_from_bytes (GBytes *bytes, const char *display_name, GError **erro
       const char *bp = bo ? g_bytes_get_data (bo, NULL) : NULL;
       if (local == NULL && bo && !(bl == 6 && memcmp (bp, "little", 6) == 0))
         zip_err (&a, DV_TORCH_ERROR_STORAGE, bo_name, "the data is not little-endian");
-      g_autofree char *pkl_name = g_strconcat (a.prefix, "data.pkl", NULL);
+      char *pkl_name = a.pkl_name = g_strconcat (a.prefix, "data.pkl", NULL);
       g_autoptr (GBytes) pkl = local ? NULL : read_entry (&a, pkl_name, MAX_PICKLE_BYTES, FALSE);
       if (pkl)
         {
@@ -1540,7 +1544,7 @@ typedef struct {
 /* A stored entry whose data starts on a 64-byte boundary, as torch's
  * writer pads it (an extra field "FB", then 'Z's). */
 static void
-zip_add (GByteArray *out, GArray *entries, const char *name, const void *data, gsize len)
+zw_add (GByteArray *out, GArray *entries, const char *name, const void *data, gsize len)
 {
   gsize nlen = strlen (name);
   gsize start = out->len + 30 + nlen + 4;
@@ -1569,7 +1573,7 @@ zip_add (GByteArray *out, GArray *entries, const char *name, const void *data, g
 }
 
 static void
-zip_finish (GByteArray *out, GArray *entries)
+zw_finish (GByteArray *out, GArray *entries)
 {
   guint32 cd = out->len;
   for (guint i = 0; i < entries->len; i++)
@@ -1606,7 +1610,7 @@ zip_finish (GByteArray *out, GArray *entries)
 }
 
 static void
-zip_entry_clear (gpointer p)
+zw_entry_clear (gpointer p)
 {
   g_free (((ZipEntry *) p)->name);
 }
@@ -1881,18 +1885,18 @@ torch_bytes (const DvSafetensors *st)
 
   GByteArray *out = g_byte_array_new ();
   GArray *entries = g_array_new (FALSE, FALSE, sizeof (ZipEntry));
-  g_array_set_clear_func (entries, zip_entry_clear);
-  zip_add (out, entries, "archive/data.pkl", p.b->data, p.b->len);
+  g_array_set_clear_func (entries, zw_entry_clear);
+  zw_add (out, entries, "archive/data.pkl", p.b->data, p.b->len);
   g_byte_array_unref (p.b);
-  zip_add (out, entries, "archive/byteorder", "little", 6);
+  zw_add (out, entries, "archive/byteorder", "little", 6);
   for (guint i = 0; i < n; i++)
     {
       const DvStTensor *t = dv_safetensors_tensor (st, i);
       g_autofree char *name = g_strdup_printf ("archive/data/%u", i);
-      zip_add (out, entries, name, t->data, t->nbytes);
+      zw_add (out, entries, name, t->data, t->nbytes);
     }
-  zip_add (out, entries, "archive/version", "3\n", 2);
-  zip_finish (out, entries);
+  zw_add (out, entries, "archive/version", "3\n", 2);
+  zw_finish (out, entries);
   g_array_unref (entries);
   return g_byte_array_free_to_bytes (out);
 }
