@@ -1928,12 +1928,10 @@ save_error (GError **error, int saved_errno, const char *what, const char *path)
   return FALSE;
 }
 
-gboolean
-dv_torch_save (const DvSafetensors *st, const char *path, GError **error)
+GBytes *
+dv_torch_save_to_bytes (const DvSafetensors *st, GError **error)
 {
-  g_return_val_if_fail (st != NULL && path != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
+  g_return_val_if_fail (st != NULL, NULL);
   /* no zip64 here: every entry and the whole archive below 4 GiB, < 65535 entries */
   guint64 total = 0;
   guint n = dv_safetensors_n_tensors (st);
@@ -1942,11 +1940,26 @@ dv_torch_save (const DvSafetensors *st, const char *path, GError **error)
   if (total >= G_MAXUINT32 - (1u << 24) || n > 65000)
     {
       g_set_error (error, DV_TORCH_ERROR, DV_TORCH_ERROR_TOO_LARGE,
-                   "%s: could not save: %u tensors of %" G_GUINT64_FORMAT " bytes need zip64, "
-                   "which this writer does not write", path, n, total);
+                   "%u tensors of %" G_GUINT64_FORMAT " bytes need zip64, "
+                   "which this writer does not write", n, total);
+      return NULL;
+    }
+  return torch_bytes (st);
+}
+
+gboolean
+dv_torch_save (const DvSafetensors *st, const char *path, GError **error)
+{
+  g_return_val_if_fail (st != NULL && path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  GError *e0 = NULL;
+  g_autoptr (GBytes) bytes = dv_torch_save_to_bytes (st, &e0);
+  if (bytes == NULL)
+    {
+      g_propagate_prefixed_error (error, e0, "%s: could not save: ", path);
       return FALSE;
     }
-  g_autoptr (GBytes) bytes = torch_bytes (st);
 
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *base = g_path_get_basename (path);

@@ -53,5 +53,8 @@ DvSafetensors *dv_torch_load_from_bytes (GBytes *bytes, const char *display_name
  * "dynvision.*" metadata is carried in the state_dict's _metadata so that
  * dv_torch_load gives it back.  Atomic (temporary file + rename). */
 gboolean       dv_torch_save (const DvSafetensors *st, const char *path, GError **error);
+/* The archive dv_torch_save writes, as bytes (NULL and DV_TORCH_ERROR_TOO_LARGE
+ * beyond what a zip without zip64 holds: 4 GiB, 65000 tensors). */
+GBytes        *dv_torch_save_to_bytes (const DvSafetensors *st, GError **error);
 
 G_END_DECLS

@@ -51,6 +51,16 @@ put("safetensors", "dtypes", safetensors([
 put("safetensors", "empty-tensor", safetensors([("e", "F32", [0, 4], b""), ("x", "U8", [1], b"\x02")]))
 put("safetensors", "no-tensors", safetensors([], {"k": "v"}))
 
+# --- torch.save archives ----------------------------------------------------
+# The reader's fixtures, written by torch 1.13 (tests/tools/make-torch-fixtures.py): every
+# dtype, views, shared storages, a Lightning checkpoint, the malicious pickles and a few
+# hostile archives (the large-shape ones are the interesting bounds).
+for name in ["plain.pt", "lightning.ckpt", "expand.pt", "malicious-top.pt", "malicious-value.pt",
+             "malicious-hparams.ckpt", "bad-offset.pt", "bad-stride-overflow.pt",
+             "bad-expand-bomb.pt", "bad-short-storage.pt", "bad-memo.pt", "bad-storage-call.pt"]:
+    with open(os.path.join(ROOT, "tests", "data", "torch", name), "rb") as f:
+        put("torch", name, f.read())
+
 # --- JSON ------------------------------------------------------------------
 for name, text in {
     "object": '{"a": [1, 2.0, -3e-5, true, false, null], "b": {"c": "d\\u00e9\\n"}}',
