@@ -35,6 +35,7 @@ G_DEFINE_QUARK (dv-torch-error-quark, dv_torch_error)
 #define MAX_TOTAL_BYTES ((guint64) 16 << 30)   /* all storages read, all tensors made */
 #define MAX_ENTRIES 200000                     /* zip entries */
 #define MAX_JSON_DEPTH 64
+#define MAX_JSON_NODES 100000                  /* hyper_parameters as JSON */
 /* A tensor may be larger than its storage only through overlapping strides
  * (an expand()); all tensors together may not exceed four times the storages
  * read plus this. */
@@ -186,7 +187,9 @@ dict_get (const Obj *d, const char *key)
 /* ------------------------------------------------------------------------ */
 /* The unpickler                                                             */
 
-static Obj mark_obj; /* on the stack where MARK was (never popped as a value) */
+/* MARK is not an object on the stack: `marks` holds the stack lengths at
+ * each MARK, and pop/top never reach below the last one (as Python's
+ * metastack), so no opcode can take a MARK for a value. */
 
 static gboolean
 push (Unpickler *u, Obj *o)
@@ -540,8 +543,6 @@ memo_put (Unpickler *u, guint64 idx)
   Obj *o = top (u);
   if (o == NULL)
     return FALSE;
-  if (o == &mark_obj)
-    return perr (u, DV_TORCH_ERROR_PICKLE, "memoizes a MARK");
   if (idx >= MAX_MEMO)
     return perr (u, DV_TORCH_ERROR_TOO_LARGE, "memo index %" G_GUINT64_FORMAT " (at most %u)", idx,
                  MAX_MEMO);
@@ -609,11 +610,6 @@ unpickle (Unpickler *u)
             Obj *o = pop (u);
             if (o == NULL)
               return NULL;
-            if (o == &mark_obj)
-              {
-                perr (u, DV_TORCH_ERROR_PICKLE, "STOP on a MARK");
-                return NULL;
-              }
             return o;
           }
         case '}':
@@ -777,14 +773,12 @@ unpickle (Unpickler *u)
             for (guint i = n; i > 0 && ok; i--)
               {
                 Obj *o = pop (u);
-                ok = o != NULL && o != &mark_obj;
+                ok = o != NULL;
                 items->pdata[i - 1] = o;
               }
             if (!ok)
               {
                 g_ptr_array_unref (items);
-                if (u->error && *u->error == NULL)
-                  perr (u, DV_TORCH_ERROR_PICKLE, "TUPLE over a MARK");
                 return NULL;
               }
             ok = push (u, new_seq (u, OBJ_TUPLE, items));
@@ -805,11 +799,6 @@ unpickle (Unpickler *u)
             if (d->kind != OBJ_DICT && d->kind != OBJ_PLACEHOLDER)
               {
                 perr (u, DV_TORCH_ERROR_PICKLE, "SETITEM on something not a dict");
-                return NULL;
-              }
-            if (k == &mark_obj || v == &mark_obj)
-              {
-                perr (u, DV_TORCH_ERROR_PICKLE, "SETITEM over a MARK");
                 return NULL;
               }
             dict_set (d, k, v);
@@ -851,7 +840,7 @@ unpickle (Unpickler *u)
             Obj *v = pop (u), *l = v ? top (u) : NULL;
             if (l == NULL)
               return NULL;
-            if ((l->kind != OBJ_LIST && l->kind != OBJ_PLACEHOLDER) || v == &mark_obj)
+            if ((l->kind != OBJ_LIST && l->kind != OBJ_PLACEHOLDER))
               {
                 perr (u, DV_TORCH_ERROR_PICKLE, "APPEND on something not a list");
                 return NULL;
@@ -889,11 +878,6 @@ unpickle (Unpickler *u)
             Obj *args = pop (u), *func = args ? pop (u) : NULL;
             if (func == NULL)
               return NULL;
-            if (func == &mark_obj || args == &mark_obj)
-              {
-                perr (u, DV_TORCH_ERROR_PICKLE, "REDUCE over a MARK");
-                return NULL;
-              }
             ok = push (u, call (u, func, args));
             break;
           }
@@ -902,11 +886,6 @@ unpickle (Unpickler *u)
             Obj *kw = pop (u), *args = kw ? pop (u) : NULL, *cls = args ? pop (u) : NULL;
             if (cls == NULL)
               return NULL;
-            if (cls == &mark_obj || args == &mark_obj || kw == &mark_obj)
-              {
-                perr (u, DV_TORCH_ERROR_PICKLE, "NEWOBJ_EX over a MARK");
-                return NULL;
-              }
             ok = push (u, call (u, cls, args));
             break;
           }
@@ -915,11 +894,6 @@ unpickle (Unpickler *u)
             Obj *state = pop (u), *inst = state ? top (u) : NULL;
             if (inst == NULL)
               return NULL;
-            if (inst == &mark_obj || state == &mark_obj)
-              {
-                perr (u, DV_TORCH_ERROR_PICKLE, "BUILD over a MARK");
-                return NULL;
-              }
             /* an OrderedDict's __dict__ (a state_dict's _metadata); (dict, slots) too */
             if (inst->kind == OBJ_DICT)
               {
@@ -946,11 +920,6 @@ unpickle (Unpickler *u)
             Obj *pid = pop (u);
             if (pid == NULL)
               return NULL;
-            if (pid == &mark_obj)
-              {
-                perr (u, DV_TORCH_ERROR_PICKLE, "BINPERSID on a MARK");
-                return NULL;
-              }
             ok = push (u, persistent_load (u, pid));
             break;
           }
@@ -1165,11 +1134,16 @@ archive_storage (Archive *a, Obj *s)
 /* ------------------------------------------------------------------------ */
 /* From the object graph to a DvSafetensors                                  */
 
+/* `budget` counts the nodes made: a list that holds itself twice would
+ * otherwise unfold into 2^depth of them. */
 static DvJson *
-to_json (const Obj *o, int depth)
+to_json (const Obj *o, int depth, guint *budget)
 {
   if (depth > MAX_JSON_DEPTH)
     return dv_json_new_string ("(nested too deeply)");
+  if (*budget == 0)
+    return dv_json_new_string ("(too large)");
+  (*budget)--;
   switch (o->kind)
     {
     case OBJ_NONE:
@@ -1193,7 +1167,7 @@ to_json (const Obj *o, int depth)
       {
         DvJson *j = dv_json_new_array ();
         for (guint i = 0; i < o->items->len; i++)
-          dv_json_array_append (j, to_json (o->items->pdata[i], depth + 1));
+          dv_json_array_append (j, to_json (o->items->pdata[i], depth + 1, budget));
         return j;
       }
     case OBJ_DICT:
@@ -1209,7 +1183,7 @@ to_json (const Obj *o, int depth)
                                   : k->kind == OBJ_NONE ? g_strdup ("None")
                                   : k->kind == OBJ_FLOAT ? g_strdup_printf ("%.17g", k->f)
                                   : g_strdup ("(key)");
-            dv_json_object_set (j, ks, to_json (o->vals->pdata[i], depth + 1));
+            dv_json_object_set (j, ks, to_json (o->vals->pdata[i], depth + 1, budget));
           }
         return j;
       }
@@ -1421,7 +1395,8 @@ build_result (Archive *a, Obj *root)
   dv_safetensors_writer_set_metadata (w, "dynvision.source_format", format);
   if (hp)
     {
-      g_autoptr (DvJson) j = to_json (hp, 0);
+      guint budget = MAX_JSON_NODES;
+      g_autoptr (DvJson) j = to_json (hp, 0, &budget);
       g_autofree char *text = dv_json_to_string (j, FALSE);
       dv_safetensors_writer_set_metadata (w, "dynvision.hyper_parameters", text);
     }
@@ -1472,7 +1447,6 @@ dv_torch_load_from_bytes (GBytes *bytes, const char *display_name, GError **erro
             .memo = g_hash_table_new (g_direct_hash, g_direct_equal), .error = &local,
           };
           u.none.kind = OBJ_NONE;
-          mark_obj.kind = OBJ_NONE;
           Obj *root = unpickle (&u);
           if (root)
             st = build_result (&a, root);

@@ -161,6 +161,21 @@ test_malicious (void)
   g_assert_false (g_file_test (PWNED, G_FILE_TEST_EXISTS));
 }
 
+/* A self-referencing list in the hyper_parameters: bounded JSON, quickly. */
+static void
+test_cyclic_hparams (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvSafetensors) st = load_fixture ("cyclic-hparams.ckpt", &error);
+  g_assert_no_error (error);
+  const char *text = dv_safetensors_metadata (st, "dynvision.hyper_parameters");
+  g_assert_cmpuint (strlen (text), <, 10 * 1000 * 1000);
+  g_autoptr (DvJson) hp = dv_json_parse (text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (dv_json_get_number (hp, "lr", 0), ==, 0.5);
+  g_assert_cmpint (dv_json_type (dv_json_object_get (hp, "loop")), ==, DV_JSON_ARRAY);
+}
+
 static void
 test_bad_fixtures (void)
 {
@@ -420,6 +435,7 @@ main (int argc, char **argv)
   g_test_add_func ("/torch/expand", test_expand);
   g_test_add_func ("/torch/lightning", test_lightning);
   g_test_add_func ("/torch/malicious", test_malicious);
+  g_test_add_func ("/torch/cyclic-hparams", test_cyclic_hparams);
   g_test_add_func ("/torch/bad-fixtures", test_bad_fixtures);
   g_test_add_func ("/torch/truncated-and-flipped", test_truncated_and_flipped);
   g_test_add_func ("/torch/round-trip", test_round_trip);

@@ -13,6 +13,7 @@ row-major bytes in hex (views materialised by torch itself: .contiguous()).
                   a foreign class instance, Adam optimizer_states, callbacks, loops
   malicious-*.pt  pickles whose __reduce__ calls os.system("touch PWNED");
                   the reader must never call it (PWNED must never exist)
+  cyclic-hparams.ckpt  hyper_parameters with a list that holds itself, twice
   expand.pt       a stride-0 view (torch's expand), materialised by the reader
   bad-*.pt        hostile or broken archives; errors.json names the DvTorchError
                   code the reader must give for each
@@ -72,6 +73,13 @@ class Rebuild:                # a tensor with the offset, size and stride given
         return (torch._utils._rebuild_tensor_v2, self.args)
 
 
+def fixed(name, compress=zipfile.ZIP_STORED):
+    """A zip entry of a fixed date, so that the fixtures are the same every run."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = compress
+    return info
+
+
 def rewrite(src, dst, change):
     """Copies the archive src to dst with change(name, data) -> data (None drops it)."""
     with zipfile.ZipFile(os.path.join(OUT, src)) as zi, \
@@ -79,13 +87,13 @@ def rewrite(src, dst, change):
         for info in zi.infolist():
             data = change(info.filename, zi.read(info.filename))
             if data is not None:
-                zo.writestr(info.filename, data)
+                zo.writestr(fixed(info.filename), data)
 
 
 def raw_pickle(dst, pkl):
     with zipfile.ZipFile(os.path.join(OUT, dst), "w", zipfile.ZIP_DEFLATED) as zo:
-        zo.writestr("archive/data.pkl", pkl)
-        zo.writestr("archive/version", "3\n")
+        zo.writestr(fixed("archive/data.pkl", zipfile.ZIP_DEFLATED), pkl)
+        zo.writestr(fixed("archive/version", zipfile.ZIP_DEFLATED), "3\n")
 
 
 def bad_fixtures():
@@ -113,7 +121,7 @@ def bad_fixtures():
     bad("bad-no-pickle.pt", "ZIP")
     rewrite("w.tmp", "bad-big-endian.pt", lambda n, d: d)
     with zipfile.ZipFile(os.path.join(OUT, "bad-big-endian.pt"), "a") as z:
-        z.writestr("w/byteorder", "big")
+        z.writestr(fixed("w/byteorder"), "big")
     bad("bad-big-endian.pt", "STORAGE")
     # a stored byte flipped without its CRC: libzip's check catches it
     raw = bytearray(open(os.path.join(OUT, "w.tmp"), "rb").read())
@@ -204,6 +212,13 @@ def main():
     save("malicious-hparams.ckpt", {"state_dict": collections.OrderedDict([("w", torch.ones(2))]),
                                     "hyper_parameters": {"evil": Evil(), "lr": 0.5}})
     assert not os.path.exists(PWNED)
+
+    # a list holding itself twice: 2^depth nodes if unfolded naively
+    loop = []
+    loop.append(loop)
+    loop.append(loop)
+    save("cyclic-hparams.ckpt", {"state_dict": collections.OrderedDict([("w", torch.ones(2))]),
+                                 "hyper_parameters": {"lr": 0.5, "loop": loop}})
 
     one = torch.tensor([1.5, -2.0])
     ex = collections.OrderedDict(row=one[:1].expand(3), grid=one.view(2, 1).expand(2, 3))
