@@ -1375,6 +1375,11 @@ build_result (Archive *a, Obj *root)
       Obj *k = sd->keys->pdata[i], *v = sd->vals->pdata[i];
       if (v->kind != OBJ_TENSOR)
         continue;
+      if (g_str_equal (k->s + strip, "__metadata__"))
+        {
+          zip_err (a, DV_TORCH_ERROR_CONTENT, a->pkl_name, "a state_dict key that cannot be a tensor name");
+          return NULL;
+        }
       g_autofree char *entry = g_strdup_printf ("%s: tensor \"%s\"", a->pkl_name, k->s);
       gsize nbytes = 0;
       g_autofree guint8 *data = materialise (a, entry, v, &nbytes, &made);

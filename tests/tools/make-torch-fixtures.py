@@ -130,6 +130,9 @@ def bad_fixtures():
     open(os.path.join(OUT, "bad-crc.pt"), "wb").write(raw)
     bad("bad-crc.pt", "ZIP")
     os.unlink(os.path.join(OUT, "w.tmp"))
+    torch.save({"state_dict": collections.OrderedDict([("model.__metadata__", torch.ones(2))])},
+               os.path.join(OUT, "bad-metadata-name.ckpt"))
+    bad("bad-metadata-name.ckpt", "CONTENT")
     torch.save([torch.ones(2)], os.path.join(OUT, "bad-list.pt"))
     bad("bad-list.pt", "CONTENT")
     raw_pickle("bad-marks.pt", b"\x80\x02" + b"(" * 100001 + b"N.")
