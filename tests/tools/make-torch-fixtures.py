@@ -7,7 +7,8 @@ what dv_torch_load must give: per tensor the dtype name, the shape and the
 row-major bytes in hex (views materialised by torch itself: .contiguous()).
 
   plain.pt        an OrderedDict state_dict: every dtype, a scalar, a
-                  non-contiguous view and two tensors sharing one storage
+                  non-contiguous view, two tensors sharing one storage
+                  and an nn.Parameter
   lightning.ckpt  a Lightning-style checkpoint: epoch, global_step, state_dict
                   with "model." keys, hyper_parameters in a dict subclass with
                   a foreign class instance, Adam optimizer_states, callbacks, loops
@@ -177,6 +178,7 @@ def main():
     sd["shared_a"] = shared[:4]
     sd["shared_b"] = shared[4:].view(2, 2)                # same storage, offset 4
     sd["empty"] = torch.zeros(0, 3)
+    sd["param"] = torch.nn.Parameter(torch.tensor([0.5, -0.25]))   # _rebuild_parameter
     assert not sd["view"].is_contiguous()
     sd._metadata = collections.OrderedDict([("", {"version": 1}), ("conv", {"version": 2})])
     save("plain.pt", sd, expected(sd))
