@@ -8,8 +8,11 @@
  * needs (torch._utils._rebuild_tensor_v2, _rebuild_parameter,
  * collections.OrderedDict, the typed storages, torch.Size, …); any other
  * global becomes an inert placeholder that is never called — the security
- * property of torch.load(weights_only=True).  Sizes are bounded; every error
- * names the file and the archive entry.
+ * property of torch.load(weights_only=True).  A placeholder inside
+ * hyper_parameters or callbacks is inert data; a file whose result, or a
+ * state_dict entry, is a call of one is refused (DV_TORCH_ERROR_UNSAFE).
+ * Sizes are bounded (DESIGN.md lists the bounds); every error names the file
+ * and the archive entry.  Entries are CRC-checked.
  *
  * The result is the file's tensors as an in-memory DvSafetensors, so every
  * consumer of checkpoints reads both formats the same way:
@@ -21,7 +24,8 @@
  *     "dynvision.hyper_parameters" = the Lightning hyper_parameters as JSON
  *     (plain values only; a placeholder global appears as
  *     {"__global__": "module.Name"}), when present; and the "dynvision.*"
- *     metadata a file written by dv_torch_save carried.
+ *     metadata a file written by dv_torch_save carried (source_format is
+ *     always the reader's own).
  * Optimizer states, loop state and callbacks of a .ckpt are ignored.
  */
 #pragma once
@@ -50,8 +54,14 @@ DvSafetensors *dv_torch_load_from_bytes (GBytes *bytes, const char *display_name
 /* Writes every tensor of `st` (names, dtypes, shapes and bytes exactly) as
  * torch.save would write an OrderedDict state_dict, readable by
  * torch.load(path, weights_only=True) in torch 1.13 and later; `st`'s
- * "dynvision.*" metadata is carried in the state_dict's _metadata so that
- * dv_torch_load gives it back.  Atomic (temporary file + rename). */
+ * "dynvision.*" metadata is carried in the state_dict's _metadata
+ * (_metadata["__dynvision__"] = {key: value}) so that dv_torch_load gives it
+ * back; other metadata is not carried.  Entries are stored, their data 64-byte
+ * aligned as torch's writer does; no zip64 (DV_TORCH_ERROR_TOO_LARGE beyond
+ * 4 GiB).  Atomic (temporary file + rename, dv-tempfile.h's lock). */
 gboolean       dv_torch_save (const DvSafetensors *st, const char *path, GError **error);
+/* The archive dv_torch_save writes, as bytes (NULL and DV_TORCH_ERROR_TOO_LARGE
+ * beyond what a zip without zip64 holds: 4 GiB, 65000 tensors). */
+GBytes        *dv_torch_save_to_bytes (const DvSafetensors *st, GError **error);
 
 G_END_DECLS

@@ -12,13 +12,13 @@
 #   scripts/fuzz.sh run TARGET [libFuzzer options…]
 #                                    fuzz one target, new inputs kept in build-fuzz/corpus/
 #
-# Targets: safetensors json desc idx cifar folder project.  Crashes are written to
+# Targets: safetensors torch json desc idx cifar folder project.  Crashes are written to
 # build-fuzz/artifacts/.  Needs clang (scripts/deps.sh fuzz installs it).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-targets=(safetensors json desc idx cifar folder project)
+targets=(safetensors torch json desc idx cifar folder project)
 # Longest input each target is fuzzed with (a CIFAR record alone is 3073 bytes).
-declare -A max_len=([safetensors]=4096 [json]=4096 [desc]=8192 [idx]=4096 [cifar]=16384
+declare -A max_len=([safetensors]=4096 [torch]=8192 [json]=4096 [desc]=8192 [idx]=4096 [cifar]=16384
                     [folder]=8192 [project]=8192)
 # More libFuzzer options per target.  gdk-pixbuf's BMP loader asks realloc for the
 # header's 32-bit buffer size (up to 4 GB) and handles a refusal; that is not a

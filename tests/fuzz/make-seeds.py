@@ -8,7 +8,7 @@ target are made here (PNG, BMP, PPM, PGM) or copied from CPython's test data
 fuzzers found) live beside the seeds as regress-*; this script never removes
 them.  Run from anywhere: python3 tests/fuzz/make-seeds.py
 """
-import copy, glob, gzip, json, os, shutil, struct, sys, sysconfig, zlib
+import copy, glob, gzip, json, os, shutil, struct, sys, sysconfig, zipfile, zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -50,6 +50,28 @@ put("safetensors", "dtypes", safetensors([
     ("c", "I8", [3], b"\x01\xff\x7f"), ("u", "U8", [1], b"\xfe"), ("t", "BOOL", [2], b"\x00\x01")]))
 put("safetensors", "empty-tensor", safetensors([("e", "F32", [0, 4], b""), ("x", "U8", [1], b"\x02")]))
 put("safetensors", "no-tensors", safetensors([], {"k": "v"}))
+
+# --- torch.save archives ----------------------------------------------------
+# The reader's fixtures, written by torch 1.13 (tests/tools/make-torch-fixtures.py): every
+# dtype, views, shared storages, a Lightning checkpoint, the malicious pickles and a few
+# hostile archives (the large-shape ones are the interesting bounds).
+for name in ["plain.pt", "lightning.ckpt", "expand.pt", "malicious-top.pt", "malicious-value.pt",
+             "malicious-hparams.ckpt", "bad-offset.pt", "bad-stride-overflow.pt",
+             "bad-expand-bomb.pt", "bad-short-storage.pt", "bad-memo.pt", "bad-storage-call.pt"]:
+    with open(os.path.join(ROOT, "tests", "data", "torch", name), "rb") as f:
+        put("torch", name, f.read())
+    # the same as the target's "DVPK" form: storages and data.pkl, zipped by the target
+    with zipfile.ZipFile(os.path.join(ROOT, "tests", "data", "torch", name)) as z:
+        names = z.namelist()
+        top = next(n for n in names if n.endswith("/data.pkl")).split("/")[0]
+        keys = sorted(int(n.split("/")[-1]) for n in names if n.startswith(top + "/data/"))
+        if keys != list(range(len(keys))) or len(keys) > 255:
+            continue
+        parts = b"DVPK" + bytes([len(keys)])
+        for k in keys:
+            d = z.read("%s/data/%d" % (top, k))
+            parts += struct.pack("<H", len(d)) + d
+        put("torch", "parts-" + name, parts + z.read(top + "/data.pkl"))
 
 # --- JSON ------------------------------------------------------------------
 for name, text in {
