@@ -2,8 +2,8 @@
  * of a checkpoint from our metadata, Lightning hyper-parameters (a fake
  * "dynvision.hyper_parameters" key stands for what dv_torch_load gives),
  * DynVision's path convention and data sets, --model, and the state_dict's
- * shapes; the refusal naming the fix.  The .pt round trip needs the reader
- * of branch i12-torch and skips while the temporary dv-torch.c refuses. */
+ * shapes; the refusal naming the fix; a .pt written by dv_torch_save read
+ * back and identified from its DynVision path. */
 #include "dv-checkpoint.h"
 #include "dv-model-private.h"
 #include "dv-torch.h"
@@ -277,14 +277,6 @@ test_not_a_checkpoint (void)
   g_assert_false (dv_checkpoint_path_is_supported ("a/b.json"));
 }
 
-/* GUARD (remove after merging i12-torch): skips only while engine/dv-torch.c
- * is the temporary one that refuses PyTorch files. */
-static gboolean
-torch_reader_missing (const GError *error)
-{
-  return error && strstr (error->message, "need the reader from branch i12-torch") != NULL;
-}
-
 static void
 test_torch_round_trip (void)
 {
@@ -297,12 +289,7 @@ test_torch_round_trip (void)
   g_autofree char *pt = g_build_filename (tmp, "models/DyRCNNx4/DyRCNNx4:tsteps=20+rctype=full_42/cifar10", NULL);
   g_assert_cmpint (g_mkdir_with_parents (pt, 0700), ==, 0);
   g_autofree char *ptf = g_build_filename (pt, "trained.pt", NULL);
-  if (!dv_torch_save (st, ptf, &error) && torch_reader_missing (error))
-    {
-      g_test_skip ("the PyTorch reader/writer (branch i12-torch) is not merged yet: engine/dv-torch.c is the "
-                   "temporary refusal");
-      return;
-    }
+  g_assert_true (dv_torch_save (st, ptf, &error));
   g_assert_no_error (error);
   g_autoptr (DvSafetensors) back = dv_checkpoint_open (ptf, &error);
   g_assert_no_error (error);
