@@ -166,7 +166,7 @@ local_kernel (int side)
 }
 
 static void
-make_local (DvModel *m, DvRecMod *r, const char *prefix)
+make_local (DvModel *m, DvRecMod *r, const char *prefix, gboolean bias)
 {
   gint64 n = (gint64) r->C * r->H * r->W;
   g_autofree char *pm = g_strconcat (prefix, ".flat_plane_mapping", NULL);
@@ -175,7 +175,8 @@ make_local (DvModel *m, DvRecMod *r, const char *prefix)
   r->layer_map = dv_model_add_param (m, lm, DV_PARAM_I64, 1, &n, FALSE, TRUE);
   int kp = local_kernel (r->side);
   g_autofree char *cp = g_strconcat (prefix, ".conv", NULL);
-  make_conv (m, &r->conv, cp, 1, 1, kp, 1, kp / 2, 1, TRUE, DV_PAD_REFLECT);
+  /* LocalLateralConnection's plane conv has bias=recurrence_bias (DynVision) */
+  make_conv (m, &r->conv, cp, 1, 1, kp, 1, kp / 2, 1, bias, DV_PAD_REFLECT);
 }
 
 static void
@@ -207,7 +208,8 @@ make_rec (DvModel *m, DvLayer *L, const char *module)
       /* DynVision's fixed_self_weight only sets the start value: nn.Parameter(tensor(requires_grad=False))
        * is still trainable */
       r->self_w = add_f32 (m, TRUE, p, ".weight", 1, 1);
-      r->self_b = l->rec_bias ? add_f32 (m, TRUE, p, ".bias", 1, 1) : NULL;
+      /* ...but its bias is nn.Parameter(zeros(1), requires_grad=fixed_weight is None) */
+      r->self_b = l->rec_bias ? add_f32 (m, !l->rec_fixed, p, ".bias", 1, 1) : NULL;
       break;
     case DV_REC_FULL:
       make_conv_full (m, &r->conv, pc, r->C, r->out_c, k, 1, k / 2, 1, l->rec_bias, DV_PAD_ZEROS, wn);
@@ -222,15 +224,15 @@ make_rec (DvModel *m, DvLayer *L, const char *module)
       break;
     case DV_REC_LOCAL:
       r->side = (int) floor (sqrt ((double) r->C) + 0.5);
-      make_local (m, r, p);
+      make_local (m, r, p, l->rec_bias);
       break;
     case DV_REC_LOCALDEPTHWISE:
       {
         r->side = (int) floor (sqrt ((double) r->C) + 0.5);
         g_autofree char *lp = g_strconcat (p, ".local_conv", NULL);
         g_autofree char *pt = g_strconcat (p, ".patchy_conv", NULL);
-        make_local (m, r, lp);
-        make_conv (m, &r->second, pt, r->C, r->C, k, 1, k / 2, r->C, TRUE, DV_PAD_ZEROS);
+        make_local (m, r, lp, l->rec_bias);
+        make_conv (m, &r->second, pt, r->C, r->C, k, 1, k / 2, r->C, l->rec_bias, DV_PAD_ZEROS);
       }
       break;
     }

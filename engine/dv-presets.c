@@ -296,6 +296,9 @@ build_dyrcnn (const char *cls, const DyLayerSpec *spec, int n, const char *const
         }
       if (!layer_rec (l, d, kwargs, "full", error))
         return NULL;
+      /* DyRCNN does not pass recurrence_bias to its RConv2d layers, whose
+       * default (None) is the layer's bias: the kwarg has no effect there. */
+      l->rec_bias = bias;
       if (root_tau)
         l->tau_name = g_strdup_printf ("tau_%s", spec[i].name);
       l->supralinearity = supralin;
@@ -336,7 +339,13 @@ build_dyrcnnx2 (const DvJson *kwargs, GError **error)
   };
   static const char *const skips[][2] = { { "layer1", "layer2" } };
   static const char *const fbs[][2] = { { "layer2", "layer1" } };
-  return build_dyrcnn ("DyRCNNx2", spec, 2, skips, fbs, 1, FALSE, TRUE, kwargs, error);
+  DvModelDesc *d = build_dyrcnn ("DyRCNNx2", spec, 2, skips, fbs, 1, FALSE, TRUE, kwargs, error);
+  /* DyRCNNx2 gives its EulerSteps the float tau (no tau_* Parameter with
+   * requires_grad=train_tau as x4/x8 do): its tau stays frozen whatever
+   * train_tau says (the kwarg is still recorded in the config). */
+  if (d)
+    d->train_tau = FALSE;
+  return d;
 }
 
 static DvModelDesc *
@@ -404,8 +413,12 @@ build_cornetrt (const DvJson *kwargs, GError **error)
       l->stride2 = 1;
       l->bias2 = FALSE;
       l->mid_groupnorm = 32;
+      /* DynVision's CorNetRT never passes recurrence_type to its RConv2d
+       * areas: their recurrence is always "self", whatever the kwarg says. */
       if (!layer_rec (l, d, kwargs, "self", error))
         return NULL;
+      if (l->rec_type != DV_REC_NONE)
+        l->rec_type = DV_REC_SELF;
       if (is_null (kw (kwargs, "recurrence_target")))
         l->rec_target = DV_TARGET_MIDDLE;
       l->rec_bias = kw_bool (kwargs, "recurrence_bias", FALSE);

@@ -50,6 +50,8 @@ TARGETED = [
     ("CorNetRT", {}),
     ("CorNetRT", {"recurrence_type": "full"}),
     ("CorNetRT", {"idle_timesteps": 2}),
+    ("CorNetRT", {"recurrence_bias": True}),
+    ("DyRCNNx4", {"recurrence_type": "localdepthwise", "bias": False}),
     ("DyRCNNx4", {"feedforward_only": True}),
     ("DyRCNNx4", {"feedforward_only": True, "t_feedforward": 0, "t_recurrence": 0, "dt": 2}),
     ("DyRCNNx8", {"feedforward_only": True, "feedback": True}),
