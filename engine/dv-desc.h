@@ -168,6 +168,9 @@ typedef struct {
   int idle_timesteps;
   double loss_reaction_time;
   gboolean feedforward_only;
+  /* feedforward_only leaves the layers' recurrence in place (CordsNet does
+   * not pass it to its layers; only the skips are left out) */
+  gboolean ffonly_keeps_recurrence;
   int tbptt;
   gboolean train_tau;
   double non_input_value;

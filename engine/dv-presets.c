@@ -141,11 +141,14 @@ apply_common (DvModelDesc *d, const char *cls, const DvJson *kwargs, const Defau
   return TRUE;
 }
 
+/* ffonly_drops_rec: the class passes feedforward_only to its layers, which
+ * then build no recurrence (DyRCNN, CorNetRT); CordsNet does not. */
 static gboolean
-layer_rec (DvLayerDesc *l, const DvModelDesc *d, const DvJson *kwargs, const char *dflt, GError **error)
+layer_rec_full (DvLayerDesc *l, const DvModelDesc *d, const DvJson *kwargs, const char *dflt,
+                gboolean ffonly_drops_rec, GError **error)
 {
   const char *rt = kw_str (kwargs, "recurrence_type", dflt);
-  if (d->feedforward_only)
+  if (d->feedforward_only && ffonly_drops_rec)
     rt = "none";
   if (!dv_rec_type_from_name (rt, &l->rec_type))
     {
@@ -169,6 +172,12 @@ layer_rec (DvLayerDesc *l, const DvModelDesc *d, const DvJson *kwargs, const cha
     }
   l->rec_bias = kw_bool (kwargs, "recurrence_bias", kw_bool (kwargs, "bias", TRUE));
   return TRUE;
+}
+
+static gboolean
+layer_rec (DvLayerDesc *l, const DvModelDesc *d, const DvJson *kwargs, const char *dflt, GError **error)
+{
+  return layer_rec_full (l, d, kwargs, dflt, TRUE, error);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -308,9 +317,12 @@ build_dyrcnn (const char *cls, const DyLayerSpec *spec, int n, const char *const
           l->pool = (DvPoolDesc) { spec[i].pool_k, spec[i].pool_s, spec[i].pool_p };
         }
     }
+  /* With feedforward_only DynVision still builds the Skip/Feedback modules
+   * (addskip_*.source.* are in its state_dict) and counts their delays in the
+   * history length; only their use is skipped at run time. */
   for (int i = 0; i < n_links; i++)
     {
-      if (d->skip && !d->feedforward_only && skips[i][0])
+      if (d->skip && skips[i][0])
         {
           g_autofree char *name = g_strdup_printf ("addskip_%s", skips[i][1]);
           dv_model_desc_add_conn (d, DV_CONN_SKIP, name, skips[i][0], skips[i][1]);
@@ -318,7 +330,7 @@ build_dyrcnn (const char *cls, const DyLayerSpec *spec, int n, const char *const
     }
   for (int i = 0; i < n_links; i++)
     {
-      if (d->feedback && !d->feedforward_only && fbs[i][0])
+      if (d->feedback && fbs[i][0])
         {
           g_autofree char *name = g_strdup_printf ("addfeedback_%s", fbs[i][1]);
           DvConnDesc *c = dv_model_desc_add_conn (d, DV_CONN_FEEDBACK, name, fbs[i][0], fbs[i][1]);
@@ -483,8 +495,17 @@ build_cordsnet (const DvJson *kwargs, GError **error)
       l->padding = 1;
       l->bias = FALSE;
       l->weight_norm = TRUE;
-      if (!layer_rec (l, d, kwargs, "full", error))
+      /* CordsNet's layers keep their recurrence with feedforward_only: only
+       * the skips are left out at run time */
+      if (!layer_rec_full (l, d, kwargs, "full", FALSE, error))
         return NULL;
+      if (l->rec_type == DV_REC_SELF)
+        {
+          g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                       "CordsNet: recurrence_type 'self' cannot be built: DynVision weight-norms the "
+                       "self-recurrence's bare weight Parameter and fails (no Module to parametrise)");
+          return NULL;
+        }
       l->rec_kernel = 3;
       l->rec_bias = FALSE;
       l->spatial_bias = TRUE;
@@ -492,7 +513,8 @@ build_cordsnet (const DvJson *kwargs, GError **error)
       if (i == 7)
         l->t_feedforward = 0.0;
     }
-  if (d->skip && !d->feedforward_only)
+  d->ffonly_keeps_recurrence = TRUE;
+  if (d->skip) /* built with feedforward_only too (construction-time transforms) */
     {
       /* target <- source, kernel (0 = identity), stride, same-step */
       static const struct { int dst, src, k, s; gboolean now; } sk[] = {

@@ -488,6 +488,8 @@ static const Variant variants[] = {
   { "input-target", DV_REC_FULL, DV_TARGET_INPUT, DV_SOLVER_EULER, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, 1.0, 2, 4, 0, 2, TRUE },
   { "convt-feedback-bn-train", DV_REC_FULL, DV_TARGET_OUTPUT, DV_SOLVER_EULER, FALSE, FALSE, TRUE, FALSE, FALSE, FALSE, 1.0, 2, 2, 0, 2, FALSE, TRUE },
   { "cordsnet-pieces", DV_REC_FULL, DV_TARGET_OUTPUT, DV_SOLVER_EULER, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, 1.0, 2, 2, 2, 2, TRUE, FALSE, TRUE },
+  /* CordsNet weight-norms the depthwise conv of a separable recurrence */
+  { "cordsnet-depthpointwise-wn", DV_REC_DEPTHPOINTWISE, DV_TARGET_OUTPUT, DV_SOLVER_EULER, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, 1.0, 2, 2, 2, 2, TRUE, FALSE, TRUE },
   { "no-history-own-state", DV_REC_FULL, DV_TARGET_OUTPUT, DV_SOLVER_EULER, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, 1.0, 0, 0, -1, 0, FALSE },
 };
 

@@ -55,10 +55,17 @@ TARGETED = [
     ("DyRCNNx4", {"feedforward_only": True}),
     ("DyRCNNx4", {"feedforward_only": True, "t_feedforward": 0, "t_recurrence": 0, "dt": 2}),
     ("DyRCNNx8", {"feedforward_only": True, "feedback": True}),
+    ("DyRCNNx4", {"feedforward_only": True, "t_feedforward": 1, "t_recurrence": 1, "t_skip": 1, "dt": 2}),
+    ("DyRCNNx4", {"feedforward_only": True, "feedback": True, "t_feedforward": 1, "t_recurrence": 0,
+                  "t_feedback": 4, "dt": 2}),
+    ("CordsNet", {"feedforward_only": True}),
     ("DyRCNNx2", {"recurrence_bias": False}),
     ("DyRCNNx4", {"recurrence_type": "local", "bias": False}),
     ("CordsNet", {"recurrence_type": "self"}),
     ("CordsNet", {"recurrence_type": "depthpointwise"}),
+    ("CordsNet", {"recurrence_type": "pointdepthwise"}),
+    ("CordsNet", {"recurrence_type": "local"}),
+    ("CordsNet", {"recurrence_type": "localdepthwise"}),
     ("DyRCNNx2", {"train_tau": True}),
     ("DyRCNNx4", {"train_tau": True}),
     ("DyRCNNx4", {"history_length": 20}),
@@ -226,11 +233,18 @@ def engine_build(engine, preset, kw, tmp):
 
 
 def compare(preset, kw, engine, verbose):
-    """Returns (status, detail); status in agree, differ, engine-refused, dynvision-failed."""
+    """Returns (status, detail); status in agree, both-refuse, differ, engine-refused,
+    dynvision-failed (DynVision raises, the engine builds something)."""
     try:
         m, dvp, dvres = dv_build(preset, kw)
     except Exception as e:
-        return "dynvision-failed", f"{type(e).__name__}: {e}"
+        dverr = f"{type(e).__name__}: {e}"
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                engine_build(engine, preset, kw, tmp)
+            except RuntimeError as e2:
+                return "both-refuse", f"DynVision {dverr}; engine: {e2}"
+        return "dynvision-failed", dverr
     with tempfile.TemporaryDirectory() as tmp:
         try:
             tensors, enp, enres, x, elog = engine_build(engine, preset, kw, tmp)
