@@ -774,6 +774,13 @@ dv_model_desc_validate (DvModelDesc *d, GError **error)
                      d->classifier_skip, d->layers[s].out_channels, d->layers[s].state_h, d->layers[s].state_w,
                      last->name, last->out_channels, last->pool_h, last->pool_w);
     }
+  if (d->history_set)
+    {
+      if (!finite_ge0 (d->history_ms))
+        return fail (error, DV_DESC_ERROR_INVALID, "history_length must be a finite number ≥ 0 ms (have %g)",
+                     d->history_ms);
+      hist = d->history_ms;
+    }
   if (hist / d->dt > DV_DESC_MAX_STEPS)
     return fail (error, DV_DESC_ERROR_INVALID,
                  "the longest delay, %g ms, is %.3g steps of dt = %g ms; delays reach back at most %d steps "

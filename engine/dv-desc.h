@@ -194,6 +194,12 @@ typedef struct {
   char *init_scheme;      /* "dynvision", "tutorial", "pytorch" */
   double max_weight_init;
 
+  /* DynVision's history_length kwarg (DyRCNN, CorNetRT): when set, the ring
+   * capacity is int(history_ms/dt) whatever the delays need (a longer delay
+   * is then never served, SPEC §1.6) */
+  gboolean history_set;
+  double history_ms;
+
   /* derived */
   double history_length;  /* ms */
   int n_hidden_states;    /* ring capacity, int(history_length/dt) */

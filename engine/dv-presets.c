@@ -141,6 +141,19 @@ apply_common (DvModelDesc *d, const char *cls, const DvJson *kwargs, const Defau
   return TRUE;
 }
 
+/* DynVision's history_length kwarg replaces the history its delays imply
+ * (DyRCNN, CorNetRT pass it to every layer; CordsNet does not read it). */
+static void
+kw_history (DvModelDesc *d, const DvJson *kwargs)
+{
+  const DvJson *v = kw (kwargs, "history_length");
+  if (!is_null (v))
+    {
+      d->history_set = TRUE;
+      d->history_ms = kw_num (kwargs, "history_length", 0);
+    }
+}
+
 /* ffonly_drops_rec: the class passes feedforward_only to its layers, which
  * then build no recurrence (DyRCNN, CorNetRT); CordsNet does not. */
 static gboolean
@@ -264,6 +277,7 @@ build_dyrcnn (const char *cls, const DyLayerSpec *spec, int n, const char *const
   Defaults df = { 1000, 20, 3, 224, 224, 2.0, 5.0, 0.0, 6.0, 30.0, 0.0, TRUE, FALSE, "full", TRUE };
   if (!apply_common (d, cls, kwargs, &df, error))
     return NULL;
+  kw_history (d, kwargs);
   const char *fbmode = kw_str (kwargs, "feedback_mode", "additive");
   const DvJson *fbv = kw (kwargs, "feedback");
   DvIntegration fb_integ = DV_INTEGRATE_ADDITIVE;
@@ -400,6 +414,8 @@ build_cornetrt (const DvJson *kwargs, GError **error)
   Defaults df = { 1000, 5, 3, 224, 224, 2.0, 5.0, 2.0, 2.0, 30.0, 0.0, FALSE, FALSE, "self", TRUE };
   if (!apply_common (d, "CorNetRT", kwargs, &df, error))
     return NULL;
+  kw_history (d, kwargs);
+  d->ffonly_keeps_recurrence = TRUE; /* CorNetRT does not pass feedforward_only to its areas */
   if (d->skip || d->feedback)
     {
       g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
@@ -427,7 +443,8 @@ build_cornetrt (const DvJson *kwargs, GError **error)
       l->mid_groupnorm = 32;
       /* DynVision's CorNetRT never passes recurrence_type to its RConv2d
        * areas: their recurrence is always "self", whatever the kwarg says. */
-      if (!layer_rec (l, d, kwargs, "self", error))
+      /* nor feedforward_only: with it the areas keep their recurrence */
+      if (!layer_rec_full (l, d, kwargs, "self", FALSE, error))
         return NULL;
       if (l->rec_type != DV_REC_NONE)
         l->rec_type = DV_REC_SELF;

@@ -15,7 +15,9 @@ DynVision and compares a forward pass's logits with `dynvision run` (1e-4).
 
 Usage: dynvision-parity.py [--engine build/app/dynvision] [--dynvision DIR]
                            [--random N] [--seed S] [--verbose]
-Exits 0 when every configuration agrees, 1 when one differs, 77 (skip) when
+Meson test `parity` runs the targeted list when DYNVISION_SRC names the tree:
+  DYNVISION_SRC=/tmp/dynvision-src meson test -C build parity
+Exits 0 when every configuration agrees (or both sides refuse it), 1 when one differs, 77 (skip) when
 torch or the DynVision tree is missing.  For checks only: nothing of
 DynVision's goes into the project.
 """
@@ -51,6 +53,7 @@ TARGETED = [
     ("CorNetRT", {"recurrence_type": "full"}),
     ("CorNetRT", {"idle_timesteps": 2}),
     ("CorNetRT", {"recurrence_bias": True}),
+    ("CorNetRT", {"feedforward_only": True, "dt": 1, "t_feedforward": 2, "t_recurrence": 1}),
     ("DyRCNNx4", {"recurrence_type": "localdepthwise", "bias": False}),
     ("DyRCNNx4", {"feedforward_only": True}),
     ("DyRCNNx4", {"feedforward_only": True, "t_feedforward": 0, "t_recurrence": 0, "dt": 2}),
@@ -69,6 +72,9 @@ TARGETED = [
     ("DyRCNNx2", {"train_tau": True}),
     ("DyRCNNx4", {"train_tau": True}),
     ("DyRCNNx4", {"history_length": 20}),
+    ("DyRCNNx4", {"history_length": 2}),
+    ("DyRCNNx2", {"history_length": 12, "t_feedforward": 2}),
+    ("CorNetRT", {"history_length": 20}),
     ("DyRCNNx2", {}),
     ("DyRCNNx8", {}),
     ("CordsNet", {}),
@@ -288,7 +294,12 @@ def main():
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--targeted-only", action="store_true")
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--only-if-env", action="store_true",
+                    help="skip unless DYNVISION_SRC is set (the meson test: CI has no DynVision)")
     a = ap.parse_args()
+    if a.only_if_env and not os.environ.get("DYNVISION_SRC"):
+        print("SKIP: DYNVISION_SRC is not set (the extracted DynVision tree)")
+        return 77
     try:
         import_dynvision(a.dynvision)
     except Skip as e:
