@@ -143,6 +143,10 @@ dv_model_desc_to_json (const DvModelDesc *d)
   set_int (o, "idle_timesteps", d->idle_timesteps);
   set_num (o, "loss_reaction_time", d->loss_reaction_time);
   set_bool (o, "feedforward_only", d->feedforward_only);
+  if (d->ffonly_keeps_recurrence) /* written only where it matters */
+    set_bool (o, "feedforward_only_keeps_recurrence", TRUE);
+  if (d->history_set)
+    set_num (o, "history_length_override", d->history_ms);
   set_int (o, "truncated_bptt_timesteps", d->tbptt);
   set_bool (o, "train_tau", d->train_tau);
   set_num (o, "non_input_value", d->non_input_value);
@@ -491,6 +495,12 @@ desc_from_json (DvModelDesc *d, const DvJson *j, GError **error)
   INT (j, "idle_timesteps", d->idle_timesteps);
   NUM (j, "loss_reaction_time", d->loss_reaction_time);
   BOOL (j, "feedforward_only", d->feedforward_only);
+  BOOL (j, "feedforward_only_keeps_recurrence", d->ffonly_keeps_recurrence);
+  if (dv_json_object_get (j, "history_length_override"))
+    {
+      NUM (j, "history_length_override", d->history_ms);
+      d->history_set = TRUE;
+    }
   INT (j, "truncated_bptt_timesteps", d->tbptt);
   BOOL (j, "train_tau", d->train_tau);
   NUM (j, "non_input_value", d->non_input_value);

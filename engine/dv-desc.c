@@ -749,7 +749,7 @@ dv_model_desc_validate (DvModelDesc *d, GError **error)
                          th, tw, MAX (1, th / MAX (src->state_h, 1)));
         }
       c->has_conv = c->form == DV_CONN_FORM_CONV ? c->kernel > 0
-                    : c->form != DV_CONN_FORM_ADAPT || src->out_channels != tc;
+                    : c->form != DV_CONN_FORM_ADAPT || (src->out_channels != tc && !d->feedforward_only);
       if (c->kind == DV_CONN_SKIP)
         {
           c->delay_index = (int) dv_round_half_even (c->t_ms / d->dt) + 1;
@@ -773,6 +773,13 @@ dv_model_desc_validate (DvModelDesc *d, GError **error)
                      "classifier_skip: %s's state (%d×%d×%d) does not match %s's output (%d×%d×%d)",
                      d->classifier_skip, d->layers[s].out_channels, d->layers[s].state_h, d->layers[s].state_w,
                      last->name, last->out_channels, last->pool_h, last->pool_w);
+    }
+  if (d->history_set)
+    {
+      if (!finite_ge0 (d->history_ms))
+        return fail (error, DV_DESC_ERROR_INVALID, "history_length must be a finite number ≥ 0 ms (have %g)",
+                     d->history_ms);
+      hist = d->history_ms;
     }
   if (hist / d->dt > DV_DESC_MAX_STEPS)
     return fail (error, DV_DESC_ERROR_INVALID,
@@ -857,7 +864,7 @@ estimate (const DvModelDesc *d, SizeEst *e)
       double tc = l->rec_target == DV_TARGET_MIDDLE ? l->mid_channels
                   : l->rec_target == DV_TARGET_INPUT ? l->in_channels : l->out_channels;
       double sh = l->state_h, sw = l->state_w;
-      switch (d->feedforward_only ? DV_REC_NONE : l->rec_type)
+      switch (d->feedforward_only && !d->ffonly_keeps_recurrence ? DV_REC_NONE : l->rec_type)
         {
         case DV_REC_NONE:
         case DV_REC_SELF:

@@ -168,6 +168,9 @@ typedef struct {
   int idle_timesteps;
   double loss_reaction_time;
   gboolean feedforward_only;
+  /* feedforward_only leaves the layers' recurrence in place (CordsNet does
+   * not pass it to its layers; only the skips are left out) */
+  gboolean ffonly_keeps_recurrence;
   int tbptt;
   gboolean train_tau;
   double non_input_value;
@@ -190,6 +193,12 @@ typedef struct {
   gboolean classifier_wn; /* weight-norm parametrised readout */
   char *init_scheme;      /* "dynvision", "tutorial", "pytorch" */
   double max_weight_init;
+
+  /* DynVision's history_length kwarg (DyRCNN, CorNetRT): when set, the ring
+   * capacity is int(history_ms/dt) whatever the delays need (a longer delay
+   * is then never served, SPEC §1.6) */
+  gboolean history_set;
+  double history_ms;
 
   /* derived */
   double history_length;  /* ms */

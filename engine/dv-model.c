@@ -166,7 +166,7 @@ local_kernel (int side)
 }
 
 static void
-make_local (DvModel *m, DvRecMod *r, const char *prefix)
+make_local (DvModel *m, DvRecMod *r, const char *prefix, gboolean bias, gboolean wn)
 {
   gint64 n = (gint64) r->C * r->H * r->W;
   g_autofree char *pm = g_strconcat (prefix, ".flat_plane_mapping", NULL);
@@ -175,7 +175,8 @@ make_local (DvModel *m, DvRecMod *r, const char *prefix)
   r->layer_map = dv_model_add_param (m, lm, DV_PARAM_I64, 1, &n, FALSE, TRUE);
   int kp = local_kernel (r->side);
   g_autofree char *cp = g_strconcat (prefix, ".conv", NULL);
-  make_conv (m, &r->conv, cp, 1, 1, kp, 1, kp / 2, 1, TRUE, DV_PAD_REFLECT);
+  /* LocalLateralConnection's plane conv has bias=recurrence_bias (DynVision) */
+  make_conv_full (m, &r->conv, cp, 1, 1, kp, 1, kp / 2, 1, bias, DV_PAD_REFLECT, wn);
 }
 
 static void
@@ -207,30 +208,36 @@ make_rec (DvModel *m, DvLayer *L, const char *module)
       /* DynVision's fixed_self_weight only sets the start value: nn.Parameter(tensor(requires_grad=False))
        * is still trainable */
       r->self_w = add_f32 (m, TRUE, p, ".weight", 1, 1);
-      r->self_b = l->rec_bias ? add_f32 (m, TRUE, p, ".bias", 1, 1) : NULL;
+      /* ...but its bias is nn.Parameter(zeros(1), requires_grad=fixed_weight is None) */
+      r->self_b = l->rec_bias ? add_f32 (m, !l->rec_fixed, p, ".bias", 1, 1) : NULL;
       break;
     case DV_REC_FULL:
       make_conv_full (m, &r->conv, pc, r->C, r->out_c, k, 1, k / 2, 1, l->rec_bias, DV_PAD_ZEROS, wn);
       break;
+    /* DynVision's RConv2d parametrises the first of recurrence.conv,
+     * .depthwise_conv, .pointwise_conv, .weight that exists: the depthwise
+     * conv of the separable types, the plane conv of local, nothing of
+     * localdepthwise (its parts are local_conv and patchy_conv). */
     case DV_REC_DEPTHPOINTWISE:
-      make_conv (m, &r->first, pd, r->C, r->C, k, 1, k / 2, r->C, l->rec_bias, DV_PAD_ZEROS);
+      make_conv_full (m, &r->first, pd, r->C, r->C, k, 1, k / 2, r->C, l->rec_bias, DV_PAD_ZEROS, wn);
       make_conv (m, &r->second, pp, r->C, r->out_c, 1, 1, 0, 1, l->rec_bias, DV_PAD_ZEROS);
       break;
     case DV_REC_POINTDEPTHWISE:
       make_conv (m, &r->first, pp, r->C, r->out_c, 1, 1, 0, 1, l->rec_bias, DV_PAD_ZEROS);
-      make_conv (m, &r->second, pd, r->out_c, r->out_c, k, 1, k / 2, r->out_c, l->rec_bias, DV_PAD_ZEROS);
+      make_conv_full (m, &r->second, pd, r->out_c, r->out_c, k, 1, k / 2, r->out_c, l->rec_bias, DV_PAD_ZEROS,
+                      wn);
       break;
     case DV_REC_LOCAL:
       r->side = (int) floor (sqrt ((double) r->C) + 0.5);
-      make_local (m, r, p);
+      make_local (m, r, p, l->rec_bias, wn);
       break;
     case DV_REC_LOCALDEPTHWISE:
       {
         r->side = (int) floor (sqrt ((double) r->C) + 0.5);
         g_autofree char *lp = g_strconcat (p, ".local_conv", NULL);
         g_autofree char *pt = g_strconcat (p, ".patchy_conv", NULL);
-        make_local (m, r, lp);
-        make_conv (m, &r->second, pt, r->C, r->C, k, 1, k / 2, r->C, TRUE, DV_PAD_ZEROS);
+        make_local (m, r, lp, l->rec_bias, FALSE);
+        make_conv (m, &r->second, pt, r->C, r->C, k, 1, k / 2, r->C, l->rec_bias, DV_PAD_ZEROS);
       }
       break;
     }
@@ -300,7 +307,7 @@ build_layer (DvModel *m, int i)
   else
     make_conv_full (m, &L->conv, pconv, cin, l->out_channels, l->kernel, l->stride, l->padding, 1, l->bias,
                     DV_PAD_ZEROS, l->weight_norm);
-  if (l->rec_type != DV_REC_NONE && !d->feedforward_only)
+  if (l->rec_type != DV_REC_NONE && (!d->feedforward_only || d->ffonly_keeps_recurrence))
     {
       L->has_rec = TRUE;
       make_rec (m, L, mod);
@@ -404,7 +411,9 @@ build_conn (DvModel *m, int i)
     {
       if (c->source_alias)
         add_source_aliases (m, c->name, d->layers[C->src].module_name);
-      if (cs != C->tc)
+      /* auto_adapt: DynVision creates the 1×1 conv in its warm-up forward,
+       * which under feedforward_only skips addskip/addfeedback: never built */
+      if (cs != C->tc && !d->feedforward_only)
         {
           g_autofree char *pc = g_strconcat (c->name, ".conv", NULL);
           C->has_conv = TRUE;

@@ -85,7 +85,9 @@ int      dv_model_residual_timesteps (DvModel *model);
 typedef struct {
   gboolean training;   /* keep what BPTT needs */
   gboolean bn_train;   /* BatchNorm uses batch statistics and updates running stats */
-  gboolean feedforward_only; /* in addition to the model's own setting */
+  gboolean feedforward_only; /* in addition to the model's own setting: no skip, feedback or recurrence */
+  gboolean residual_probe;   /* DynVision's residual-timestep probe (SPEC §1.7): no skip or
+                              * feedback, recurrence kept, no idle steps */
   gboolean record_all; /* observe every layer */
 } DvRunOptions;
 

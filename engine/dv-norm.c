@@ -61,6 +61,21 @@ dot_of (const float *x, const float *y, size_t n)
   return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
+/* Σ y·(x − mu): the centred dot product (x̂ without its scale), so that a
+ * channel whose |mean| dwarfs its spread does not cancel Σxy against mu·Σy. */
+static double
+dot_centred_of (const float *x, const float *y, size_t n, double mu)
+{
+  double s[4] = { 0 };
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int l = 0; l < 4; l++)
+      s[l] += ((double) x[i + l] - mu) * y[i + l];
+  for (; i < n; i++)
+    s[0] += ((double) x[i] - mu) * y[i];
+  return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Batch norm                                                                */
 
@@ -137,7 +152,7 @@ bn_backward_channel (int c, int worker, gpointer data)
   const float *dy = j->dout + (size_t) c * M;
   const double mu = j->cmean[c], is = j->cinvstd[c];
   const double sum_dy = sum_of (dy, M);
-  const double sum_dy_xhat = (dot_of (dy, x, M) - mu * sum_dy) * is;
+  const double sum_dy_xhat = dot_centred_of (x, dy, M, mu) * is;
   if (j->dgamma)
     j->dgamma[c] += (float) sum_dy_xhat;
   if (j->dbeta)
@@ -149,12 +164,12 @@ bn_backward_channel (int c, int worker, gpointer data)
   float *dx = j->dinp + (size_t) c * M;
   if (j->train)
     {
-      /* dx = a·(dy − mean(dy) − x̂·mean(dy·x̂)) = a·dy − k1·x + k0 */
-      const double k1 = a * is * sum_dy_xhat / (double) M;
-      const float fa = (float) a, fk1 = (float) k1;
-      const float fk0 = (float) (k1 * mu - a * sum_dy / (double) M);
+      /* dx = a·(dy − mean(dy) − x̂·mean(dy·x̂)), x̂ = (x − mean)·invstd, centred
+       * per element as PyTorch does.  Folding it into a·dy − k1·x + k0 lets
+       * k1·x and k0 cancel each other when |mean| ≫ std. */
+      const double mdy = sum_dy / (double) M, k = is * sum_dy_xhat / (double) M;
       for (size_t i = 0; i < M; i++)
-        dx[i] += fa * dy[i] - fk1 * x[i] + fk0;
+        dx[i] += (float) (a * ((double) dy[i] - mdy - ((double) x[i] - mu) * k));
     }
   else
     {

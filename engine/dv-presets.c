@@ -141,11 +141,27 @@ apply_common (DvModelDesc *d, const char *cls, const DvJson *kwargs, const Defau
   return TRUE;
 }
 
+/* DynVision's history_length kwarg replaces the history its delays imply
+ * (DyRCNN, CorNetRT pass it to every layer; CordsNet does not read it). */
+static void
+kw_history (DvModelDesc *d, const DvJson *kwargs)
+{
+  const DvJson *v = kw (kwargs, "history_length");
+  if (!is_null (v))
+    {
+      d->history_set = TRUE;
+      d->history_ms = kw_num (kwargs, "history_length", 0);
+    }
+}
+
+/* ffonly_drops_rec: the class passes feedforward_only to its layers, which
+ * then build no recurrence (DyRCNN, CorNetRT); CordsNet does not. */
 static gboolean
-layer_rec (DvLayerDesc *l, const DvModelDesc *d, const DvJson *kwargs, const char *dflt, GError **error)
+layer_rec_full (DvLayerDesc *l, const DvModelDesc *d, const DvJson *kwargs, const char *dflt,
+                gboolean ffonly_drops_rec, GError **error)
 {
   const char *rt = kw_str (kwargs, "recurrence_type", dflt);
-  if (d->feedforward_only)
+  if (d->feedforward_only && ffonly_drops_rec)
     rt = "none";
   if (!dv_rec_type_from_name (rt, &l->rec_type))
     {
@@ -169,6 +185,12 @@ layer_rec (DvLayerDesc *l, const DvModelDesc *d, const DvJson *kwargs, const cha
     }
   l->rec_bias = kw_bool (kwargs, "recurrence_bias", kw_bool (kwargs, "bias", TRUE));
   return TRUE;
+}
+
+static gboolean
+layer_rec (DvLayerDesc *l, const DvModelDesc *d, const DvJson *kwargs, const char *dflt, GError **error)
+{
+  return layer_rec_full (l, d, kwargs, dflt, TRUE, error);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -255,6 +277,7 @@ build_dyrcnn (const char *cls, const DyLayerSpec *spec, int n, const char *const
   Defaults df = { 1000, 20, 3, 224, 224, 2.0, 5.0, 0.0, 6.0, 30.0, 0.0, TRUE, FALSE, "full", TRUE };
   if (!apply_common (d, cls, kwargs, &df, error))
     return NULL;
+  kw_history (d, kwargs);
   const char *fbmode = kw_str (kwargs, "feedback_mode", "additive");
   const DvJson *fbv = kw (kwargs, "feedback");
   DvIntegration fb_integ = DV_INTEGRATE_ADDITIVE;
@@ -296,6 +319,9 @@ build_dyrcnn (const char *cls, const DyLayerSpec *spec, int n, const char *const
         }
       if (!layer_rec (l, d, kwargs, "full", error))
         return NULL;
+      /* DyRCNN does not pass recurrence_bias to its RConv2d layers, whose
+       * default (None) is the layer's bias: the kwarg has no effect there. */
+      l->rec_bias = bias;
       if (root_tau)
         l->tau_name = g_strdup_printf ("tau_%s", spec[i].name);
       l->supralinearity = supralin;
@@ -305,9 +331,12 @@ build_dyrcnn (const char *cls, const DyLayerSpec *spec, int n, const char *const
           l->pool = (DvPoolDesc) { spec[i].pool_k, spec[i].pool_s, spec[i].pool_p };
         }
     }
+  /* With feedforward_only DynVision still builds the Skip/Feedback modules
+   * (addskip_*.source.* are in its state_dict) and counts their delays in the
+   * history length; only their use is skipped at run time. */
   for (int i = 0; i < n_links; i++)
     {
-      if (d->skip && !d->feedforward_only && skips[i][0])
+      if (d->skip && skips[i][0])
         {
           g_autofree char *name = g_strdup_printf ("addskip_%s", skips[i][1]);
           dv_model_desc_add_conn (d, DV_CONN_SKIP, name, skips[i][0], skips[i][1]);
@@ -315,7 +344,7 @@ build_dyrcnn (const char *cls, const DyLayerSpec *spec, int n, const char *const
     }
   for (int i = 0; i < n_links; i++)
     {
-      if (d->feedback && !d->feedforward_only && fbs[i][0])
+      if (d->feedback && fbs[i][0])
         {
           g_autofree char *name = g_strdup_printf ("addfeedback_%s", fbs[i][1]);
           DvConnDesc *c = dv_model_desc_add_conn (d, DV_CONN_FEEDBACK, name, fbs[i][0], fbs[i][1]);
@@ -336,7 +365,13 @@ build_dyrcnnx2 (const DvJson *kwargs, GError **error)
   };
   static const char *const skips[][2] = { { "layer1", "layer2" } };
   static const char *const fbs[][2] = { { "layer2", "layer1" } };
-  return build_dyrcnn ("DyRCNNx2", spec, 2, skips, fbs, 1, FALSE, TRUE, kwargs, error);
+  DvModelDesc *d = build_dyrcnn ("DyRCNNx2", spec, 2, skips, fbs, 1, FALSE, TRUE, kwargs, error);
+  /* DyRCNNx2 gives its EulerSteps the float tau (no tau_* Parameter with
+   * requires_grad=train_tau as x4/x8 do): its tau stays frozen whatever
+   * train_tau says (the kwarg is still recorded in the config). */
+  if (d)
+    d->train_tau = FALSE;
+  return d;
 }
 
 static DvModelDesc *
@@ -379,6 +414,8 @@ build_cornetrt (const DvJson *kwargs, GError **error)
   Defaults df = { 1000, 5, 3, 224, 224, 2.0, 5.0, 2.0, 2.0, 30.0, 0.0, FALSE, FALSE, "self", TRUE };
   if (!apply_common (d, "CorNetRT", kwargs, &df, error))
     return NULL;
+  kw_history (d, kwargs);
+  d->ffonly_keeps_recurrence = TRUE; /* CorNetRT does not pass feedforward_only to its areas */
   if (d->skip || d->feedback)
     {
       g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
@@ -404,8 +441,13 @@ build_cornetrt (const DvJson *kwargs, GError **error)
       l->stride2 = 1;
       l->bias2 = FALSE;
       l->mid_groupnorm = 32;
-      if (!layer_rec (l, d, kwargs, "self", error))
+      /* DynVision's CorNetRT never passes recurrence_type to its RConv2d
+       * areas: their recurrence is always "self", whatever the kwarg says. */
+      /* nor feedforward_only: with it the areas keep their recurrence */
+      if (!layer_rec_full (l, d, kwargs, "self", FALSE, error))
         return NULL;
+      if (l->rec_type != DV_REC_NONE)
+        l->rec_type = DV_REC_SELF;
       if (is_null (kw (kwargs, "recurrence_target")))
         l->rec_target = DV_TARGET_MIDDLE;
       l->rec_bias = kw_bool (kwargs, "recurrence_bias", FALSE);
@@ -470,8 +512,17 @@ build_cordsnet (const DvJson *kwargs, GError **error)
       l->padding = 1;
       l->bias = FALSE;
       l->weight_norm = TRUE;
-      if (!layer_rec (l, d, kwargs, "full", error))
+      /* CordsNet's layers keep their recurrence with feedforward_only: only
+       * the skips are left out at run time */
+      if (!layer_rec_full (l, d, kwargs, "full", FALSE, error))
         return NULL;
+      if (l->rec_type == DV_REC_SELF)
+        {
+          g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                       "CordsNet: recurrence_type 'self' cannot be built: DynVision weight-norms the "
+                       "self-recurrence's bare weight Parameter and fails (no Module to parametrise)");
+          return NULL;
+        }
       l->rec_kernel = 3;
       l->rec_bias = FALSE;
       l->spatial_bias = TRUE;
@@ -479,7 +530,8 @@ build_cordsnet (const DvJson *kwargs, GError **error)
       if (i == 7)
         l->t_feedforward = 0.0;
     }
-  if (d->skip && !d->feedforward_only)
+  d->ffonly_keeps_recurrence = TRUE;
+  if (d->skip) /* built with feedforward_only too (construction-time transforms) */
     {
       /* target <- source, kernel (0 = identity), stride, same-step */
       static const struct { int dst, src, k, s; gboolean now; } sk[] = {

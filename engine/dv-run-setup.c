@@ -297,11 +297,15 @@ dv_frame_copy_response (const DvModel *model, const DvFrame *frame, int layer, f
 int
 dv_model_residual_timesteps (DvModel *model)
 {
-  /* SPEC §1.7: the same random frame, feedforward only, until the classifier
-   * has input; with presence flags this is exact (all-zero outputs only
-   * arise from degenerate weights). */
+  /* SPEC §1.7, DynVision's _determine_residual_timesteps: the same random
+   * frame through _forward(t, feedforward_only=True) until the classifier has
+   * input.  That pass skips only addskip/addfeedback: recurrence stays on
+   * (a layer whose recurrence alone drives it yields output earlier) and the
+   * idle steps do not run (they belong to forward(), not _forward()).  With
+   * presence flags this is exact (all-zero outputs only arise from degenerate
+   * weights). */
   const DvModelDesc *D = model->desc;
-  DvRunOptions opt = { .feedforward_only = TRUE };
+  DvRunOptions opt = { .residual_probe = TRUE };
   DvRun *run = dv_run_new (model, 1, &opt);
   gsize fn = (gsize) D->in_channels * D->in_h * D->in_w;
   float *frame = g_new (float, fn);

@@ -582,10 +582,15 @@ layer_step (DvRun *run, int li, Cur x)
   const DvLayer *L = &m->layers[li];
   const DvLayerDesc *l = L->desc;
   gboolean ffonly = D->feedforward_only || run->opt.feedforward_only;
+  /* DynVision's _forward(feedforward_only=True) skips its non_feedforward_operations
+   * (addskip, addfeedback) and nothing else; the probe is exactly that. */
+  gboolean no_conns = ffonly || run->opt.residual_probe;
   for (guint k = 0; k < D->ops->len; k++)
     {
       DvOp op = g_array_index (D->ops, DvOp, k);
-      if (ffonly && (op == DV_OP_ADDSKIP || op == DV_OP_ADDFEEDBACK || op == DV_OP_ADDEXT))
+      if (no_conns && (op == DV_OP_ADDSKIP || op == DV_OP_ADDFEEDBACK))
+        continue;
+      if (ffonly && op == DV_OP_ADDEXT)
         continue;
       if (x.v.data == NULL && op_skipped_on_none (op))
         continue;
@@ -693,7 +698,7 @@ dv_run_reset (DvRun *run)
   run->t = 0;
   run->steps = 0;
   dv_run_build_local_maps (run);
-  if (D->idle_timesteps > 0)
+  if (D->idle_timesteps > 0 && !run->opt.residual_probe)
     {
       gsize fn = (gsize) run->N * D->in_channels * D->in_h * D->in_w;
       float *blank = g_new (float, fn);

@@ -8,7 +8,10 @@
  * double precision.  The /engine/bptt/activity-* cases add weight · activity
  * loss (train/dv-activity.h, absolute or signed), whose gradient enters through
  * the run's response-gradient hook; the reference recomputes it here from the
- * recorded responses. */
+ * recorded responses.  /engine/bptt/batchnorm-large-mean checks the
+ * train-mode BatchNorm input gradient on channels whose |mean| dwarfs their
+ * spread against a double-precision reference (itself checked by central
+ * differences in double). */
 #include "dv-activity.h"
 #include "dv-eval.h"
 #include "dv-model.h"
@@ -485,6 +488,8 @@ static const Variant variants[] = {
   { "input-target", DV_REC_FULL, DV_TARGET_INPUT, DV_SOLVER_EULER, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, 1.0, 2, 4, 0, 2, TRUE },
   { "convt-feedback-bn-train", DV_REC_FULL, DV_TARGET_OUTPUT, DV_SOLVER_EULER, FALSE, FALSE, TRUE, FALSE, FALSE, FALSE, 1.0, 2, 2, 0, 2, FALSE, TRUE },
   { "cordsnet-pieces", DV_REC_FULL, DV_TARGET_OUTPUT, DV_SOLVER_EULER, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, 1.0, 2, 2, 2, 2, TRUE, FALSE, TRUE },
+  /* CordsNet weight-norms the depthwise conv of a separable recurrence */
+  { "cordsnet-depthpointwise-wn", DV_REC_DEPTHPOINTWISE, DV_TARGET_OUTPUT, DV_SOLVER_EULER, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, 1.0, 2, 2, 2, 2, TRUE, FALSE, TRUE },
   { "no-history-own-state", DV_REC_FULL, DV_TARGET_OUTPUT, DV_SOLVER_EULER, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, 1.0, 0, 0, -1, 0, FALSE },
 };
 
@@ -570,6 +575,113 @@ static const ActivityCase activity_cases[] = {
   { "activity-signed-linear", DV_ACTIVITY_SIGNED, 1.0, "B,C", TRUE, 2.0 },
 };
 
+/* The exact train-mode BatchNorm of one channel in double: y = γ·(x − μ)/√(σ²+ε) + β
+ * with the batch's μ, σ², and the loss Σ w·y. */
+static double
+bn_loss_double (const double *x, const float *w, size_t M, double gamma, double beta, double eps)
+{
+  double mu = 0, var = 0, l = 0;
+  for (size_t i = 0; i < M; i++)
+    mu += x[i];
+  mu /= (double) M;
+  for (size_t i = 0; i < M; i++)
+    var += (x[i] - mu) * (x[i] - mu);
+  var /= (double) M;
+  double is = 1.0 / sqrt (var + eps);
+  for (size_t i = 0; i < M; i++)
+    l += w[i] * (gamma * (x[i] - mu) * is + beta);
+  return l;
+}
+
+/* Channels with |mean| ≫ std (a ReLU layer's output far from zero, a constant
+ * offset in the data): the folded form a·dy − k1·x + k0 cancels two terms of
+ * size a·|mean|/std there and loses digits in float; x̂-based it does not. */
+static void
+check_batchnorm_large_mean (void)
+{
+  enum { C = 3, N = 4, HW = 25, M = N * HW };
+  const double mean[C] = { 0.0, 1000.0, -3000.0 }, sd[C] = { 1.0, 0.01, 0.05 };
+  const float eps = 1e-5f;
+  DvRand r;
+  dv_rand_seed (&r, 5);
+  float *x = g_new (float, C * M), *dy = g_new (float, C * M), *y = g_new (float, C * M);
+  float *dx = g_new0 (float, C * M), gamma[C], beta[C], mu[C], is[C], rm[C] = { 0 }, rv[C] = { 1, 1, 1 };
+  float dg[C] = { 0 }, db[C] = { 0 };
+  for (int c = 0; c < C; c++)
+    {
+      gamma[c] = 0.5f + (float) c;
+      beta[c] = 0.1f * (float) c;
+      for (int i = 0; i < M; i++)
+        {
+          x[c * M + i] = (float) (mean[c] + sd[c] * 2.0 * (dv_rand_uniform (&r) - 0.5));
+          dy[c * M + i] = (float) (2.0 * (dv_rand_uniform (&r) - 0.5));
+        }
+    }
+  dv_batchnorm_forward (y, mu, is, x, gamma, beta, rm, rv, C, N, HW, eps, 0.1f, TRUE);
+  dv_batchnorm_backward (dx, dg, db, dy, x, mu, is, gamma, C, N, HW, TRUE);
+
+  double *xd = g_new (double, M);
+  for (int c = 0; c < C; c++)
+    {
+      const float *xc = x + c * M, *dyc = dy + c * M;
+      /* reference: dx = a·(dy − mean(dy) − x̂·mean(dy·x̂)), all in double from the float inputs */
+      double m = 0, v = 0, sdy = 0, sdyx = 0;
+      for (int i = 0; i < M; i++)
+        m += xc[i];
+      m /= M;
+      for (int i = 0; i < M; i++)
+        v += (xc[i] - m) * (xc[i] - m);
+      v /= M;
+      double ist = 1.0 / sqrt (v + eps), a = gamma[c] * ist;
+      for (int i = 0; i < M; i++)
+        {
+          sdy += dyc[i];
+          sdyx += dyc[i] * (xc[i] - m) * ist;
+        }
+      /* PyTorch's backward centres on the forward's saved float mean and invstd
+       * (accumulating in double): that rounding, ulp(mean)/(2·sd) relative, is
+       * the forward's and shared; the backward must add nothing visible to it. */
+      double smu = mu[c], sis = is[c], sa = gamma[c] * sis, ssdyx = 0;
+      for (int i = 0; i < M; i++)
+        ssdyx += dyc[i] * (xc[i] - smu) * sis;
+      double max_err = 0, max_ref = 0, max_exact = 0;
+      for (int i = 0; i < M; i++)
+        {
+          double ref = sa * (dyc[i] - sdy / M - (xc[i] - smu) * sis * ssdyx / M);
+          double exact = a * (dyc[i] - sdy / M - (xc[i] - m) * ist * sdyx / M);
+          max_err = MAX (max_err, fabs (dx[c * M + i] - ref));
+          max_exact = MAX (max_exact, fabs (dx[c * M + i] - exact));
+          max_ref = MAX (max_ref, fabs (ref));
+        }
+      /* the reference against central differences of the double forward */
+      for (int i = 0; i < M; i++)
+        xd[i] = xc[i];
+      for (int i = 0; i < 3; i++)
+        {
+          int k = i * 37 % M;
+          double h = 1e-4 * sd[c], o = xd[k];
+          xd[k] = o + h;
+          double lp = bn_loss_double (xd, dyc, M, gamma[c], beta[c], eps);
+          xd[k] = o - h;
+          double lm = bn_loss_double (xd, dyc, M, gamma[c], beta[c], eps);
+          xd[k] = o;
+          double num = (lp - lm) / (2 * h);
+          double ref = a * (dyc[k] - sdy / M - (xc[k] - m) * ist * sdyx / M);
+          g_assert_cmpfloat (fabs (num - ref), <, 1e-5 * max_ref);
+        }
+      g_test_message ("channel mean %g sd %g: max |dx − ref| = %.3g of max |ref| %.3g (rel %.2e; "
+                      "to the exact-mean gradient %.2e)", mean[c], sd[c], max_err, max_ref, max_err / max_ref,
+                      max_exact / max_ref);
+      g_assert_cmpfloat (max_err / max_ref, <, 1e-5);
+      g_assert_cmpfloat (max_exact / max_ref, <, 1e-3);
+    }
+  g_free (xd);
+  g_free (x);
+  g_free (dy);
+  g_free (y);
+  g_free (dx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -584,5 +696,6 @@ main (int argc, char **argv)
       g_autofree char *path = g_strdup_printf ("/engine/bptt/%s", activity_cases[i].name);
       g_test_add_data_func (path, &activity_cases[i], check_activity);
     }
+  g_test_add_func ("/engine/bptt/batchnorm-large-mean", check_batchnorm_large_mean);
   return g_test_run ();
 }

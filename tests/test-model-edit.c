@@ -449,7 +449,12 @@ test_trained_tau (void)
   const char *kw[] = { "input_dims=[4,3,32,32]", "n_classes=10", "train_tau=true", NULL };
   g_autoptr (GError) error = NULL;
   g_autoptr (DvJson) kwargs = dv_kwargs_parse (kw, 3, &error);
-  g_autoptr (DvModelDesc) d = dv_preset_build ("DyRCNNx2", kwargs, &error);
+  /* DyRCNNx2 keeps its tau frozen whatever train_tau says (as DynVision's
+   * float-tau EulerSteps); x4 trains its tau_* parameters */
+  g_autoptr (DvModelDesc) d2 = dv_preset_build ("DyRCNNx2", kwargs, &error);
+  g_assert_no_error (error);
+  g_assert_false (d2->train_tau);
+  g_autoptr (DvModelDesc) d = dv_preset_build ("DyRCNNx4", kwargs, &error);
   g_assert_no_error (error);
   DvModel *model = new_model (d, 1);
   g_assert_true (dv_model_get_desc (model)->train_tau);
