@@ -522,6 +522,7 @@ dv_checkpoint_identify (const DvSafetensors *st, const char *path, const DvModel
 
   Kw k = { dv_json_new_object (), g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free) };
   g_autoptr (GString) dropped = g_string_new (NULL);
+  g_autoptr (GString) dropped_hp = g_string_new (NULL);
   /* priority: hint > hyper-parameters > path arguments > data set; the later
    * a source is applied, the more it counts */
   const DataSet *ds = on_path ? find_dataset (pi.data) : NULL;
@@ -575,10 +576,21 @@ dv_checkpoint_identify (const DvSafetensors *st, const char *path, const DvModel
       g_autoptr (DvJson) cand = dv_json_copy (hp);
       for (guint i = 0; i < G_N_ELEMENTS (class_keys); i++)
         dv_json_object_remove (cand, class_keys[i]);
-      accept_keys (&k, cls, cand, "the Lightning hyper-parameters", dropped);
+      accept_keys (&k, cls, cand, "the Lightning hyper-parameters", dropped_hp);
     }
   if (dropped->len)
     how_line (how, "not keyword arguments of %s (ignored): %s", cls, dropped->str);
+  if (dropped_hp->len)
+    {
+      /* DynVision saves every serialisable attribute, most of them derived or runtime state:
+       * a count and the first few names, not all of them */
+      g_auto (GStrv) names = g_strsplit (dropped_hp->str, ", ", -1);
+      guint n = g_strv_length (names);
+      g_autofree char *first = n > 4 ? g_strjoinv (", ", (char *[]) { names[0], names[1], names[2], names[3], NULL })
+                                     : g_strdup (dropped_hp->str);
+      how_line (how, "%u Lightning hyper-parameters are not keyword arguments of %s (ignored): %s%s", n, cls, first,
+                n > 4 ? ", …" : "");
+    }
   if (hint)
     for (guint i = 0; i < dv_json_length (hint->kwargs); i++)
       kw_put (&k, dv_kwargs_canonical (dv_json_object_key (hint->kwargs, i)),
@@ -625,11 +637,26 @@ dv_checkpoint_identify (const DvSafetensors *st, const char *path, const DvModel
     }
   if (d)
     {
+      /* one line per source, in the order the sources first appear */
+      g_autoptr (GPtrArray) sources = g_ptr_array_new ();
       for (guint i = 0; i < dv_json_length (k.kw); i++)
         {
-          const char *key = dv_json_object_key (k.kw, i);
-          g_autofree char *v = dv_json_to_string (dv_json_object_value (k.kw, i), FALSE);
-          how_line (how, "%s=%s: from %s", key, v, (const char *) g_hash_table_lookup (k.source, key));
+          const char *src = g_hash_table_lookup (k.source, dv_json_object_key (k.kw, i));
+          if (!g_ptr_array_find_with_equal_func (sources, src, g_str_equal, NULL))
+            g_ptr_array_add (sources, (gpointer) src);
+        }
+      for (guint s = 0; s < sources->len; s++)
+        {
+          g_autoptr (GString) line = g_string_new (NULL);
+          for (guint i = 0; i < dv_json_length (k.kw); i++)
+            {
+              const char *key = dv_json_object_key (k.kw, i);
+              if (g_strcmp0 (g_hash_table_lookup (k.source, key), g_ptr_array_index (sources, s)) != 0)
+                continue;
+              g_autofree char *v = dv_json_to_string (dv_json_object_value (k.kw, i), FALSE);
+              g_string_append_printf (line, "%s%s=%s", line->len ? " " : "", key, v);
+            }
+          how_line (how, "from %s: %s", (const char *) g_ptr_array_index (sources, s), line->str);
         }
       if (g_hash_table_lookup (k.source, "input_dims") == NULL)
         how_line (how, "input %d×%d×%d (C×H×W): %s's default — nothing in the file fixes the resolution; give "

@@ -49,6 +49,8 @@ struct _DvWbWindow {
   DvHistory *history;
   char **layer_names;        /* NULL-terminated copy for the plots */
   char *error;               /* the banner's text, NULL when hidden */
+  GtkImage *banner_icon;
+  char *note;                /* the banner's text when it informs (show_note), or NULL */
 
   /* cursor and transport */
   int cursor;

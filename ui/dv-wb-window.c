@@ -189,6 +189,7 @@ action_dismiss (GtkWidget *widget, const char *name, GVariant *param)
   DvWbWindow *self = DV_WB_WINDOW (widget);
   gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
   g_clear_pointer (&self->error, g_free);
+  g_clear_pointer (&self->note, g_free);
 }
 
 static void
@@ -453,10 +454,40 @@ dv_wb_window_show_error (DvWbWindow *self, const char *message)
   g_return_if_fail (DV_IS_WB_WINDOW (self));
   g_free (self->error);
   self->error = g_strdup (message);
+  g_clear_pointer (&self->note, g_free);
+  gtk_widget_remove_css_class (gtk_revealer_get_child (self->banner_revealer), "dv-note");
+  gtk_image_set_from_icon_name (self->banner_icon, "dialog-warning-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->banner_label), NULL);
   gtk_label_set_text (self->banner_label, message);
   gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
   /* a rejected setting leaves the sequence as it was: show that again */
   dv_wb_window_sync_presentation (self);
+}
+
+void
+dv_wb_window_show_note (DvWbWindow *self, const char *message)
+{
+  DV_UI_ASSERT_THREAD ();
+  g_return_if_fail (DV_IS_WB_WINDOW (self));
+  if (self->error != NULL)
+    return; /* the error matters more */
+  g_free (self->note);
+  self->note = g_strdup (message);
+  gtk_widget_add_css_class (gtk_revealer_get_child (self->banner_revealer), "dv-note");
+  gtk_image_set_from_icon_name (self->banner_icon, "dialog-information-symbolic");
+  /* the first line in the banner, the whole note in its tooltip */
+  const char *nl = strchr (message, '\n');
+  g_autofree char *first = nl ? g_strndup (message, nl - message) : g_strdup (message);
+  gtk_label_set_text (self->banner_label, first);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->banner_label), nl ? message : NULL);
+  gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
+}
+
+const char *
+dv_wb_window_get_note (DvWbWindow *self)
+{
+  g_return_val_if_fail (DV_IS_WB_WINDOW (self), NULL);
+  return self->note;
 }
 
 const char *
@@ -492,6 +523,7 @@ dv_wb_window_finalize (GObject *object)
   dv_history_free (self->history);
   g_strfreev (self->layer_names);
   g_free (self->error);
+  g_free (self->note);
   g_free (self->diff_maps);
   dv_series_free (self->probe_series);
   g_free (self->probe_name);
@@ -523,6 +555,7 @@ dv_wb_window_class_init (DvWbWindowClass *klass)
   CHILD (time_label);
   CHILD (banner_revealer);
   CHILD (banner_label);
+  CHILD (banner_icon);
   CHILD (sample_spin);
   CHILD (sample_adjustment);
   CHILD (layer_dropdown);

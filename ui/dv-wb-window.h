@@ -74,6 +74,12 @@ void        dv_wb_window_set_view_options (DvWbWindow *self, DvColormap colormap
                                            gboolean normalise);
 
 void        dv_wb_window_show_error (DvWbWindow *self, const char *message);
+/* Shows `message` in the banner as information (how a checkpoint's model was
+ * identified), unless an error is showing; dismissed like an error.  Its
+ * first line is the banner's text, the whole message its tooltip.  A note
+ * is not an error: dv_wb_window_get_error stays NULL. */
+void        dv_wb_window_show_note (DvWbWindow *self, const char *message);
+const char *dv_wb_window_get_note (DvWbWindow *self);
 
 /* "Which model is this checkpoint?" — a modal window (GTK 4.8: a GtkWindow
  * with a GtkDropDown) with `message`, the presets `presets` (best first) in

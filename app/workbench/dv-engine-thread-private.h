@@ -77,6 +77,7 @@ struct _DvEngineThread {
   GMutex lock;
   DvHistory *history;
   GPtrArray *errors;
+  GPtrArray *notes;
   GSource *idle;
   GMainContext *context;
   GThread *ui_thread;          /* the thread that made this one: it iterates context */
@@ -98,5 +99,7 @@ void dv_engine_thread_restart_sequence (DvEngineThread *self);
 void dv_engine_thread_compute_now (DvEngineThread *self, int upto);
 /* Engine thread: an error message for the window (printf-style). */
 void dv_engine_thread_report (DvEngineThread *self, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+/* Information for the banner (dv_engine_thread_take_notes), not an error. */
+void dv_engine_thread_note (DvEngineThread *self, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 
 G_END_DECLS

@@ -131,6 +131,34 @@ dv_engine_thread_report (DvEngineThread *self, const char *fmt, ...)
   dv_mutex_unlock (&self->lock);
 }
 
+void
+dv_engine_thread_note (DvEngineThread *self, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  dv_mutex_lock (&self->lock);
+  g_ptr_array_add (self->notes, msg);
+  schedule_locked (self);
+  dv_mutex_unlock (&self->lock);
+}
+
+char **
+dv_engine_thread_take_notes (DvEngineThread *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  char **notes = NULL;
+  dv_mutex_lock (&self->lock);
+  if (self->notes->len > 0)
+    {
+      g_ptr_array_add (self->notes, NULL);
+      notes = (char **) g_ptr_array_steal (self->notes, NULL);
+    }
+  dv_mutex_unlock (&self->lock);
+  return notes;
+}
+
 /* ---- the model's side ------------------------------------------------------------------ */
 
 static void
@@ -464,6 +492,36 @@ dv_workbench_load_model (const char *path, DvLoadReport *rep, char **label, gboo
   return dv_workbench_load_model_as (path, NULL, rep, label, fresh, NULL, error);
 }
 
+/* The banner's note on a checkpoint whose model its metadata did not say:
+ * one line "FILE: identified as CLS from SOURCES", then every line of `how`
+ * (the tooltip). */
+static char *
+identified_note (const char *base, const char *cls, const char *how)
+{
+  g_autoptr (GPtrArray) sources = g_ptr_array_new_with_free_func (g_free);
+  g_auto (GStrv) lines = g_strsplit (how, "\n", -1);
+  for (char **l = lines; *l != NULL; l++)
+    {
+      const char *from = strstr (*l, "from ");
+      if (from == NULL || g_str_has_prefix (*l, "not ") || strstr (*l, " ignored") != NULL)
+        continue;
+      from += 5;
+      gsize n = strcspn (from, "(:");
+      g_autofree char *src = g_strchomp (g_strndup (from, n));
+      if (*src != '\0' && !g_ptr_array_find_with_equal_func (sources, src, g_str_equal, NULL))
+        g_ptr_array_add (sources, g_steal_pointer (&src));
+    }
+  g_autoptr (GString) s = g_string_new (NULL);
+  g_string_append_printf (s, "%s: identified as %s", base, cls ? cls : "a custom model");
+  for (guint i = 0; i < sources->len; i++)
+    g_string_append_printf (s, "%s%s", i == 0 ? " from " : i + 1 == sources->len ? " and " : ", ",
+                            (const char *) g_ptr_array_index (sources, i));
+  g_string_append (s, " (the model was not in the file's metadata; hover for how)\nthe model was identified:\n");
+  g_string_append (s, how);
+  g_strchomp (s->str);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
 DvModel *
 dv_workbench_load_model_as (const char *path, const char *model_spec, DvLoadReport *rep, char **label,
                             gboolean *fresh, char **how, GError **error)
@@ -480,10 +538,7 @@ dv_workbench_load_model_as (const char *path, const char *model_spec, DvLoadRepo
       g_autoptr (GString) said = g_string_new (NULL);
       DvModel *model = dv_checkpoint_load_identified (path, hint, rep, said, error);
       if (model && how && strstr (said->str, "own metadata") == NULL)
-        {
-          g_strchomp (said->str);
-          *how = g_strdelimit (g_strdup (said->str), "\n", ';');
-        }
+        *how = identified_note (base, dv_model_get_desc (model)->model_class, said->str);
       const char *cls = model ? dv_model_get_desc (model)->model_class : NULL;
       if (model != NULL)
         *label = g_strdup_printf ("%s (%s)", cls ? cls : "custom model", base);
@@ -526,11 +581,12 @@ load_checkpoint (DvEngineThread *self, const char *path, const char *model_spec)
       return;
     }
   g_autofree char *names = dv_load_report_describe (&rep, 8);
-  if (how != NULL || names != NULL)
+  if (how != NULL)
+    dv_engine_thread_note (self, "%s%s%s", how, names ? "\n" : "", names ? names : "");
+  else if (names != NULL)
     {
       g_autofree char *base = g_path_get_basename (path);
-      dv_engine_thread_report (self, "%s: %s%s%s%s", base, how ? "the model was identified: " : "",
-                               how ? how : "", how && names ? ". " : "", names ? names : "");
+      dv_engine_thread_note (self, "%s: %s", base, names);
     }
   dv_load_report_clear (&rep);
   dv_engine_thread_replace_model (self, model, label, fresh);
@@ -663,6 +719,7 @@ dv_engine_thread_new (DvEngineSetup *setup, GMainContext *context, DvEngineNotif
   if (setup->history_budget > 0)
     dv_history_set_budget (self->history, setup->history_budget);
   self->errors = g_ptr_array_new_with_free_func (g_free);
+  self->notes = g_ptr_array_new_with_free_func (g_free);
   self->context = g_main_context_ref (context ? context : g_main_context_default ());
   self->ui_thread = g_thread_self ();
   self->notify = notify;
@@ -698,6 +755,7 @@ dv_engine_thread_free (DvEngineThread *self)
   g_free (self->dataset_spec);
   dv_history_free (self->history);
   g_ptr_array_unref (self->errors);
+  g_ptr_array_unref (self->notes);
   g_main_context_unref (self->context);
   g_mutex_clear (&self->lock);
   g_free (self->model_label);

@@ -41,6 +41,8 @@ typedef struct {
   DvPresentation presentation;
   int sample;
   gsize history_budget;      /* bytes for the recorded frames; 0: the default */
+  char *note;                /* transfer full; how the checkpoint's model was identified (for
+                              * the banner, as information), or NULL; not read by the thread */
 } DvEngineSetup;
 
 DvEngineThread *dv_engine_thread_new (DvEngineSetup *setup, GMainContext *context,
@@ -74,7 +76,7 @@ void            dv_engine_thread_set_dataset (DvEngineThread *self, DvDataset *d
  * window.  NULL with a message (DV_MODEL_ERROR_UNIDENTIFIED: ask for the model). */
 DvModel        *dv_workbench_load_model (const char *path, DvLoadReport *rep, char **label,
                                          gboolean *fresh, GError **error);
-/* *how (may be NULL) receives how the model was identified when the file's
+/* *how (may be NULL) receives the banner note on how the model was identified when the file's
  * own metadata did not say it (NULL otherwise). */
 DvModel        *dv_workbench_load_model_as (const char *path, const char *model_spec, DvLoadReport *rep,
                                             char **label, gboolean *fresh, char **how, GError **error);
@@ -113,5 +115,8 @@ void            dv_main_context_post (GMainContext *context, int priority, GSour
  * since the last sync (a NULL-terminated array to g_strfreev, or NULL). */
 gboolean        dv_engine_thread_sync (DvEngineThread *self, DvHistory *dst,
                                        gboolean *new_sequence, char ***errors);
+/* The notes (information, not errors: how a checkpoint's model was
+ * identified) raised since the last call, NULL-terminated, or NULL. */
+char          **dv_engine_thread_take_notes (DvEngineThread *self);
 
 G_END_DECLS

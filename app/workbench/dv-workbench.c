@@ -264,6 +264,9 @@ on_engine_news (gpointer user_data)
   gboolean changed = dv_engine_thread_sync (wb->engine, h, &fresh, &errors);
   for (int i = 0; errors != NULL && errors[i] != NULL; i++)
     dv_wb_window_show_error (wb->window, errors[i]);
+  g_auto (GStrv) notes = dv_engine_thread_take_notes (wb->engine);
+  for (int i = 0; notes != NULL && notes[i] != NULL; i++)
+    dv_wb_window_show_note (wb->window, notes[i]);
   if (changed)
     dv_wb_window_history_changed (wb->window, fresh);
   /* the status only changes with the sequence: a new text each step would
@@ -381,7 +384,7 @@ dv_workbench_setup_init (DvEngineSetup *setup, const DvWorkbenchOptions *options
       setup->model = dv_workbench_load_model_as (o->checkpoint, o->model_spec, &rep, &setup->model_label,
                                                  &fresh, &how, &local);
       if (how != NULL)
-        g_ptr_array_add (problems, g_strdup_printf ("%s: the model was identified: %s", o->checkpoint, how));
+        setup->note = g_steal_pointer (&how);
       dv_load_report_clear (&rep);
       if (setup->model == NULL)
         g_ptr_array_add (problems, g_strdup_printf ("Cannot open the %s (showing the "
@@ -447,6 +450,7 @@ dv_workbench_setup_clear (DvEngineSetup *setup)
   g_clear_pointer (&setup->model, dv_model_free);
   g_clear_pointer (&setup->model_label, g_free);
   g_clear_pointer (&setup->dataset, dv_dataset_unref);
+  g_clear_pointer (&setup->note, g_free);
 }
 
 DvWorkbench *
@@ -466,6 +470,7 @@ dv_workbench_new (GtkApplication *app, const DvWorkbenchOptions *options, GError
   g_hash_table_insert (wb->datasets, g_strdup (setup.dataset_spec), dv_dataset_ref (setup.dataset));
   dv_history_set_budget (dv_wb_window_get_history (window), setup.history_budget);
   g_autoptr (DvModelDesc) start_desc = dv_model_desc_copy (dv_model_get_desc (setup.model));
+  g_autofree char *note = g_steal_pointer (&setup.note);
   wb->engine = dv_engine_thread_new (&setup, NULL, on_engine_news, wb);
   dv_workbench_setup_clear (&setup);
   dv_workbench_edit_attach (window, wb->engine, start_desc);
@@ -478,6 +483,8 @@ dv_workbench_new (GtkApplication *app, const DvWorkbenchOptions *options, GError
   g_signal_connect (window, "set-presentation", G_CALLBACK (on_set_presentation), wb);
   g_signal_connect (window, "destroy", G_CALLBACK (on_window_destroy), wb);
   wb->train = dv_workbench_train_new (window, wb->engine);
+  if (note != NULL)
+    dv_wb_window_show_note (window, note);
   for (guint i = 0; i < problems->len; i++)
     dv_wb_window_show_error (window, g_ptr_array_index (problems, i));
   /* a checkpoint on the command line that does not say its model: ask */
