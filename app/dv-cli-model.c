@@ -145,7 +145,7 @@ dv_cli_convert (int argc, char **argv)
     }
   if (argc < 3)
     {
-      g_printerr ("usage: dynvision convert IN OUT [--model PRESET|DESC.json [key=value …]]\n");
+      g_printerr ("usage: dynvision convert IN OUT [--model PRESET|DESC.json|CKPT [key=value …]]\n");
       return 2;
     }
   const char *in = argv[1], *out = argv[2];

@@ -36,9 +36,9 @@ int dv_cli_parse_double (const char *command, const char *option, const char *te
                          int flags, double *out);
 
 /* The --model option of every command that takes a checkpoint. */
-#define DV_CLI_MODEL_HELP "The model, where the checkpoint does not say: PRESET or DESC.json, then key=value words " \
+#define DV_CLI_MODEL_HELP "The model, where the checkpoint does not say: PRESET, DESC.json or a checkpoint of ours (the model exported from), then key=value words " \
                           "(also after the options)"
-#define DV_CLI_MODEL_ENTRY(ptr) { "model", 0, 0, G_OPTION_ARG_STRING, ptr, DV_CLI_MODEL_HELP, "PRESET|DESC.json" }
+#define DV_CLI_MODEL_ENTRY(ptr) { "model", 0, 0, G_OPTION_ARG_STRING, ptr, DV_CLI_MODEL_HELP, "PRESET|DESC.json|CKPT" }
 /* TRUE for "key=value" with an identifier key. */
 gboolean dv_cli_is_kwarg (const char *word);
 /* A checkpoint of any format with its model identified (from the file, its

@@ -85,15 +85,17 @@ DvSafetensors *dv_checkpoint_open (const char *path, GError **error);
 gboolean       dv_checkpoint_path_is_supported (const char *path);
 
 /* What the user says the model is, where the file does not (`--model SPEC
- * [key=value …]`): a preset name or a description (.json file), and keyword
- * arguments (DynVision's names and aliases). */
+ * [key=value …]`): a preset name, a description (.json file) or a checkpoint
+ * written here (its metadata's description: the checkpoint a model was
+ * exported to DynVision from), and keyword arguments (DynVision's names and
+ * aliases). */
 typedef struct {
   char   *model;   /* preset name, or NULL */
-  char   *desc;    /* path of a model description (.json), or NULL */
+  char   *desc;    /* path of a model description (.json) or of a describing checkpoint, or NULL */
   DvJson *kwargs;  /* never NULL after dv_model_hint_new */
 } DvModelHint;
 
-/* SPEC is "PRESET" or "DESC.json", optionally followed (same string, blanks
+/* SPEC is "PRESET", "DESC.json" or "CKPT" (.safetensors/.pt/.pth/.ckpt), optionally followed (same string, blanks
  * between) by key=value words; `extra` are more key=value words (may be NULL). */
 DvModelHint *dv_model_hint_new (const char *spec, const char *const *extra, int n_extra, GError **error);
 void         dv_model_hint_free (DvModelHint *hint);

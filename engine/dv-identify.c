@@ -79,7 +79,7 @@ dv_model_hint_new (const char *spec, const char *const *extra, int n_extra, GErr
   if (kw == NULL)
     return NULL;
   DvModelHint *h = g_new0 (DvModelHint, 1);
-  if (g_str_has_suffix (what, ".json"))
+  if (g_str_has_suffix (what, ".json") || dv_checkpoint_path_is_supported (what))
     h->desc = g_strdup (what);
   else
     h->model = g_strdup (what);
@@ -407,9 +407,26 @@ how_line (GString *how, const char *fmt, ...)
   g_string_append_c (how, '\n');
 }
 
+/* --model FILE: a description (.json), or a checkpoint of ours whose metadata
+ * describes the model (the one a model was exported from, to read the weights
+ * DynVision trained for it). */
 static DvModelDesc *
 desc_from_file (const char *file, GError **error)
 {
+  if (!g_str_has_suffix (file, ".json"))
+    {
+      g_autoptr (DvSafetensors) st = dv_checkpoint_open (file, error);
+      if (st == NULL)
+        return NULL;
+      if (!dv_safetensors_metadata (st, "dynvision.description") && !dv_safetensors_metadata (st, "dynvision.model"))
+        {
+          g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_UNIDENTIFIED,
+                       "%s: --model names a checkpoint that does not describe its model itself; give a preset, a "
+                       "description (.json) or a checkpoint written by this engine", file);
+          return NULL;
+        }
+      return dv_checkpoint_read_desc (st, file, error);
+    }
   g_autoptr (DvJson) j = dv_json_parse_file (file, error);
   if (j == NULL)
     return NULL;

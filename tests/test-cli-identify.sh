@@ -72,6 +72,10 @@ expect 0 "model DyRCNNx2: from the path" "$cli" plot weights "$dv/trained.pt" -o
 expect 0 "nothing in the file fixes the resolution" "$cli" plot weights "$w/bare.safetensors" -o "$w/w.png" --model DyRCNNx2 rctype=full tsteps=20
 expect 0 "from --model: .*input_dims=\[1,3,32,32\]" "$cli" convert "$w/bare.safetensors" "$w/conv.safetensors" --model "DyRCNNx2 rctype=full tsteps=20" "input_dims=[1,3,32,32]"
 same_tensors "$w/bare.safetensors" "$w/conv.safetensors" || { echo "FAIL: convert changed the tensors"; fail=1; }
+# --model names the checkpoint a model was exported from (the way back from DynVision): its description
+expect 0 "the description .*full.safetensors (--model)" "$cli" convert "$w/bare.safetensors" "$w/conv3.safetensors" --model "$w/full.safetensors"
+same_tensors "$w/bare.safetensors" "$w/conv3.safetensors" || { echo "FAIL: convert --model CKPT changed the tensors"; fail=1; }
+expect 1 "does not describe its model itself" "$cli" run -c "$w/bare.safetensors" -i "$w/none" -o "$w/y.safetensors" --model "$w/bare.safetensors"
 # the converted file describes itself: no --model, nothing printed about identification
 expect 0 "wrote" "$cli" convert "$w/conv.safetensors" "$w/conv2.safetensors"
 grep -q "identified" "$w/err" && { echo "FAIL: a self-describing file needed identification"; fail=1; }

@@ -97,7 +97,37 @@ for case in preset preset8 cornet edit1 edit2 edit3; do
   "$cli" run -c $case.safetensors -i $input -o $case-expected.safetensors
   "$cli" export-dynvision $case.safetensors -o $case > $case-export.log 2>&1 || { cat $case-export.log; exit 1; }
   [ -f $case/model.py ] && [ -f $case/weights.pt ] || { echo "no model.py or weights.pt"; exit 1; }
-  "$py" "$verify" $case $input $case-expected.safetensors 2> $case-verify.err || status=$?
+  # and back: DynVision changes the weights (a stand-in for training there) and saves the
+  # state_dict as its runtime does; a preset model under DynVision's folder names opens here
+  # with no hint, an edited one with --model naming the checkpoint it was exported from
+  args=$(sed -n 's/^MODEL_ARGS = "\(.*\)"$/\1/p' $case/model.py)
+  data=cifar10
+  [ $case = cornet ] && data=tinyimagenet
+  if [ -n "$args" ]; then
+    cls=${args%%:*}
+    back="back/models/$cls/${args}_0/$data/trained.pt" hint=
+  else
+    back="back/models/ExportedModel/ExportedModel_0/$data/trained.pt" hint="--model $case.safetensors"
+  fi
+  "$py" "$verify" $case $input $case-expected.safetensors --trained-back "$back" 2> $case-verify.err || status=$?
   [ $status -eq 0 ] || { cat $case-verify.err; exit $status; }
+  # shellcheck disable=SC2086
+  "$cli" run -c "$back" -i $input -o $case-back.safetensors $hint 2> $case-back.err \
+    || { cat $case-back.err; echo "FAIL: $back does not open here"; exit 1; }
+  if [ -z "$hint" ] && ! grep -q "from the path" $case-back.err; then
+    cat $case-back.err; echo "FAIL: $back was not identified from its folder names"; exit 1
+  fi
+  "$py" - "$back.logits.safetensors" $case-back.safetensors << 'EOF' || exit 1
+import json, struct, sys
+import numpy as np
+def logits(p):
+    b = open(p, "rb").read(); n = struct.unpack("<Q", b[:8])[0]; h = json.loads(b[8:8 + n])
+    t = h["logits"]; o = t["data_offsets"]
+    return np.frombuffer(b[8 + n + o[0]:8 + n + o[1]], dtype="<f4").reshape(t["shape"])
+a, b = logits(sys.argv[1]), logits(sys.argv[2])
+d = float(np.max(np.abs(a - b))); scale = max(1.0, float(np.max(np.abs(a))))
+print(f"back here: max |Δ logits| = {d:.3g} (largest |logit| {scale:.3g})")
+sys.exit(0 if d <= 1e-4 * scale else 1)
+EOF
 done
-echo "all cases agree"
+echo "all cases agree, both ways"

@@ -385,7 +385,7 @@ dv_wb_application_init (DvWbApplication *self)
     { "sample", 0, 0, G_OPTION_ARG_INT, NULL, "First stimulus (index in the data set)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, NULL, "Weight seed of the untrained preset (0)", "SEED" },
     { "model", 0, 0, G_OPTION_ARG_STRING, NULL,
-      "The checkpoint's model where it does not say: \"PRESET key=value …\" or DESC.json", "SPEC" },
+      "The checkpoint's model where it does not say: \"PRESET key=value …\", DESC.json or a checkpoint of ours", "SPEC" },
     { "dataset", 0, 0, G_OPTION_ARG_STRING, NULL,
       "Stimulus set: embedded, mnist, cifar10, folder:DIR, … (embedded)", "SPEC" },
     { "presentation", 'p', 0, G_OPTION_ARG_STRING_ARRAY, NULL,

@@ -59,6 +59,16 @@ def skip(msg):
     sys.exit(77)
 
 
+def write_logits(path, logits):
+    """A one-tensor safetensors file ("logits", F32), for compare.py."""
+    arr = np.ascontiguousarray(logits, dtype="<f4")
+    h = json.dumps({"logits": {"dtype": "F32", "shape": list(arr.shape),
+                               "data_offsets": [0, arr.nbytes]}}).encode()
+    h += b" " * (-(8 + len(h)) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + arr.tobytes())
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dir")
@@ -66,6 +76,10 @@ def main():
     ap.add_argument("expected")
     ap.add_argument("--weights-from")
     ap.add_argument("--tol", type=float, default=1e-4)
+    ap.add_argument("--trained-back", metavar="OUT.pt",
+                    help="then change every weight in DynVision (a stand-in for training there: "
+                         "Lightning cannot train here), torch.save the state_dict to OUT.pt and "
+                         "DynVision's logits on the input to OUT.pt.logits.safetensors")
     a = ap.parse_args()
 
     src = os.environ.get("DV_DYNVISION_SRC", "/tmp/dvsrc")
@@ -170,6 +184,17 @@ def main():
     if worst > a.tol:
         print(f"FAIL: max |Δ| {worst:.3g} > {a.tol:g}")
         return 1
+    if a.trained_back:
+        g = torch.Generator().manual_seed(1)
+        with torch.no_grad():
+            for name, p in model.named_parameters():
+                if p.dtype.is_floating_point:
+                    p.mul_(1 + 0.2 * (torch.rand(p.shape, generator=g) - 0.5))
+            back = model(x).numpy()
+        os.makedirs(os.path.dirname(os.path.abspath(a.trained_back)), exist_ok=True)
+        torch.save(model.state_dict(), a.trained_back)
+        write_logits(a.trained_back + ".logits.safetensors", back)
+        print(f"wrote {a.trained_back} (weights changed in DynVision) and its logits")
     print(f"OK: DynVision agrees with the engine (max |Δ| {worst:.3g} ≤ {a.tol:g})")
     return 0
 
