@@ -643,33 +643,6 @@ dv_safetensors_writer_to_bytes (DvSafetensorsWriter *w)
   return g_byte_array_free_to_bytes (out);
 }
 
-static gboolean
-write_all (int fd, const void *buf, gsize len)
-{
-  const guint8 *p = buf;
-  while (len > 0)
-    {
-      gssize r = write (fd, p, MIN (len, (gsize) 1 << 30));
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r == 0)
-        errno = EIO;
-      if (r <= 0)
-        return FALSE;
-      p += r;
-      len -= (gsize) r;
-    }
-  return TRUE;
-}
-
-static gboolean
-save_error (GError **error, int saved_errno, const char *what, const char *path)
-{
-  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-               "%s: could not save: %s: %s", path, what, g_strerror (saved_errno));
-  return FALSE;
-}
-
 gboolean
 dv_safetensors_writer_save (DvSafetensorsWriter *w, const char *path, GError **error)
 {
@@ -677,42 +650,16 @@ dv_safetensors_writer_save (DvSafetensorsWriter *w, const char *path, GError **e
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   /* the orphans of interrupted saves in this folder go first (dv-tempfile.h) */
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *own = g_strconcat (base, ".tmp-", NULL);
-  dv_temp_remove_stale (dir, DV_TEMP_INFIX_SAFETENSORS);
-  dv_temp_remove_stale (dir, own);
-
-  g_autofree char *tmp = g_strconcat (path, ".tmp-XXXXXX", NULL);
-  int fd = dv_temp_create (tmp); /* locked until renamed: not an orphan */
-  if (fd < 0)
-    return save_error (error, errno, "cannot create a temporary file beside it", path);
-
   GString *h = writer_header (w);
   guint64 n = h->len;
-  gboolean ok = write_all (fd, &n, 8) && write_all (fd, h->str, h->len);
+  guint n_chunks = 2 + w->entries->len;
+  g_autofree const void **chunks = g_new (const void *, n_chunks);
+  g_autofree gsize *lens = g_new (gsize, n_chunks);
+  chunks[0] = &n, lens[0] = 8;
+  chunks[1] = h->str, lens[1] = h->len;
+  for (guint i = 0; i < w->entries->len; i++)
+    chunks[2 + i] = g_bytes_get_data (((WriterEntry *) w->entries->pdata[i])->data, &lens[2 + i]);
+  gboolean ok = dv_temp_save_chunks (path, DV_TEMP_INFIX_SAFETENSORS, chunks, lens, n_chunks, error);
   g_string_free (h, TRUE);
-  for (guint i = 0; ok && i < w->entries->len; i++)
-    {
-      gsize len;
-      const void *p = g_bytes_get_data (((WriterEntry *) w->entries->pdata[i])->data, &len);
-      ok = write_all (fd, p, len);
-    }
-  const char *what = !ok ? "write failed" : fsync (fd) != 0 ? "fsync failed"
-                     : g_rename (tmp, path) != 0 ? "cannot replace it" : NULL;
-  int e = errno;
-  if (what)
-    g_unlink (tmp);
-  if (close (fd) != 0 && what == NULL)
-    what = "close failed", e = errno;
-  if (what)
-    return save_error (error, e, what, path);
-  /* Make the rename itself durable (best effort). */
-  int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0)
-    {
-      fsync (dfd);
-      close (dfd);
-    }
-  return TRUE;
+  return ok;
 }

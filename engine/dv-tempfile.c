@@ -69,20 +69,24 @@ dv_temp_remove_stale (const char *dir, const char *infix)
 }
 
 static gboolean
-write_all (int fd, const char *p, gsize n)
+write_all (int fd, const void *buf, gsize len)
 {
-  while (n > 0)
+  const guint8 *p = buf;
+  while (len > 0)
     {
-      gssize w = write (fd, p, n);
-      if (w < 0 && errno == EINTR)
+      gssize r = write (fd, p, MIN (len, (gsize) 1 << 30));
+      if (r < 0 && errno == EINTR)
         continue;
-      if (w <= 0)
+      if (r == 0)
+        errno = EIO;
+      if (r <= 0)
         return FALSE;
-      p += w;
-      n -= (gsize) w;
+      p += r;
+      len -= (gsize) r;
     }
   return TRUE;
 }
+
 
 gboolean
 dv_file_replace_contents (const char *path, const char *data, gssize len, GError **error)
@@ -115,6 +119,51 @@ dv_file_replace_contents (const char *path, const char *data, gssize len, GError
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (e), "%s: could not save: %s: %s", path, what,
                    g_strerror (e));
       return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+dv_temp_save_chunks (const char *path, const char *stale_infix, const void *const *chunks, const gsize *lens,
+                     guint n_chunks, GError **error)
+{
+  g_return_val_if_fail (path != NULL && (n_chunks == 0 || (chunks != NULL && lens != NULL)), FALSE);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *own = g_strconcat (base, ".tmp-", NULL);
+  if (stale_infix != NULL)
+    dv_temp_remove_stale (dir, stale_infix);
+  dv_temp_remove_stale (dir, own);
+
+  g_autofree char *tmp = g_strconcat (path, ".tmp-XXXXXX", NULL);
+  int fd = dv_temp_create (tmp); /* locked until renamed: not an orphan */
+  const char *what = fd < 0 ? "cannot create a temporary file beside it" : NULL;
+  int e = errno;
+  if (fd >= 0)
+    {
+      gboolean ok = TRUE;
+      for (guint i = 0; ok && i < n_chunks; i++)
+        ok = write_all (fd, chunks[i], lens[i]);
+      what = !ok ? "write failed" : fsync (fd) != 0 ? "fsync failed"
+             : g_rename (tmp, path) != 0 ? "cannot replace it" : NULL;
+      e = errno;
+      if (what)
+        g_unlink (tmp);
+      if (close (fd) != 0 && what == NULL)
+        what = "close failed", e = errno;
+    }
+  if (what)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (e), "%s: could not save: %s: %s", path, what,
+                   g_strerror (e));
+      return FALSE;
+    }
+  /* make the rename itself durable (best effort) */
+  int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0)
+    {
+      fsync (dfd);
+      close (dfd);
     }
   return TRUE;
 }

@@ -40,4 +40,13 @@ guint dv_temp_remove_stale (const char *dir, const char *infix);
  * left. */
 gboolean dv_file_replace_contents (const char *path, const char *data, gssize len, GError **error);
 
+/* The binary checkpoints' atomic save: removes the orphans of interrupted saves
+ * of PATH (and, when `stale_infix` is not NULL, of that pattern) in its
+ * folder, writes the n_chunks chunks in order to PATH.tmp-XXXXXX (locked
+ * while written), fsyncs, renames it over PATH and fsyncs the folder.  On
+ * failure the old PATH is untouched, the temporary file removed, and the
+ * G_FILE_ERROR names PATH and the step that failed. */
+gboolean dv_temp_save_chunks (const char *path, const char *stale_infix, const void *const *chunks,
+                              const gsize *lens, guint n_chunks, GError **error);
+
 G_END_DECLS

@@ -1880,33 +1880,6 @@ torch_bytes (const DvSafetensors *st)
   return g_byte_array_free_to_bytes (out);
 }
 
-static gboolean
-write_all (int fd, const void *buf, gsize len)
-{
-  const guint8 *p = buf;
-  while (len > 0)
-    {
-      gssize r = write (fd, p, MIN (len, (gsize) 1 << 30));
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r == 0)
-        errno = EIO;
-      if (r <= 0)
-        return FALSE;
-      p += r;
-      len -= (gsize) r;
-    }
-  return TRUE;
-}
-
-static gboolean
-save_error (GError **error, int saved_errno, const char *what, const char *path)
-{
-  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-               "%s: could not save: %s: %s", path, what, g_strerror (saved_errno));
-  return FALSE;
-}
-
 GBytes *
 dv_torch_save_to_bytes (const DvSafetensors *st, GError **error)
 {
@@ -1940,31 +1913,7 @@ dv_torch_save (const DvSafetensors *st, const char *path, GError **error)
       return FALSE;
     }
 
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *own = g_strconcat (base, ".tmp-", NULL);
-  dv_temp_remove_stale (dir, own);
-  g_autofree char *tmp = g_strconcat (path, ".tmp-XXXXXX", NULL);
-  int fd = dv_temp_create (tmp); /* locked until renamed: not an orphan */
-  if (fd < 0)
-    return save_error (error, errno, "cannot create a temporary file beside it", path);
   gsize len;
   const void *data = g_bytes_get_data (bytes, &len);
-  gboolean ok = write_all (fd, data, len);
-  const char *what = !ok ? "write failed" : fsync (fd) != 0 ? "fsync failed"
-                     : g_rename (tmp, path) != 0 ? "cannot replace it" : NULL;
-  int e = errno;
-  if (what)
-    g_unlink (tmp);
-  if (close (fd) != 0 && what == NULL)
-    what = "close failed", e = errno;
-  if (what)
-    return save_error (error, e, what, path);
-  int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0)
-    {
-      fsync (dfd);
-      close (dfd);
-    }
-  return TRUE;
+  return dv_temp_save_chunks (path, NULL, &data, &len, 1, error);
 }
