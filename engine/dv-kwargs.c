@@ -186,7 +186,8 @@ to_pattern (const char *key, const DvJson *v, GError **error)
       return wrong_type (key, v, "a pattern of 0s and 1s with at least one 1, e.g. 1011 or [1, 0, 1, 1]",
                          error);
     }
-  return dv_json_new_string (g_string_free (s, FALSE));
+  g_autofree char *digits = g_string_free (s, FALSE);
+  return dv_json_new_string (digits); /* copies */
 }
 
 static DvJson *
