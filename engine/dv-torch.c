@@ -735,8 +735,7 @@ unpickle (Unpickler *u)
                 perr (u, DV_TORCH_ERROR_PICKLE, "a string of %" G_GUINT64_FORMAT " bytes beyond the end", n);
                 return NULL;
               }
-            ObjKind kind = (op == 0x8c || op == 'X' || op == 0x8d) ? OBJ_STR
-                           : (op == 'U' || op == 'T') ? OBJ_BYTES : OBJ_BYTES;
+            ObjKind kind = (op == 0x8c || op == 'X' || op == 0x8d) ? OBJ_STR : OBJ_BYTES;
             Obj *o = new_str (u, kind, n);
             /* Python 2 str (BINSTRING) read as text when it is UTF-8 */
             if (o && (op == 'U' || op == 'T') && g_utf8_validate (o->s, o->len, NULL))
