@@ -43,6 +43,7 @@ typedef struct {
   gsize history_budget;      /* bytes for the recorded frames; 0: the default */
   char *note;                /* transfer full; how the checkpoint's model was identified (for
                               * the banner, as information), or NULL; not read by the thread */
+  gboolean unidentified;     /* the checkpoint did not say its model (the window asks) */
 } DvEngineSetup;
 
 DvEngineThread *dv_engine_thread_new (DvEngineSetup *setup, GMainContext *context,

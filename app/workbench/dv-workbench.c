@@ -26,6 +26,8 @@ struct _DvWorkbench {
                                   the engine last reported (it may switch by itself: a project) */
   GCancellable *cancellable;   /* cancelled with the window: pending jobs drop their result */
   gint64 max_news_us;
+  char *ask_path;              /* a command-line checkpoint to ask about once the window is shown */
+  guint ask_idle;              /* the source that asks, after the window's first map */
 };
 
 const char *const dv_workbench_default_presentation[] = {
@@ -362,7 +364,28 @@ on_window_destroy (GtkWidget *widget, DvWorkbench *wb)
   g_clear_pointer (&wb->engine, dv_engine_thread_free);
   g_clear_pointer (&wb->datasets, g_hash_table_unref);
   g_free (wb->shown_spec);
+  g_clear_handle_id (&wb->ask_idle, g_source_remove);
+  g_free (wb->ask_path);
   g_free (wb);
+}
+
+/* Asked once the window is on screen: a modal dialog mapped before (or while) its
+ * parent maps ends up under it wherever no window manager stacks transients (Xvfb). */
+static gboolean
+ask_after_map (gpointer data)
+{
+  DvWorkbench *wb = data;
+  wb->ask_idle = 0;
+  g_autofree char *path = g_steal_pointer (&wb->ask_path);
+  ask_model_if_unidentified (wb, path);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_first_map (GtkWidget *widget, DvWorkbench *wb)
+{
+  g_signal_handlers_disconnect_by_func (widget, on_first_map, wb);
+  wb->ask_idle = g_idle_add (ask_after_map, wb);
 }
 
 /* ---- set-up -------------------------------------------------------------------------- */
@@ -386,6 +409,7 @@ dv_workbench_setup_init (DvEngineSetup *setup, const DvWorkbenchOptions *options
       if (how != NULL)
         setup->note = g_steal_pointer (&how);
       dv_load_report_clear (&rep);
+      setup->unidentified = g_error_matches (local, DV_MODEL_ERROR, DV_MODEL_ERROR_UNIDENTIFIED);
       if (setup->model == NULL)
         g_ptr_array_add (problems, g_strdup_printf ("Cannot open the %s (showing the "
                                                     "untrained preset instead): %s",
@@ -471,6 +495,7 @@ dv_workbench_new (GtkApplication *app, const DvWorkbenchOptions *options, GError
   dv_history_set_budget (dv_wb_window_get_history (window), setup.history_budget);
   g_autoptr (DvModelDesc) start_desc = dv_model_desc_copy (dv_model_get_desc (setup.model));
   g_autofree char *note = g_steal_pointer (&setup.note);
+  gboolean ask = setup.unidentified;
   wb->engine = dv_engine_thread_new (&setup, NULL, on_engine_news, wb);
   dv_workbench_setup_clear (&setup);
   dv_workbench_edit_attach (window, wb->engine, start_desc);
@@ -487,9 +512,13 @@ dv_workbench_new (GtkApplication *app, const DvWorkbenchOptions *options, GError
     dv_wb_window_show_note (window, note);
   for (guint i = 0; i < problems->len; i++)
     dv_wb_window_show_error (window, g_ptr_array_index (problems, i));
-  /* a checkpoint on the command line that does not say its model: ask */
-  if (options != NULL && options->checkpoint != NULL && options->model_spec == NULL)
-    ask_model_if_unidentified (wb, options->checkpoint);
+  /* a checkpoint on the command line that does not say its model: ask (the file is read
+   * again only then, for the presets that match it) */
+  if (ask && options->model_spec == NULL)
+    {
+      wb->ask_path = g_strdup (options->checkpoint);
+      g_signal_connect_after (window, "map", G_CALLBACK (on_first_map), wb);
+    }
 
   GTask *probe = g_task_new (NULL, wb->cancellable, probe_done, wb);
   g_task_set_priority (probe, G_PRIORITY_LOW);
