@@ -1112,6 +1112,15 @@ test_drop_unidentified (void)
   g_assert_true (wait_for (note_has, &nh, 60));
   g_assert_false (ask_model_shown (&ask));
   close_window (w);
+
+  /* the same file on the command line: asked once the window is shown, the preset meanwhile */
+  DvWorkbenchOptions o = { .checkpoint = bare };
+  w = launch_with (&o);
+  g_assert_true (wait_for (ask_model_shown, &ask, 60));
+  g_assert_true (gtk_window_get_transient_for (ask) == GTK_WINDOW (w));
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (w)));
+  g_signal_emit_by_name (find_named (GTK_WIDGET (ask), "ask-model-cancel"), "clicked");
+  close_window (w);
   remove_dir (dir);
 }
 
