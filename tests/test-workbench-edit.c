@@ -14,10 +14,11 @@
 #include "dv-engine-thread-edit.h"
 #include "dv-plot-arch.h"
 #include "dv-ui.h"
-#include "dv-wb-window-editor.h"
 #include "dv-workbench.h"
 
 #include "dv-test-wait.h"
+
+#define ARCH(w) dv_wb_window_get_architecture_page (w)
 
 static gboolean
 has_sequence (gpointer data)
@@ -34,7 +35,7 @@ static gboolean
 report_says (gpointer data)
 {
   ReportWait *w = data;
-  return strstr (dv_wb_window_edit_report (w->window), w->text) != NULL;
+  return strstr (dv_architecture_page_get_report (ARCH (w->window)), w->text) != NULL;
 }
 
 static void
@@ -43,7 +44,7 @@ wait_report (DvWbWindow *window, const char *text)
   ReportWait w = { window, text };
   if (!wait_for (report_says, &w, 120))
     g_error ("the report never said “%s”; it says “%s” (banner: %s)", text,
-             dv_wb_window_edit_report (window), dv_wb_window_get_error (window));
+             dv_architecture_page_get_report (ARCH (window)), dv_wb_window_get_error (window));
 }
 
 /* The engine thread's own description, asked of the engine thread. */
@@ -99,39 +100,39 @@ test_edit_apply (void)
   gtk_window_present (GTK_WINDOW (window));
   dv_wb_window_show_editor (window, TRUE);
   g_assert_true (wait_for (has_sequence, window, 120));
-  DvArchEdit *e = dv_wb_window_get_arch_edit (window);
+  DvArchEdit *e = dv_architecture_page_get_edit (ARCH (window));
   g_assert_nonnull (e);
   g_assert_false (dv_arch_edit_is_modified (e));
-  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (window), "win.apply-architecture", NULL)
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (ARCH (window)), "arch.apply", NULL)
                   && dv_arch_edit_is_modified (e));
 
   /* an invalid value: a message on the field, nothing changes */
   guint serial = dv_arch_edit_get_serial (e);
-  g_assert_false (dv_wb_window_edit_set (window, "V1.tau", "-5", &error));
+  g_assert_false (dv_architecture_page_set_field (ARCH (window), "V1.tau", "-5", &error));
   g_assert_nonnull (error);
   g_clear_error (&error);
-  const char *msg = dv_wb_window_edit_message (window, "V1.tau");
+  const char *msg = dv_architecture_page_get_field_message (ARCH (window), "V1.tau");
   g_assert_nonnull (strstr (msg, "V1.tau=-5"));
   g_assert_nonnull (strstr (msg, "> 0"));
-  g_assert_cmpstr (dv_wb_window_edit_field_text (window, "V1.tau"), ==, "-5"); /* kept, marked */
+  g_assert_cmpstr (dv_architecture_page_get_field_text (ARCH (window), "V1.tau"), ==, "-5"); /* kept, marked */
   g_assert_cmpuint (dv_arch_edit_get_serial (e), ==, serial);
   g_assert_cmpfloat (dv_arch_edit_get_desc (e)->layers[0].tau, ==, 10);
 
   /* depthpointwise recurrence in V1, tau 20 ms; undo and redo */
-  g_assert_true (dv_wb_window_edit_set (window, "V1.recurrence_type", "depthpointwise", &error));
-  g_assert_true (dv_wb_window_edit_set (window, "V1.tau", "20", &error));
+  g_assert_true (dv_architecture_page_set_field (ARCH (window), "V1.recurrence_type", "depthpointwise", &error));
+  g_assert_true (dv_architecture_page_set_field (ARCH (window), "V1.tau", "20", &error));
   g_assert_no_error (error);
-  g_assert_cmpstr (dv_wb_window_edit_message (window, "V1.tau"), ==, "");
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo-architecture", NULL));
+  g_assert_cmpstr (dv_architecture_page_get_field_message (ARCH (window), "V1.tau"), ==, "");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ARCH (window)), "arch.undo", NULL));
   g_assert_cmpfloat (dv_arch_edit_get_desc (e)->layers[0].tau, ==, 10);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo-architecture", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ARCH (window)), "arch.redo", NULL));
   g_assert_cmpfloat (dv_arch_edit_get_desc (e)->layers[0].tau, ==, 20);
   g_assert_true (dv_arch_edit_needs_rebuild (e));
 
   /* apply: a rebuild on the engine thread that keeps what fits */
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.apply-architecture", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ARCH (window)), "arch.apply", NULL));
   wait_report (window, "Rebuilt the model");
-  const char *rep = dv_wb_window_edit_report (window);
+  const char *rep = dv_architecture_page_get_report (ARCH (window));
   g_test_message ("report: %s", rep);
   /* the report names what the edit changed, what it re-initialised, and what it kept */
   g_assert_nonnull (strstr (rep, "Parameters changed by the edit: V1_tstep.tau (10 → 20)"));
@@ -182,11 +183,11 @@ test_edit_apply (void)
   g_assert_cmpint (present, ==, h->n_layers);
 
   /* a soft change: tau and the solver, every weight kept */
-  g_assert_true (dv_wb_window_edit_set (window, "tau", "15", &error));
-  g_assert_true (dv_wb_window_edit_set (window, "dynamics_solver", "rk4", &error));
+  g_assert_true (dv_architecture_page_set_field (ARCH (window), "tau", "15", &error));
+  g_assert_true (dv_architecture_page_set_field (ARCH (window), "dynamics_solver", "rk4", &error));
   g_assert_no_error (error);
   g_assert_false (dv_arch_edit_needs_rebuild (e));
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.apply-architecture", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ARCH (window)), "arch.apply", NULL));
   wait_report (window, "soft change");
   {
     g_autoptr (DvModelDesc) d = engine_desc (engine);
@@ -196,16 +197,16 @@ test_edit_apply (void)
   }
 
   /* the resets, named apart */
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.soft-reset", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ARCH (window)), "arch.soft-reset", NULL));
   wait_report (window, "Soft reset");
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.full-reset", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ARCH (window)), "arch.full-reset", NULL));
   wait_report (window, "Full reset");
   LabelWait lw2 = { window, "re-initialised" };
   dv_wb_window_seek (window, G_MAXINT);
   g_assert_true (wait_for (sequence_done, &lw2, 120));
 
   /* the full reset's seed: another seed draws other weights, seed 0 again the same ones */
-  g_assert_cmpuint (dv_wb_window_get_reset_seed (window), ==, 0);
+  g_assert_cmpuint (dv_architecture_page_get_reset_seed (ARCH (window)), ==, 0);
   float seed0[8];
   g_assert_cmpint (h->n_layers, <=, (int) G_N_ELEMENTS (seed0));
   memcpy (seed0, dv_series_row (h->means, dv_series_find (h->means, h->T - 1)),
@@ -213,8 +214,8 @@ test_edit_apply (void)
   const guint64 seeds[] = { 7, 0 };
   for (guint k = 0; k < G_N_ELEMENTS (seeds); k++)
     {
-      dv_wb_window_set_reset_seed (window, seeds[k]);
-      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.full-reset", NULL));
+      dv_architecture_page_set_reset_seed (ARCH (window), seeds[k]);
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ARCH (window)), "arch.full-reset", NULL));
       g_autofree char *said = g_strdup_printf ("(seed %" G_GUINT64_FORMAT ")", seeds[k]);
       wait_report (window, said);
       g_autofree char *label = g_strdup_printf ("re-initialised, seed %" G_GUINT64_FORMAT,
@@ -273,13 +274,13 @@ test_plugins (void)
   g_autofree char *good = g_module_build_path (dir, "dv-test-plugin");
   g_assert_true (dv_wb_window_load_plugin (window, good, &error));
   g_assert_no_error (error);
-  g_assert_nonnull (strstr (dv_wb_window_edit_report (window), "test-plugin"));
+  g_assert_nonnull (strstr (dv_architecture_page_get_report (ARCH (window)), "test-plugin"));
   g_auto (GStrv) names = dv_arch_edit_preset_names ();
   g_assert_true (g_strv_contains ((const char *const *) names, "TinyGated"));
-  DvArchEdit *e = dv_wb_window_get_arch_edit (window);
+  DvArchEdit *e = dv_architecture_page_get_edit (ARCH (window));
   g_assert_true (dv_arch_edit_load_preset (e, "TinyGated", &error));
   g_assert_no_error (error);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.apply-architecture", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ARCH (window)), "arch.apply", NULL));
   wait_report (window, "Rebuilt the model");
   LabelWait lw = { window, "TinyGated (edited)" };
   dv_wb_window_seek (window, G_MAXINT);

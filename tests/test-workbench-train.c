@@ -23,12 +23,13 @@
 #include "dv-torch.h"
 #include "dv-desc.h"
 #include "dv-ui.h"
-#include "dv-wb-window-editor.h"
 #include "dv-wb-window-train.h"
 #include "dv-wb-window-private.h" /* the thumbnails' list, to count it */
 #include "dv-workbench.h"
 
 #include "dv-test-wait.h"
+
+#define ARCH(w) dv_wb_window_get_architecture_page (w)
 
 static gboolean have_display;
 static char *tmp_dir;
@@ -88,7 +89,7 @@ file_exists (gpointer data)
 static gboolean
 report_ready (gpointer data)
 {
-  const char *r = dv_wb_window_edit_report (data);
+  const char *r = dv_architecture_page_get_report (ARCH (data));
   return r != NULL && r[0] != '\0';
 }
 
@@ -117,9 +118,9 @@ test_edit_train_export_reproduce (void)
   DvWbWindow *w = open_session (&wb);
   /* the edit: depthpointwise recurrence and tau 20 ms in V1, applied */
   g_autoptr (GError) error = NULL;
-  g_assert_true (dv_wb_window_edit_set (w, "V1.recurrence_type", "depthpointwise", &error));
-  g_assert_true (dv_wb_window_edit_set (w, "V1.tau", "20", &error));
-  gtk_widget_activate_action (GTK_WIDGET (w), "win.apply-architecture", NULL);
+  g_assert_true (dv_architecture_page_set_field (ARCH (w), "V1.recurrence_type", "depthpointwise", &error));
+  g_assert_true (dv_architecture_page_set_field (ARCH (w), "V1.tau", "20", &error));
+  gtk_widget_activate_action (GTK_WIDGET (ARCH (w)), "arch.apply", NULL);
   g_assert_true (wait_for (report_ready, w, 120));
   g_assert_null (dv_wb_window_get_error (w));
 
@@ -274,7 +275,7 @@ static gboolean
 editor_has_class (gpointer data)
 {
   LabelHas *l = data;
-  const DvModelDesc *d = dv_arch_edit_get_desc (dv_wb_window_get_arch_edit (l->w));
+  const DvModelDesc *d = dv_arch_edit_get_desc (dv_architecture_page_get_edit (ARCH (l->w)));
   return d != NULL && g_strcmp0 (d->model_class, l->needle) == 0;
 }
 
@@ -396,8 +397,8 @@ test_open_description (void)
   /* the editor takes it up, its preset list showing the model's class */
   LabelHas cls = { w, "DyRCNNx2" };
   g_assert_true (wait_for (editor_has_class, &cls, 60));
-  g_assert_cmpstr (dv_arch_edit_get_desc (dv_wb_window_get_arch_edit (w))->model_class, ==, "DyRCNNx2");
-  g_assert_cmpstr (dv_wb_window_edit_preset (w), ==, "DyRCNNx2");
+  g_assert_cmpstr (dv_arch_edit_get_desc (dv_architecture_page_get_edit (ARCH (w)))->model_class, ==, "DyRCNNx2");
+  g_assert_cmpstr (dv_architecture_page_get_preset (ARCH (w)), ==, "DyRCNNx2");
 
   g_autoptr (GFile) fb = g_file_new_for_path (bad);
   g_assert_true (dv_wb_window_open_file (w, fb));

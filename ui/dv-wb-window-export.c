@@ -9,7 +9,6 @@
  * What this is not for: rendering (plot/) or loading checkpoints (the owner).
  */
 #include "dv-wb-window-private.h"
-#include "dv-wb-window-editor.h"
 
 #include <string.h>
 
@@ -22,7 +21,7 @@ dv_wb_window_view_by_name (DvWbWindow *self, const char *name)
 {
   DvPlotView *views[] = { self->responses_view, self->fmap_view, self->readout_view,
                           self->probe_view, self->latency_view, self->stimulus_view,
-                          dv_wb_window_get_arch_view (self) };
+                          dv_architecture_page_get_diagram (self->architecture_page) };
   for (guint i = 0; i < G_N_ELEMENTS (views); i++)
     if (views[i] != NULL && g_strcmp0 (dv_plot_view_get_name (views[i]), name) == 0)
       return views[i];

@@ -93,8 +93,8 @@ struct _DvWbWindow {
   gpointer thumb_data;
   GDestroyNotify thumb_destroy;
 
-  /* the architecture editor page (dv-wb-window-editor.c) */
-  struct _DvWbEditor *editor;
+  DvArchitecturePage *architecture_page;
+  GtkStack *view_stack;
 };
 
 /* dv-wb-window-views.c: refill every plot from the history and redraw */

@@ -11,8 +11,9 @@
  * (dv-wb-window-export.c).
  */
 #include "dv-wb-window-private.h"
+
+#include <glib/gi18n.h>
 #include "dv-ui.h"
-#include "dv-wb-window-editor.h"
 
 #include <math.h>
 #include <string.h>
@@ -531,8 +532,70 @@ dv_wb_window_finalize (GObject *object)
   g_free (self->stimulus_caption);
   dv_wb_window_finalize_stimuli (self);
   dv_wb_window_finalize_train (self);
-  dv_wb_window_finalize_editor (self);
   G_OBJECT_CLASS (dv_wb_window_parent_class)->finalize (object);
+}
+
+/* ---- the pages ---------------------------------------------------------------------- */
+
+static void
+on_page_error (GtkWidget *page, const char *message, DvWbWindow *self)
+{
+  dv_wb_window_show_error (self, message);
+}
+
+DvArchitecturePage *
+dv_wb_window_get_architecture_page (DvWbWindow *self)
+{
+  g_return_val_if_fail (DV_IS_WB_WINDOW (self), NULL);
+  return self->architecture_page;
+}
+
+void
+dv_wb_window_show_editor (DvWbWindow *self, gboolean show)
+{
+  g_return_if_fail (DV_IS_WB_WINDOW (self));
+  gtk_stack_set_visible_child_name (self->view_stack, show ? "architecture" : "live");
+}
+
+static void
+action_show_editor (GtkWidget *widget, const char *name, GVariant *param)
+{
+  dv_wb_window_show_editor (DV_WB_WINDOW (widget), g_variant_get_boolean (param));
+}
+
+gboolean
+dv_wb_window_load_plugin (DvWbWindow *self, const char *path, GError **error)
+{
+  g_return_val_if_fail (DV_IS_WB_WINDOW (self), FALSE);
+  return dv_architecture_page_load_plugin (self->architecture_page, path, error);
+}
+
+static void
+on_plugin_response (GtkNativeDialog *dialog, int response, DvWbWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      if (path != NULL)
+        dv_wb_window_load_plugin (self, path, NULL);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+action_load_plugin (GtkWidget *widget, const char *name, GVariant *param)
+{
+  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (_("Load Model Plugin"), GTK_WINDOW (widget),
+                                                              GTK_FILE_CHOOSER_ACTION_OPEN, _("_Load"),
+                                                              _("_Cancel"));
+  GtkFileFilter *filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _("Shared modules (*.so)"));
+  gtk_file_filter_add_pattern (filter, "*.so");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  g_object_unref (filter);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_plugin_response), widget);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
 static void
@@ -544,6 +607,7 @@ dv_wb_window_class_init (DvWbWindowClass *klass)
   object_class->finalize = dv_wb_window_finalize;
 
   g_type_ensure (DV_TYPE_PLOT_VIEW);
+  g_type_ensure (DV_TYPE_ARCHITECTURE_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/dynvision/Workbench/dv-wb-window.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, DvWbWindow, name)
@@ -596,8 +660,12 @@ dv_wb_window_class_init (DvWbWindowClass *klass)
   CHILD (latency_view);
   CHILD (train_revealer);
   CHILD (train_box);
+  CHILD (architecture_page);
+  CHILD (view_stack);
 #undef CHILD
-  dv_wb_window_class_init_editor (widget_class);
+  gtk_widget_class_bind_template_callback (widget_class, on_page_error);
+  gtk_widget_class_install_action (widget_class, "win.show-editor", "b", action_show_editor);
+  gtk_widget_class_install_action (widget_class, "win.load-plugin", NULL, action_load_plugin);
   dv_wb_window_class_init_train (widget_class);
 
   gtk_widget_class_install_action (widget_class, "win.toggle-play", NULL, action_toggle_play);
@@ -691,7 +759,6 @@ dv_wb_window_init (DvWbWindow *self)
   gtk_widget_add_controller (GTK_WIDGET (self), ctl);
 
   dv_wb_window_init_stimuli (self);
-  dv_wb_window_init_editor (self);
   dv_wb_window_install_export_actions (self);
   dv_wb_window_init_train (self);
   /* start with the transport focused, not the sample field, so the keys work */

@@ -24,6 +24,7 @@
 
 #include <gtk/gtk.h>
 
+#include "dv-architecture-page.h"
 #include "dv-history.h"
 #include "dv-plot.h"
 
@@ -36,6 +37,13 @@ G_DECLARE_FINAL_TYPE (DvWbWindow, dv_wb_window, DV, WB_WINDOW, GtkApplicationWin
 extern const char *const dv_wb_view_names[];   /* NULL-terminated */
 
 DvWbWindow *dv_wb_window_new (GtkApplication *app);
+
+/* The pages the window composes. */
+DvArchitecturePage *dv_wb_window_get_architecture_page (DvWbWindow *self);
+/* Shows the Architecture page (TRUE) or the live view (also win.show-editor (b)). */
+void        dv_wb_window_show_editor (DvWbWindow *self, gboolean show);
+/* Loads a model plugin into the Architecture page (win.load-plugin asks for the file). */
+gboolean    dv_wb_window_load_plugin (DvWbWindow *self, const char *path, GError **error);
 
 /* The window's own history; the owner syncs it and then calls history_changed. */
 DvHistory  *dv_wb_window_get_history (DvWbWindow *self);

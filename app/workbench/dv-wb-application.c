@@ -15,7 +15,6 @@
 #include "dv-wb-window-train.h"
 #include "dv-workbench.h"
 #include "dv-engine-train.h"
-#include "dv-wb-window-editor.h"
 
 struct _DvWbApplication {
   GtkApplication parent_instance;
@@ -166,14 +165,14 @@ edit_architecture (DvWbWindow *window, const char *view, const char *const *edit
                        "--edit %s: write PATH=VALUE, e.g. V1.tau=20", edits[i]);
           return FALSE;
         }
-      if (!dv_wb_window_edit_set (window, kv[0], kv[1], error))
+      if (!dv_architecture_page_set_field (dv_wb_window_get_architecture_page (window), kv[0], kv[1], error))
         {
           g_prefix_error (error, "--edit %s: ", edits[i]);
           return FALSE;
         }
     }
   if (apply)
-    gtk_widget_activate_action (GTK_WIDGET (window), "win.apply-architecture", NULL);
+    gtk_widget_activate_action (GTK_WIDGET (dv_wb_window_get_architecture_page (window)), "arch.apply", NULL);
   return TRUE;
 }
 

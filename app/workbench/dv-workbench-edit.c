@@ -3,15 +3,15 @@
 #include "dv-workbench-edit.h"
 
 #include "dv-engine-thread-edit.h"
-#include "dv-wb-window-editor.h"
+#include "dv-wb-window.h"
 
 #define LABEL_KEY "dv-edit-model-label"
 
 static gpointer
-weak_window (DvWbWindow *window)
+weak_page (DvArchitecturePage *page)
 {
   GWeakRef *ref = g_new0 (GWeakRef, 1);
-  g_weak_ref_init (ref, window);
+  g_weak_ref_init (ref, page);
   return ref;
 }
 
@@ -26,40 +26,41 @@ weak_free (gpointer data)
 static void
 on_done (const DvEditResult *r, gpointer user_data)
 {
-  g_autoptr (DvWbWindow) window = g_weak_ref_get (user_data);
-  if (window == NULL)
+  g_autoptr (DvArchitecturePage) page = g_weak_ref_get (user_data);
+  if (page == NULL)
     return;
-  dv_wb_window_architecture_applied (window, r->ok, r->message, r->report.items ? &r->report : NULL, r->desc);
+  dv_architecture_page_applied (page, r->ok, r->message, r->report.items ? &r->report : NULL, r->desc);
 }
 
 static void
 on_described (const DvEditResult *r, gpointer user_data)
 {
-  g_autoptr (DvWbWindow) window = g_weak_ref_get (user_data);
-  if (window != NULL && r->desc != NULL)
-    dv_wb_window_set_model_desc (window, r->desc, TRUE);
+  g_autoptr (DvArchitecturePage) page = g_weak_ref_get (user_data);
+  if (page != NULL && r->desc != NULL)
+    dv_architecture_page_set_model_desc (page, r->desc, TRUE);
 }
 
 static void
-on_apply (DvWbWindow *window, gpointer desc, DvEngineThread *engine)
+on_apply (DvArchitecturePage *page, gpointer desc, DvEngineThread *engine)
 {
-  dv_engine_thread_apply_desc (engine, desc, on_done, weak_window (window), weak_free);
+  dv_engine_thread_apply_desc (engine, desc, on_done, weak_page (page), weak_free);
 }
 
 static void
-on_reset (DvWbWindow *window, gboolean full, DvEngineThread *engine)
+on_reset (DvArchitecturePage *page, gboolean full, DvEngineThread *engine)
 {
-  dv_engine_thread_reset_model (engine, full, dv_wb_window_get_reset_seed (window), on_done,
-                                weak_window (window), weak_free);
+  dv_engine_thread_reset_model (engine, full, dv_architecture_page_get_reset_seed (page), on_done,
+                                weak_page (page), weak_free);
 }
 
 void
 dv_workbench_edit_attach (DvWbWindow *window, DvEngineThread *engine, const DvModelDesc *desc)
 {
   g_return_if_fail (DV_IS_WB_WINDOW (window) && engine != NULL && desc != NULL);
-  dv_wb_window_set_model_desc (window, desc, TRUE);
-  g_signal_connect (window, "apply-architecture", G_CALLBACK (on_apply), engine);
-  g_signal_connect (window, "reset-model", G_CALLBACK (on_reset), engine);
+  DvArchitecturePage *page = dv_wb_window_get_architecture_page (window);
+  dv_architecture_page_set_model_desc (page, desc, TRUE);
+  g_signal_connect (page, "apply-architecture", G_CALLBACK (on_apply), engine);
+  g_signal_connect (page, "reset-model", G_CALLBACK (on_reset), engine);
 }
 
 void
@@ -76,5 +77,5 @@ dv_workbench_edit_news (DvWbWindow *window, DvEngineThread *engine)
   if (g_strcmp0 (seen, label) == 0)
     return;
   g_object_set_data_full (G_OBJECT (window), LABEL_KEY, g_strdup (label), g_free);
-  dv_engine_thread_describe (engine, on_described, weak_window (window), weak_free);
+  dv_engine_thread_describe (engine, on_described, weak_page (dv_wb_window_get_architecture_page (window)), weak_free);
 }
