@@ -18,12 +18,14 @@
 
 #include "dv-test-wait.h"
 
+#define LIVE(w) dv_wb_window_get_live_page (w)
+
 #define ARCH(w) dv_wb_window_get_architecture_page (w)
 
 static gboolean
 has_sequence (gpointer data)
 {
-  return dv_wb_window_get_history (data)->T > 0;
+  return dv_live_page_get_history (LIVE (data))->T > 0;
 }
 
 typedef struct {
@@ -83,7 +85,7 @@ static gboolean
 sequence_done (gpointer data)
 {
   LabelWait *w = data;
-  DvHistory *h = dv_wb_window_get_history (w->window);
+  DvHistory *h = dv_live_page_get_history (LIVE (w->window));
   return h->T > 0 && h->head == h->T - 1 && h->model_label != NULL
          && strstr (h->model_label, w->label) != NULL;
 }
@@ -167,9 +169,9 @@ test_edit_apply (void)
   }
   /* the engine runs it: a whole sequence with finite responses */
   LabelWait lw = { window, "(edited)" };
-  dv_wb_window_seek (window, G_MAXINT);
+  dv_live_page_seek (LIVE (window), G_MAXINT);
   g_assert_true (wait_for (sequence_done, &lw, 120));
-  DvHistory *h = dv_wb_window_get_history (window);
+  DvHistory *h = dv_live_page_get_history (LIVE (window));
   int present = 0;
   int row = dv_series_find (h->means, h->T - 1);
   g_assert_cmpint (row, >=, 0);
@@ -202,7 +204,7 @@ test_edit_apply (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ARCH (window)), "arch.full-reset", NULL));
   wait_report (window, "Full reset");
   LabelWait lw2 = { window, "re-initialised" };
-  dv_wb_window_seek (window, G_MAXINT);
+  dv_live_page_seek (LIVE (window), G_MAXINT);
   g_assert_true (wait_for (sequence_done, &lw2, 120));
 
   /* the full reset's seed: another seed draws other weights, seed 0 again the same ones */
@@ -221,7 +223,7 @@ test_edit_apply (void)
       g_autofree char *label = g_strdup_printf ("re-initialised, seed %" G_GUINT64_FORMAT,
                                                 seeds[k]);
       LabelWait lw3 = { window, label };
-      dv_wb_window_seek (window, G_MAXINT);
+      dv_live_page_seek (LIVE (window), G_MAXINT);
       g_assert_true (wait_for (sequence_done, &lw3, 120));
       const float *m = dv_series_row (h->means, dv_series_find (h->means, h->T - 1));
       double most = 0;
@@ -283,7 +285,7 @@ test_plugins (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ARCH (window)), "arch.apply", NULL));
   wait_report (window, "Rebuilt the model");
   LabelWait lw = { window, "TinyGated (edited)" };
-  dv_wb_window_seek (window, G_MAXINT);
+  dv_live_page_seek (LIVE (window), G_MAXINT);
   g_assert_true (wait_for (sequence_done, &lw, 120));
   g_autoptr (DvModelDesc) d = engine_desc (dv_workbench_get_engine (wb));
   g_assert_cmpstr (d->model_class, ==, "TinyGated");

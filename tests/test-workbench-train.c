@@ -24,10 +24,13 @@
 #include "dv-desc.h"
 #include "dv-ui.h"
 #include "dv-wb-window-train.h"
-#include "dv-wb-window-private.h" /* the thumbnails' list, to count it */
+#include "dv-wb-window-private.h"
+#include "dv-live-page-private.h" /* the thumbnails' list, to count it */
 #include "dv-workbench.h"
 
 #include "dv-test-wait.h"
+
+#define LIVE(w) dv_wb_window_get_live_page (w)
 
 #define ARCH(w) dv_wb_window_get_architecture_page (w)
 
@@ -37,8 +40,8 @@ static char *tmp_dir;
 static gboolean
 sequence_done (gpointer data)
 {
-  DvHistory *h = dv_wb_window_get_history (data);
-  return h->T > 0 && h->head == h->T - 1 && dv_wb_window_get_cursor (data) == h->T - 1;
+  DvHistory *h = dv_live_page_get_history (LIVE (data));
+  return h->T > 0 && h->head == h->T - 1 && dv_live_page_get_cursor (LIVE (data)) == h->T - 1;
 }
 
 static DvWbWindow *
@@ -49,7 +52,7 @@ open_session (DvWorkbench **wb_out)
   g_assert_nonnull (wb);
   DvWbWindow *w = dv_workbench_get_window (wb);
   gtk_window_present (GTK_WINDOW (w));
-  dv_wb_window_seek (w, G_MAXINT);
+  dv_live_page_seek (LIVE (w), G_MAXINT);
   g_assert_true (wait_for (sequence_done, w, 120));
   if (wb_out)
     *wb_out = wb;
@@ -130,7 +133,7 @@ test_edit_train_export_reproduce (void)
   StateIs done = { w, DV_WB_TRAIN_DONE };
   g_assert_true (wait_for (state_is, &done, 300));
   g_assert_cmpint (dv_wb_window_train_get_rows (w), ==, 2); /* before training + epoch 1 */
-  dv_wb_window_seek (w, G_MAXINT);
+  dv_live_page_seek (LIVE (w), G_MAXINT);
   g_assert_true (wait_for (sequence_done, w, 120));
 
   /* the run folder has the best and the last checkpoint */
@@ -167,7 +170,7 @@ test_edit_train_export_reproduce (void)
   g_assert_cmpstr (dv_safetensors_metadata (st, "dynvision.derived_from"), ==, "CustomRCNN");
   g_assert_nonnull (strstr (dv_safetensors_metadata (st, "dynvision.config"), "layers[0].tau"));
 
-  DvHistory *h = dv_wb_window_get_history (w);
+  DvHistory *h = dv_live_page_get_history (LIVE (w));
   g_autofree char *xin = g_build_filename (tmp_dir, "x.safetensors", NULL);
   g_autofree char *yout = g_build_filename (tmp_dir, "y.safetensors", NULL);
   write_input (h, xin);
@@ -209,7 +212,7 @@ static gboolean
 shows_sample (gpointer data)
 {
   ShowsSample *s = data;
-  DvHistory *h = dv_wb_window_get_history (s->w);
+  DvHistory *h = dv_live_page_get_history (LIVE (s->w));
   return h->sample == s->sample && h->head >= 0;
 }
 
@@ -232,7 +235,7 @@ test_pause_resume_stop (void)
   g_assert_true (wait_for (state_is, &paused, 120));
   /* paused: the engine serves the live view */
   ShowsSample s = { w, 1 };
-  gtk_widget_activate_action (GTK_WIDGET (w), "win.next-stimulus", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (LIVE (w)), "live.next-stimulus", NULL);
   g_assert_true (wait_for (shows_sample, &s, 60));
   gtk_widget_activate_action (GTK_WIDGET (w), "win.train-pause", NULL); /* resume */
   g_assert_true (wait_for (has_progress, w, 60));
@@ -284,7 +287,7 @@ static gboolean
 label_has (gpointer data)
 {
   LabelHas *l = data;
-  DvHistory *h = dv_wb_window_get_history (l->w);
+  DvHistory *h = dv_live_page_get_history (LIVE (l->w));
   return h->model_label != NULL && strstr (h->model_label, l->needle) != NULL && h->head >= 0;
 }
 
@@ -292,7 +295,7 @@ static void
 test_project_save_open (void)
 {
   DvWbWindow *w = open_session (NULL);
-  dv_wb_window_select_layer (w, 1);
+  dv_live_page_select_layer (LIVE (w), 1);
   g_autofree char *proj = g_build_filename (tmp_dir, "s.dvproj.json", NULL);
   g_autofree char *weights = g_build_filename (tmp_dir, "s.safetensors", NULL);
   dv_wb_window_save_project (w, proj);
@@ -306,7 +309,7 @@ test_project_save_open (void)
   g_assert_true (wait_for (banner_has, &b, 10));
   gtk_widget_activate_action (GTK_WIDGET (w), "win.dismiss-banner", NULL);
   /* back to layer 0, then the project restores layer V2 on its model */
-  dv_wb_window_select_layer (w, 0);
+  dv_live_page_select_layer (LIVE (w), 0);
   dv_wb_window_open_project (w, proj);
   LabelHas lp = { w, "s.dvproj.json" };
   g_assert_true (wait_for (label_has, &lp, 60));
@@ -326,9 +329,9 @@ static gboolean
 shows_dataset (gpointer data)
 {
   ShowsData *s = data;
-  DvHistory *h = dv_wb_window_get_history (s->w);
+  DvHistory *h = dv_live_page_get_history (LIVE (s->w));
   return g_strcmp0 (h->dataset, s->spec) == 0
-         && g_list_model_get_n_items (G_LIST_MODEL (s->w->thumb_model)) == s->n;
+         && g_list_model_get_n_items (G_LIST_MODEL (LIVE (s->w)->thumb_model)) == s->n;
 }
 
 static void
@@ -391,7 +394,7 @@ test_open_description (void)
   g_assert_true (dv_wb_window_open_file (w, f));
   LabelHas l = { w, "two-areas.json" };
   g_assert_true (wait_for (label_has, &l, 60));
-  DvHistory *h = dv_wb_window_get_history (w);
+  DvHistory *h = dv_live_page_get_history (LIVE (w));
   g_assert_cmpint (h->n_layers, ==, 2);
   g_assert_cmpstr (h->layers[0].name, ==, "layer1");
   /* the editor takes it up, its preset list showing the model's class */
@@ -404,7 +407,7 @@ test_open_description (void)
   g_assert_true (dv_wb_window_open_file (w, fb));
   BannerHas b = { w, "broken-model.json" };
   g_assert_true (wait_for (banner_has, &b, 10));
-  g_assert_nonnull (strstr (dv_wb_window_get_history (w)->model_label, "two-areas.json"));
+  g_assert_nonnull (strstr (dv_live_page_get_history (LIVE (w))->model_label, "two-areas.json"));
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
@@ -437,13 +440,13 @@ test_nan_pauses_playback (void)
   DvWorkbench *wb = dv_workbench_new (NULL, &o, NULL);
   DvWbWindow *w = dv_workbench_get_window (wb);
   gtk_window_present (GTK_WINDOW (w));
-  dv_wb_window_set_playing (w, TRUE);
+  dv_live_page_set_playing (LIVE (w), TRUE);
   BannerHas b = { w, "activity of layer V2 became NaN" };
   g_assert_true (wait_for (banner_has, &b, 120));
-  g_assert_false (dv_wb_window_get_playing (w));
+  g_assert_false (dv_live_page_get_playing (LIVE (w)));
   g_auto (GStrv) l = dv_wb_window_get_layout (w);
   g_assert_true (g_strv_contains ((const char *const *) l, "layer=V2"));
-  DvHistory *h = dv_wb_window_get_history (w);
+  DvHistory *h = dv_live_page_get_history (LIVE (w));
   /* the cursor sits at the first step where V2's response is not finite (its sums overflow a
    * step or two after its first response), and V1 stays finite up to there */
   int first = -1;
@@ -456,7 +459,7 @@ test_nan_pauses_playback (void)
         g_assert_true (isfinite (dv_series_row (h->means, i)[0]));
     }
   g_assert_cmpint (first, >=, 0);
-  g_assert_cmpint (dv_wb_window_get_cursor (w), ==, first);
+  g_assert_cmpint (dv_live_page_get_cursor (LIVE (w)), ==, first);
   gtk_window_destroy (GTK_WINDOW (w));
 }
 

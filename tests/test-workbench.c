@@ -27,10 +27,13 @@
 #include "dv-desc.h"
 #include "dv-measure.h"
 #include "dv-ui.h"
-#include "dv-wb-window-private.h" /* the sidebar's widgets, to drive them as a user would */
+#include "dv-wb-window-private.h"
+#include "dv-live-page-private.h" /* the sidebar's widgets, to drive them as a user would */
 #include "dv-workbench.h"
 
 #include "dv-test-wait.h"
+
+#define LIVE(w) dv_wb_window_get_live_page (w)
 
 static gboolean have_display;
 
@@ -43,8 +46,8 @@ static gboolean
 cursor_at (gpointer data)
 {
   CursorAt *c = data;
-  DvHistory *h = dv_wb_window_get_history (c->window);
-  return h->head >= c->t && dv_wb_window_get_cursor (c->window) == c->t;
+  DvHistory *h = dv_live_page_get_history (LIVE (c->window));
+  return h->head >= c->t && dv_live_page_get_cursor (LIVE (c->window)) == c->t;
 }
 
 typedef struct {
@@ -193,10 +196,10 @@ static void
 test_run_scrub_export (void)
 {
   DvWbWindow *window = launch (NULL);
-  DvHistory *h = dv_wb_window_get_history (window);
+  DvHistory *h = dv_live_page_get_history (LIVE (window));
 
   /* run 12 timesteps on the engine thread */
-  dv_wb_window_seek (window, 11);
+  dv_live_page_seek (LIVE (window), 11);
   CursorAt at = { window, 11 };
   g_assert_true (wait_for (cursor_at, &at, 60));
   g_assert_null (dv_wb_window_get_error (window));
@@ -228,8 +231,8 @@ test_run_scrub_export (void)
   g_assert_nonnull (dv_history_layer_maps (h, 8, 0));
 
   /* scrub back: the cursor moves at once, from the recorded history */
-  dv_wb_window_seek (window, 4);
-  g_assert_cmpint (dv_wb_window_get_cursor (window), ==, 4);
+  dv_live_page_seek (LIVE (window), 4);
+  g_assert_cmpint (dv_live_page_get_cursor (LIVE (window)), ==, 4);
   g_assert_cmpint (h->head, >=, 11);
 
   g_autofree char *dir = g_dir_make_tmp ("dv-test-workbench-XXXXXX", NULL);
@@ -253,7 +256,7 @@ test_run_scrub_export (void)
         g_assert_cmpuint (csv_rows (csv), ==, 64 * 16 * 16); /* V1 at the cursor */
     }
   /* the change since the previous step, on one scale for the whole sequence */
-  dv_wb_window_set_view_options (window, DV_COLORMAP_DIVERGING, DV_SCALE_GLOBAL, TRUE, TRUE);
+  dv_live_page_set_view_options (LIVE (window), DV_COLORMAP_DIVERGING, DV_SCALE_GLOBAL, TRUE, TRUE);
   g_autofree char *dpng = g_build_filename (dir, "diff.png", NULL);
   g_autofree char *dcsv = g_build_filename (dir, "diff.csv", NULL);
   g_assert_true (dv_wb_window_export_view (window, "feature-maps", dpng, 1, &error));
@@ -288,7 +291,7 @@ test_run_scrub_export (void)
       }
     g_assert_cmpfloat_with_epsilon (peak, 1.0, 1e-6);
   }
-  dv_wb_window_set_view_options (window, DV_COLORMAP_VIRIDIS, DV_SCALE_PER_LAYER, FALSE, FALSE);
+  dv_live_page_set_view_options (LIVE (window), DV_COLORMAP_VIRIDIS, DV_SCALE_PER_LAYER, FALSE, FALSE);
 
   g_assert_false (dv_wb_window_export_view (window, "no-such-view", "/tmp/x.png", 1, &error));
   g_clear_error (&error);
@@ -314,7 +317,7 @@ static gboolean
 shows_sample (gpointer data)
 {
   ShowsSample *s = data;
-  DvHistory *h = dv_wb_window_get_history (s->window);
+  DvHistory *h = dv_live_page_get_history (LIVE (s->window));
   return g_strcmp0 (h->dataset, s->dataset) == 0 && h->sample == s->sample
          && h->head >= s->head;
 }
@@ -323,14 +326,14 @@ static void
 test_next_stimulus (void)
 {
   DvWbWindow *window = launch (NULL);
-  DvHistory *h = dv_wb_window_get_history (window);
-  dv_wb_window_seek (window, 3);
+  DvHistory *h = dv_live_page_get_history (LIVE (window));
+  dv_live_page_seek (LIVE (window), 3);
   CursorAt at = { window, 3 };
   g_assert_true (wait_for (cursor_at, &at, 60));
   guint seq = h->seq_id;
   for (int k = 0; k < 3; k++)
-    gtk_widget_activate_action (GTK_WIDGET (window), "win.next-stimulus", NULL);
-  dv_wb_window_seek (window, 0);
+    gtk_widget_activate_action (GTK_WIDGET (LIVE (window)), "live.next-stimulus", NULL);
+  dv_live_page_seek (LIVE (window), 0);
   ShowsSample s = { window, "embedded", 3, 0 };
   g_assert_true (wait_for (shows_sample, &s, 60));
   g_assert_cmpuint (h->seq_id, !=, seq);
@@ -344,19 +347,19 @@ static gboolean
 played_to_end (gpointer data)
 {
   DvWbWindow *w = data;
-  DvHistory *h = dv_wb_window_get_history (w);
-  return h->T > 0 && dv_wb_window_get_cursor (w) == h->T - 1 && !dv_wb_window_get_playing (w);
+  DvHistory *h = dv_live_page_get_history (LIVE (w));
+  return h->T > 0 && dv_live_page_get_cursor (LIVE (w)) == h->T - 1 && !dv_live_page_get_playing (LIVE (w));
 }
 
 static void
 test_play_to_end (void)
 {
   DvWbWindow *window = launch (NULL);
-  dv_wb_window_set_playing (window, TRUE);
-  g_assert_true (dv_wb_window_get_playing (window));
+  dv_live_page_set_playing (LIVE (window), TRUE);
+  g_assert_true (dv_live_page_get_playing (LIVE (window)));
   /* 20 steps at the default 5 steps/s: about 4 s */
   g_assert_true (wait_for (played_to_end, window, 60));
-  DvHistory *h = dv_wb_window_get_history (window);
+  DvHistory *h = dv_live_page_get_history (LIVE (window));
   g_assert_cmpint (h->head, ==, h->T - 1);
   g_assert_cmpuint (dv_series_length (h->logits), ==, (guint) h->T);
   close_window (window);
@@ -370,10 +373,10 @@ test_bad_checkpoint_banner (void)
   g_assert_nonnull (err);
   g_assert_nonnull (strstr (err, "checkpoint"));
   /* and it still runs the preset */
-  dv_wb_window_seek (window, 2);
+  dv_live_page_seek (LIVE (window), 2);
   CursorAt at = { window, 2 };
   g_assert_true (wait_for (cursor_at, &at, 60));
-  g_assert_nonnull (strstr (dv_wb_window_get_history (window)->model_label, "CustomRCNN"));
+  g_assert_nonnull (strstr (dv_live_page_get_history (LIVE (window))->model_label, "CustomRCNN"));
   close_window (window);
 }
 
@@ -527,7 +530,7 @@ static gboolean
 params_have (gpointer data)
 {
   ParamsHave *p = data;
-  DvHistory *h = dv_wb_window_get_history (p->window);
+  DvHistory *h = dv_live_page_get_history (LIVE (p->window));
   return h->head >= 0 && h->presentation_params != NULL
          && strstr (h->presentation_params, p->needle) != NULL;
 }
@@ -542,61 +545,61 @@ static void
 test_presentation_widgets (void)
 {
   DvWbWindow *w = launch (NULL);
-  DvHistory *h = dv_wb_window_get_history (w);
+  DvHistory *h = dv_live_page_get_history (LIVE (w));
   ParamsHave ph = { w, "loader=StimulusDuration n_timesteps=20 stimulus_duration=10 intro_duration=2" };
   g_assert_true (wait_for (params_have, &ph, 60));
   /* the widgets show the sequence, durations also in ms of dt = 2 ms */
-  g_assert_cmpuint (gtk_drop_down_get_selected (w->mode_dropdown), ==, 0);
-  g_assert_cmpfloat (gtk_adjustment_get_value (w->steps_adjustment), ==, 20);
-  g_assert_cmpfloat (gtk_adjustment_get_value (w->duration_adjustment), ==, 10);
-  g_assert_cmpstr (gtk_label_get_text (w->duration_ms), ==, "20 ms");
-  g_assert_nonnull (strstr (gtk_label_get_text (w->dt_label), "2 ms"));
-  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (w->interval_spin)));
+  g_assert_cmpuint (gtk_drop_down_get_selected (LIVE (w)->mode_dropdown), ==, 0);
+  g_assert_cmpfloat (gtk_adjustment_get_value (LIVE (w)->steps_adjustment), ==, 20);
+  g_assert_cmpfloat (gtk_adjustment_get_value (LIVE (w)->duration_adjustment), ==, 10);
+  g_assert_cmpstr (gtk_label_get_text (LIVE (w)->duration_ms), ==, "20 ms");
+  g_assert_nonnull (strstr (gtk_label_get_text (LIVE (w)->dt_label), "2 ms"));
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (LIVE (w)->interval_spin)));
 
   /* a shorter stimulus from the Duration field */
-  gtk_spin_button_set_value (w->duration_spin, 4);
+  gtk_spin_button_set_value (LIVE (w)->duration_spin, 4);
   ph.needle = "stimulus_duration=4 ";
   g_assert_true (wait_for (params_have, &ph, 60));
   g_assert_true (flag_is (h, 5, TRUE) && flag_is (h, 6, FALSE));
-  g_assert_cmpstr (gtk_label_get_text (w->duration_ms), ==, "8 ms");
+  g_assert_cmpstr (gtk_label_get_text (LIVE (w)->duration_ms), ==, "8 ms");
 
   /* another mode loads DynVision's defaults for it: interval T 30, 2 + 2 + 2 */
-  gtk_drop_down_set_selected (w->mode_dropdown, 1);
+  gtk_drop_down_set_selected (LIVE (w)->mode_dropdown, 1);
   ph.needle = "loader=StimulusInterval n_timesteps=30 stimulus_duration=2 intro_duration=0 "
               "interval_duration=2";
   g_assert_true (wait_for (params_have, &ph, 60));
   g_assert_cmpint (h->T, ==, 30);
   g_assert_true (flag_is (h, 1, TRUE) && flag_is (h, 2, FALSE) && flag_is (h, 4, TRUE)
                  && flag_is (h, 6, FALSE));
-  g_assert_cmpfloat (gtk_adjustment_get_value (w->steps_adjustment), ==, 30);
-  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (w->interval_spin)));
-  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (w->contrast_spin)));
+  g_assert_cmpfloat (gtk_adjustment_get_value (LIVE (w)->steps_adjustment), ==, 30);
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (LIVE (w)->interval_spin)));
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (LIVE (w)->contrast_spin)));
 
   /* a duration that does not fit is refused: banner, and the field shows 2 again */
-  gtk_spin_button_set_value (w->duration_spin, 40);
+  gtk_spin_button_set_value (LIVE (w)->duration_spin, 40);
   g_assert_true (wait_for (has_error, w, 60));
   g_assert_nonnull (strstr (dv_wb_window_get_error (w), "not enough timesteps"));
-  g_assert_cmpfloat (gtk_adjustment_get_value (w->duration_adjustment), ==, 2);
+  g_assert_cmpfloat (gtk_adjustment_get_value (LIVE (w)->duration_adjustment), ==, 2);
   gtk_widget_activate_action (GTK_WIDGET (w), "win.dismiss-banner", NULL);
 
   /* the entry applies several settings together */
-  gtk_editable_set_text (GTK_EDITABLE (w->presentation_entry),
+  gtk_editable_set_text (GTK_EDITABLE (LIVE (w)->presentation_entry),
                          "loader=StimulusContrast stimulus_contrast=0.25 n_timesteps=12");
-  g_signal_emit_by_name (w->presentation_entry, "activate");
+  g_signal_emit_by_name (LIVE (w)->presentation_entry, "activate");
   ph.needle = "loader=StimulusContrast n_timesteps=12 stimulus_duration=10 intro_duration=2 "
               "interval_duration=0 stimulus_contrast=0.25";
   g_assert_true (wait_for (params_have, &ph, 60));
   g_assert_cmpfloat_with_epsilon (h->contrast[5], 0.25, 1e-6);
-  g_assert_cmpfloat_with_epsilon (gtk_adjustment_get_value (w->contrast_adjustment), 0.25, 1e-9);
-  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (w->contrast_spin)));
+  g_assert_cmpfloat_with_epsilon (gtk_adjustment_get_value (LIVE (w)->contrast_adjustment), 0.25, 1e-9);
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (LIVE (w)->contrast_spin)));
   g_assert_null (dv_wb_window_get_error (w));
 
   /* and the one-setting signal the owner also listens to */
-  g_signal_emit_by_name (w, "set-parameter", "n_timesteps", "14");
+  g_signal_emit_by_name (LIVE (w), "set-parameter", "n_timesteps", "14");
   ph.needle = "loader=StimulusContrast n_timesteps=14 ";
   g_assert_true (wait_for (params_have, &ph, 60));
-  g_assert_cmpfloat (gtk_adjustment_get_value (w->steps_adjustment), ==, 14);
-  g_assert_cmpstr (gtk_label_get_text (w->steps_ms), ==, "28 ms");
+  g_assert_cmpfloat (gtk_adjustment_get_value (LIVE (w)->steps_adjustment), ==, 14);
+  g_assert_cmpstr (gtk_label_get_text (LIVE (w)->steps_ms), ==, "28 ms");
   close_window (w);
 }
 
@@ -623,17 +626,17 @@ static void
 test_samples_and_datasets (void)
 {
   DvWbWindow *w = launch (NULL);
-  DvHistory *h = dv_wb_window_get_history (w);
+  DvHistory *h = dv_live_page_get_history (LIVE (w));
   g_autoptr (DvDataset) embedded = dv_embedded_new (DV_EMBEDDED_DEFAULT_SEED, DV_SPLIT_TEST, 0);
   ShowsSample ss = { w, "embedded", 0, 0 };
   g_assert_true (wait_for (shows_sample, &ss, 60));
   /* one thumbnail per sample, drawn twice the size of the 32×32 stimuli */
-  GtkSelectionModel *thumbs = gtk_grid_view_get_model (w->thumbs_view);
+  GtkSelectionModel *thumbs = gtk_grid_view_get_model (LIVE (w)->thumbs_view);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (thumbs)), ==,
                     (guint) dv_dataset_get_n (embedded));
   {
     g_autofree char *tooltip = NULL;
-    g_autoptr (GdkTexture) t = w->thumb_func (3, &tooltip, w->thumb_data);
+    g_autoptr (GdkTexture) t = LIVE (w)->thumb_func (3, &tooltip, LIVE (w)->thumb_data);
     g_assert_cmpint (gdk_texture_get_width (t), ==, 64);
     g_assert_nonnull (strstr (tooltip, dv_dataset_get_class_name (embedded,
                                                                   dv_dataset_get_label (embedded, 3))));
@@ -642,7 +645,7 @@ test_samples_and_datasets (void)
   gtk_selection_model_select_item (thumbs, 5, TRUE);
   ss.sample = 5;
   g_assert_true (wait_for (shows_sample, &ss, 60));
-  g_assert_cmpfloat (gtk_adjustment_get_value (w->sample_adjustment), ==, 5);
+  g_assert_cmpfloat (gtk_adjustment_get_value (LIVE (w)->sample_adjustment), ==, 5);
   g_assert_cmpint (h->label, ==, dv_dataset_get_label (embedded, 5));
 
   g_autoptr (GError) error = NULL;
@@ -655,10 +658,10 @@ test_samples_and_datasets (void)
       return;
     }
   /* found by the background probe and offered in the Data set menu */
-  ListHas lh = { w->dataset_list, "Fashion-MNIST", 0 };
+  ListHas lh = { LIVE (w)->dataset_list, "Fashion-MNIST", 0 };
   g_assert_true (wait_for (list_has, &lh, 60));
-  gtk_drop_down_set_selected (w->dataset_dropdown, lh.position);
-  dv_wb_window_seek (w, 5);
+  gtk_drop_down_set_selected (LIVE (w)->dataset_dropdown, lh.position);
+  dv_live_page_seek (LIVE (w), 5);
   ss = (ShowsSample) { w, "fashion-mnist", 0, 5 };
   g_assert_true (wait_for (shows_sample, &ss, 60));
   g_assert_null (dv_wb_window_get_error (w));
@@ -690,7 +693,7 @@ test_samples_and_datasets (void)
   g_assert_cmpfloat (dv_series_row (h->means, i)[0], >, 0);
   {
     g_autofree char *tooltip = NULL;
-    g_autoptr (GdkTexture) t = w->thumb_func (0, &tooltip, w->thumb_data);
+    g_autoptr (GdkTexture) t = LIVE (w)->thumb_func (0, &tooltip, LIVE (w)->thumb_data);
     g_assert_cmpint (gdk_texture_get_width (t), ==, 56);
     g_assert_nonnull (strstr (tooltip, "Ankle boot"));
   }
@@ -752,7 +755,7 @@ static gboolean
 model_is (gpointer data)
 {
   ModelIs *m = data;
-  DvHistory *h = dv_wb_window_get_history (m->window);
+  DvHistory *h = dv_live_page_get_history (LIVE (m->window));
   return h->head >= 0 && h->model_label != NULL && strstr (h->model_label, m->label) != NULL;
 }
 
@@ -794,7 +797,7 @@ test_drop_files (void)
 
   /* a checkpoint from the command line */
   DvWbWindow *w = launch (seed7);
-  DvHistory *h = dv_wb_window_get_history (w);
+  DvHistory *h = dv_live_page_get_history (LIVE (w));
   ModelIs mi = { w, "seed7.safetensors" };
   g_assert_true (wait_for (model_is, &mi, 60));
   g_assert_cmpint (h->n_layers, ==, 3);
@@ -955,7 +958,7 @@ static GPtrArray *
 thumb_items (DvWbWindow *w)
 {
   GPtrArray *a = g_ptr_array_new ();
-  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (w->thumbs_view)); c != NULL;
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (LIVE (w)->thumbs_view)); c != NULL;
        c = gtk_widget_get_next_sibling (c))
     if (gtk_widget_get_mapped (c) && GTK_IS_PICTURE (gtk_widget_get_first_child (c)))
       g_ptr_array_add (a, c);
@@ -988,10 +991,10 @@ static void
 test_samples_select_on_click (void)
 {
   DvWbWindow *w = launch (NULL);
-  DvHistory *h = dv_wb_window_get_history (w);
+  DvHistory *h = dv_live_page_get_history (LIVE (w));
   ShowsSample ss = { w, "embedded", 0, 0 };
   g_assert_true (wait_for (shows_sample, &ss, 60));
-  g_assert_false (gtk_grid_view_get_single_click_activate (w->thumbs_view));
+  g_assert_false (gtk_grid_view_get_single_click_activate (LIVE (w)->thumbs_view));
   g_autoptr (GPtrArray) items = thumb_items (w);
   g_assert_cmpuint (items->len, >, 3);
   for (guint i = 0; i < items->len; i++)
@@ -999,16 +1002,16 @@ test_samples_select_on_click (void)
   gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
   wait_for (main_loop_for, &until, 5);
   g_assert_cmpint (h->sample, ==, 0);
-  g_assert_cmpfloat (gtk_adjustment_get_value (w->sample_adjustment), ==, 0);
-  g_assert_cmpuint (gtk_single_selection_get_selected (w->thumb_selection), ==, 0);
+  g_assert_cmpfloat (gtk_adjustment_get_value (LIVE (w)->sample_adjustment), ==, 0);
+  g_assert_cmpuint (gtk_single_selection_get_selected (LIVE (w)->thumb_selection), ==, 0);
   /* a click on the fourth thumbnail on screen */
   GtkWidget *item = g_ptr_array_index (items, 3);
   g_assert_true (gtk_widget_activate_action (item, "listitem.select", "(bb)", FALSE, FALSE));
-  guint picked = gtk_single_selection_get_selected (w->thumb_selection);
+  guint picked = gtk_single_selection_get_selected (LIVE (w)->thumb_selection);
   g_assert_cmpuint (picked, !=, 0);
   ss.sample = (int) picked;
   g_assert_true (wait_for (shows_sample, &ss, 60));
-  g_assert_cmpfloat (gtk_adjustment_get_value (w->sample_adjustment), ==, picked);
+  g_assert_cmpfloat (gtk_adjustment_get_value (LIVE (w)->sample_adjustment), ==, picked);
   close_window (w);
 }
 
@@ -1090,7 +1093,7 @@ test_drop_unidentified (void)
   const char *from_data = strstr (dv_wb_window_get_note (w), "from the data set cifar10");
   g_assert_nonnull (from_data);
   g_assert_nonnull (strstr (from_data, "n_classes=10"));
-  DvHistory *h = dv_wb_window_get_history (w);
+  DvHistory *h = dv_live_page_get_history (LIVE (w));
   g_assert_cmpint (h->n_layers, ==, 3);
 
   /* nothing names the model: the dialog, CustomRCNN first */

@@ -355,12 +355,14 @@ dv_wb_window_train_update (DvWbWindow *self, const DvWbTrainView *v)
       P->nan_reported = g_strdup (v->message);
       if (v->nan_layer != NULL)
         {
-          dv_wb_window_set_playing (self, FALSE);
-          for (int l = 0; l < self->history->n_layers; l++)
-            if (g_str_equal (self->history->layers[l].name, v->nan_layer))
-              dv_wb_window_select_layer (self, l);
+          DvLivePage *live = self->live_page;
+          DvHistory *h = dv_live_page_get_history (live);
+          dv_live_page_set_playing (live, FALSE);
+          for (int l = 0; l < h->n_layers; l++)
+            if (g_str_equal (h->layers[l].name, v->nan_layer))
+              dv_live_page_select_layer (live, l);
           if (v->nan_step >= 0)
-            dv_wb_window_seek (self, v->nan_step);
+            dv_live_page_seek (live, v->nan_step);
         }
       if (P->start_path != NULL)
         {
@@ -394,54 +396,6 @@ dv_wb_window_show_training (DvWbWindow *self, gboolean show)
   g_return_if_fail (DV_IS_WB_WINDOW (self));
   g_action_group_change_action_state (G_ACTION_GROUP (self), "show-training",
                                       g_variant_new_boolean (show));
-}
-
-/* ---- health of the live view ------------------------------------------------------------ */
-
-void
-dv_wb_window_check_health (DvWbWindow *self, gboolean new_sequence)
-{
-  DvWbTrainPanel *P = self->train;
-  DvHistory *h = self->history;
-  if (new_sequence || P->health_seq != h->seq_id)
-    {
-      P->health_seq = h->seq_id;
-      P->health_checked = -1;
-    }
-  if (h->means == NULL || P->health_checked >= h->head)
-    return;
-  int from = P->health_checked + 1;
-  P->health_checked = h->head;
-  for (int t = from; t <= h->head; t++)
-    {
-      int i = h->means ? dv_series_find (h->means, t) : -1;
-      int j = h->logits ? dv_series_find (h->logits, t) : -1;
-      const float *m = i >= 0 ? dv_series_row (h->means, i) : NULL;
-      const float *lg = j >= 0 ? dv_series_row (h->logits, j) : NULL;
-      int bad = -1;
-      for (int l = 0; m != NULL && l < h->n_layers && bad < 0; l++)
-        if (h->present[(gsize) t * h->n_layers + l] && !isfinite (m[l]))
-          bad = l;
-      gboolean bad_logits = FALSE;
-      for (int k = 0; bad < 0 && lg != NULL && k < h->n_classes; k++)
-        bad_logits |= !isfinite (lg[k]);
-      if (bad < 0 && !bad_logits)
-        continue;
-      /* pause the engine and show where it appeared */
-      P->health_checked = G_MAXINT;
-      dv_wb_window_set_playing (self, FALSE);
-      if (bad >= 0)
-        dv_wb_window_select_layer (self, bad);
-      dv_wb_window_seek (self, t);
-      g_autofree char *what = bad >= 0 ? g_strdup_printf ("activity of layer %s", h->layers[bad].name)
-                                       : g_strdup ("classifier output");
-      g_autofree char *msg = g_strdup_printf (
-        "The %s became NaN or infinite at step %d (t = %g ms) of this stimulus; playback is "
-        "paused there. Lower dt relative to tau, reduce the recurrence, or open another "
-        "checkpoint.", what, t, t * h->dt);
-      dv_wb_window_show_error (self, msg);
-      return;
-    }
 }
 
 /* ---- actions ------------------------------------------------------------------------- */
@@ -580,71 +534,6 @@ dv_wb_window_open_project (DvWbWindow *self, const char *path)
 {
   g_return_if_fail (DV_IS_WB_WINDOW (self) && path != NULL);
   g_signal_emit_by_name (self, "open-project", path);
-}
-
-/* ---- layout ------------------------------------------------------------------------------- */
-
-char **
-dv_wb_window_get_layout (DvWbWindow *self)
-{
-  g_return_val_if_fail (DV_IS_WB_WINDOW (self), NULL);
-  DvHistory *h = self->history;
-  GPtrArray *a = g_ptr_array_new ();
-  if (self->layer >= 0 && self->layer < h->n_layers)
-    g_ptr_array_add (a, g_strdup_printf ("layer=%s", h->layers[self->layer].name));
-  g_ptr_array_add (a, g_strdup_printf ("value=%s", self->diff ? "change" : "activation"));
-  g_ptr_array_add (a, g_strdup_printf ("colormap=%s", dv_colormap_name (gtk_drop_down_get_selected (self->colormap_dropdown))));
-  g_ptr_array_add (a, g_strdup_printf ("scope=%u", gtk_drop_down_get_selected (self->scope_dropdown)));
-  g_ptr_array_add (a, g_strdup_printf ("normalise=%s", gtk_switch_get_active (self->normalise_switch) ? "true" : "false"));
-  g_ptr_array_add (a, g_strdup_printf ("cursor=%d", self->cursor));
-  g_ptr_array_add (a, g_strdup_printf ("probe=%d,%d,%d", self->probe_c, self->probe_y, self->probe_x));
-  g_ptr_array_add (a, g_strdup_printf ("training=%s", gtk_revealer_get_reveal_child (self->train_revealer) ? "shown" : "hidden"));
-  g_ptr_array_add (a, NULL);
-  return (char **) g_ptr_array_free (a, FALSE);
-}
-
-void
-dv_wb_window_set_layout (DvWbWindow *self, const char *const *layout)
-{
-  g_return_if_fail (DV_IS_WB_WINDOW (self));
-  DvHistory *h = self->history;
-  DvColormap map = gtk_drop_down_get_selected (self->colormap_dropdown);
-  DvScaleScope scope = gtk_drop_down_get_selected (self->scope_dropdown);
-  gboolean change = self->diff, normalise = gtk_switch_get_active (self->normalise_switch);
-  int cursor = -1, pc = -1, py = -1, px = -1;
-  for (int i = 0; layout != NULL && layout[i] != NULL; i++)
-    {
-      const char *eq = strchr (layout[i], '=');
-      if (eq == NULL)
-        continue;
-      g_autofree char *key = g_strndup (layout[i], eq - layout[i]);
-      const char *v = eq + 1;
-      if (g_str_equal (key, "layer"))
-        {
-          for (int l = 0; l < h->n_layers; l++)
-            if (g_str_equal (h->layers[l].name, v))
-              dv_wb_window_select_layer (self, l);
-        }
-      else if (g_str_equal (key, "value"))
-        change = g_str_equal (v, "change");
-      else if (g_str_equal (key, "colormap"))
-        dv_colormap_from_name (v, &map);
-      else if (g_str_equal (key, "scope"))
-        scope = (DvScaleScope) CLAMP (atoi (v), 0, DV_SCALE_N - 1);
-      else if (g_str_equal (key, "normalise"))
-        normalise = g_str_equal (v, "true");
-      else if (g_str_equal (key, "cursor"))
-        cursor = atoi (v);
-      else if (g_str_equal (key, "probe"))
-        sscanf (v, "%d,%d,%d", &pc, &py, &px);
-      else if (g_str_equal (key, "training"))
-        dv_wb_window_show_training (self, g_str_equal (v, "shown"));
-    }
-  dv_wb_window_set_view_options (self, map, scope, change, normalise);
-  if (pc >= 0)
-    dv_wb_window_select_unit (self, pc, py, px);
-  if (cursor >= 0)
-    dv_wb_window_seek (self, cursor);
 }
 
 gboolean

@@ -77,11 +77,6 @@ void           dv_wb_window_export_checkpoint (DvWbWindow *self, const char *pat
 void           dv_wb_window_save_project (DvWbWindow *self, const char *path);
 void           dv_wb_window_open_project (DvWbWindow *self, const char *path);
 
-/* The view layout as "key=value" (layer, value, colormap, scope, normalise,
- * cursor, probe, training) for project files, and applying one (unknown
- * keys and values are ignored: a project from a newer version still opens). */
-char         **dv_wb_window_get_layout (DvWbWindow *self);
-void           dv_wb_window_set_layout (DvWbWindow *self, const char *const *layout);
 
 /* Renders the training panel's views to files (the plot/ export: image + CSV + JSON):
  * name "training-curves" or "dynamics-over-training". */

@@ -175,9 +175,9 @@ follow_head (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
     }
   m->last_frame = m->measuring ? now : 0;
   m->last_frame_cpu = cpu;
-  DvHistory *h = dv_wb_window_get_history (m->window);
-  if (h->head >= 0 && dv_wb_window_get_cursor (m->window) != h->head)
-    dv_wb_window_seek (m->window, h->head);
+  DvHistory *h = dv_live_page_get_history (dv_wb_window_get_live_page (m->window));
+  if (h->head >= 0 && dv_live_page_get_cursor (dv_wb_window_get_live_page (m->window)) != h->head)
+    dv_live_page_seek (dv_wb_window_get_live_page (m->window), h->head);
   return G_SOURCE_CONTINUE;
 }
 

@@ -79,7 +79,7 @@ static gboolean
 unattended_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
 {
   Unattended *u = data;
-  DvHistory *h = dv_wb_window_get_history (u->window);
+  DvHistory *h = dv_live_page_get_history (dv_wb_window_get_live_page (u->window));
   const char *banner = dv_wb_window_get_error (u->window);
   if (banner != NULL)
     {
@@ -108,10 +108,10 @@ unattended_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
       return G_SOURCE_REMOVE;
     }
   int want = MIN (u->steps, h->T) - 1;
-  if (h->T == 0 || h->head < want || dv_wb_window_get_cursor (u->window) != want)
+  if (h->T == 0 || h->head < want || dv_live_page_get_cursor (dv_wb_window_get_live_page (u->window)) != want)
     {
       if (h->T > 0)
-        dv_wb_window_seek (u->window, want);
+        dv_live_page_seek (dv_wb_window_get_live_page (u->window), want);
       return G_SOURCE_CONTINUE;
     }
   dv_ui_render_widget_async (GTK_WIDGET (u->window), unattended_rendered, u);
@@ -306,7 +306,7 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
       return 2;
     }
   if (steps > 0)
-    dv_wb_window_seek (window, steps - 1);
+    dv_live_page_seek (dv_wb_window_get_live_page (window), steps - 1);
   if (unattended)
     {
       Unattended *u = g_new0 (Unattended, 1);
@@ -318,7 +318,7 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
       u->train_rows = train != NULL ? 1 + MAX (train_wait, 1) : 0;
       u->started = g_get_monotonic_time ();
       if (steps <= 0)
-        dv_wb_window_seek (window, G_MAXINT);
+        dv_live_page_seek (dv_wb_window_get_live_page (window), G_MAXINT);
       gtk_widget_add_tick_callback (GTK_WIDGET (window), unattended_tick, u, NULL);
     }
   g_free (train);

@@ -66,7 +66,7 @@ dv_workbench_edit_attach (DvWbWindow *window, DvEngineThread *engine, const DvMo
 void
 dv_workbench_edit_news (DvWbWindow *window, DvEngineThread *engine)
 {
-  const char *label = dv_wb_window_get_history (window)->model_label;
+  const char *label = dv_live_page_get_history (dv_wb_window_get_live_page (window))->model_label;
   const char *seen = g_object_get_data (G_OBJECT (window), LABEL_KEY);
   if (seen == NULL)
     {

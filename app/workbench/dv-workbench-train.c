@@ -162,7 +162,7 @@ note_cb (gpointer data)
   g_assert (dv_ui_is_ui_thread ());
   g_autoptr (DvWbWindow) w = g_weak_ref_get (&n->window);
   if (w != NULL)
-    dv_wb_window_set_status (w, n->status);
+    dv_live_page_set_status (dv_wb_window_get_live_page (w), n->status);
   return G_SOURCE_REMOVE;
 }
 
@@ -370,7 +370,7 @@ static gboolean
 apply_layout (gpointer user_data)
 {
   DvWorkbenchTrain *wt = user_data;
-  DvHistory *h = dv_wb_window_get_history (wt->window);
+  DvHistory *h = dv_live_page_get_history (dv_wb_window_get_live_page (wt->window));
   if (h->seq_id == wt->pending_seq && g_get_monotonic_time () < wt->layout_deadline)
     return G_SOURCE_CONTINUE;
   dv_wb_window_set_layout (wt->window, (const char *const *) wt->pending_layout);
@@ -397,7 +397,7 @@ on_open_project (DvWbWindow *window, const char *path, DvWorkbenchTrain *wt)
     }
   g_strfreev (wt->pending_layout);
   wt->pending_layout = g_strdupv (p->view);
-  wt->pending_seq = dv_wb_window_get_history (window)->seq_id;
+  wt->pending_seq = dv_live_page_get_history (dv_wb_window_get_live_page (window))->seq_id;
   wt->layout_deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
   if (wt->layout_source == 0)
     wt->layout_source = g_timeout_add (50, apply_layout, wt);

@@ -99,7 +99,7 @@ show_samples (DvWorkbench *wb, const char *spec, DvDataset *ds)
 {
   g_free (wb->shown_spec);
   wb->shown_spec = g_strdup (spec);
-  dv_wb_window_set_samples (wb->window, dv_dataset_get_n (ds), thumbnail, dv_dataset_ref (ds),
+  dv_live_page_set_samples (dv_wb_window_get_live_page (wb->window), dv_dataset_get_n (ds), thumbnail, dv_dataset_ref (ds),
                             (GDestroyNotify) dv_dataset_unref);
 }
 
@@ -160,7 +160,7 @@ open_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_hash_table_insert (wb->datasets, g_strdup (d->spec), ds);
   if (!d->thumbs_only)
     dv_engine_thread_set_dataset (wb->engine, ds, d->spec); /* the thumbnails follow its news */
-  else if (g_strcmp0 (dv_wb_window_get_history (wb->window)->dataset, d->spec) == 0)
+  else if (g_strcmp0 (dv_live_page_get_history (dv_wb_window_get_live_page (wb->window))->dataset, d->spec) == 0)
     show_samples (wb, d->spec, ds);
 }
 
@@ -176,7 +176,7 @@ open_dataset (DvWorkbench *wb, const char *spec, gboolean thumbs_only)
         dv_engine_thread_set_dataset (wb->engine, ds, spec);
       return;
     }
-  DvHistory *h = dv_wb_window_get_history (wb->window);
+  DvHistory *h = dv_live_page_get_history (dv_wb_window_get_live_page (wb->window));
   OpenData *d = g_new0 (OpenData, 1);
   d->thumbs_only = thumbs_only;
   d->spec = g_strdup (spec);
@@ -226,7 +226,7 @@ probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
       if (!g_hash_table_contains (wb->datasets, named_datasets[i].spec))
         g_hash_table_insert (wb->datasets, g_strdup (named_datasets[i].spec),
                              dv_dataset_ref (ds));
-      dv_wb_window_add_dataset (wb->window, named_datasets[i].spec, named_datasets[i].label);
+      dv_live_page_add_dataset (dv_wb_window_get_live_page (wb->window), named_datasets[i].spec, named_datasets[i].label);
     }
 }
 
@@ -235,7 +235,7 @@ probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 update_status (DvWorkbench *wb)
 {
-  DvHistory *h = dv_wb_window_get_history (wb->window);
+  DvHistory *h = dv_live_page_get_history (dv_wb_window_get_live_page (wb->window));
   if (h->T == 0)
     return;
   GString *s = g_string_new (NULL);
@@ -251,7 +251,7 @@ update_status (DvWorkbench *wb)
   if (h->frame_capacity < h->T)
     g_string_append_printf (s, "\nframes kept for the last %d steps (history limit)",
                             h->frame_capacity);
-  dv_wb_window_set_status (wb->window, s->str);
+  dv_live_page_set_status (dv_wb_window_get_live_page (wb->window), s->str);
   g_string_free (s, TRUE);
 }
 
@@ -260,7 +260,7 @@ on_engine_news (gpointer user_data)
 {
   DvWorkbench *wb = user_data;
   gint64 start = g_get_monotonic_time ();
-  DvHistory *h = dv_wb_window_get_history (wb->window);
+  DvHistory *h = dv_live_page_get_history (dv_wb_window_get_live_page (wb->window));
   gboolean fresh = FALSE;
   g_auto (GStrv) errors = NULL;
   gboolean changed = dv_engine_thread_sync (wb->engine, h, &fresh, &errors);
@@ -270,7 +270,7 @@ on_engine_news (gpointer user_data)
   for (int i = 0; notes != NULL && notes[i] != NULL; i++)
     dv_wb_window_show_note (wb->window, notes[i]);
   if (changed)
-    dv_wb_window_history_changed (wb->window, fresh);
+    dv_live_page_history_changed (dv_wb_window_get_live_page (wb->window), fresh);
   /* the status only changes with the sequence: a new text each step would
    * re-lay out the window each frame */
   if (changed && fresh)
@@ -287,25 +287,25 @@ on_engine_news (gpointer user_data)
 /* ---- window -> engine ---------------------------------------------------------------- */
 
 static void
-on_compute (DvWbWindow *window, int upto, DvWorkbench *wb)
+on_compute (DvLivePage *live, int upto, DvWorkbench *wb)
 {
   dv_engine_thread_compute (wb->engine, upto);
 }
 
 static void
-on_select_sample (DvWbWindow *window, int sample, DvWorkbench *wb)
+on_select_sample (DvLivePage *live, int sample, DvWorkbench *wb)
 {
   dv_engine_thread_select_sample (wb->engine, sample);
 }
 
 static void
-on_set_parameter (DvWbWindow *window, const char *key, const char *value, DvWorkbench *wb)
+on_set_parameter (DvLivePage *live, const char *key, const char *value, DvWorkbench *wb)
 {
   dv_engine_thread_set_param (wb->engine, key, value);
 }
 
 static void
-on_set_presentation (DvWbWindow *window, const char *const *assignments, DvWorkbench *wb)
+on_set_presentation (DvLivePage *live, const char *const *assignments, DvWorkbench *wb)
 {
   dv_engine_thread_set_params (wb->engine, assignments);
 }
@@ -492,20 +492,21 @@ dv_workbench_new (GtkApplication *app, const DvWorkbenchOptions *options, GError
   wb->datasets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) dv_dataset_unref);
   g_hash_table_insert (wb->datasets, g_strdup (setup.dataset_spec), dv_dataset_ref (setup.dataset));
-  dv_history_set_budget (dv_wb_window_get_history (window), setup.history_budget);
+  dv_history_set_budget (dv_live_page_get_history (dv_wb_window_get_live_page (window)), setup.history_budget);
   g_autoptr (DvModelDesc) start_desc = dv_model_desc_copy (dv_model_get_desc (setup.model));
   g_autofree char *note = g_steal_pointer (&setup.note);
   gboolean ask = setup.unidentified;
   wb->engine = dv_engine_thread_new (&setup, NULL, on_engine_news, wb);
   dv_workbench_setup_clear (&setup);
   dv_workbench_edit_attach (window, wb->engine, start_desc);
-  dv_wb_window_add_dataset (window, "embedded", "Embedded stimuli");
-  g_signal_connect (window, "compute", G_CALLBACK (on_compute), wb);
-  g_signal_connect (window, "select-sample", G_CALLBACK (on_select_sample), wb);
+  dv_live_page_add_dataset (dv_wb_window_get_live_page (window), "embedded", "Embedded stimuli");
+  DvLivePage *live = dv_wb_window_get_live_page (window);
+  g_signal_connect (live, "compute", G_CALLBACK (on_compute), wb);
+  g_signal_connect (live, "select-sample", G_CALLBACK (on_select_sample), wb);
   g_signal_connect (window, "open-checkpoint", G_CALLBACK (on_open_checkpoint), wb);
   g_signal_connect (window, "open-dataset", G_CALLBACK (on_open_dataset), wb);
-  g_signal_connect (window, "set-parameter", G_CALLBACK (on_set_parameter), wb);
-  g_signal_connect (window, "set-presentation", G_CALLBACK (on_set_presentation), wb);
+  g_signal_connect (live, "set-parameter", G_CALLBACK (on_set_parameter), wb);
+  g_signal_connect (live, "set-presentation", G_CALLBACK (on_set_presentation), wb);
   g_signal_connect (window, "destroy", G_CALLBACK (on_window_destroy), wb);
   wb->train = dv_workbench_train_new (window, wb->engine);
   if (note != NULL)
@@ -526,7 +527,7 @@ dv_workbench_new (GtkApplication *app, const DvWorkbenchOptions *options, GError
   g_object_unref (probe);
 
   if (options != NULL && options->autoplay)
-    dv_wb_window_set_playing (window, TRUE);
+    dv_live_page_set_playing (dv_wb_window_get_live_page (window), TRUE);
   return wb;
 }
 

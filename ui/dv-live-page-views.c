@@ -1,4 +1,4 @@
-/* dv-wb-window-views.c — what the six views of the window show.
+/* dv-live-page-views.c — what the six views of the live view show.
  *
  * What this is for: filling the plot structs from the window's DvHistory at
  * the cursor (feature maps or their change since the previous step, the
@@ -7,12 +7,12 @@
  * What this is not for: reacting to input (dv-wb-window.c) or exporting
  * (dv-wb-window-export.c).
  */
-#include "dv-wb-window-private.h"
+#include "dv-live-page-private.h"
 
 #include <math.h>
 
 static void
-update_global_range (DvWbWindow *self)
+update_global_range (DvLivePage *self)
 {
   DvHistory *h = self->history;
   if (self->global_seq == h->seq_id && self->global_head == h->head
@@ -43,7 +43,7 @@ update_global_range (DvWbWindow *self)
 }
 
 static void
-update_fmap (DvWbWindow *self)
+update_fmap (DvLivePage *self)
 {
   DvHistory *h = self->history;
   DvFmapPlot *f = &self->fmap;
@@ -104,7 +104,7 @@ update_fmap (DvWbWindow *self)
 }
 
 static void
-update_probe (DvWbWindow *self)
+update_probe (DvLivePage *self)
 {
   DvHistory *h = self->history;
   g_clear_pointer (&self->probe_series, dv_series_free);
@@ -123,7 +123,7 @@ update_probe (DvWbWindow *self)
 }
 
 void
-dv_wb_window_update_views (DvWbWindow *self)
+dv_live_page_update_views (DvLivePage *self)
 {
   DvHistory *h = self->history;
   DvPlotTimeline tl = { h->flags, h->contrast, h->T, h->dt };

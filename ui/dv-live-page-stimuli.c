@@ -1,20 +1,19 @@
-/* dv-wb-window-stimuli.c — the window's stimulus panel and dropped files.
+/* dv-live-page-stimuli.c — the live view's stimulus panel.
  *
  * What this is for: the Data set menu (the data sets the owner offers, a
  * chosen image folder or CIFAR batches folder), the sample picker (a grid
  * of thumbnails the owner draws, kept in step with the sample field), the
  * presentation widgets (mode, timesteps, intro, duration, interval,
- * contrast, noise; durations also in ms of the model's dt), and opening a
- * checkpoint or a stimulus folder dropped on the window.  The widgets show
+ * contrast, noise; durations also in ms of the model's dt).  The widgets show
  * what the history says the current sequence is; an edit becomes
  * ::set-presentation / ::open-dataset / ::select-sample and shows once the
  * engine has built the new sequence.
  * What this is not for: reading data sets or building sequences (the owner
- * does, on its engine thread), the file choosers (dv-wb-window-export.c).
+ * does, on its engine thread), files and folders (the window's actions).
  */
-#include "dv-wb-window-private.h"
-#include "dv-wb-window-train.h"
-#include "dv-checkpoint.h"
+#include "dv-live-page-private.h"
+
+#include <glib/gi18n.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -34,17 +33,17 @@ static const char *const chooser_items[] = { "Image folder…", "CIFAR batches f
 /* ---- presentation ------------------------------------------------------------------ */
 
 void
-dv_wb_window_emit_presentation (DvWbWindow *self, const char *const *assignments)
+dv_live_page_emit_presentation (DvLivePage *self, const char *const *assignments)
 {
   g_signal_emit_by_name (self, "set-presentation", assignments);
 }
 
 static void
-emit_one (DvWbWindow *self, const char *key, const char *value)
+emit_one (DvLivePage *self, const char *key, const char *value)
 {
   g_autofree char *a = g_strdup_printf ("%s=%s", key, value);
   const char *const assignments[] = { a, NULL };
-  dv_wb_window_emit_presentation (self, assignments);
+  dv_live_page_emit_presentation (self, assignments);
 }
 
 static int
@@ -65,7 +64,7 @@ set_ms (GtkLabel *label, double steps, double dt)
 
 /* Widgets <- "key=value key=value …" of the current sequence. */
 void
-dv_wb_window_sync_presentation (DvWbWindow *self)
+dv_live_page_sync_presentation (DvLivePage *self)
 {
   DvHistory *h = self->history;
   if (h->presentation_params == NULL)
@@ -121,7 +120,7 @@ dv_wb_window_sync_presentation (DvWbWindow *self)
 }
 
 static void
-on_mode_changed (GObject *obj, GParamSpec *pspec, DvWbWindow *self)
+on_mode_changed (GObject *obj, GParamSpec *pspec, DvLivePage *self)
 {
   guint i = gtk_drop_down_get_selected (self->mode_dropdown);
   if (self->updating || i >= G_N_ELEMENTS (loaders))
@@ -130,7 +129,7 @@ on_mode_changed (GObject *obj, GParamSpec *pspec, DvWbWindow *self)
 }
 
 static void
-on_noise_changed (GObject *obj, GParamSpec *pspec, DvWbWindow *self)
+on_noise_changed (GObject *obj, GParamSpec *pspec, DvLivePage *self)
 {
   guint i = gtk_drop_down_get_selected (self->noise_dropdown);
   if (self->updating || i >= G_N_ELEMENTS (noise_types))
@@ -139,7 +138,7 @@ on_noise_changed (GObject *obj, GParamSpec *pspec, DvWbWindow *self)
 }
 
 static void
-on_spin_changed (GtkAdjustment *adj, DvWbWindow *self)
+on_spin_changed (GtkAdjustment *adj, DvLivePage *self)
 {
   if (self->updating)
     return;
@@ -156,7 +155,7 @@ on_spin_changed (GtkAdjustment *adj, DvWbWindow *self)
 /* ---- data sets ---------------------------------------------------------------------- */
 
 static guint
-n_known (DvWbWindow *self)
+n_known (DvLivePage *self)
 {
   return self->dataset_specs->len;
 }
@@ -173,9 +172,9 @@ dataset_label (const char *spec)
 }
 
 void
-dv_wb_window_add_dataset (DvWbWindow *self, const char *spec, const char *label)
+dv_live_page_add_dataset (DvLivePage *self, const char *spec, const char *label)
 {
-  g_return_if_fail (DV_IS_WB_WINDOW (self) && spec != NULL);
+  g_return_if_fail (DV_IS_LIVE_PAGE (self) && spec != NULL);
   g_autofree char *fallback = label == NULL ? dataset_label (spec) : NULL;
   const char *const item[] = { label != NULL ? label : fallback, NULL };
   guint pos = n_known (self);
@@ -204,11 +203,11 @@ dv_wb_window_add_dataset (DvWbWindow *self, const char *spec, const char *label)
 }
 
 static void
-select_dataset_item (DvWbWindow *self, const char *spec)
+select_dataset_item (DvLivePage *self, const char *spec)
 {
   if (spec == NULL)
     return;
-  dv_wb_window_add_dataset (self, spec, NULL);
+  dv_live_page_add_dataset (self, spec, NULL);
   for (guint i = 0; i < n_known (self); i++)
     if (g_str_equal (g_ptr_array_index (self->dataset_specs, i), spec))
       {
@@ -219,7 +218,7 @@ select_dataset_item (DvWbWindow *self, const char *spec)
 }
 
 static void
-on_dataset_changed (GObject *obj, GParamSpec *pspec, DvWbWindow *self)
+on_dataset_changed (GObject *obj, GParamSpec *pspec, DvLivePage *self)
 {
   if (self->updating)
     return;
@@ -230,82 +229,20 @@ on_dataset_changed (GObject *obj, GParamSpec *pspec, DvWbWindow *self)
     {
       const char *spec = g_ptr_array_index (self->dataset_specs, i);
       if (g_strcmp0 (spec, self->shown_dataset) != 0)
-        g_signal_emit_by_name (self, "open-dataset", spec);
+        gtk_widget_activate_action (GTK_WIDGET (self), "win.open-dataset", "s", spec);
       return;
     }
   /* a chooser item: the menu keeps showing the current data set until the
    * chosen one has arrived */
   select_dataset_item (self, self->shown_dataset);
-  dv_wb_window_run_chooser (self, i == n_known (self) ? DV_WB_CHOOSE_IMAGE_FOLDER
-                                                       : DV_WB_CHOOSE_CIFAR_FOLDER, NULL);
-}
-
-/* cifar10 / cifar100 when dir holds CIFAR binary batches, else NULL. */
-static const char *
-cifar_kind (const char *dir)
-{
-  static const struct { const char *file, *kind; } probes[] = {
-    { "test_batch.bin", "cifar10" }, { "data_batch_1.bin", "cifar10" },
-    { "test.bin", "cifar100" }, { "train.bin", "cifar100" },
-  };
-  for (guint i = 0; i < G_N_ELEMENTS (probes); i++)
-    {
-      g_autofree char *p = g_build_filename (dir, probes[i].file, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_REGULAR))
-        return probes[i].kind;
-    }
-  return NULL;
-}
-
-gboolean
-dv_wb_window_open_file (DvWbWindow *self, GFile *file)
-{
-  g_return_val_if_fail (DV_IS_WB_WINDOW (self) && G_IS_FILE (file), FALSE);
-  g_autofree char *path = g_file_get_path (file);
-  if (path == NULL)
-    {
-      dv_wb_window_show_error (self, "Only local files can be opened.");
-      return FALSE;
-    }
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      const char *kind = cifar_kind (path);
-      g_autofree char *spec = g_strdup_printf ("%s:%s", kind ? kind : "folder", path);
-      g_signal_emit_by_name (self, "open-dataset", spec);
-      return TRUE;
-    }
-  if (g_str_has_suffix (path, ".dvproj.json") && g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    {
-      dv_wb_window_open_project (self, path);
-      return TRUE;
-    }
-  if ((dv_checkpoint_path_is_supported (path) || g_str_has_suffix (path, ".json"))
-      && g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    {
-      g_signal_emit_by_name (self, "open-checkpoint", path);
-      return TRUE;
-    }
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *msg = g_strdup_printf ("Cannot open “%s”: drop a checkpoint (.safetensors, .pt, .pth, .ckpt), a "
-                                          "model description (.json), a project (.dvproj.json), "
-                                          "a folder of images (one sub-folder per class) or a "
-                                          "folder of CIFAR batches.", base);
-  dv_wb_window_show_error (self, msg);
-  return FALSE;
-}
-
-static gboolean
-on_drop (GtkDropTarget *target, const GValue *value, double x, double y, DvWbWindow *self)
-{
-  if (!G_VALUE_HOLDS (value, G_TYPE_FILE))
-    return FALSE;
-  return dv_wb_window_open_file (self, g_value_get_object (value));
+  gtk_widget_activate_action (GTK_WIDGET (self), i == n_known (self) ? "win.open-folder"
+                                                                     : "win.open-cifar-folder", NULL);
 }
 
 /* ---- samples ------------------------------------------------------------------------- */
 
 static void
-thumb_setup (GtkSignalListItemFactory *factory, GtkListItem *item, DvWbWindow *self)
+thumb_setup (GtkSignalListItemFactory *factory, GtkListItem *item, DvLivePage *self)
 {
   GtkWidget *picture = gtk_picture_new ();
   gtk_picture_set_can_shrink (GTK_PICTURE (picture), FALSE);
@@ -315,7 +252,7 @@ thumb_setup (GtkSignalListItemFactory *factory, GtkListItem *item, DvWbWindow *s
 }
 
 static void
-thumb_bind (GtkSignalListItemFactory *factory, GtkListItem *item, DvWbWindow *self)
+thumb_bind (GtkSignalListItemFactory *factory, GtkListItem *item, DvLivePage *self)
 {
   GtkWidget *picture = gtk_list_item_get_child (item);
   int index = (int) gtk_list_item_get_position (item);
@@ -329,13 +266,13 @@ thumb_bind (GtkSignalListItemFactory *factory, GtkListItem *item, DvWbWindow *se
 }
 
 static void
-thumb_unbind (GtkSignalListItemFactory *factory, GtkListItem *item, DvWbWindow *self)
+thumb_unbind (GtkSignalListItemFactory *factory, GtkListItem *item, DvLivePage *self)
 {
   gtk_picture_set_paintable (GTK_PICTURE (gtk_list_item_get_child (item)), NULL);
 }
 
 static void
-select_thumb (DvWbWindow *self, int sample)
+select_thumb (DvLivePage *self, int sample)
 {
   if (sample < 0 || sample >= self->n_samples)
     return;
@@ -347,7 +284,7 @@ select_thumb (DvWbWindow *self, int sample)
 }
 
 static void
-on_thumb_selected (GObject *obj, GParamSpec *pspec, DvWbWindow *self)
+on_thumb_selected (GObject *obj, GParamSpec *pspec, DvLivePage *self)
 {
   guint i = gtk_single_selection_get_selected (self->thumb_selection);
   if (self->updating || i == GTK_INVALID_LIST_POSITION)
@@ -357,7 +294,7 @@ on_thumb_selected (GObject *obj, GParamSpec *pspec, DvWbWindow *self)
 }
 
 static void
-fill_thumbs (DvWbWindow *self)
+fill_thumbs (DvLivePage *self)
 {
   guint old = g_list_model_get_n_items (G_LIST_MODEL (self->thumb_model));
   /* the items are only positions: the factory draws sample i for item i */
@@ -370,10 +307,10 @@ fill_thumbs (DvWbWindow *self)
 }
 
 void
-dv_wb_window_set_samples (DvWbWindow *self, int n, DvWbThumbnailFunc func, gpointer user_data,
+dv_live_page_set_samples (DvLivePage *self, int n, DvLiveThumbnailFunc func, gpointer user_data,
                           GDestroyNotify destroy)
 {
-  g_return_if_fail (DV_IS_WB_WINDOW (self));
+  g_return_if_fail (DV_IS_LIVE_PAGE (self));
   if (self->thumb_destroy != NULL)
     self->thumb_destroy (self->thumb_data);
   self->thumb_func = func;
@@ -388,16 +325,16 @@ dv_wb_window_set_samples (DvWbWindow *self, int n, DvWbThumbnailFunc func, gpoin
 }
 
 void
-dv_wb_window_set_n_samples (DvWbWindow *self, int n)
+dv_live_page_set_n_samples (DvLivePage *self, int n)
 {
-  g_return_if_fail (DV_IS_WB_WINDOW (self));
-  dv_wb_window_set_samples (self, n, NULL, NULL, NULL);
+  g_return_if_fail (DV_IS_LIVE_PAGE (self));
+  dv_live_page_set_samples (self, n, NULL, NULL, NULL);
 }
 
 /* ---- following the history -------------------------------------------------------- */
 
 void
-dv_wb_window_stimuli_changed (DvWbWindow *self, gboolean new_sequence)
+dv_live_page_stimuli_changed (DvLivePage *self, gboolean new_sequence)
 {
   DvHistory *h = self->history;
   if (!new_sequence || h->T == 0)
@@ -409,19 +346,17 @@ dv_wb_window_stimuli_changed (DvWbWindow *self, gboolean new_sequence)
       select_dataset_item (self, h->dataset);
     }
   if (h->n_samples != self->n_samples && self->thumb_func == NULL)
-    dv_wb_window_set_n_samples (self, h->n_samples);
+    dv_live_page_set_n_samples (self, h->n_samples);
   select_thumb (self, h->sample);
-  dv_wb_window_sync_presentation (self);
+  dv_live_page_sync_presentation (self);
 }
 
 void
-dv_wb_window_init_stimuli (DvWbWindow *self)
+dv_live_page_init_stimuli (DvLivePage *self)
 {
   self->dataset_specs = g_ptr_array_new_with_free_func (g_free);
   gtk_string_list_splice (self->dataset_list, 0, 0, chooser_items);
   gtk_drop_down_set_selected (self->dataset_dropdown, GTK_INVALID_LIST_POSITION);
-  g_signal_connect (self->dataset_dropdown, "notify::selected", G_CALLBACK (on_dataset_changed),
-                    self);
 
   self->thumb_model = gtk_string_list_new (NULL);
   self->thumb_selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->thumb_model)));
@@ -437,21 +372,20 @@ dv_wb_window_init_stimuli (DvWbWindow *self)
   g_signal_connect (self->thumb_selection, "notify::selected", G_CALLBACK (on_thumb_selected),
                     self);
 
-  g_signal_connect (self->mode_dropdown, "notify::selected", G_CALLBACK (on_mode_changed), self);
-  g_signal_connect (self->noise_dropdown, "notify::selected", G_CALLBACK (on_noise_changed), self);
-  GtkAdjustment *adjs[] = { self->steps_adjustment, self->intro_adjustment,
-                            self->duration_adjustment, self->interval_adjustment,
-                            self->contrast_adjustment, self->ssnr_adjustment };
-  for (guint i = 0; i < G_N_ELEMENTS (adjs); i++)
-    g_signal_connect (adjs[i], "value-changed", G_CALLBACK (on_spin_changed), self);
 
-  GtkDropTarget *drop = gtk_drop_target_new (G_TYPE_FILE, GDK_ACTION_COPY);
-  g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
 }
 
 void
-dv_wb_window_finalize_stimuli (DvWbWindow *self)
+dv_live_page_class_init_stimuli (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_bind_template_callback (widget_class, on_dataset_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_mode_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_noise_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_spin_changed);
+}
+
+void
+dv_live_page_finalize_stimuli (DvLivePage *self)
 {
   if (self->thumb_destroy != NULL)
     self->thumb_destroy (self->thumb_data);
