@@ -27,6 +27,7 @@
 #include "dv-desc.h"
 #include "dv-measure.h"
 #include "dv-ui.h"
+#include "dv-accels.h"
 #include "dv-wb-window-private.h"
 #include "dv-live-page-private.h" /* the sidebar's widgets, to drive them as a user would */
 #include "dv-workbench.h"
@@ -1144,6 +1145,128 @@ add_display_test (const char *path, void (*func) (void))
   g_test_add_data_func (path, (gconstpointer) func, run_with_display);
 }
 
+/* Every shortcut of the one table (ui/dv-accels.c) is in the shortcuts
+ * window, and nothing there is missing from the table. */
+static void
+collect_accels (GtkWidget *w, GHashTable *seen)
+{
+  if (GTK_IS_SHORTCUTS_SHORTCUT (w))
+    {
+      g_autofree char *accel = NULL;
+      g_object_get (w, "accelerator", &accel, NULL);
+      g_auto (GStrv) parts = g_strsplit (accel, " ", -1);
+      for (int i = 0; parts[i] != NULL; i++)
+        {
+          guint key;
+          GdkModifierType mods;
+          g_assert_true (gtk_accelerator_parse (parts[i], &key, &mods));
+          g_hash_table_add (seen, gtk_accelerator_name (key, mods));
+        }
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    collect_accels (c, seen);
+}
+
+static void
+test_shortcuts_listed (void)
+{
+  g_autoptr (GtkBuilder) b = gtk_builder_new_from_resource ("/org/dynvision/Workbench/gtk/help-overlay.ui");
+  GtkWidget *overlay = GTK_WIDGET (gtk_builder_get_object (b, "help_overlay"));
+  g_assert_nonnull (overlay);
+  g_autoptr (GHashTable) listed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  collect_accels (overlay, listed);
+  guint n = 0;
+  for (const DvAccel *a = dv_accels; a->action != NULL; a++)
+    for (int i = 0; a->accels[i] != NULL; i++, n++)
+      {
+        guint key;
+        GdkModifierType mods;
+        g_assert_true (gtk_accelerator_parse (a->accels[i], &key, &mods));
+        g_autofree char *name = gtk_accelerator_name (key, mods);
+        if (!g_hash_table_contains (listed, name))
+          g_error ("%s (%s) is not in gtk/help-overlay.ui", a->accels[i], a->action);
+      }
+  g_assert_cmpuint (g_hash_table_size (listed), ==, n);
+  /* the ones the issue asks for are there */
+  const char *const wanted[] = { "<Control>o", "<Control>s", "<Control><Shift>s", "<Control>e",
+                                 "<Control><Shift>e", "<Control>z", "<Control><Shift>z", "F1",
+                                 "<Control>q", "space", "Home", "End" };
+  for (guint i = 0; i < G_N_ELEMENTS (wanted); i++)
+    {
+      guint key;
+      GdkModifierType mods;
+      gtk_accelerator_parse (wanted[i], &key, &mods);
+      g_autofree char *name = gtk_accelerator_name (key, mods);
+      g_assert_true (g_hash_table_contains (listed, name));
+    }
+  gtk_window_destroy (GTK_WINDOW (overlay));
+}
+
+/* A page's key, as the window would run it (the page's shortcut controller),
+ * drives its action; in a text field it is the field's. */
+static gboolean
+press_key (GtkWidget *page, guint keyval, GdkModifierType mods)
+{
+  GListModel *controllers = gtk_widget_observe_controllers (page);
+  gboolean handled = FALSE;
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && !handled; i++)
+    {
+      g_autoptr (GObject) c = g_list_model_get_item (controllers, i);
+      if (!GTK_IS_SHORTCUT_CONTROLLER (c))
+        continue;
+      for (guint k = 0; k < g_list_model_get_n_items (G_LIST_MODEL (c)) && !handled; k++)
+        {
+          g_autoptr (GtkShortcut) s = g_list_model_get_item (G_LIST_MODEL (c), k);
+          GtkShortcutTrigger *t = gtk_shortcut_get_trigger (s);
+          if (GTK_IS_KEYVAL_TRIGGER (t) && gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (t)) == keyval
+              && gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (t)) == mods)
+            handled = gtk_shortcut_action_activate (gtk_shortcut_get_action (s), 0, page,
+                                                    gtk_shortcut_get_arguments (s));
+        }
+    }
+  g_object_unref (controllers);
+  return handled;
+}
+
+static void
+test_page_keys (void)
+{
+  DvWbWindow *window = launch (NULL);
+  DvLivePage *live = LIVE (window);
+  dv_live_page_seek (live, 3);
+  CursorAt at = { window, 3 };
+  g_assert_true (wait_for (cursor_at, &at, 60));
+  dv_live_page_focus_transport (live);
+  g_assert_true (press_key (GTK_WIDGET (live), GDK_KEY_Right, 0));
+  at.t = 4;
+  g_assert_true (wait_for (cursor_at, &at, 60));
+  g_assert_true (press_key (GTK_WIDGET (live), GDK_KEY_Home, 0));
+  g_assert_cmpint (dv_live_page_get_cursor (live), ==, 0);
+  g_assert_true (press_key (GTK_WIDGET (live), GDK_KEY_space, 0));
+  g_assert_true (dv_live_page_get_playing (live));
+  g_assert_true (press_key (GTK_WIDGET (live), GDK_KEY_space, 0));
+  g_assert_false (dv_live_page_get_playing (live));
+  /* Space typed into a text field (the sample field) is the field's, not play */
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (LIVE (window)->sample_spin)));
+  g_assert_false (press_key (GTK_WIDGET (live), GDK_KEY_space, 0));
+  g_assert_false (dv_live_page_get_playing (live));
+  /* the Architecture page's Ctrl+Z undoes an edit; the live keys rest meanwhile */
+  DvArchitecturePage *arch = dv_wb_window_get_architecture_page (window);
+  dv_wb_window_show_editor (window, TRUE);
+  g_assert_true (wait_for ((GSourceFunc) gtk_widget_get_mapped, arch, 30));
+  dv_live_page_focus_transport (live);
+  gtk_root_set_focus (GTK_ROOT (window), NULL);
+  g_assert_false (press_key (GTK_WIDGET (live), GDK_KEY_space, 0));
+  DvArchEdit *e = dv_architecture_page_get_edit (arch);
+  g_assert_true (dv_architecture_page_set_field (arch, "tau", "15", NULL));
+  g_assert_cmpfloat (dv_arch_edit_get_desc (e)->layers[0].tau, ==, 15);
+  g_assert_true (press_key (GTK_WIDGET (arch), GDK_KEY_z, GDK_CONTROL_MASK));
+  g_assert_cmpfloat (dv_arch_edit_get_desc (e)->layers[0].tau, ==, 10);
+  g_assert_true (press_key (GTK_WIDGET (arch), GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK));
+  g_assert_cmpfloat (dv_arch_edit_get_desc (e)->layers[0].tau, ==, 15);
+  close_window (window);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1169,5 +1292,7 @@ main (int argc, char **argv)
   add_display_test ("/workbench/measure/runs", test_measure);
   add_display_test ("/workbench/app/screenshot", test_app_screenshot);
   add_display_test ("/workbench/layout/fits-screen", test_layout_fits_screen);
+  add_display_test ("/workbench/shortcuts/every-key-listed", test_shortcuts_listed);
+  add_display_test ("/workbench/shortcuts/page-keys", test_page_keys);
   return g_test_run ();
 }

@@ -7,6 +7,7 @@
  * (dv-architecture-page.c).
  */
 #include "dv-architecture-page-private.h"
+#include "dv-accels.h"
 
 #include <glib/gi18n.h>
 
@@ -131,6 +132,13 @@ action_remove_connection (GtkWidget *widget, const char *name, GVariant *param)
   dv_architecture_page_refresh (self);
 }
 
+/* Ctrl+Z, Ctrl+Shift+Z, Ctrl+Return from the one shortcut table (dv-accels.c). */
+void
+dv_architecture_page_init_shortcuts (DvArchitecturePage *self)
+{
+  dv_accels_add_to_page (GTK_WIDGET (self), "arch.");
+}
+
 void
 dv_architecture_page_class_init_actions (GtkWidgetClass *klass)
 {
@@ -145,8 +153,4 @@ dv_architecture_page_class_init_actions (GtkWidgetClass *klass)
   gtk_widget_class_install_action (klass, "arch.remove-area", NULL, action_move_or_remove_area);
   gtk_widget_class_install_action (klass, "arch.add-connection", NULL, action_add_connection);
   gtk_widget_class_install_action (klass, "arch.remove-connection", NULL, action_remove_connection);
-  /* the page's keys (listed in gtk/help-overlay.ui): with the focus anywhere on the page */
-  gtk_widget_class_add_binding_action (klass, GDK_KEY_z, GDK_CONTROL_MASK, "arch.undo", NULL);
-  gtk_widget_class_add_binding_action (klass, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "arch.redo", NULL);
-  gtk_widget_class_add_binding_action (klass, GDK_KEY_Return, GDK_CONTROL_MASK, "arch.apply", NULL);
 }

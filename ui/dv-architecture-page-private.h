@@ -89,5 +89,6 @@ GtkWidget   *dv_architecture_page_field_widget (DvArchitecturePage *self, const 
 
 /* dv-architecture-page-actions.c */
 void dv_architecture_page_class_init_actions (GtkWidgetClass *widget_class);
+void dv_architecture_page_init_shortcuts (DvArchitecturePage *self);
 
 G_END_DECLS

@@ -545,4 +545,5 @@ dv_architecture_page_init (DvArchitecturePage *self)
   dv_architecture_page_build_fields (self);
   refresh_presets (self);
   gtk_widget_add_tick_callback (GTK_WIDGET (self), follow_edit, NULL, NULL);
+  dv_architecture_page_init_shortcuts (self);
 }

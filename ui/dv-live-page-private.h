@@ -94,6 +94,7 @@ struct _DvLivePage {
   DvReadoutPlot readout;
   DvLatencyPlot latency;
   DvStimulusPlot stimulus;
+  const char *current_view; /* the view last clicked (Ctrl+E exports it) */
   char *fmap_message;
   char *stimulus_caption;
 

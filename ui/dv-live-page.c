@@ -248,6 +248,7 @@ on_time_pointer (DvPlotView *view, double x, double y, DvLivePage *self)
 {
   int w = gtk_widget_get_width (GTK_WIDGET (view)), h = gtk_widget_get_height (GTK_WIDGET (view));
   int t = -1;
+  self->current_view = dv_plot_view_get_name (view);
   if (view == self->responses_view)
     t = dv_responses_plot_step_at (&self->responses, w, h, x);
   else if (view == self->probe_view)
@@ -267,6 +268,7 @@ static void
 on_fmap_pointer (DvPlotView *view, double x, double y, DvLivePage *self)
 {
   int c, iy, ix;
+  self->current_view = dv_plot_view_get_name (view);
   if (dv_fmap_plot_hit (&self->fmap, gtk_widget_get_width (GTK_WIDGET (view)),
                         gtk_widget_get_height (GTK_WIDGET (view)), x, y, &c, &iy, &ix))
     dv_live_page_select_unit (self, c, iy, ix);
@@ -416,6 +418,13 @@ dv_live_page_get_view (DvLivePage *self, const char *name)
     if (g_strcmp0 (dv_plot_view_get_name (views[i]), name) == 0)
       return views[i];
   return NULL;
+}
+
+const char *
+dv_live_page_get_current_view (DvLivePage *self)
+{
+  g_return_val_if_fail (DV_IS_LIVE_PAGE (self), NULL);
+  return self->current_view != NULL ? self->current_view : "feature-maps";
 }
 
 void

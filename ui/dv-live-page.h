@@ -79,6 +79,8 @@ void        dv_live_page_select_unit (DvLivePage *self, int c, int y, int x);
 void        dv_live_page_set_view_options (DvLivePage *self, DvColormap colormap,
                                            DvScaleScope scope, gboolean change, gboolean normalise);
 void        dv_live_page_set_status (DvLivePage *self, const char *status);
+/* The name of the view clicked last ("feature-maps" before any click). */
+const char *dv_live_page_get_current_view (DvLivePage *self);
 /* The keyboard focus on the play button, so the transport keys work. */
 void        dv_live_page_focus_transport (DvLivePage *self);
 

@@ -19,13 +19,24 @@ dv_ui_is_ui_thread (void)
 }
 
 void
+dv_ui_register_resources (void)
+{
+  static gsize done = 0;
+  if (g_once_init_enter (&done))
+    {
+      dv_ui_register_resource ();
+      g_once_init_leave (&done, 1);
+    }
+}
+
+void
 dv_ui_init (void)
 {
   static gsize done = 0;
   if (g_once_init_enter (&done))
     {
       g_atomic_pointer_set (&ui_thread, g_thread_self ());
-      dv_ui_register_resource ();
+      dv_ui_register_resources ();
       g_type_ensure (DV_TYPE_PLOT_VIEW);
       g_type_ensure (DV_TYPE_WB_WINDOW);
       GdkDisplay *display = gdk_display_get_default ();

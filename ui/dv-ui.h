@@ -17,6 +17,10 @@ G_BEGIN_DECLS
 /* Registers the resources and types; safe to call more than once.  With a
  * display, also installs the style sheet for it. */
 void dv_ui_init (void);
+/* Only the GResource (templates, CSS, gtk/help-overlay.ui): an application
+ * calls it before GtkApplication's startup, which looks for the shortcuts
+ * window there.  Safe to call more than once. */
+void dv_ui_register_resources (void);
 
 /* TRUE on the thread that called dv_ui_init (the one that owns every widget),
  * or before dv_ui_init.  The entry points that callbacks from the engine

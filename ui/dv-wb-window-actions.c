@@ -5,14 +5,15 @@
  *   win.open-folder              a stimulus folder (one sub-folder per class)
  *   win.open-cifar-folder        a folder of CIFAR batches
  *   win.open-dataset (s)         a data set by spec (the live view's menu)
- *   win.export-view (s) (Ctrl+E: the feature maps), win.export-all (Ctrl+Shift+E)
+ *   win.export-view (s), win.export-shown (Ctrl+E: the view clicked last, or the
+ *                                diagram), win.export-all (Ctrl+Shift+E)
  *   win.export-dynvision         model.py + weights.pt for DynVision
  *   win.load-plugin              a model plugin (.so) for the Architecture page
  *   win.show-editor (b)          the Architecture page or the live view
  *   win.dismiss-banner
  * The training actions (win.train-*, projects, checkpoints) are the training
- * panel's (dv-wb-window-train.c); the accelerators are the application's
- * (app/workbench/dv-wb-application.c), all listed in gtk/help-overlay.ui.
+ * panel's (dv-wb-window-train.c); the keys are in the one table, ui/dv-accels.c,
+ * all listed in gtk/help-overlay.ui.
  * What this is for: what the window's menu items and keys do.  What it is
  * not for: exporting (dv-wb-window-export.c) or loading anything (the owner,
  * through ::open-checkpoint / ::open-dataset).
@@ -279,6 +280,16 @@ action_open (GtkWidget *widget, const char *name, GVariant *param)
   dv_wb_window_run_chooser (DV_WB_WINDOW (widget), DV_WB_CHOOSE_CHECKPOINT, NULL);
 }
 
+/* Ctrl+E: the diagram on the Architecture page, else the view clicked last. */
+static void
+action_export_shown (GtkWidget *widget, const char *name, GVariant *param)
+{
+  DvWbWindow *self = DV_WB_WINDOW (widget);
+  gboolean arch = g_strcmp0 (gtk_stack_get_visible_child_name (self->view_stack), "architecture") == 0;
+  dv_wb_window_run_chooser (self, DV_WB_CHOOSE_EXPORT_VIEW,
+                            arch ? "architecture" : dv_live_page_get_current_view (self->live_page));
+}
+
 static void
 action_open_cifar_folder (GtkWidget *widget, const char *name, GVariant *param)
 {
@@ -301,6 +312,7 @@ dv_wb_window_class_init_actions (GtkWidgetClass *klass)
   gtk_widget_class_install_action (klass, "win.open-dataset", "s", action_open_dataset);
   gtk_widget_class_install_action (klass, "win.export-view", "s", action_export_view);
   gtk_widget_class_install_action (klass, "win.export-all", NULL, action_export_all);
+  gtk_widget_class_install_action (klass, "win.export-shown", NULL, action_export_shown);
   gtk_widget_class_install_action (klass, "win.export-dynvision", NULL, action_export_dynvision);
   gtk_widget_class_install_action (klass, "win.load-plugin", NULL, action_load_plugin);
   gtk_widget_class_install_action (klass, "win.show-editor", "b", action_show_editor);

@@ -29,6 +29,7 @@ static const char *const optimizers[] = { "adam", "adamw", "sgd", NULL };
 static const char *const schedules[] = { "cosine", "step", "constant", NULL };
 
 struct _DvWbTrainPanel {
+  char *project_path;        /* the project last saved or opened: Ctrl+S saves there */
   GtkDropDown *dataset, *optimizer, *schedule;
   GtkSpinButton *epochs, *batch, *samples;
   GtkEntry *lr;              /* text, used as typed (a spin button would clamp it) */
@@ -498,6 +499,16 @@ action_export_checkpoint (GSimpleAction *action, GVariant *param, gpointer user_
 static void
 action_save_project (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
+  DvWbWindow *self = user_data;
+  if (self->train->project_path != NULL)
+    dv_wb_window_save_project (self, self->train->project_path);
+  else
+    choose_file (self, CHOOSE_SAVE_PROJECT);
+}
+
+static void
+action_save_project_as (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
   choose_file (user_data, CHOOSE_SAVE_PROJECT);
 }
 
@@ -526,6 +537,11 @@ void
 dv_wb_window_save_project (DvWbWindow *self, const char *path)
 {
   g_return_if_fail (DV_IS_WB_WINDOW (self) && path != NULL);
+  if (g_strcmp0 (self->train->project_path, path) != 0)
+    {
+      g_free (self->train->project_path);
+      self->train->project_path = g_strdup (path);
+    }
   g_signal_emit_by_name (self, "save-project", path);
 }
 
@@ -533,6 +549,8 @@ void
 dv_wb_window_open_project (DvWbWindow *self, const char *path)
 {
   g_return_if_fail (DV_IS_WB_WINDOW (self) && path != NULL);
+  g_free (self->train->project_path);
+  self->train->project_path = g_strdup (path);
   g_signal_emit_by_name (self, "open-project", path);
 }
 
@@ -687,6 +705,7 @@ dv_wb_window_init_train (DvWbWindow *self)
     { .name = "train-revert", .activate = action_train_revert },
     { .name = "export-checkpoint", .activate = action_export_checkpoint },
     { .name = "save-project", .activate = action_save_project },
+    { .name = "save-project-as", .activate = action_save_project_as },
     { .name = "open-project", .activate = action_open_project },
     { .name = "show-training", .state = "false", .change_state = action_show_training },
   };
@@ -709,6 +728,7 @@ dv_wb_window_finalize_train (DvWbWindow *self)
   g_free (P->flags);
   g_free (P->nan_reported);
   g_free (P->start_path);
+  g_free (P->project_path);
   g_free (P);
   self->train = NULL;
 }

@@ -8,6 +8,7 @@
  * What this is not for: anything the window or the session already does.
  */
 #include "dv-wb-application.h"
+#include "dv-accels.h"
 
 #include "dv-measure.h"
 #include "dv-plugin.h"
@@ -357,6 +358,8 @@ action_quit (GSimpleAction *action, GVariant *param, gpointer user_data)
 static void
 dv_wb_application_startup (GApplication *gapp)
 {
+  /* GtkApplication's startup finds gtk/help-overlay.ui in the resources */
+  dv_ui_register_resources ();
   G_APPLICATION_CLASS (dv_wb_application_parent_class)->startup (gapp);
   dv_ui_init ();
   static const GActionEntry entries[] = {
@@ -364,8 +367,7 @@ dv_wb_application_startup (GApplication *gapp)
     { .name = "quit", .activate = action_quit },
   };
   g_action_map_add_action_entries (G_ACTION_MAP (gapp), entries, G_N_ELEMENTS (entries), gapp);
-  static const char *const quit_accels[] = { "<Control>q", NULL };
-  gtk_application_set_accels_for_action (GTK_APPLICATION (gapp), "app.quit", quit_accels);
+  dv_accels_install (GTK_APPLICATION (gapp));
   gtk_window_set_default_icon_name ("org.dynvision.Workbench");
 }
 
