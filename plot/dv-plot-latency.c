@@ -131,9 +131,12 @@ dv_latency_plot_draw (const DvLatencyPlot *p, cairo_t *cr, double width, double 
   dvp_axes_x_only (cr, th, &ft, tlabel);
   dvp_axes_x_only (cr, th, &fh, "peak mean |activation|");
   dvp_set_rgb (cr, th->muted);
-  g_autofree char *key = dvp_ellipsize (cr, "bars: onset latency (normalised mean > threshold) · ◆ peak time",
-                                        DVP_FONT_TICK - 1, FALSE, ft.area.w + gap - 8);
-  dvp_text (cr, ft.area.x, ft.area.y - 8, key, DVP_FONT_TICK - 1, FALSE, 0, 1);
+  /* said short enough to read whole: the onset is where the trace passes the
+   * threshold of its min-max range */
+  g_autofree char *key = g_strdup_printf ("bar: onset (%g %% of range) · ◆ peak",
+                                          100.0 * p->threshold);
+  dvp_text_fit (cr, ft.area.x, ft.area.y - 8, key, DVP_FONT_TICK - 1, FALSE, 0, 1,
+                ft.area.w + gap - 8);
   dvp_text (cr, fh.area.x, fh.area.y - 8, "peak height", DVP_FONT_TICK - 1, FALSE, 0, 1);
 
   double row = ft.area.h / nv;

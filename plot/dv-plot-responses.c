@@ -222,13 +222,14 @@ dv_responses_plot_draw (const DvResponsesPlot *p, cairo_t *cr, double width, dou
   if (nv > 0)
     {
       double lx = f.area.x + f.area.w + 18;
-      dvp_legend (cr, th, lx, f.area.y, legend_w, p->names, p->colors, nv, p->highlight, p->hidden);
+      double legend_h = dvp_legend (cr, th, lx, f.area.y, legend_w, p->names, p->colors, nv,
+                                    p->highlight, p->hidden);
       /* values at the cursor under the legend */
       int i = p->cursor >= 0 && p->series != NULL ? dv_series_find (p->series, p->cursor) : -1;
       if (i >= 0)
         {
           const float *row = dv_series_row (p->series, i);
-          double y = f.area.y + nv * (DVP_FONT_TICK + 7) + 14;
+          double y = f.area.y + legend_h + 14;
           dvp_set_rgb (cr, th->muted);
           dvp_text (cr, lx, y, "at cursor:", DVP_FONT_TICK - 1, FALSE, 0, 0);
           for (guint k = 0; k < nv; k++)
