@@ -78,7 +78,9 @@ responses_layout (const DvResponsesPlot *p, cairo_t *cr, double width, double he
   ymax = ceil (ymax / step - 1e-9) * step;
   ymin = floor (ymin / step + 1e-9) * step;
 
-  *legend_w = nv > 0 ? MIN (dvp_legend_width (cr, p->names, nv), width * 0.3) : 0;
+  /* room for a probed unit's name ("layer1 c6 (y 11, x 12)") on one line in
+   * a narrow plot; longer names wrap in the legend */
+  *legend_w = nv > 0 ? MIN (dvp_legend_width (cr, p->names, nv), MAX (width * 0.3, 170)) : 0;
   *f = (DvpFrame) { .x0 = 0, .x1 = x_extent (p) * dt, .y0 = ymin, .y1 = ymax };
   f->area.x = dvp_y_margin (cr, ymin, ymax, TRUE);
   f->area.y = 8 + DVP_FONT_TITLE + 22;
