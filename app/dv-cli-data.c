@@ -10,6 +10,7 @@
 #include "dv-cli.h"
 #include "dv-value.h"
 #include "dv-data.h"
+#include "dv-plot-private.h"
 
 #include <cairo.h>
 #include <math.h>
@@ -167,14 +168,11 @@ render_strip (const DvSequence *seq, const DvDataset *ds, int channels, double d
   cairo_t *cr = cairo_create (surf);
   cairo_set_source_rgb (cr, 1, 1, 1);
   cairo_paint (cr);
-  cairo_select_font_face (cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-  cairo_set_font_size (cr, 12);
+  /* text through plot/'s Pango helper; y below is the top of each line */
   cairo_set_source_rgb (cr, 0, 0, 0);
-  cairo_move_to (cr, pad, 16);
-  cairo_show_text (cr, title);
+  dvp_text_fit (cr, pad, 4, title, 12, FALSE, 0, 0, width - 2 * pad);
 
   g_autofree float *frame = g_new (float, dv_sequence_frame_size (seq));
-  cairo_set_font_size (cr, 10);
   for (int t = 0; t < T; t++)
     {
       const DvScheduleEntry *e = &seq->schedule[t];
@@ -193,23 +191,20 @@ render_strip (const DvSequence *seq, const DvDataset *ds, int channels, double d
 
       gint64 y = seq->labels[t];               /* sample 0 of the sequence */
       char line[64];
-      double ty = y0 + band + 2 + H * scale + 12;
+      double ty = y0 + band + 2 + H * scale + 2;
       cairo_set_source_rgb (cr, 0, 0, 0);
       g_snprintf (line, sizeof line, "t=%d", t);
-      cairo_move_to (cr, x0, ty);
-      cairo_show_text (cr, line);
+      dvp_text (cr, x0, ty, line, 10, FALSE, 0, 0);
       if (dt > 0)
         {
           g_snprintf (line, sizeof line, "%g ms", t * dt);
-          cairo_move_to (cr, x0, ty + 12);
-          cairo_show_text (cr, line);
+          dvp_text (cr, x0, ty + 12, line, 10, FALSE, 0, 0);
           ty += 12;
         }
       /* the band says blank (grey) or masked (light blue) */
       g_snprintf (line, sizeof line, "y=%" G_GINT64_FORMAT, y);
       cairo_set_source_rgb (cr, y >= 0 ? 0 : 0.45, y >= 0 ? 0 : 0.45, y >= 0 ? 0 : 0.45);
-      cairo_move_to (cr, x0, ty + 12);
-      cairo_show_text (cr, line);
+      dvp_text (cr, x0, ty + 12, line, 10, FALSE, 0, 0);
     }
   cairo_destroy (cr);
   cairo_status_t st = cairo_surface_write_to_png (surf, path);

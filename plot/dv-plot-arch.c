@@ -218,9 +218,9 @@ draw_box (cairo_t *cr, const DvPlotTheme *th, const Box *b, DvRgb color, gboolea
     {
       if (lines[i] == NULL)
         continue;
-      g_autofree char *s = dvp_ellipsize (cr, lines[i], i == 0 ? font + 1 : font - 1, i == 0, b->w - 6);
       dvp_set_rgb (cr, i == 0 ? th->foreground : th->muted);
-      dvp_text (cr, b->x + b->w / 2, y, s, i == 0 ? font + 1 : font - 1, i == 0, 0.5, 0.5);
+      dvp_text_fit (cr, b->x + b->w / 2, y, lines[i], i == 0 ? font + 1 : font - 1, i == 0, 0.5,
+                    0.5, b->w - 6);
     }
 }
 

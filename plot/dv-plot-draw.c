@@ -1,11 +1,9 @@
 /* dv-plot-draw.c — the chrome every view shares: text, axes, bands, legends.
  *
- * What this is for: one look for all plots (fonts, tick spacing, stimulus
- * bands, cursor, legend, colour bar) and locale-free number output.
- * What this is not for: any one view's layout (dv-plot-<view>.c).
- *
- * Text uses Cairo's toy font API ("DejaVu Sans"), so this library needs
- * neither Pango nor GTK; glyphs become outlines in SVG and PDF.
+ * What this is for: one look for all plots (tick spacing, stimulus bands,
+ * cursor, legend, colour bar) and locale-free number output.
+ * What this is not for: any one view's layout (dv-plot-<view>.c), or how
+ * text is laid out and drawn (dv-plot-text.c: PangoCairo).
  */
 #include "dv-plot-private.h"
 
@@ -84,67 +82,7 @@ dvp_step_flag (const DvPlotTimeline *tl, int t, guint8 flag)
   return tl->flags != NULL && t >= 0 && t < tl->n && (tl->flags[t] & flag) != 0;
 }
 
-/* ---- text ------------------------------------------------------------------------ */
-
-void
-dvp_font (cairo_t *cr, double size, gboolean bold)
-{
-  cairo_select_font_face (cr, DVP_FONT, CAIRO_FONT_SLANT_NORMAL,
-                          bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-  cairo_set_font_size (cr, size);
-}
-
-double
-dvp_text_width (cairo_t *cr, const char *text, double size, gboolean bold)
-{
-  cairo_text_extents_t te;
-  dvp_font (cr, size, bold);
-  cairo_text_extents (cr, text, &te);
-  return te.x_advance;
-}
-
-void
-dvp_text (cairo_t *cr, double x, double y, const char *text, double size, gboolean bold,
-          double halign, double valign)
-{
-  cairo_text_extents_t te;
-  cairo_font_extents_t fe;
-  dvp_font (cr, size, bold);
-  cairo_text_extents (cr, text, &te);
-  cairo_font_extents (cr, &fe);
-  double h = fe.ascent + fe.descent;
-  cairo_move_to (cr, x - halign * te.x_advance, y - valign * h + fe.ascent);
-  cairo_show_text (cr, text);
-  cairo_new_path (cr);
-}
-
-void
-dvp_text_rotated (cairo_t *cr, double x, double y, const char *text, double size)
-{
-  cairo_save (cr);
-  cairo_translate (cr, x, y);
-  cairo_rotate (cr, -G_PI / 2);
-  dvp_text (cr, 0, 0, text, size, FALSE, 0.5, 0.5);
-  cairo_restore (cr);
-}
-
-char *
-dvp_ellipsize (cairo_t *cr, const char *text, double size, gboolean bold, double max_w)
-{
-  if (dvp_text_width (cr, text, size, bold) <= max_w)
-    return g_strdup (text);
-  glong n = g_utf8_strlen (text, -1);
-  for (glong keep = n - 1; keep > 0; keep--)
-    {
-      const char *end = g_utf8_offset_to_pointer (text, keep);
-      g_autofree char *prefix = g_strndup (text, end - text);
-      char *s = g_strconcat (prefix, "…", NULL);
-      if (dvp_text_width (cr, s, size, bold) <= max_w)
-        return s;
-      g_free (s);
-    }
-  return g_strdup ("…");
-}
+/* ---- messages ------------------------------------------------------------------ */
 
 void
 dvp_placeholder (cairo_t *cr, const DvPlotTheme *th, const DvPlotRect *r, const char *msg)
@@ -358,12 +296,14 @@ dvp_legend (cairo_t *cr, const DvPlotTheme *th, double x, double y, double max_w
             const char *const *names, const DvRgb *colors, int n, int highlight,
             const gboolean *hidden)
 {
+  /* a name too long for max_w wraps onto a second line, and its row grows */
   const double row = DVP_FONT_TICK + 7;
+  double line_h = dvp_line_height (cr, DVP_FONT_TICK, FALSE), y_row = y;
   cairo_save (cr);
   for (int i = 0; i < n; i++)
     {
       gboolean off = hidden != NULL && hidden[i];
-      double cy = y + i * row + row / 2;
+      double cy = y_row + row / 2;
       DvRgb c = dvp_trace_color (colors, i);
       cairo_set_line_width (cr, i == highlight ? 3.5 : 2);
       if (off)
@@ -378,12 +318,13 @@ dvp_legend (cairo_t *cr, const DvPlotTheme *th, double x, double y, double max_w
       else
         dvp_set_rgb (cr, th->foreground);
       char buf[32];
-      g_autofree char *label = dvp_ellipsize (cr, dvp_trace_name (names, i, buf, sizeof buf),
-                                              DVP_FONT_TICK, i == highlight, MAX (max_w - 24, 10));
-      dvp_text (cr, x + 24, cy, label, DVP_FONT_TICK, i == highlight, 0, 0.5);
+      double h = dvp_text_draw (cr, x + 24, cy - line_h / 2, dvp_trace_name (names, i, buf, sizeof buf),
+                                &(DvpTextStyle) { .size = DVP_FONT_TICK, .bold = i == highlight,
+                                                  .max_w = MAX (max_w - 24, 10), .max_lines = 2 });
+      y_row += row + MAX (h - line_h, 0);
     }
   cairo_restore (cr);
-  return n * row;
+  return y_row - y;
 }
 
 void

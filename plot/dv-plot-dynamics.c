@@ -130,9 +130,8 @@ dv_dynamics_plot_draw (const DvDynamicsPlot *p, cairo_t *cr, double width, doubl
       DvPlotRect r = { left + l * (pw + gap), top, pw, ph };
       DvPlotRect strip = { r.x, top - 8, r.w, 5 };
       dvp_set_rgb (cr, dv_palette_layer (l));
-      g_autofree char *name = dvp_ellipsize (cr, dvp_trace_name (p->names, l, buf, sizeof buf),
-                                             DVP_FONT_LABEL, TRUE, pw);
-      dvp_text (cr, r.x + r.w / 2, top - 12, name, DVP_FONT_LABEL, TRUE, 0.5, 1);
+      dvp_text_fit (cr, r.x + r.w / 2, top - 12, dvp_trace_name (p->names, l, buf, sizeof buf),
+                    DVP_FONT_LABEL, TRUE, 0.5, 1, pw);
       draw_strip (p, cr, th, &strip);
       draw_heatmap (p, cr, l, &r);
       dvp_set_rgb (cr, th->grid);

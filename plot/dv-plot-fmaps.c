@@ -131,8 +131,7 @@ dv_fmap_plot_draw (const DvFmapPlot *p, cairo_t *cr, double width, double height
   else
     title = g_strdup_printf ("%s — feature maps", p->layer_name ? p->layer_name : "layer");
   dvp_set_rgb (cr, th->foreground);
-  g_autofree char *title_e = dvp_ellipsize (cr, title, DVP_FONT_TITLE, TRUE, width - 24);
-  dvp_text (cr, 12, 8, title_e, DVP_FONT_TITLE, TRUE, 0, 0);
+  dvp_text_fit (cr, 12, 8, title, DVP_FONT_TITLE, TRUE, 0, 0, width - 24);
 
   DvFmapLayout L;
   dv_fmap_plot_layout (p, width, height, &L);

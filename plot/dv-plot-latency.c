@@ -131,12 +131,37 @@ dv_latency_plot_draw (const DvLatencyPlot *p, cairo_t *cr, double width, double 
   dvp_axes_x_only (cr, th, &ft, tlabel);
   dvp_axes_x_only (cr, th, &fh, "peak mean |activation|");
   dvp_set_rgb (cr, th->muted);
-  g_autofree char *key = dvp_ellipsize (cr, "bars: onset latency (normalised mean > threshold) · ◆ peak time",
-                                        DVP_FONT_TICK - 1, FALSE, ft.area.w + gap - 8);
-  dvp_text (cr, ft.area.x, ft.area.y - 8, key, DVP_FONT_TICK - 1, FALSE, 0, 1);
+  /* said short enough to read whole: the onset is where the trace passes the
+   * threshold of its min-max range */
+  g_autofree char *key = g_strdup_printf ("bar: onset (%g %% of range) · ◆ peak",
+                                          100.0 * p->threshold);
+  dvp_text_fit (cr, ft.area.x, ft.area.y - 8, key, DVP_FONT_TICK - 1, FALSE, 0, 1,
+                ft.area.w + gap - 8);
   dvp_text (cr, fh.area.x, fh.area.y - 8, "peak height", DVP_FONT_TICK - 1, FALSE, 0, 1);
 
   double row = ft.area.h / nv;
+  /* onset labels above the bars when the rows have room; in short rows beside
+   * the bars' ends if every one is clear of its peak marker; else none (the
+   * bars and the axis say it), so all rows read alike */
+  enum { ONSET_NONE, ONSET_ABOVE, ONSET_BESIDE } onset_labels = ONSET_ABOVE;
+  if (MIN (row * 0.55, 26) / 2 + 2 + dvp_line_height (cr, DVP_FONT_TICK - 1, FALSE) > row / 2)
+    {
+      onset_labels = ONSET_BESIDE;
+      for (guint k = 0; k < nv; k++)
+        {
+          if (lat[k].onset < 0)
+            continue;
+          char buf[32];
+          g_snprintf (buf, sizeof buf, "onset %g ms", (lat[k].onset - ref) * dt);
+          double end = MAX (dvp_x (&ft, 0), dvp_x (&ft, (lat[k].onset - ref) * dt)) + 4
+                       + dvp_text_width (cr, buf, DVP_FONT_TICK - 1, FALSE);
+          double limit = ft.area.x + ft.area.w;
+          if (lat[k].peak >= 0 && lat[k].max > lat[k].min)
+            limit = MIN (limit, dvp_x (&ft, (lat[k].peak - ref) * dt) - 10);
+          if (end > limit)
+            onset_labels = ONSET_NONE;
+        }
+    }
   for (guint k = 0; k < nv; k++)
     {
       /* layer k's row, top to bottom in model order */
@@ -158,7 +183,10 @@ dv_latency_plot_draw (const DvLatencyPlot *p, cairo_t *cr, double width, double 
           char buf[32];
           g_snprintf (buf, sizeof buf, "onset %g ms", (lat[k].onset - ref) * dt);
           dvp_set_rgb (cr, th->foreground);
-          dvp_text (cr, MIN (x0, x1), yc - bh / 2 - 2, buf, DVP_FONT_TICK - 1, FALSE, 0, 1);
+          if (onset_labels == ONSET_ABOVE)
+            dvp_text (cr, MIN (x0, x1) + 2, yc - bh / 2 - 2, buf, DVP_FONT_TICK - 1, FALSE, 0, 1);
+          else if (onset_labels == ONSET_BESIDE)
+            dvp_text (cr, MAX (x0, x1) + 4, yc, buf, DVP_FONT_TICK - 1, FALSE, 0, 0.5);
         }
       else
         {

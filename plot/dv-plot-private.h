@@ -1,6 +1,6 @@
 /* dv-plot-private.h — drawing pieces shared by the renderers (not installed).
  *
- * What this is for: text, axes with ticks, stimulus bands, the time cursor,
+ * What this is for: text (PangoCairo), axes with ticks, stimulus bands, the time cursor,
  * legends and colour bars, so every view looks the same; CSV number output.
  * What this is not for: the public API (dv-plot.h).
  */
@@ -8,9 +8,12 @@
 
 #include "dv-plot.h"
 
+#include <pango/pangocairo.h>
+
 G_BEGIN_DECLS
 
-#define DVP_FONT "DejaVu Sans"
+/* fontconfig picks the face (and falls back per glyph) */
+#define DVP_FONT "Sans"
 #define DVP_FONT_TICK 11.0
 #define DVP_FONT_LABEL 12.0
 #define DVP_FONT_TITLE 13.5
@@ -38,14 +41,42 @@ void   dvp_set_rgb (cairo_t *cr, DvRgb c);
 void   dvp_set_rgba (cairo_t *cr, DvRgb c, double a);
 void   dvp_background (cairo_t *cr, const DvPlotTheme *th, double w, double h);
 
-void   dvp_font (cairo_t *cr, double size, gboolean bold);
+/* ---- text (dv-plot-text.c): PangoCairo, unhinted metrics ---- */
+
+/* Where Pango puts the "…" when a label does not fit. */
+typedef enum {
+  DVP_CUT_END,
+  DVP_CUT_MIDDLE,
+  DVP_CUT_START,
+} DvpCut;
+
+typedef struct {
+  double size;       /* font size in user units of cr */
+  gboolean bold;
+  /* halign/valign: 0 = left/top, 0.5 = centre, 1 = right/bottom of the text
+   * box at the anchor; with max_w, lines are aligned the same way. */
+  double halign, valign;
+  double max_w;      /* > 0: wider text wraps (max_lines > 1) or is ellipsized */
+  int max_lines;     /* with max_w: wrap at words up to this many lines (0, 1: one) */
+  DvpCut cut;        /* where the last line is ellipsized */
+} DvpTextStyle;
+
+/* A layout of text in the plot font for cr (unref it). */
+PangoLayout *dvp_layout (cairo_t *cr, const char *text, const DvpTextStyle *st);
+void   dvp_text_measure (cairo_t *cr, const char *text, const DvpTextStyle *st,
+                         double *width, double *height);
+/* Draws text anchored at (x, y); returns its height (all its lines). */
+double dvp_text_draw (cairo_t *cr, double x, double y, const char *text, const DvpTextStyle *st);
+
 double dvp_text_width (cairo_t *cr, const char *text, double size, gboolean bold);
-/* halign/valign: 0 = left/top, 0.5 = centre, 1 = right/bottom (of the text box). */
+/* The height of one line of text at size. */
+double dvp_line_height (cairo_t *cr, double size, gboolean bold);
 void   dvp_text (cairo_t *cr, double x, double y, const char *text, double size,
                  gboolean bold, double halign, double valign);
+/* One line, ellipsized at the end by Pango when wider than max_w. */
+void   dvp_text_fit (cairo_t *cr, double x, double y, const char *text, double size,
+                     gboolean bold, double halign, double valign, double max_w);
 void   dvp_text_rotated (cairo_t *cr, double x, double y, const char *text, double size);
-/* Shortens text with "…" to fit max_w. */
-char  *dvp_ellipsize (cairo_t *cr, const char *text, double size, gboolean bold, double max_w);
 
 /* Left margin needed for the y tick labels and the y axis label. */
 double dvp_y_margin (cairo_t *cr, double y0, double y1, gboolean with_label);

@@ -244,9 +244,9 @@ dv_readout_plot_draw (const DvReadoutPlot *p, cairo_t *cr, double width, double 
     {
       double y = by + k * row;
       class_name (p, k, name, sizeof name);
-      g_autofree char *nm = dvp_ellipsize (cr, name, DVP_FONT_TICK, k == pred, name_w);
       dvp_set_rgb (cr, k == p->label ? th->foreground : th->muted);
-      dvp_text (cr, bar_x - 6, y + row / 2, nm, DVP_FONT_TICK, k == pred || k == p->label, 1, 0.5);
+      dvp_text_fit (cr, bar_x - 6, y + row / 2, name, DVP_FONT_TICK, k == pred || k == p->label,
+                    1, 0.5, name_w);
       dvp_set_rgba (cr, th->grid, 1);
       cairo_rectangle (cr, bar_x, y + row * 0.18, bar_w, row * 0.64);
       cairo_fill (cr);

@@ -78,7 +78,9 @@ responses_layout (const DvResponsesPlot *p, cairo_t *cr, double width, double he
   ymax = ceil (ymax / step - 1e-9) * step;
   ymin = floor (ymin / step + 1e-9) * step;
 
-  *legend_w = nv > 0 ? MIN (dvp_legend_width (cr, p->names, nv), width * 0.3) : 0;
+  /* room for a probed unit's name ("layer1 c6 (y 11, x 12)") on one line in
+   * a narrow plot; longer names wrap in the legend */
+  *legend_w = nv > 0 ? MIN (dvp_legend_width (cr, p->names, nv), MAX (width * 0.3, 170)) : 0;
   *f = (DvpFrame) { .x0 = 0, .x1 = x_extent (p) * dt, .y0 = ymin, .y1 = ymax };
   f->area.x = dvp_y_margin (cr, ymin, ymax, TRUE);
   f->area.y = 8 + DVP_FONT_TITLE + 22;
@@ -222,13 +224,14 @@ dv_responses_plot_draw (const DvResponsesPlot *p, cairo_t *cr, double width, dou
   if (nv > 0)
     {
       double lx = f.area.x + f.area.w + 18;
-      dvp_legend (cr, th, lx, f.area.y, legend_w, p->names, p->colors, nv, p->highlight, p->hidden);
+      double legend_h = dvp_legend (cr, th, lx, f.area.y, legend_w, p->names, p->colors, nv,
+                                    p->highlight, p->hidden);
       /* values at the cursor under the legend */
       int i = p->cursor >= 0 && p->series != NULL ? dv_series_find (p->series, p->cursor) : -1;
       if (i >= 0)
         {
           const float *row = dv_series_row (p->series, i);
-          double y = f.area.y + nv * (DVP_FONT_TICK + 7) + 14;
+          double y = f.area.y + legend_h + 14;
           dvp_set_rgb (cr, th->muted);
           dvp_text (cr, lx, y, "at cursor:", DVP_FONT_TICK - 1, FALSE, 0, 0);
           for (guint k = 0; k < nv; k++)

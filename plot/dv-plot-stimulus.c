@@ -123,9 +123,9 @@ dv_stimulus_plot_draw (const DvStimulusPlot *p, cairo_t *cr, double width, doubl
   dvp_text (cr, 12, 8, p->title ? p->title : "Stimulus", DVP_FONT_TITLE, TRUE, 0, 0);
   if (p->caption != NULL)
     {
-      g_autofree char *cap = dvp_ellipsize (cr, p->caption, DVP_FONT_LABEL, FALSE, width - 24);
       dvp_set_rgb (cr, th->muted);
-      dvp_text (cr, 12, 8 + DVP_FONT_TITLE + 8, cap, DVP_FONT_LABEL, FALSE, 0, 0);
+      dvp_text_fit (cr, 12, 8 + DVP_FONT_TITLE + 8, p->caption, DVP_FONT_LABEL, FALSE, 0, 0,
+                    width - 24);
     }
 
   StimLayout L;

@@ -208,6 +208,11 @@ char    *dv_plot_to_csv (DvPlot plot);
 char    *dv_plot_params_to_json (DvPlot plot, double width, double height, double scale,
                                  const char *format);
 gboolean dv_plot_format_from_path (const char *path, DvPlotFormat *format);
+/* Draws plot at width × height (on a recording surface) and returns how many
+ * of its labels Pango had to ellipsize; 0 means every label reads whole.
+ * Text is laid out by PangoCairo with unhinted metrics, so the count is the
+ * same on screen and in PNG, SVG and PDF. */
+int      dv_plot_count_cut_labels (DvPlot plot, double width, double height);
 
 /* Renders plot into path (format from the extension: .png, .svg, .pdf; PNG
  * at width·scale × height·scale pixels) and writes <stem>.csv and

@@ -4,7 +4,7 @@
 # As root it runs apt-get; otherwise it prints the exact command and stops.
 set -euo pipefail
 build_pkgs=(meson ninja-build pkg-config gcc libglib2.0-dev libgtk-4-dev libopenblas-dev
-            libcairo2-dev libgdk-pixbuf-2.0-dev libzip-dev)
+            libcairo2-dev libpango1.0-dev libgdk-pixbuf-2.0-dev libzip-dev)
 test_pkgs=(xvfb xauth dataset-fashion-mnist)
 fuzz_pkgs=(clang)
 want=("${build_pkgs[@]}")

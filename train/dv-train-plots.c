@@ -51,8 +51,7 @@ draw_legend (cairo_t *cr, const DvPlotTheme *th, const DvLinesPlot *p, double x,
       cairo_stroke (cr);
       cairo_set_dash (cr, NULL, 0, 0);
       dvp_set_rgb (cr, th->foreground);
-      g_autofree char *label = dvp_ellipsize (cr, l->name, DVP_FONT_TICK, FALSE, MAX (max_w - 28, 10));
-      dvp_text (cr, x + 28, cy, label, DVP_FONT_TICK, FALSE, 0, 0.5);
+      dvp_text_fit (cr, x + 28, cy, l->name, DVP_FONT_TICK, FALSE, 0, 0.5, MAX (max_w - 28, 10));
     }
 }
 
