@@ -1228,6 +1228,69 @@ press_key (GtkWidget *page, guint keyval, GdkModifierType mods)
   return handled;
 }
 
+/* The first capture-phase controller of `type` on w (the page's own, not GTK's). */
+static GtkEventController *
+controller_of (GtkWidget *w, GType type)
+{
+  GListModel *controllers = gtk_widget_observe_controllers (w);
+  GtkEventController *found = NULL;
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && found == NULL; i++)
+    {
+      g_autoptr (GObject) c = g_list_model_get_item (controllers, i);
+      if (G_TYPE_CHECK_INSTANCE_TYPE (c, type)
+          && gtk_event_controller_get_propagation_phase (GTK_EVENT_CONTROLLER (c)) == GTK_PHASE_CAPTURE)
+        found = GTK_EVENT_CONTROLLER (c);
+    }
+  g_object_unref (controllers);
+  return found;
+}
+
+static gboolean
+transport_focused (gpointer data)
+{
+  DvLivePage *live = data;
+  GtkWidget *focus = gtk_root_get_focus (gtk_widget_get_root (GTK_WIDGET (live)));
+  return focus == GTK_WIDGET (live->play_button);
+}
+
+/* Enter or Escape in a field gives the keys back to the transport; the
+ * wheel over an unfocused spin button scrolls the sidebar, not the value. */
+static void
+test_field_keys (void)
+{
+  DvWbWindow *window = launch (NULL);
+  DvLivePage *live = LIVE (window);
+  CursorAt at = { window, 0 };
+  g_assert_true (wait_for (cursor_at, &at, 60));
+  GtkEventController *keys = controller_of (GTK_WIDGET (live), GTK_TYPE_EVENT_CONTROLLER_KEY);
+  g_assert_nonnull (keys);
+  gboolean handled = FALSE;
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (live->sample_spin)));
+  g_assert_false (transport_focused (live));
+  g_signal_emit_by_name (keys, "key-pressed", GDK_KEY_Escape, 0, 0, &handled);
+  g_assert_true (handled);
+  g_assert_true (transport_focused (live));
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (live->steps_spin)));
+  g_signal_emit_by_name (keys, "key-pressed", GDK_KEY_Return, 0, 0, &handled);
+  g_assert_false (handled);   /* the field still gets its Enter */
+  g_assert_true (wait_for (transport_focused, live, 10));
+
+  GtkAdjustment *v = gtk_scrolled_window_get_vadjustment (live->sidebar);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (v) - gtk_adjustment_get_page_size (v), >, 50);
+  double before = gtk_adjustment_get_value (v), steps = gtk_spin_button_get_value (live->steps_spin);
+  GtkEventController *wheel = controller_of (GTK_WIDGET (live->steps_spin), GTK_TYPE_EVENT_CONTROLLER_SCROLL);
+  g_assert_nonnull (wheel);
+  g_signal_emit_by_name (wheel, "scroll", 0.0, 1.0, &handled);
+  g_assert_true (handled);
+  g_assert_cmpfloat (gtk_adjustment_get_value (v), >, before);
+  g_assert_cmpfloat (gtk_spin_button_get_value (live->steps_spin), ==, steps);
+  /* focused, the spin button takes the wheel as before */
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (live->steps_spin)));
+  g_signal_emit_by_name (wheel, "scroll", 0.0, 1.0, &handled);
+  g_assert_false (handled);
+  close_window (window);
+}
+
 static void
 test_page_keys (void)
 {
@@ -1294,5 +1357,6 @@ main (int argc, char **argv)
   add_display_test ("/workbench/layout/fits-screen", test_layout_fits_screen);
   add_display_test ("/workbench/shortcuts/every-key-listed", test_shortcuts_listed);
   add_display_test ("/workbench/shortcuts/page-keys", test_page_keys);
+  add_display_test ("/workbench/shortcuts/fields-give-keys-back", test_field_keys);
   return g_test_run ();
 }

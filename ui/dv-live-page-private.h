@@ -40,6 +40,7 @@ struct _DvLivePage {
 
   /* template children */
   GtkButton *play_button;
+  GtkScrolledWindow *sidebar;
   GtkDropDown *speed_dropdown;
   GtkAdjustment *scrub_adjustment;
   GtkInscription *time_label;
@@ -126,5 +127,9 @@ void dv_live_page_class_init_stimuli (GtkWidgetClass *widget_class);
 /* dv-live-page-actions.c */
 void dv_live_page_class_init_actions (GtkWidgetClass *widget_class);
 void dv_live_page_init_shortcuts (DvLivePage *self);
+/* Enter or Escape in a field gives the keys back to the transport; the
+ * wheel over a spin button of the sidebar scrolls the sidebar unless the
+ * spin button has the focus. */
+void dv_live_page_init_field_keys (DvLivePage *self);
 
 G_END_DECLS

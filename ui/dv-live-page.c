@@ -645,6 +645,7 @@ dv_live_page_class_init (DvLivePageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/dynvision/Workbench/dv-live-page.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, DvLivePage, name)
   CHILD (play_button);
+  CHILD (sidebar);
   CHILD (speed_dropdown);
   CHILD (scrub_adjustment);
   CHILD (time_label);
@@ -732,5 +733,6 @@ dv_live_page_init (DvLivePage *self)
     }
   dv_live_page_init_stimuli (self);
   dv_live_page_init_shortcuts (self);
+  dv_live_page_init_field_keys (self);
   dv_live_page_update_views (self);
 }
