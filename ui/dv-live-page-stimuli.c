@@ -26,7 +26,7 @@ static const char *const loaders[] = {
 static const char *const noise_types[] = {
   "uniform", "gaussian", "saltpepper", "poisson", "phasescrambled",
 };
-static const char *const chooser_items[] = { "Image folder…", "CIFAR batches folder…" };
+static const char *const chooser_items[] = { N_("Image folder…"), N_("CIFAR batches folder…") };
 
 #define THUMB_SIZE 64
 
@@ -58,7 +58,7 @@ index_of (const char *const *names, guint n, const char *name)
 static void
 set_ms (GtkLabel *label, double steps, double dt)
 {
-  g_autofree char *text = g_strdup_printf ("%g ms", steps * dt);
+  g_autofree char *text = g_strdup_printf (_("%g ms"), steps * dt);
   gtk_label_set_text (label, text);
 }
 
@@ -115,7 +115,7 @@ dv_live_page_sync_presentation (DvLivePage *self)
   set_ms (self->intro_ms, intro, h->dt);
   set_ms (self->duration_ms, stim, h->dt);
   set_ms (self->interval_ms, interval, h->dt);
-  g_autofree char *dt = g_strdup_printf ("%g ms per timestep (the model's)", h->dt);
+  g_autofree char *dt = g_strdup_printf (_("%g ms per timestep (the model's)"), h->dt);
   gtk_label_set_text (self->dt_label, dt);
 }
 
@@ -355,7 +355,8 @@ void
 dv_live_page_init_stimuli (DvLivePage *self)
 {
   self->dataset_specs = g_ptr_array_new_with_free_func (g_free);
-  gtk_string_list_splice (self->dataset_list, 0, 0, chooser_items);
+  const char *const choosers[] = { _(chooser_items[0]), _(chooser_items[1]), NULL };
+  gtk_string_list_splice (self->dataset_list, 0, 0, choosers);
   gtk_drop_down_set_selected (self->dataset_dropdown, GTK_INVALID_LIST_POSITION);
 
   self->thumb_model = gtk_string_list_new (NULL);

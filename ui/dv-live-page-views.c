@@ -9,6 +9,8 @@
  */
 #include "dv-live-page-private.h"
 
+#include <glib/gi18n.h>
+
 #include <math.h>
 
 static void
@@ -61,7 +63,7 @@ update_fmap (DvLivePage *self)
   f->colormap = (DvColormap) gtk_drop_down_get_selected (self->colormap_dropdown);
   f->scope = (DvScaleScope) gtk_drop_down_get_selected (self->scope_dropdown);
   f->symmetric = self->diff || f->colormap == DV_COLORMAP_DIVERGING;
-  f->value_label = self->diff ? "Δ activation" : "activation";
+  f->value_label = self->diff ? _("Δ activation") : _("activation");
   f->sel_c = self->probe_c;
   f->sel_y = self->probe_y;
   f->sel_x = self->probe_x;
@@ -70,11 +72,11 @@ update_fmap (DvLivePage *self)
   if (self->cursor > h->head)
     self->fmap_message = g_strdup ("computing…");
   else if (!dv_history_layer_present (h, self->cursor, self->layer))
-    self->fmap_message = g_strdup_printf ("%s has no response yet at t = %g ms (its input "
-                                          "arrives after the feedforward delays)",
+    self->fmap_message = g_strdup_printf (_("%s has no response yet at t = %g ms (its input "
+                                            "arrives after the feedforward delays)"),
                                           L->name, self->cursor * h->dt);
   else if (m == NULL)
-    self->fmap_message = g_strdup ("the maps of this step are no longer kept");
+    self->fmap_message = g_strdup (_("the maps of this step are no longer kept"));
   f->empty_message = self->fmap_message;
   if (self->fmap_message != NULL)
     return;
@@ -186,12 +188,12 @@ dv_live_page_update_views (DvLivePage *self)
   self->updating--;
   g_autofree char *label = NULL;
   if (h->T == 0)
-    label = g_strdup ("no sequence");
+    label = g_strdup (_("no sequence"));
   else if (self->pending_cursor >= 0)
-    label = g_strdup_printf ("t = %g ms · step %d / %d · computing…",
+    label = g_strdup_printf (_("t = %g ms · step %d / %d · computing…"),
                              self->pending_cursor * h->dt, self->pending_cursor, h->T);
   else
-    label = g_strdup_printf ("t = %g ms · step %d / %d", self->cursor * h->dt, self->cursor,
+    label = g_strdup_printf (_("t = %g ms · step %d / %d"), self->cursor * h->dt, self->cursor,
                              h->T);
   gtk_inscription_set_text (self->time_label, label);
   if (self->shown_playing != self->playing)

@@ -5,6 +5,8 @@
  * first, and an entry for keyword arguments. */
 #include "dv-wb-window-private.h"
 
+#include <glib/gi18n.h>
+
 typedef struct {
   DvWbWindow *self;
   char *path;
@@ -49,7 +51,7 @@ dv_wb_window_ask_model (DvWbWindow *self, const char *path, const char *message,
   g_return_val_if_fail (DV_IS_WB_WINDOW (self) && path != NULL && done != NULL, NULL);
   GtkWindow *win = GTK_WINDOW (gtk_window_new ());
   g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *title = g_strdup_printf ("Which model is “%s”?", base);
+  g_autofree char *title = g_strdup_printf (_("Which model is “%s”?"), base);
   gtk_window_set_title (win, title);
   gtk_window_set_transient_for (win, GTK_WINDOW (self));
   gtk_window_set_modal (win, TRUE);
@@ -71,12 +73,12 @@ dv_wb_window_ask_model (DvWbWindow *self, const char *path, const char *message,
   GtkWidget *grid = gtk_grid_new ();
   gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
   gtk_grid_set_column_spacing (GTK_GRID (grid), 8);
-  gtk_grid_attach (GTK_GRID (grid), gtk_label_new ("Model"), 0, 0, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), gtk_label_new (_("Model")), 0, 0, 1, 1);
   GtkDropDown *dd = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (presets));
   gtk_widget_set_name (GTK_WIDGET (dd), "ask-model-preset");
   gtk_widget_set_hexpand (GTK_WIDGET (dd), TRUE);
   gtk_grid_attach (GTK_GRID (grid), GTK_WIDGET (dd), 1, 0, 1, 1);
-  gtk_grid_attach (GTK_GRID (grid), gtk_label_new ("Arguments"), 0, 1, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), gtk_label_new (_("Arguments")), 0, 1, 1, 1);
   GtkEntry *entry = GTK_ENTRY (gtk_entry_new ());
   gtk_widget_set_name (GTK_WIDGET (entry), "ask-model-kwargs");
   gtk_entry_set_placeholder_text (entry, "key=value … (n_classes=10 input_dims=[1,3,32,32])");
@@ -87,9 +89,9 @@ dv_wb_window_ask_model (DvWbWindow *self, const char *path, const char *message,
 
   GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
   gtk_widget_set_halign (buttons, GTK_ALIGN_END);
-  GtkWidget *cancel = gtk_button_new_with_label ("Cancel");
+  GtkWidget *cancel = gtk_button_new_with_label (_("Cancel"));
   gtk_widget_set_name (cancel, "ask-model-cancel");
-  GtkWidget *open = gtk_button_new_with_label ("Open");
+  GtkWidget *open = gtk_button_new_with_label (_("Open"));
   gtk_widget_set_name (open, "ask-model-open");
   gtk_widget_add_css_class (open, "suggested-action");
   gtk_box_append (GTK_BOX (buttons), cancel);
