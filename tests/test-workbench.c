@@ -366,6 +366,25 @@ test_play_to_end (void)
   close_window (window);
 }
 
+typedef struct {
+  DvWbWindow *w;
+  const char *needle;
+} ErrorHas;
+
+static gboolean
+error_has (gpointer data)
+{
+  ErrorHas *e = data;
+  const char *err = dv_wb_window_get_error (e->w);
+  return err != NULL && strstr (err, e->needle) != NULL;
+}
+
+static gboolean
+no_error (gpointer data)
+{
+  return dv_wb_window_get_error (data) == NULL;
+}
+
 static void
 test_bad_checkpoint_banner (void)
 {
@@ -378,6 +397,17 @@ test_bad_checkpoint_banner (void)
   CursorAt at = { window, 2 };
   g_assert_true (wait_for (cursor_at, &at, 60));
   g_assert_nonnull (strstr (dv_live_page_get_history (LIVE (window))->model_label, "CustomRCNN"));
+  /* the start-up error stays while the first sequence shows … */
+  g_assert_nonnull (dv_wb_window_get_error (window));
+  /* … a refused setting replaces it and stays … */
+  const char *const bad[] = { "stimulus_duration=-3", NULL };
+  dv_live_page_emit_presentation (LIVE (window), bad);
+  g_assert_true (wait_for (error_has, &(ErrorHas) { window, "stimulus_duration" }, 60));
+  /* … and the next request carried out (a new sequence) clears it */
+  const char *const good[] = { "stimulus_duration=6", NULL };
+  dv_live_page_emit_presentation (LIVE (window), good);
+  g_assert_true (wait_for (no_error, window, 60));
+  g_assert_nonnull (strstr (dv_live_page_get_history (LIVE (window))->presentation_params, "stimulus_duration=6"));
   close_window (window);
 }
 

@@ -30,6 +30,7 @@ typedef enum {
   DV_LIVE_PROP_CURSOR,
   DV_LIVE_PROP_LOOP,
   DV_LIVE_PROP_STATUS,
+  DV_LIVE_PROP_SEQUENCE,
   DV_LIVE_N_PROPS
 } DvLiveProp;
 
@@ -64,6 +65,7 @@ struct _DvLivePage {
   char **layer_names;        /* NULL-terminated copy for the plots */
   char *title;               /* "DynVision Workbench — model" (property) */
   char *status;              /* the status line under the settings (property) */
+  char *sequence;            /* what the sequence on show is: model, data set, sample, settings */
 
   /* cursor and transport */
   int cursor;

@@ -379,6 +379,10 @@ dv_live_page_history_changed (DvLivePage *self, gboolean new_sequence)
       g_autofree char *title = g_strdup_printf (_("DynVision Workbench — %s"),
                                                 h->model_label ? h->model_label : _("model"));
       set_string (self, &self->title, title, DV_LIVE_PROP_TITLE);
+      g_autofree char *what = g_strdup_printf ("%s\n%s\n%d\n%s", h->model_label ? h->model_label : "",
+                                               h->dataset ? h->dataset : "", h->sample,
+                                               h->presentation_params ? h->presentation_params : "");
+      set_string (self, &self->sequence, what, DV_LIVE_PROP_SEQUENCE);
       if (self->playing)
         request_compute (self, h->T - 1);
     }
@@ -560,6 +564,7 @@ dv_live_page_get_property (GObject *object, guint id, GValue *value, GParamSpec 
     case DV_LIVE_PROP_CURSOR: g_value_set_int (value, self->cursor); break;
     case DV_LIVE_PROP_LOOP: g_value_set_boolean (value, self->loop); break;
     case DV_LIVE_PROP_STATUS: g_value_set_string (value, self->status); break;
+    case DV_LIVE_PROP_SEQUENCE: g_value_set_string (value, self->sequence); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
     }
 }
@@ -604,6 +609,7 @@ dv_live_page_finalize (GObject *object)
   g_free (self->stimulus_caption);
   g_free (self->title);
   g_free (self->status);
+  g_free (self->sequence);
   G_OBJECT_CLASS (dv_live_page_parent_class)->finalize (object);
 }
 
@@ -626,6 +632,7 @@ dv_live_page_class_init (DvLivePageClass *klass)
                                                G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
                                                | G_PARAM_EXPLICIT_NOTIFY);
   p[DV_LIVE_PROP_STATUS] = g_param_spec_string ("status", NULL, NULL, NULL, ro);
+  p[DV_LIVE_PROP_SEQUENCE] = g_param_spec_string ("sequence", NULL, NULL, NULL, ro);
   g_object_class_install_properties (object_class, DV_LIVE_N_PROPS, p);
 
   GType type = G_TYPE_FROM_CLASS (klass);

@@ -10,7 +10,9 @@
  *
  * Properties: "title" (the window's title: the model on show), "playing",
  * "cursor" (read-only), "loop" (read-write, bound to the loop button),
- * "status" (the line under the settings).
+ * "status" (the line under the settings), "sequence" (what the sequence on
+ * show is — model, data set, sample and presentation — changing when a
+ * request has been carried out).
  *
  * Actions (dv-live-page-actions.c): live.toggle-play (Space), live.step-back
  * (←), live.step-forward (→), live.first (Home), live.last (End),

@@ -31,6 +31,8 @@ struct _DvWbWindow {
 
   char *error;               /* the banner's text, NULL when hidden */
   char *note;                /* the banner's text when it informs (show_note), or NULL */
+  char *error_sequence;      /* the live view's "sequence" when the error came: a later,
+                              * different sequence (the next request carried out) clears it */
 };
 
 /* dv-wb-window-actions.c: every win.* action, installed in class_init */

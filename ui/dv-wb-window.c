@@ -28,6 +28,8 @@ dv_wb_window_show_error (DvWbWindow *self, const char *message)
   g_free (self->error);
   self->error = g_strdup (message);
   g_clear_pointer (&self->note, g_free);
+  g_free (self->error_sequence);
+  g_object_get (self->live_page, "sequence", &self->error_sequence, NULL);
   gtk_widget_remove_css_class (gtk_revealer_get_child (self->banner_revealer), "dv-note");
   gtk_image_set_from_icon_name (self->banner_icon, "dialog-warning-symbolic");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->banner_label), NULL);
@@ -68,6 +70,23 @@ dv_wb_window_get_error (DvWbWindow *self)
 {
   g_return_val_if_fail (DV_IS_WB_WINDOW (self), NULL);
   return self->error;
+}
+
+/* The next request carried out (a new, different sequence on show) clears an
+ * error shown while a sequence was on show; one from before the first
+ * sequence (a checkpoint on the command line that failed) stays until then. */
+static void
+on_sequence_changed (DvLivePage *live, GParamSpec *pspec, DvWbWindow *self)
+{
+  if (self->error == NULL || self->error_sequence == NULL)
+    return;
+  g_autofree char *now = NULL;
+  g_object_get (live, "sequence", &now, NULL);
+  if (g_strcmp0 (now, self->error_sequence) == 0)
+    return;
+  gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
+  g_clear_pointer (&self->error, g_free);
+  g_clear_pointer (&self->error_sequence, g_free);
 }
 
 /* ---- the pages ---------------------------------------------------------------------- */
@@ -144,6 +163,7 @@ dv_wb_window_finalize (GObject *object)
   DvWbWindow *self = DV_WB_WINDOW (object);
   g_free (self->error);
   g_free (self->note);
+  g_free (self->error_sequence);
   dv_wb_window_finalize_train (self);
   G_OBJECT_CLASS (dv_wb_window_parent_class)->finalize (object);
 }
@@ -172,6 +192,7 @@ dv_wb_window_class_init (DvWbWindowClass *klass)
   CHILD (train_box);
 #undef CHILD
   gtk_widget_class_bind_template_callback (widget_class, on_page_error);
+  gtk_widget_class_bind_template_callback (widget_class, on_sequence_changed);
   dv_wb_window_class_init_actions (widget_class);
   dv_wb_window_class_init_train (widget_class);
 
