@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "dv-train-settings.h"
+#include "dv-trainer.h"
 
 /* SPEC-dynvision-semantics.md §5.3 (and §5.1 for the activity loss: no shipped
  * configuration weights it, ord 1). */

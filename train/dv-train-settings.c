@@ -8,6 +8,7 @@
  * (ui/dv-wb-window-train.c); both call this.
  */
 #include "dv-train-settings.h"
+#include "dv-trainer.h"
 
 #include "dv-json.h"
 
@@ -15,9 +16,9 @@
 #include <stddef.h>
 #include <string.h>
 
-G_STATIC_ASSERT (sizeof (DvOptimKind) == sizeof (int));
-G_STATIC_ASSERT (sizeof (DvSchedule) == sizeof (int));
-G_STATIC_ASSERT (sizeof (DvActivityMode) == sizeof (int));
+G_STATIC_ASSERT (DV_OPTIM_SGD == 0 && DV_OPTIM_ADAM == 1 && DV_OPTIM_ADAMW == 2);
+G_STATIC_ASSERT (DV_SCHEDULE_COSINE == 0 && DV_SCHEDULE_STEP == 1 && DV_SCHEDULE_CONSTANT == 2);
+G_STATIC_ASSERT (DV_ACTIVITY_ABSOLUTE == 0 && DV_ACTIVITY_SIGNED == 1);
 
 static const char *const optimizers[] = { "sgd", "adam", "adamw", NULL };      /* DvOptimKind */
 static const char *const schedules[] = { "cosine", "step", "constant", NULL }; /* DvSchedule */
@@ -430,12 +431,12 @@ dv_train_settings_to_config (const DvTrainSettings *s, DvTrainConfig *c)
   dv_train_config_init (c);
   c->epochs = s->epochs;
   c->batch_size = s->batch;
-  c->optim.kind = s->optimizer;
+  c->optim.kind = (DvOptimKind) s->optimizer;
   c->optim.lr = s->lr;
   c->optim.weight_decay = s->weight_decay;
   if (s->optimizer == DV_OPTIM_SGD)
     c->optim.momentum = s->momentum, c->optim.nesterov = s->nesterov;
-  c->schedule = s->schedule;
+  c->schedule = (DvSchedule) s->schedule;
   c->t_max = s->t_max;
   c->step_size = s->step_size;
   c->gamma = s->gamma;
@@ -446,7 +447,7 @@ dv_train_settings_to_config (const DvTrainSettings *s, DvTrainConfig *c)
   c->group_factors = s->group_factors;
   c->activity.weight = s->activity_weight;
   c->activity.ord = s->activity_ord;
-  c->activity.mode = s->activity_mode;
+  c->activity.mode = (DvActivityMode) s->activity_mode;
   if (s->activity_layers != NULL && *s->activity_layers != '\0')
     c->activity.layers = g_strsplit (s->activity_layers, ",", -1);
   c->val_every = s->val_every;

@@ -13,19 +13,19 @@
  * dv_train_settings_set; the panel takes its defaults, ranges and tooltips
  * from the table and the workbench parses what it sends with the same
  * function, so a value means the same thing, and is refused with the same
- * message, in both.  dv_train_settings_to_config turns the values into the
- * trainer's DvTrainConfig for both.
+ * message, in both.  dv_train_settings_to_config (dv-trainer.h) turns the
+ * values into the trainer's DvTrainConfig for both.
  * Defaults are DynVision's (SPEC §5.3) where DynVision has the setting and
  * it suits a run of minutes; where not, the entry says DynVision's value and
  * why ours differs (doc/training.md's table is generated from here and a
  * test keeps it so).
  * What this is not for: the model, the presentation (dv-loader.h's
  * dv_train_presentation) or where a run writes (the callers' --out / run
- * folder); GTK (none here).
+ * folder).  GLib and base/ only, so ui/ reads it without the engine's or
+ * data/'s headers.
  */
 #pragma once
 
-#include "dv-trainer.h"
 #include "dv-value.h"
 
 G_BEGIN_DECLS
@@ -62,10 +62,10 @@ typedef struct {
   int batch;
   double lr;                /* base rate, before DynVision's batch scaling */
   double weight_decay;
-  DvOptimKind optimizer;
+  int optimizer;            /* DvOptimKind: sgd, adam, adamw */
   double momentum;          /* SGD */
   gboolean nesterov;        /* SGD */
-  DvSchedule schedule;
+  int schedule;             /* DvSchedule: cosine, step, constant */
   int t_max;                /* cosine period in epochs, 0 = epochs */
   int step_size;
   double gamma;
@@ -74,7 +74,7 @@ typedef struct {
   int accumulate;
   gboolean lr_scaling, group_factors, augment;
   double activity_weight, activity_ord;
-  DvActivityMode activity_mode;
+  int activity_mode;        /* DvActivityMode: absolute, signed */
   char *activity_layers;    /* "L1,L2"; "" = every layer */
   int train_samples;        /* the first N of the seeded train split, 0 = all */
   double val_fraction;
@@ -118,8 +118,6 @@ char    *dv_train_settings_help (const DvTrainSettingInfo *info);
 /* The table as Markdown (doc/training.md). */
 char    *dv_train_settings_markdown (void);
 
-/* The trainer's configuration for these settings (dv_train_config_clear it; out_dir NULL). */
-void     dv_train_settings_to_config (const DvTrainSettings *s, DvTrainConfig *config);
 /* The kernel threads to train with (threads, or every processor up to 64 for 0). */
 int      dv_train_settings_threads (const DvTrainSettings *s);
 

@@ -30,7 +30,7 @@
 #pragma once
 
 #include "dv-engine-thread.h"
-#include "dv-train-settings.h"
+#include "dv-trainer.h" /* and its dv-train-settings.h */
 
 G_BEGIN_DECLS
 
