@@ -212,7 +212,8 @@ test_names_and_text (void)
   g_auto (DvTrainSettings) s = { 0 };
   dv_train_settings_init_defaults (&s);
   /* the older names of project files and of the panel, '_' for '-' */
-  const char *old[] = { "batch_size=16", "train_samples=64", "dataset=fashion-mnist", "val_fraction=0.25",
+  const char *old[] = { "batch-size=8", "batch_size=16", "train_samples=64", "dataset=fashion-mnist",
+                        "val_fraction=0.25",
                         "divergence_factor=50", "augment=no", "seed=7", "threads=1", NULL };
   g_autoptr (GError) error = NULL;
   g_assert_true (dv_train_settings_parse (&s, old, &error));

@@ -117,7 +117,7 @@ dv_train_settings_lookup (const char *key)
 {
   g_return_val_if_fail (key != NULL, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (table); i++)
-    if (same_name (key, table[i].name) || (table[i].alias && g_str_equal (key, table[i].alias)))
+    if (same_name (key, table[i].name) || (table[i].alias && same_name (key, table[i].alias)))
       return &table[i];
   return NULL;
 }
