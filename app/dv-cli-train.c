@@ -1,12 +1,15 @@
 /* dv-cli-train.c — `dynvision train`: a model preset (or description, or
  * checkpoint) trained on a dataset with a temporal presentation, with a live
  * progress line on a terminal, plain lines otherwise, checkpoints and a
- * metrics CSV in --out, and a final test evaluation. */
+ * metrics CSV in --out, and a final test evaluation.  Its training options
+ * are train/dv-train-settings.h's table (the workbench's panel uses the same
+ * table), so names, defaults, --help and the checks come from there. */
 #include "dv-cli.h"
 
 #include "dv-checkpoint.h"
 #include "dv-dataset.h"
 #include "dv-ops.h"
+#include "dv-train-settings.h"
 #include "dv-trainer.h"
 #include "dv-value.h"
 
@@ -91,114 +94,127 @@ model_from_args (const char *what, int argc, char **argv, GError **error)
   return m;
 }
 
+/* The training settings' options, built from their table (train/dv-train-settings.h): a
+ * setting NAME is --NAME VALUE (a flag --NAME, or --no-NAME when on by default), and every
+ * value given goes through dv_train_settings_set, as the workbench's panel does. */
+typedef struct {
+  GOptionEntry *entries;     /* n settings + the run's own + a terminator */
+  char **text;               /* [n] the value typed, or NULL */
+  gboolean *flag;            /* [n] a flag given */
+  GPtrArray *strings;        /* names and help texts the entries point at */
+} SettingOptions;
+
+static void
+setting_options_init (SettingOptions *o, const GOptionEntry *own, guint n_own)
+{
+  guint n;
+  const DvTrainSettingInfo *t = dv_train_settings_table (&n);
+  o->entries = g_new0 (GOptionEntry, n + n_own + 1);
+  o->text = g_new0 (char *, n);
+  o->flag = g_new0 (gboolean, n);
+  o->strings = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < n; i++)
+    {
+      GOptionEntry *e = &o->entries[i];
+      char *help = dv_train_settings_help (&t[i]);
+      if (t[i].type == DV_TRAIN_SETTING_BOOL && g_str_equal (t[i].default_text, "true"))
+        {
+          char *off = g_strdup_printf ("Turn off: %s", help);
+          g_free (help);
+          help = off;
+        }
+      g_ptr_array_add (o->strings, help);
+      e->description = help;
+      e->short_name = t[i].short_name;
+      if (t[i].type == DV_TRAIN_SETTING_BOOL)
+        {
+          char *name = g_str_equal (t[i].default_text, "true") ? g_strconcat ("no-", t[i].name, NULL)
+                                                                : g_strdup (t[i].name);
+          g_ptr_array_add (o->strings, name);
+          e->long_name = name;
+          e->arg = G_OPTION_ARG_NONE;
+          e->arg_data = &o->flag[i];
+        }
+      else
+        {
+          e->long_name = t[i].name;
+          e->arg = G_OPTION_ARG_STRING;
+          e->arg_data = &o->text[i];
+          e->arg_description = t[i].arg;
+        }
+    }
+  memcpy (o->entries + n, own, n_own * sizeof *own);
+}
+
+static void
+setting_options_clear (SettingOptions *o)
+{
+  guint n;
+  dv_train_settings_table (&n);
+  for (guint i = 0; i < n; i++)
+    g_free (o->text[i]);
+  g_free (o->text);
+  g_free (o->flag);
+  g_free (o->entries);
+  g_ptr_array_unref (o->strings);
+}
+
+/* The options given, in table order, into s; FALSE with the message of the first refused one. */
+static gboolean
+setting_options_apply (const SettingOptions *o, DvTrainSettings *s, GError **error)
+{
+  guint n;
+  const DvTrainSettingInfo *t = dv_train_settings_table (&n);
+  for (guint i = 0; i < n; i++)
+    {
+      const char *v = o->text[i];
+      if (o->flag[i])
+        v = g_str_equal (t[i].default_text, "true") ? "false" : "true";
+      if (v != NULL && !dv_train_settings_set (s, t[i].name, v, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 int
 dv_cli_train (int argc, char **argv)
 {
-  g_autofree char *data = NULL, *out = NULL, *resume = NULL, *opt_name = NULL, *sched = NULL;
-  g_autofree char *act_mode = NULL, *act_layers = NULL, *monitor = NULL, *model_spec = NULL;
+  g_autofree char *out = NULL, *resume = NULL, *model_spec = NULL;
   g_auto (GStrv) pres = NULL;
-  int epochs = 5, batch = 32, threads = 0, accumulate = 1, val_every = 1, save_every = 0, t_max = 0;
-  int step_size = 30, top_k = 2, train_samples = 0;
-  g_autofree char *lr_text = NULL, *wd_text = NULL;
-  double lr = 0, wd = -1, clip = 1.0, val_frac = 0.1, momentum = 0.9, gamma = 0.1;
-  double act_weight = 0, act_ord = 1, diverge = 1000;
-  gint64 seed = 0;
-  gboolean no_scaling = FALSE, no_augment = FALSE, no_groups = FALSE, nesterov = FALSE;
-  GOptionEntry entries[] = {
-    { "data", 'd', 0, G_OPTION_ARG_STRING, &data, "Dataset: embedded, fashion-mnist, mnist, idx:PREFIX, cifar10:DIR, folder:DIR", "NAME" },
-    { "epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Epochs (5)", "N" },
-    { "batch", 'b', 0, G_OPTION_ARG_INT, &batch, "Batch size (32)", "B" },
-    { "lr", 0, 0, G_OPTION_ARG_STRING, &lr_text, "Base learning rate (DynVision: 2e-4, scaled by batch size)", "LR" },
-    { "weight-decay", 0, 0, G_OPTION_ARG_STRING, &wd_text, "Weight decay (5e-4)", "WD" },
-    { "optimizer", 0, 0, G_OPTION_ARG_STRING, &opt_name, "adam (default), adamw, sgd", "NAME" },
-    { "momentum", 0, 0, G_OPTION_ARG_DOUBLE, &momentum, "SGD momentum (0.9)", "M" },
-    { "nesterov", 0, 0, G_OPTION_ARG_NONE, &nesterov, "SGD with Nesterov momentum", NULL },
-    { "schedule", 0, 0, G_OPTION_ARG_STRING, &sched, "cosine (default), step, constant", "NAME" },
-    { "t-max", 0, 0, G_OPTION_ARG_INT, &t_max, "Cosine period in epochs (default: --epochs)", "N" },
-    { "step-size", 0, 0, G_OPTION_ARG_INT, &step_size, "Step schedule: epochs per step (30)", "N" },
-    { "gamma", 0, 0, G_OPTION_ARG_DOUBLE, &gamma, "Step schedule: factor per step (0.1)", "G" },
-    { "clip", 0, 0, G_OPTION_ARG_DOUBLE, &clip, "Gradient clipping global norm (1.0; 0 = off)", "X" },
-    { "divergence-factor", 0, 0, G_OPTION_ARG_DOUBLE, &diverge,
-      "Stop when the loss, gradient norm or a layer's activity exceeds F times its running history "
-      "(1000; 0 = off)", "F" },
-    { "accumulate", 0, 0, G_OPTION_ARG_INT, &accumulate, "Gradient accumulation batches (1)", "N" },
-    { "no-lr-scaling", 0, 0, G_OPTION_ARG_NONE, &no_scaling, "Do not scale the learning rate by batch size", NULL },
-    { "no-group-factors", 0, 0, G_OPTION_ARG_NONE, &no_groups, "Same learning rate for recurrence and feedback", NULL },
-    { "no-augment", 0, 0, G_OPTION_ARG_NONE, &no_augment, "No train-time augmentation", NULL },
-    { "activity-weight", 0, 0, G_OPTION_ARG_DOUBLE, &act_weight,
-      "Activity loss weight (0 = off; added to the loss and backpropagated)", "W" },
-    { "activity-ord", 0, 0, G_OPTION_ARG_DOUBLE, &act_ord, "Activity loss norm order p (1)", "P" },
-    { "activity-mode", 0, 0, G_OPTION_ARG_STRING, &act_mode, "absolute (default) or signed", "MODE" },
-    { "activity-layers", 0, 0, G_OPTION_ARG_STRING, &act_layers, "Layers of the activity loss (default all)",
-      "L1,L2" },
-    { "train-samples", 0, 0, G_OPTION_ARG_INT, &train_samples, "Use only the first N training samples", "N" },
-    { "val-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &val_frac, "Validation fraction of the train split (0.1)", "F" },
-    { "val-every", 0, 0, G_OPTION_ARG_INT, &val_every, "Validate every N epochs (1)", "N" },
-    { "save-every", 0, 0, G_OPTION_ARG_INT, &save_every, "Keep a checkpoint every N epochs (0)", "N" },
-    { "save-top-k", 0, 0, G_OPTION_ARG_INT, &top_k, "Best checkpoints kept (2)", "K" },
-    { "monitor", 0, 0, G_OPTION_ARG_STRING, &monitor, "val_loss (default, min) or val_accuracy (max)", "KEY" },
+  const GOptionEntry own[] = {
     { "presentation", 'p', 0, G_OPTION_ARG_STRING_ARRAY, &pres, "Presentation key=value (loader=duration intro=2 …)", "K=V" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Folder for checkpoints and metrics.csv", "DIR" },
     { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, "Continue from a checkpoint of this run", "CKPT" },
     DV_CLI_MODEL_ENTRY (&model_spec),
-    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Seed (0)", "N" },
-    { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Threads", "N" },
-    { NULL }
   };
+  SettingOptions so;
+  setting_options_init (&so, own, G_N_ELEMENTS (own));
   GOptionContext *ctx = g_option_context_new ("PRESET|MODEL.json|CKPT [key=value …] — train a model (CKPT: .safetensors, .pt, .pth, .ckpt)");
-  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_set_description (ctx, "The training settings are those of the workbench's training panel "
+                                    "(doc/training.md), with the same defaults and checks.");
+  g_option_context_add_main_entries (ctx, so.entries, NULL);
   GError *error = NULL;
   gboolean parsed = g_option_context_parse (ctx, &argc, &argv, &error);
   g_option_context_free (ctx);
-  if (!parsed)
-    return dv_cli_fail (error);
-  if (data == NULL) /* GOption does not free a default it replaces: set it after parsing */
-    data = g_strdup ("embedded");
-  /* every option used as typed or refused (0 means "off" or "default" only where the help says so) */
-  const DvCliRange ranges[] = {
-    DV_CLI_INT ("epochs", &epochs, 1, 100000),
-    DV_CLI_INT ("batch", &batch, 1, 65536),
-    DV_CLI_DOUBLE ("momentum", &momentum, 0, 1, DV_VALUE_MAX_OPEN),
-    DV_CLI_INT ("t-max", &t_max, 0, 1000000),
-    DV_CLI_INT ("step-size", &step_size, 1, 1000000),
-    DV_CLI_DOUBLE ("gamma", &gamma, 0, 1e6, DV_VALUE_MIN_OPEN),
-    DV_CLI_DOUBLE ("clip", &clip, 0, 1e12, 0),
-    DV_CLI_INT ("accumulate", &accumulate, 1, 100000),
-    DV_CLI_DOUBLE ("activity-weight", &act_weight, 0, 1e12, 0),
-    DV_CLI_DOUBLE ("activity-ord", &act_ord, 0, 1e3, DV_VALUE_MIN_OPEN),
-    DV_CLI_INT ("train-samples", &train_samples, 0, G_MAXINT),
-    DV_CLI_DOUBLE ("val-fraction", &val_frac, 0, 1, DV_VALUE_MAX_OPEN),
-    DV_CLI_INT ("val-every", &val_every, 1, 100000),
-    DV_CLI_INT ("save-every", &save_every, 0, 100000),
-    DV_CLI_INT ("save-top-k", &top_k, 0, 100000),
-    DV_CLI_INT64 ("seed", &seed, 0, G_MAXINT64),
-    DV_CLI_INT ("threads", &threads, 0, 1024),
-  };
-  int bad = dv_cli_check_ranges ("train", ranges, G_N_ELEMENTS (ranges));
-  if (bad == 0)
-    bad = dv_cli_parse_double ("train", "lr", lr_text, 0, 10, DV_VALUE_MIN_OPEN, &lr);
-  if (bad == 0)
-    bad = dv_cli_parse_double ("train", "weight-decay", wd_text, 0, 1e3, 0, &wd);
-  if (bad != 0)
-    return bad;
-  if (sched && g_ascii_strcasecmp (sched, "step") != 0 && g_ascii_strcasecmp (sched, "constant") != 0
-      && g_ascii_strcasecmp (sched, "cosine") != 0)
+  g_auto (DvTrainSettings) st = { 0 };
+  dv_train_settings_init_defaults (&st);
+  if (parsed && !setting_options_apply (&so, &st, &error))
     {
-      g_printerr ("dynvision train: --schedule=%s: use cosine, step or constant\n", sched);
+      g_printerr ("dynvision train: %s\n", error->message);
+      g_clear_error (&error);
+      setting_options_clear (&so);
       return 2;
     }
+  setting_options_clear (&so);
+  if (!parsed)
+    return dv_cli_fail (error);
+  const DvTrainSettings *S = &st;
   if (argc < 2)
     {
       g_printerr ("dynvision train: name a preset (e.g. CustomRCNN), a MODEL.json or a checkpoint\n");
       return 2;
     }
-  if (!(diverge == 0 || (diverge > 1 && isfinite (diverge))))
-    {
-      g_printerr ("dynvision train: --divergence-factor %g: give 0 (off) or a finite factor above 1 "
-                  "(default 1000)\n", diverge);
-      return 2;
-    }
-  dv_set_num_threads (threads);
+  dv_set_num_threads (dv_train_settings_threads (S));
   gboolean from_checkpoint = dv_checkpoint_path_is_supported (argv[1]);
   g_autoptr (DvModel) m = NULL;
   if (from_checkpoint)
@@ -217,33 +233,33 @@ dv_cli_train (int argc, char **argv)
   else if ((m = model_from_args (argv[1], argc - 2, argv + 2, &error)) == NULL)
     return dv_cli_fail (error);
   if (!from_checkpoint)
-    dv_model_init_params (m, (guint64) seed);
+    dv_model_init_params (m, (guint64) S->seed);
   const DvModelDesc *D = dv_model_get_desc (m);
 
-  g_autoptr (DvDataset) ds = dv_dataset_open (data, DV_SPLIT_TRAIN, &error);
+  g_autoptr (DvDataset) ds = dv_dataset_open (S->data, DV_SPLIT_TRAIN, &error);
   if (ds == NULL)
     return dv_cli_fail (error);
-  if (!dv_model_check_data (D, ds, data, &error))
+  if (!dv_model_check_data (D, ds, S->data, &error))
     return dv_cli_fail (error);
   DvPresentation pr;
   if (!dv_train_presentation (&pr, m, (const char *const *) pres, &error))
     return dv_cli_fail (error);
 
   int *tr_idx = NULL, *va_idx = NULL, n_tr = 0, n_va = 0;
-  dv_split_indices (dv_dataset_get_n (ds), 1.0 - val_frac, (guint64) seed, &tr_idx, &n_tr, &va_idx, &n_va);
-  if (train_samples > 0 && train_samples < n_tr)
+  dv_split_indices (dv_dataset_get_n (ds), 1.0 - S->val_fraction, (guint64) S->seed, &tr_idx, &n_tr, &va_idx, &n_va);
+  if (S->train_samples > 0 && S->train_samples < n_tr)
     {
-      n_va = MIN (n_va, MAX (train_samples / 9, 1));
-      n_tr = train_samples;
+      n_va = MIN (n_va, MAX (S->train_samples / 9, 1));
+      n_tr = S->train_samples;
     }
   DvLoaderConfig tc, vc;
   dv_loader_config_init_train (&tc);
-  tc.batch_size = batch;
-  tc.augment = !no_augment;
-  tc.seed = (guint64) seed;
+  tc.batch_size = S->batch;
+  tc.augment = S->augment;
+  tc.seed = (guint64) S->seed;
   tc.channels = D->in_channels;
   dv_loader_config_init (&vc);
-  vc.batch_size = batch;
+  vc.batch_size = S->batch;
   vc.order = DV_ORDER_SEQUENTIAL;
   vc.channels = D->in_channels;
   vc.prefetch = 0;
@@ -254,59 +270,12 @@ dv_cli_train (int argc, char **argv)
   if (train == NULL || error)
     return dv_cli_fail (error);
 
+  /* the same configuration the workbench's training job builds from the same settings */
   DvTrainConfig cfg;
-  dv_train_config_init (&cfg);
-  cfg.epochs = epochs;
-  if (lr > 0)
-    cfg.optim.lr = lr;
-  if (wd >= 0)
-    cfg.optim.weight_decay = wd;
-  if (opt_name && g_ascii_strcasecmp (opt_name, "sgd") == 0)
-    cfg.optim.kind = DV_OPTIM_SGD, cfg.optim.momentum = momentum, cfg.optim.nesterov = nesterov;
-  else if (opt_name && g_ascii_strcasecmp (opt_name, "adamw") == 0)
-    cfg.optim.kind = DV_OPTIM_ADAMW;
-  else if (opt_name && g_ascii_strcasecmp (opt_name, "adam") != 0)
-    {
-      g_printerr ("dynvision train: unknown optimizer '%s'; use adam, adamw or sgd\n", opt_name);
-      return 2;
-    }
-  if (sched && g_ascii_strcasecmp (sched, "step") == 0)
-    cfg.schedule = DV_SCHEDULE_STEP;
-  else if (sched && g_ascii_strcasecmp (sched, "constant") == 0)
-    cfg.schedule = DV_SCHEDULE_CONSTANT;
-  cfg.batch_size = batch;
-  cfg.t_max = t_max;
-  cfg.step_size = step_size;
-  cfg.gamma = gamma;
-  cfg.save_top_k = top_k;
-  if (monitor && g_ascii_strcasecmp (monitor, "val_accuracy") == 0)
-    cfg.monitor_max = TRUE;
-  else if (monitor && g_ascii_strcasecmp (monitor, "val_loss") != 0)
-    {
-      g_printerr ("dynvision train: --monitor takes val_loss or val_accuracy\n");
-      return 2;
-    }
-  cfg.activity.weight = act_weight;
-  cfg.activity.ord = act_ord;
-  if (act_mode && g_ascii_strcasecmp (act_mode, "signed") == 0)
-    cfg.activity.mode = DV_ACTIVITY_SIGNED;
-  else if (act_mode && g_ascii_strcasecmp (act_mode, "absolute") != 0)
-    {
-      g_printerr ("dynvision train: --activity-mode takes absolute or signed\n");
-      return 2;
-    }
-  if (act_layers)
-    cfg.activity.layers = g_strsplit (act_layers, ",", -1);
-  if (act_weight > 0)
+  dv_train_settings_to_config (S, &cfg);
+  if (S->activity_weight > 0)
     fprintf (stderr, "note: the activity loss is logged and added to the reported loss, but the engine does not "
              "backpropagate it yet (doc/training.md)\n");
-  cfg.lr_scaling = !no_scaling;
-  cfg.group_factors = !no_groups;
-  cfg.clip = clip;
-  cfg.divergence_factor = diverge;
-  cfg.accumulate = accumulate;
-  cfg.val_every = val_every;
-  cfg.save_every = save_every;
   cfg.out_dir = g_strdup (out);
   g_autoptr (DvTrainer) tr = dv_trainer_new (m, train, val, &cfg, &error);
   dv_train_config_clear (&cfg);
@@ -314,12 +283,13 @@ dv_cli_train (int argc, char **argv)
     return dv_cli_fail (error);
   if (resume && !dv_trainer_resume (tr, resume, &error))
     return dv_cli_fail (error);
-  Progress prog = { isatty (2), epochs, 0 };
+  Progress prog = { isatty (2), S->epochs, 0 };
   dv_trainer_set_progress (tr, on_progress, on_epoch, &prog);
   g_autofree char *ps = dv_presentation_to_string (&pr);
-  fprintf (stderr, "training %s (%" G_GINT64_FORMAT " values) on %s: %d train / %d validation samples, %s\n",
-           D->model_class, dv_model_n_values (m), data, dv_loader_get_n_samples (train),
-           val ? dv_loader_get_n_samples (val) : 0, ps);
+  g_autofree char *changed = dv_train_settings_describe (S);
+  fprintf (stderr, "training %s (%" G_GINT64_FORMAT " values) on %s: %d train / %d validation samples, %s; "
+           "settings: %s\n", D->model_class, dv_model_n_values (m), S->data, dv_loader_get_n_samples (train),
+           val ? dv_loader_get_n_samples (val) : 0, ps, changed);
   double t0 = g_get_monotonic_time () / 1e6;
   if (!dv_trainer_run (tr, &error))
     return dv_cli_fail (error);
@@ -328,12 +298,12 @@ dv_cli_train (int argc, char **argv)
 
   /* the test split, DynVision's test order */
   g_autoptr (GError) terr = NULL;
-  g_autoptr (DvDataset) test = dv_dataset_open (data, DV_SPLIT_TEST, &terr);
+  g_autoptr (DvDataset) test = dv_dataset_open (S->data, DV_SPLIT_TEST, &terr);
   if (test)
     {
       DvLoaderConfig xc;
       dv_loader_config_init_test (&xc);
-      xc.batch_size = batch;
+      xc.batch_size = S->batch;
       xc.drop_last = FALSE;
       xc.channels = D->in_channels;
       xc.prefetch = 0;

@@ -1,12 +1,12 @@
 /* test-project.c — the workbench's GTK-free training and project pieces, no display.
  *
- * What this is for: the training panel's settings (accepted and refused
- * values, nothing changed by a refusal), reading back where the engine says
+ * What this is for: reading back where the engine says
  * a NaN appeared (from a real divergence of the preset), project files
  * (round trip, relative weights, every kind of bad file named with its fix)
  * and the dynamics-over-training heatmap (pixels follow the values, NaN is
  * grey, CSV = exactly the plotted rows, export writes image + CSV + JSON).
- * What this is not for: the window or the engine thread (test-workbench-train.c).
+ * What this is not for: the training settings (test-train-settings.c), the window or the
+ * engine thread (test-workbench-train.c).
  */
 #include <cairo.h>
 #include <glib/gstdio.h>
@@ -15,59 +15,9 @@
 
 #include "dv-checkpoint.h"
 #include "dv-desc.h"
-#include "dv-engine-train.h"
+#include "dv-engine-thread-train.h"
 #include "dv-plot-dynamics.h"
 #include "dv-project.h"
-
-static void
-test_settings (void)
-{
-  DvTrainSettings s;
-  dv_train_settings_init (&s);
-  const char *ok[] = { "epochs=3", "batch_size=16", "lr=0.002", "optimizer=sgd", "schedule=constant",
-                       "train_samples=64", "dataset=fashion-mnist", "augment=false", "seed=7", "threads=1",
-                       "divergence_factor=50", NULL };
-  g_autoptr (GError) error = NULL;
-  g_assert_true (dv_train_settings_parse (&s, ok, &error));
-  g_assert_cmpint (s.epochs, ==, 3);
-  g_assert_cmpint (s.batch_size, ==, 16);
-  g_assert_cmpfloat_with_epsilon (s.lr, 0.002, 1e-12);
-  g_assert_cmpint (s.optimizer, ==, DV_OPTIM_SGD);
-  g_assert_cmpint (s.schedule, ==, DV_SCHEDULE_CONSTANT);
-  g_assert_cmpstr (s.dataset, ==, "fashion-mnist");
-  g_assert_false (s.augment);
-  g_assert_cmpuint (s.seed, ==, 7);
-  g_assert_cmpint (s.threads, ==, 1);
-  g_assert_cmpfloat (s.divergence_factor, ==, 50);
-  /* round trip */
-  g_auto (GStrv) kv = dv_train_settings_to_strv (&s);
-  DvTrainSettings t;
-  dv_train_settings_init (&t);
-  g_assert_true (dv_train_settings_parse (&t, (const char *const *) kv, NULL));
-  g_assert_cmpint (t.epochs, ==, 3);
-  g_assert_cmpint (t.optimizer, ==, DV_OPTIM_SGD);
-  g_assert_cmpstr (t.dataset, ==, "fashion-mnist");
-  g_assert_cmpint (t.threads, ==, 1);
-  g_assert_cmpfloat (t.divergence_factor, ==, 50);
-  dv_train_settings_clear (&t);
-  /* refusals name the key and change nothing */
-  struct { const char *a, *needle; } bad[] = {
-    { "epochs=0", "epochs=0" }, { "batch_size=x", "batch_size" }, { "lr=-1", "lr=-1" },
-    { "optimizer=rmsprop", "adam" }, { "schedule=linear", "cosine" }, { "colour=red", "colour" },
-    { "epochs", "key=value" }, { "seed=-3", "seed" }, { "dataset=", "dataset" },
-    { "threads=0", "threads" }, { "divergence_factor=0.5", "above 1" },
-    { "divergence_factor=-1", "divergence_factor=-1" },
-  };
-  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
-    {
-      const char *one[] = { "epochs=9", bad[i].a, NULL };
-      g_clear_error (&error);
-      g_assert_false (dv_train_settings_parse (&s, one, &error));
-      g_assert_nonnull (strstr (error->message, bad[i].needle));
-      g_assert_cmpint (s.epochs, ==, 3);
-    }
-  dv_train_settings_clear (&s);
-}
 
 static void
 test_divergence_message (void)
@@ -318,7 +268,6 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/project/train-settings", test_settings);
   g_test_add_func ("/project/divergence-message", test_divergence_message);
   g_test_add_func ("/project/roundtrip", test_project_roundtrip);
   g_test_add_func ("/project/bad-files", test_project_errors);

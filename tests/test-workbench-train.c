@@ -9,9 +9,12 @@
  * stimuli meanwhile), resume and stop; a project saved and reopened (layout
  * included) and a corrupt one refused with its name in the banner; a NaN in
  * the live view pausing at the first layer and step where it appeared; "Export for
- * DynVision…" refusing the tutorial model by name and writing a preset's model.py.
+ * DynVision…" refusing the tutorial model by name and writing a preset's model.py;
+ * the panel's settings: every initial value is the settings table's default (the
+ * CLI's), and a value the CLI refuses is refused by the panel and by Start with the
+ * message of train/dv-train-settings.c (test-train-settings.c ties that to the CLI).
  * Needs a display (xvfb-run); every case skips without one.
- * What this is not for: the GTK-free pieces (test-project.c).
+ * What this is not for: the GTK-free pieces (test-project.c, test-train-settings.c).
  */
 #include <gtk/gtk.h>
 #include <glib/gstdio.h>
@@ -22,6 +25,7 @@
 #include "dv-checkpoint.h"
 #include "dv-torch.h"
 #include "dv-desc.h"
+#include "dv-train-settings.h"
 #include "dv-ui.h"
 #include "dv-wb-window-train.h"
 #include "dv-wb-window-private.h"
@@ -604,6 +608,55 @@ skip_no_display (void)
   g_test_skip ("no display (run under xvfb-run)");
 }
 
+static void
+test_panel_settings (void)
+{
+  DvWorkbench *wb;
+  DvWbWindow *w = open_session (&wb);
+  /* every setting's initial value is the table's default */
+  g_auto (DvTrainSettings) d = { 0 };
+  dv_train_settings_init_defaults (&d);
+  g_auto (GStrv) defaults = dv_train_settings_to_strv (&d);
+  g_auto (GStrv) shown = dv_wb_window_get_train_settings (w);
+  g_assert_cmpuint (g_strv_length (shown), ==, g_strv_length (defaults));
+  for (int i = 0; defaults[i] != NULL; i++)
+    g_assert_cmpstr (shown[i], ==, defaults[i]);
+  g_assert_true (g_strv_contains ((const char *const *) shown, "lr=0.0002")); /* DynVision's, not 1e-3 */
+  /* values the CLI refuses: refused by the panel (nothing changes) and by Start, same message */
+  const char *bad[] = { "epochs=0", "lr=abc", "batch=0", "optimizer=rmsprop", "train_samples=-1",
+                        "divergence-factor=0.5", "colour=red", NULL };
+  for (int i = 0; bad[i] != NULL; i++)
+    {
+      g_autofree char *key = g_strndup (bad[i], strcspn (bad[i], "="));
+      g_auto (DvTrainSettings) s = { 0 };
+      dv_train_settings_init_defaults (&s);
+      g_autoptr (GError) expected = NULL;
+      g_assert_false (dv_train_settings_set (&s, key, strchr (bad[i], '=') + 1, &expected));
+      const char *one[] = { "epochs=7", bad[i], NULL };
+      g_autoptr (GError) error = NULL;
+      g_assert_false (dv_wb_window_set_train_settings (w, one, &error));
+      g_assert_cmpstr (error->message, ==, expected->message);
+      g_auto (GStrv) after = dv_wb_window_get_train_settings (w);
+      g_assert_true (g_strv_equal ((const char *const *) after, (const char *const *) defaults));
+      /* what the panel sends at Start goes through the same parser */
+      g_signal_emit_by_name (w, "train-start", one);
+      g_autofree char *banner = g_strdup_printf ("Cannot train: %s", expected->message);
+      g_assert_cmpstr (dv_wb_window_get_error (w), ==, banner);
+      g_assert_cmpint (dv_wb_window_train_get_state (w), ==, DV_WB_TRAIN_IDLE);
+    }
+  /* accepted values show and read back, those without a widget kept */
+  const char *ok[] = { "epochs=7", "batch_size=16", "lr=1e-3", "optimizer=sgd", "seed=4", NULL };
+  g_autoptr (GError) error = NULL;
+  g_assert_true (dv_wb_window_set_train_settings (w, ok, &error));
+  g_auto (GStrv) now = dv_wb_window_get_train_settings (w);
+  g_assert_true (g_strv_contains ((const char *const *) now, "epochs=7"));
+  g_assert_true (g_strv_contains ((const char *const *) now, "batch=16"));
+  g_assert_true (g_strv_contains ((const char *const *) now, "lr=0.001"));
+  g_assert_true (g_strv_contains ((const char *const *) now, "optimizer=sgd"));
+  g_assert_true (g_strv_contains ((const char *const *) now, "seed=4"));
+  gtk_window_destroy (GTK_WINDOW (w));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -619,6 +672,7 @@ main (int argc, char **argv)
   if (have_display)
     dv_ui_init ();
   struct { const char *path; GTestFunc func; } cases[] = {
+    { "/workbench-train/panel-settings", test_panel_settings },
     { "/workbench-train/edit-train-export-reproduce", test_edit_train_export_reproduce },
     { "/workbench-train/pause-resume-stop", test_pause_resume_stop },
     { "/workbench-train/project-save-open", test_project_save_open },

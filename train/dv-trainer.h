@@ -24,6 +24,7 @@
 #include "dv-metrics.h"
 #include "dv-model.h"
 #include "dv-optim.h"
+#include "dv-train-settings.h"
 
 G_BEGIN_DECLS
 
@@ -53,6 +54,10 @@ typedef struct {
 } DvTrainConfig;
 
 void dv_train_config_init (DvTrainConfig *config);
+/* The configuration training settings stand for (dv-train-settings.h; the CLI and the
+ * workbench both build theirs with it): dv_train_config_init, then every setting; out_dir
+ * NULL.  Implemented in dv-train-settings.c. */
+void dv_train_settings_to_config (const DvTrainSettings *settings, DvTrainConfig *config);
 void dv_train_config_clear (DvTrainConfig *config);
 
 typedef struct {

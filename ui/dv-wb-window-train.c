@@ -12,7 +12,7 @@
 #include "dv-wb-window-private.h"
 #include "dv-ui.h"
 #include "dv-wb-window-train.h"
-#include "dv-value.h"
+#include "dv-train-settings.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -25,8 +25,6 @@
 #define MAX_RUNNING_POINTS 4000
 
 static const char *const datasets[] = { "embedded", "fashion-mnist", "mnist", "cifar10", "cifar100", NULL };
-static const char *const optimizers[] = { "adam", "adamw", "sgd", NULL };
-static const char *const schedules[] = { "cosine", "step", "constant", NULL };
 
 struct _DvWbTrainPanel {
   char *project_path;        /* the project last saved or opened: Ctrl+S saves there */
@@ -37,7 +35,8 @@ struct _DvWbTrainPanel {
   GtkProgressBar *progress;
   GtkLabel *info;
   DvPlotView *curves_view, *dynamics_view;
-  char **extra;              /* settings without a widget (seed, val_fraction, …) */
+  DvTrainSettings values;    /* train/dv-train-settings.h: those without a widget (seed,
+                              * val-fraction, …) and the data set (a spec the list lacks stays) */
 
   DvWbTrainState state;
   /* curves: per finished epoch, and the running mean of the current epoch */
@@ -70,78 +69,91 @@ index_of (const char *const *names, const char *v)
   return -1;
 }
 
+/* The text a widget holds for setting `name`, or NULL when no widget shows it. */
+static char *
+widget_text (DvWbTrainPanel *P, const char *name)
+{
+  const DvTrainSettingInfo *info = dv_train_settings_lookup (name);
+  if (g_str_equal (name, "epochs"))
+    return g_strdup_printf ("%d", gtk_spin_button_get_value_as_int (P->epochs));
+  if (g_str_equal (name, "batch"))
+    return g_strdup_printf ("%d", gtk_spin_button_get_value_as_int (P->batch));
+  if (g_str_equal (name, "train-samples"))
+    return g_strdup_printf ("%d", gtk_spin_button_get_value_as_int (P->samples));
+  if (g_str_equal (name, "lr"))
+    return g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (P->lr))));
+  if (g_str_equal (name, "optimizer"))
+    return g_strdup (info->choices[gtk_drop_down_get_selected (P->optimizer)]);
+  if (g_str_equal (name, "schedule"))
+    return g_strdup (info->choices[gtk_drop_down_get_selected (P->schedule)]);
+  return NULL;
+}
+
+/* Every setting, the widgets' as typed: the owner parses them with dv_train_settings_parse,
+ * as `dynvision train` does its options. */
 char **
 dv_wb_window_get_train_settings (DvWbWindow *self)
 {
   g_return_val_if_fail (DV_IS_WB_WINDOW (self), NULL);
   DvWbTrainPanel *P = self->train;
-  GPtrArray *a = g_ptr_array_new ();
-  g_autofree char *lr = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (P->lr))));
-  g_ptr_array_add (a, g_strdup_printf ("dataset=%s", datasets[gtk_drop_down_get_selected (P->dataset)]));
-  g_ptr_array_add (a, g_strdup_printf ("epochs=%d", gtk_spin_button_get_value_as_int (P->epochs)));
-  g_ptr_array_add (a, g_strdup_printf ("batch_size=%d", gtk_spin_button_get_value_as_int (P->batch)));
-  g_ptr_array_add (a, g_strdup_printf ("lr=%s", lr));
-  g_ptr_array_add (a, g_strdup_printf ("optimizer=%s", optimizers[gtk_drop_down_get_selected (P->optimizer)]));
-  g_ptr_array_add (a, g_strdup_printf ("schedule=%s", schedules[gtk_drop_down_get_selected (P->schedule)]));
-  g_ptr_array_add (a, g_strdup_printf ("train_samples=%d", gtk_spin_button_get_value_as_int (P->samples)));
-  for (int i = 0; P->extra != NULL && P->extra[i] != NULL; i++)
-    g_ptr_array_add (a, g_strdup (P->extra[i]));
-  g_ptr_array_add (a, NULL);
-  return (char **) g_ptr_array_free (a, FALSE);
+  char **kv = dv_train_settings_to_strv (&P->values);
+  for (int i = 0; kv[i] != NULL; i++)
+    {
+      g_autofree char *name = g_strndup (kv[i], strcspn (kv[i], "="));
+      g_autofree char *text = widget_text (P, name);
+      if (text != NULL)
+        {
+          g_free (kv[i]);
+          kv[i] = g_strdup_printf ("%s=%s", name, text);
+        }
+    }
+  return kv;
 }
 
-/* Each setting is checked as the training settings parser does (base/dv-value.h) and then
- * shown exactly; the first refused one leaves the panel as it was. */
+/* The widgets show s. */
+static void
+show_values (DvWbTrainPanel *P, const DvTrainSettings *s)
+{
+  if (index_of (datasets, s->data) >= 0)
+    gtk_drop_down_set_selected (P->dataset, index_of (datasets, s->data));
+  gtk_drop_down_set_selected (P->optimizer, s->optimizer);
+  gtk_drop_down_set_selected (P->schedule, s->schedule);
+  gtk_spin_button_set_value (P->epochs, s->epochs);
+  gtk_spin_button_set_value (P->batch, s->batch);
+  gtk_spin_button_set_value (P->samples, s->train_samples);
+  g_autofree char *lr = dv_train_settings_get (s, dv_train_settings_lookup ("lr"));
+  gtk_editable_set_text (GTK_EDITABLE (P->lr), lr);
+}
+
+/* Through dv_train_settings_parse (the CLI's checks and messages) onto the panel's values;
+ * the first refused setting leaves the panel as it was. */
 gboolean
 dv_wb_window_set_train_settings (DvWbWindow *self, const char *const *settings, GError **error)
 {
   g_return_val_if_fail (DV_IS_WB_WINDOW (self), FALSE);
   DvWbTrainPanel *P = self->train;
-  g_autoptr (GPtrArray) extra = g_ptr_array_new_with_free_func (g_free);
-  int sel[3] = { -1, -1, -1 };
-  gint64 ints[3] = { -1, -1, -1 }; /* epochs, batch_size, train_samples */
-  const char *lr = NULL;
-  for (int i = 0; settings != NULL && settings[i] != NULL; i++)
+  g_auto (DvTrainSettings) t = { 0 };
+  dv_train_settings_copy (&t, &P->values);
+  g_auto (GStrv) now = dv_wb_window_get_train_settings (self);
+  for (int i = 0; now[i] != NULL; i++) /* the widgets as they are; a refused text keeps the stored value */
     {
-      g_autofree char *key = NULL;
-      const char *v;
-      if (!dv_value_split (settings[i], &key, &v, error))
-        return FALSE;
-      double x;
-      gboolean ok = TRUE;
-      if (g_str_equal (key, "dataset") && index_of (datasets, v) >= 0)
-        sel[0] = index_of (datasets, v);
-      else if (g_str_equal (key, "optimizer"))
-        ok = dv_value_parse_enum (key, v, optimizers, &sel[1], error);
-      else if (g_str_equal (key, "schedule"))
-        ok = dv_value_parse_enum (key, v, schedules, &sel[2], error);
-      else if (g_str_equal (key, "epochs"))
-        ok = dv_value_parse_int (key, v, 1, 10000, &ints[0], error);
-      else if (g_str_equal (key, "batch_size"))
-        ok = dv_value_parse_int (key, v, 1, 4096, &ints[1], error);
-      else if (g_str_equal (key, "train_samples"))
-        ok = dv_value_parse_int (key, v, 0, G_MAXINT, &ints[2], error);
-      else if (g_str_equal (key, "lr"))
-        ok = dv_value_parse_double (key, v, 1e-9, 10, 0, &x, error), lr = v;
-      else
-        g_ptr_array_add (extra, g_strdup (settings[i]));
-      if (!ok)
-        return FALSE;
+      g_autofree char *key = g_strndup (now[i], strcspn (now[i], "="));
+      dv_train_settings_set (&t, key, now[i] + strlen (key) + 1, NULL);
     }
-  GtkDropDown *drops[3] = { P->dataset, P->optimizer, P->schedule };
-  for (int k = 0; k < 3; k++)
-    if (sel[k] >= 0)
-      gtk_drop_down_set_selected (drops[k], sel[k]);
-  GtkSpinButton *spins[3] = { P->epochs, P->batch, P->samples };
-  for (int k = 0; k < 3; k++)
-    if (ints[k] >= 0)
-      gtk_spin_button_set_value (spins[k], (double) ints[k]);
-  if (lr != NULL)
-    gtk_editable_set_text (GTK_EDITABLE (P->lr), lr);
-  g_ptr_array_add (extra, NULL);
-  g_strfreev (P->extra);
-  P->extra = (char **) g_ptr_array_steal (extra, NULL);
+  if (!dv_train_settings_parse (&t, settings, error))
+    return FALSE;
+  show_values (P, &t);
+  dv_train_settings_clear (&P->values);
+  dv_train_settings_copy (&P->values, &t);
   return TRUE;
+}
+
+static void
+on_dataset_selected (GObject *drop, GParamSpec *pspec, DvWbWindow *self)
+{
+  guint i = gtk_drop_down_get_selected (GTK_DROP_DOWN (drop));
+  if (i < G_N_ELEMENTS (datasets) - 1)
+    dv_train_settings_set (&self->train->values, "data", datasets[i], NULL);
 }
 
 /* The learning-rate field says at once when its text is not a learning rate. */
@@ -149,12 +161,13 @@ static void
 on_lr_changed (GtkEditable *editable, DvWbWindow *self)
 {
   g_autoptr (GError) error = NULL;
-  double x;
-  if (dv_value_parse_double ("lr", gtk_editable_get_text (editable), 1e-9, 10, 0, &x, &error))
+  g_auto (DvTrainSettings) t = { 0 };
+  dv_train_settings_init_defaults (&t);
+  if (dv_train_settings_set (&t, "lr", gtk_editable_get_text (editable), &error))
     {
+      g_autofree char *help = dv_train_settings_help (dv_train_settings_lookup ("lr"));
       gtk_widget_remove_css_class (GTK_WIDGET (editable), "error");
-      gtk_widget_set_tooltip_text (GTK_WIDGET (editable), "Base learning rate; DynVision scales it by "
-                                                          "batch size / 64");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (editable), help);
     }
   else
     {
@@ -583,13 +596,28 @@ labelled (GtkGrid *grid, int row, const char *label, GtkWidget *w)
   return w;
 }
 
-static GtkSpinButton *
-spin (double lo, double hi, double step, double value, int digits)
+/* A whole-number setting's spin button: its range and help from the settings table (its value
+ * comes with show_values). */
+static GtkWidget *
+setting_spin (const char *name, double step)
 {
-  GtkWidget *s = gtk_spin_button_new_with_range (lo, hi, step);
-  gtk_spin_button_set_digits (GTK_SPIN_BUTTON (s), digits);
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (s), value);
-  return GTK_SPIN_BUTTON (s);
+  const DvTrainSettingInfo *info = dv_train_settings_lookup (name);
+  GtkWidget *s = gtk_spin_button_new_with_range (info->min, info->max, step);
+  gtk_spin_button_set_digits (GTK_SPIN_BUTTON (s), 0);
+  g_autofree char *help = dv_train_settings_help (info);
+  gtk_widget_set_tooltip_text (s, help);
+  return s;
+}
+
+/* A choice setting's drop-down, in the table's order, with its help. */
+static GtkWidget *
+setting_drop_down (const char *name)
+{
+  const DvTrainSettingInfo *info = dv_train_settings_lookup (name);
+  GtkWidget *d = gtk_drop_down_new_from_strings (info->choices);
+  g_autofree char *help = dv_train_settings_help (info);
+  gtk_widget_set_tooltip_text (d, help);
+  return d;
 }
 
 static GtkButton *
@@ -629,22 +657,23 @@ dv_wb_window_init_train (DvWbWindow *self)
   gtk_label_set_xalign (GTK_LABEL (title), 0);
   gtk_widget_add_css_class (title, "heading");
   gtk_grid_attach (g, title, 0, 0, 2, 1);
+  /* ranges, tooltips and initial values are the settings table's (train/dv-train-settings.c),
+   * the same as `dynvision train`'s; clicking stays inside the ranges, a typed value outside
+   * is refused at Start with the CLI's message, never clamped into range */
+  dv_train_settings_init_defaults (&P->values);
   P->dataset = GTK_DROP_DOWN (labelled (g, 1, "Data set", gtk_drop_down_new_from_strings (datasets)));
-  /* the spin ranges are the settings' own (dv-train-settings.c), so clicking stays inside
-   * them; a typed value outside is refused at Start, never clamped into range */
-  P->epochs = GTK_SPIN_BUTTON (labelled (g, 2, "Epochs", GTK_WIDGET (spin (1, 10000, 1, 5, 0))));
-  P->batch = GTK_SPIN_BUTTON (labelled (g, 3, "Batch size", GTK_WIDGET (spin (1, 4096, 1, 32, 0))));
+  g_autofree char *data_help = dv_train_settings_help (dv_train_settings_lookup ("data"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (P->dataset), data_help);
+  g_signal_connect (P->dataset, "notify::selected", G_CALLBACK (on_dataset_selected), self);
+  P->epochs = GTK_SPIN_BUTTON (labelled (g, 2, "Epochs", setting_spin ("epochs", 1)));
+  P->batch = GTK_SPIN_BUTTON (labelled (g, 3, "Batch size", setting_spin ("batch", 1)));
   P->lr = GTK_ENTRY (labelled (g, 4, "Learning rate", gtk_entry_new ()));
-  gtk_editable_set_text (GTK_EDITABLE (P->lr), "0.001");
   gtk_editable_set_width_chars (GTK_EDITABLE (P->lr), 10);
   g_signal_connect (P->lr, "changed", G_CALLBACK (on_lr_changed), self);
-  P->optimizer = GTK_DROP_DOWN (labelled (g, 5, "Optimiser", gtk_drop_down_new_from_strings (optimizers)));
-  P->schedule = GTK_DROP_DOWN (labelled (g, 6, "Schedule", gtk_drop_down_new_from_strings (schedules)));
-  P->samples = GTK_SPIN_BUTTON (labelled (g, 7, "Samples / epoch", GTK_WIDGET (spin (0, G_MAXINT, 64, 2048, 0))));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (P->samples), "The first N samples of the seeded training "
-                                                         "split (0: all of it)");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (P->lr), "Base learning rate; DynVision scales it by "
-                                                    "batch size / 64");
+  P->optimizer = GTK_DROP_DOWN (labelled (g, 5, "Optimiser", setting_drop_down ("optimizer")));
+  P->schedule = GTK_DROP_DOWN (labelled (g, 6, "Schedule", setting_drop_down ("schedule")));
+  P->samples = GTK_SPIN_BUTTON (labelled (g, 7, "Samples / epoch", setting_spin ("train-samples", 64)));
+  show_values (P, &P->values);
   GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   P->start = action_button ("Start", "win.train-start", "Train the model shown, from its current weights");
   P->pause = action_button ("Pause", "win.train-pause", "Pause after the current batch / resume");
@@ -723,7 +752,7 @@ dv_wb_window_finalize_train (DvWbWindow *self)
                        P->run_x, P->run_loss, P->run_acc, P->dyn_values, P->dyn_epochs };
   for (guint i = 0; i < G_N_ELEMENTS (arrays); i++)
     g_array_unref (arrays[i]);
-  g_strfreev (P->extra);
+  dv_train_settings_clear (&P->values);
   g_strfreev (P->layer_names);
   g_free (P->flags);
   g_free (P->nan_reported);

@@ -12,9 +12,8 @@
  * dv_wb_window_train_update().
  *
  * Signals (main thread):
- *   ::train-start (GStrv settings)   "key=value" training settings (dataset,
- *                                    epochs, batch_size, lr, optimizer, schedule,
- *                                    train_samples)
+ *   ::train-start (GStrv settings)   every training setting as "key=value"
+ *                                    (train/dv-train-settings.h, the widgets' as typed)
  *   ::train-control (char *what)     "pause", "resume" or "stop"
  *   ::export-checkpoint (char *path) write the model as it is now
  *   ::save-project (char *path)      ::open-project (char *path)
@@ -64,9 +63,10 @@ void           dv_wb_window_train_update (DvWbWindow *self, const DvWbTrainView 
 DvWbTrainState dv_wb_window_train_get_state (DvWbWindow *self);
 /* Rows of the dynamics heatmap so far (1 after the probe before training, +1 per epoch). */
 int            dv_wb_window_train_get_rows (DvWbWindow *self);
-/* The panel's settings as "key=value" (g_strfreev), and setting them (unknown keys are kept
- * for the next start but not shown; a value the panel's settings refuse — "lr=abc",
- * "epochs=0" — is an error naming key, value and range, and changes nothing). */
+/* The panel's settings as "key=value" (g_strfreev; every setting of train/dv-train-settings.h,
+ * those without a widget kept), and setting them through dv_train_settings_parse (a refused
+ * value — "lr=abc", "epochs=0", an unknown key — is an error with the CLI's message and
+ * changes nothing). */
 char         **dv_wb_window_get_train_settings (DvWbWindow *self);
 gboolean       dv_wb_window_set_train_settings (DvWbWindow *self, const char *const *settings,
                                                 GError **error);

@@ -1,4 +1,4 @@
-/* dv-engine-thread-train.c — the training job on the engine thread (see dv-engine-train.h).
+/* dv-engine-thread-train.c — the training job on the engine thread (see dv-engine-thread-train.h).
  *
  * What this is for: preparing the data (train split, seeded validation
  * split, loaders with their prefetch thread), a DvTrainer on the engine
@@ -6,11 +6,13 @@
  * each epoch, and handing the news to the main thread through a mutex and at
  * most one pending idle callback (the pattern the engine thread uses for
  * frames).  Pause and stop are atomic flags the trainer's cancel hook reads
- * between batches.
- * What this is not for: the training loop itself (train/dv-trainer.c) or widgets.
+ * between batches.  Also the job's small helpers: its state names, clearing
+ * its news, and reading where a divergence message says the NaN appeared.
+ * What this is not for: the training loop itself (train/dv-trainer.c), the
+ * settings (train/dv-train-settings.c) or widgets.
  */
 #include "dv-engine-thread-private.h"
-#include "dv-engine-train.h"
+#include "dv-engine-thread-train.h"
 
 #include <errno.h>
 #include <math.h>
@@ -246,16 +248,16 @@ prepare_data (DvEngineTrain *job, DvModel *model, GError **error)
   const DvTrainSettings *s = &job->settings;
   const DvModelDesc *D = dv_model_get_desc (model);
   DvDatasetOptions o = { .height = D->in_h, .width = D->in_w };
-  job->dataset = dv_dataset_open_full (s->dataset, DV_SPLIT_TRAIN, &o, error);
+  job->dataset = dv_dataset_open_full (s->data, DV_SPLIT_TRAIN, &o, error);
   if (job->dataset == NULL)
     return FALSE;
-  if (!dv_model_check_data (D, job->dataset, s->dataset, error))
+  if (!dv_model_check_data (D, job->dataset, s->data, error))
     return FALSE;
   DvPresentation pr;
   if (!dv_train_presentation (&pr, model, NULL, error))
     return FALSE;
   int *tr = NULL, *va = NULL, n_tr = 0, n_va = 0;
-  dv_split_indices (dv_dataset_get_n (job->dataset), 1.0 - s->val_fraction, s->seed, &tr, &n_tr,
+  dv_split_indices (dv_dataset_get_n (job->dataset), 1.0 - s->val_fraction, (guint64) s->seed, &tr, &n_tr,
                     &va, &n_va);
   if (s->train_samples > 0 && s->train_samples < n_tr)
     {
@@ -264,12 +266,12 @@ prepare_data (DvEngineTrain *job, DvModel *model, GError **error)
     }
   DvLoaderConfig tc, vc;
   dv_loader_config_init_train (&tc);
-  tc.batch_size = s->batch_size;
+  tc.batch_size = s->batch;
   tc.augment = s->augment;
-  tc.seed = s->seed;
+  tc.seed = (guint64) s->seed;
   tc.channels = D->in_channels;
   dv_loader_config_init (&vc);
-  vc.batch_size = s->batch_size;
+  vc.batch_size = s->batch;
   vc.order = DV_ORDER_SEQUENTIAL;
   vc.channels = D->in_channels;
   vc.prefetch = 0;
@@ -321,17 +323,9 @@ prepare (DvEngineThread *self, DvEngineTrain *job, GError **error)
   if (!prepare_data (job, model, error))
     return FALSE;
 
+  /* the same configuration `dynvision train` builds from the same settings */
   DvTrainConfig cfg;
-  dv_train_config_init (&cfg);
-  cfg.epochs = job->settings.epochs;
-  cfg.optim.kind = job->settings.optimizer;
-  cfg.optim.lr = job->settings.lr;
-  if (cfg.optim.kind == DV_OPTIM_SGD)
-    cfg.optim.momentum = 0.9;
-  cfg.schedule = job->settings.schedule;
-  cfg.batch_size = job->settings.batch_size;
-  cfg.save_top_k = 1;
-  cfg.divergence_factor = job->settings.divergence_factor;
+  dv_train_settings_to_config (&job->settings, &cfg);
   cfg.out_dir = g_strdup (job->news.run_dir);
   job->trainer = dv_trainer_new (model, job->train, job->val, &cfg, error);
   dv_train_config_clear (&cfg);
@@ -458,7 +452,7 @@ train_call (DvEngineThread *self, gpointer data)
   set_state (job, DV_TRAIN_RUNNING, NULL);
   /* An epoch uses every core; the live view between epochs (batch 1) one. */
   const int live_threads = dv_get_num_threads ();
-  dv_set_num_threads (job->settings.threads);
+  dv_set_num_threads (dv_train_settings_threads (&job->settings));
   gboolean ok = dv_trainer_run_epoch (job->trainer, &error);
   int epoch = dv_trainer_get_epoch (job->trainer);
   if (ok && !run_probe (job, epoch, &error))
@@ -515,6 +509,73 @@ train_call (DvEngineThread *self, gpointer data)
     queue_next (self, job);
 }
 
+/* ---- helpers ------------------------------------------------------------------------- */
+
+/* The engine says "the activity of layer NAME became NaN or infinite at
+ * timestep T (…)" or "the classifier output became NaN or infinite at
+ * timestep T" (engine/dv-run.c); the trainer prefixes the epoch and batch. */
+gboolean
+dv_train_parse_divergence (const char *message, char **layer, int *timestep)
+{
+  g_return_val_if_fail (layer != NULL && timestep != NULL, FALSE);
+  *layer = NULL;
+  *timestep = -1;
+  if (message == NULL)
+    return FALSE;
+  /* "the activity of layer NAME became NaN or infinite at timestep T", "… NAME blew up at
+   * timestep T", "the classifier output became NaN or infinite at timestep T" */
+  static const char *const verbs[] = { " became NaN or infinite at timestep ", " blew up at timestep " };
+  const char *at = NULL, *num = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (verbs) && at == NULL; i++)
+    if ((at = strstr (message, verbs[i])) != NULL)
+      num = at + strlen (verbs[i]);
+  if (at == NULL)
+    return FALSE;
+  char *end = NULL;
+  long t = strtol (num, &end, 10);
+  if (end == num || t < 0)
+    return FALSE;
+  const char *of = g_strrstr_len (message, at - message, "the activity of layer ");
+  if (of != NULL)
+    {
+      const char *name = of + strlen ("the activity of layer ");
+      *layer = g_strndup (name, at - name);
+    }
+  else if (g_strrstr_len (message, at - message, "the classifier output") != NULL)
+    *layer = g_strdup ("classifier");
+  else
+    return FALSE;
+  *timestep = (int) t;
+  return TRUE;
+}
+
+const char *
+dv_train_state_name (DvTrainState state)
+{
+  static const char *const names[] = { "preparing", "running", "paused", "done", "stopped",
+                                       "failed" };
+  return state < G_N_ELEMENTS (names) ? names[state] : "unknown";
+}
+
+void
+dv_train_news_clear (DvTrainNews *n)
+{
+  g_clear_pointer (&n->message, g_free);
+  g_clear_pointer (&n->run_dir, g_free);
+  g_clear_pointer (&n->best_path, g_free);
+  g_clear_pointer (&n->last_path, g_free);
+  g_clear_pointer (&n->start_path, g_free);
+  g_clear_pointer (&n->warnings, g_strfreev);
+  g_clear_pointer (&n->metrics, g_array_unref);
+  g_clear_pointer (&n->layer_names, g_strfreev);
+  g_clear_pointer (&n->flags, g_free);
+  g_clear_pointer (&n->probe_caption, g_free);
+  g_clear_pointer (&n->dyn_values, g_array_unref);
+  g_clear_pointer (&n->dyn_epochs, g_array_unref);
+  g_clear_pointer (&n->probe_logits, g_free);
+  g_clear_pointer (&n->nan_layer, g_free);
+}
+
 /* ---- main thread ------------------------------------------------------------------------ */
 
 DvEngineTrain *
@@ -525,8 +586,7 @@ dv_engine_train_start (DvEngineThread *engine, const DvTrainSettings *settings, 
   DvEngineTrain *job = g_new0 (DvEngineTrain, 1);
   job->ref = 1;
   job->engine = engine;
-  job->settings = *settings;
-  job->settings.dataset = g_strdup (settings->dataset);
+  dv_train_settings_copy (&job->settings, settings);
   g_mutex_init (&job->lock);
   job->context = g_main_context_ref_thread_default ();
   job->notify = notify;

@@ -5,7 +5,7 @@
  * What this is not for: opening the weights (the engine thread does).
  */
 #include "dv-project.h"
-#include "dv-engine-train.h"
+#include "dv-train-settings.h"
 #include "dv-presentation.h"
 #include "dv-tempfile.h"
 #include "dv-value.h"
@@ -277,7 +277,7 @@ dv_project_load (const char *path, GError **error)
   /* the settings read through the same parsers as the panel and the entry: a project
    * whose values would be refused there does not open with them dropped */
   DvTrainSettings ts;
-  dv_train_settings_init (&ts);
+  dv_train_settings_init_defaults (&ts);
   gboolean ok = dv_train_settings_parse (&ts, (const char *const *) p->training, &local);
   dv_train_settings_clear (&ts);
   if (ok && p->presentation != NULL)

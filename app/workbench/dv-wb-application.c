@@ -15,7 +15,7 @@
 #include "dv-ui.h"
 #include "dv-wb-window-train.h"
 #include "dv-workbench.h"
-#include "dv-engine-train.h"
+#include "dv-engine-thread-train.h"
 
 struct _DvWbApplication {
   GtkApplication parent_instance;
@@ -249,7 +249,7 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
     {
       /* the same parser as the panel's Start, before a window exists */
       DvTrainSettings check;
-      dv_train_settings_init (&check);
+      dv_train_settings_init_defaults (&check);
       g_autoptr (GError) terr = NULL;
       gboolean ok = dv_train_settings_parse (&check, train, &terr);
       dv_train_settings_clear (&check);
@@ -399,8 +399,8 @@ dv_wb_application_init (DvWbApplication *self)
       "Measure the engine's steps/s headless and with the window, and the longest "
       "main-loop frame, SECONDS per phase (4 phases); print them and quit", "SECONDS" },
     { "train", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
-      "Start training with this setting (repeatable; epochs=5 batch_size=32 lr=0.001 "
-      "train_samples=2048 …)", "KEY=VALUE" },
+      "Start training with this setting (repeatable; the names, defaults and ranges of "
+      "`dynvision train --help`: epochs=5 batch=32 lr=2e-4 train-samples=0 …)", "KEY=VALUE" },
     { "train-wait", 0, 0, G_OPTION_ARG_INT, NULL,
       "With --train and --screenshot: render once this many epochs are done (1)", "N" },
     { "view", 0, 0, G_OPTION_ARG_STRING, NULL, "Open on this page: live (default) or architecture",

@@ -18,7 +18,7 @@
 #include "dv-checkpoint.h"
 #include "dv-export-dynvision.h"
 #include "dv-engine-thread-private.h"
-#include "dv-engine-train.h"
+#include "dv-engine-thread-train.h"
 #include "dv-project.h"
 #include "dv-ui.h"
 #include "dv-wb-window-train.h"
@@ -119,7 +119,7 @@ static void
 on_train_start (DvWbWindow *window, const char *const *settings, DvWorkbenchTrain *wt)
 {
   DvTrainSettings s;
-  dv_train_settings_init (&s);
+  dv_train_settings_init_defaults (&s);
   g_autoptr (GError) error = NULL;
   if (!dv_train_settings_parse (&s, settings, &error))
     {

@@ -2,7 +2,7 @@
  *
  * What this is for: turning the window's ::train-start, ::train-control,
  * ::export-checkpoint, ::export-dynvision, ::save-project and ::open-project into work on the
- * engine thread (dv-engine-train.h, engine calls), and the training job's
+ * engine thread (dv-engine-thread-train.h, engine calls), and the training job's
  * news into the window's training panel.  Runs go to
  * g_get_user_data_dir()/dynvision/runs/YYYYMMDD-HHMMSS/.
  * What this is not for: widgets (ui/) or the training loop (train/).

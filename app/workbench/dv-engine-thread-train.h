@@ -1,4 +1,6 @@
-/* dv-engine-train.h — training the workbench's model on its engine thread.
+/* dv-engine-thread-train.h — training the workbench's model on its engine thread
+ * (implemented by dv-engine-thread-train.c, as dv-engine-thread-edit.h is by
+ * dv-engine-thread-edit.c).
  *
  * What this is for: a training job (DvEngineTrain) that runs a DvTrainer on
  * the engine thread's own model, one epoch per queued engine call, so the
@@ -20,6 +22,7 @@
  * Stop ends the run after the current batch; the checkpoints of finished
  * epochs stay.  Replacing the model (Open Checkpoint, the architecture
  * editor) stops the run first (the model-release hook).
+ * The settings are train/dv-train-settings.h's, the same as `dynvision train`'s.
  * What this is not for: widgets (the session passes the news to the window).
  *
  * Threads: every function here is called from the main thread.
@@ -27,38 +30,9 @@
 #pragma once
 
 #include "dv-engine-thread.h"
-#include "dv-trainer.h"
+#include "dv-trainer.h" /* and its dv-train-settings.h */
 
 G_BEGIN_DECLS
-
-/* What the training panel asks for ("key=value" each, see dv_train_settings_parse). */
-typedef struct {
-  char *dataset;          /* spec of the training data: "embedded", "fashion-mnist", … */
-  int epochs;             /* 5 */
-  int batch_size;         /* 32 */
-  double lr;              /* base learning rate before DynVision's batch scaling (1e-3) */
-  DvOptimKind optimizer;  /* adam */
-  DvSchedule schedule;    /* cosine */
-  int train_samples;      /* the first N samples of the seeded train split; 0: all */
-  double val_fraction;    /* 0.1 of the train split */
-  gboolean augment;       /* the data set's DynVision augmentation (TRUE) */
-  guint64 seed;           /* split, order and augmentation (0) */
-  int threads;            /* kernel threads while training (all processors); the live view uses 1 */
-  double divergence_factor; /* stop when loss, gradient norm or activity grows this much over its
-                             * running history (1000; 0 = off), DvTrainConfig.divergence_factor */
-} DvTrainSettings;
-
-void     dv_train_settings_init (DvTrainSettings *s);
-void     dv_train_settings_clear (DvTrainSettings *s);
-/* Keys: dataset epochs batch_size lr optimizer(adam|adamw|sgd)
- * schedule(cosine|step|constant) train_samples val_fraction augment(true|false) seed threads
- * divergence_factor (0 = off, else > 1).
- * Everything is checked; on an error nothing in s changes and the message
- * names the key, the value and what would be accepted. */
-gboolean dv_train_settings_parse (DvTrainSettings *s, const char *const *assignments,
-                                  GError **error);
-/* The settings as "key=value" strings (parseable again); g_strfreev. */
-char   **dv_train_settings_to_strv (const DvTrainSettings *s);
 
 /* Where a divergence message of the engine or the trainer says the NaN/Inf
  * appeared: the layer's name ("classifier" for the output) and the timestep. */
