@@ -967,8 +967,7 @@ test_layout_fits_screen (void)
   g_assert_cmpint (gtk_widget_get_height (train), ==, 0);
   g_assert_cmpint (gtk_widget_get_height (stack), ==, gtk_widget_get_height (column));
 
-  g_action_group_change_action_state (G_ACTION_GROUP (window), "show-training",
-                                      g_variant_new_boolean (TRUE));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-training", NULL));
   g_assert_true (wait_for (train_revealed, train, 30));
   g_object_unref (render_window (window)); /* laid out with the panel shown */
   gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_HORIZONTAL, -1, &min_w, NULL, NULL,

@@ -19,7 +19,8 @@ dv_wb_window_view_by_name (DvWbWindow *self, const char *name)
 {
   if (g_strcmp0 (name, "architecture") == 0)
     return dv_architecture_page_get_diagram (self->architecture_page);
-  return dv_live_page_get_view (self->live_page, name);
+  DvPlotView *v = dv_training_panel_get_view (self->training_panel, name);
+  return v != NULL ? v : dv_live_page_get_view (self->live_page, name);
 }
 
 gboolean

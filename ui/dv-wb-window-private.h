@@ -10,6 +10,7 @@
 #pragma once
 
 #include "dv-live-page.h"
+#include "dv-training-panel.h"
 #include "dv-plot-view.h"
 #include "dv-wb-window.h"
 
@@ -26,8 +27,10 @@ struct _DvWbWindow {
   DvLivePage *live_page;
   DvArchitecturePage *architecture_page;
   GtkRevealer *train_revealer;
-  GtkBox *train_box;
-  struct _DvWbTrainPanel *train; /* dv-wb-window-train.c */
+  DvTrainingPanel *training_panel;
+
+  gboolean training_shown;   /* property, bound to train_revealer's reveal-child */
+  char *project_path;        /* the project last saved or opened: Ctrl+S saves there */
 
   char *error;               /* the banner's text, NULL when hidden */
   char *note;                /* the banner's text when it informs (show_note), or NULL */
@@ -39,11 +42,8 @@ struct _DvWbWindow {
 void        dv_wb_window_class_init_actions (GtkWidgetClass *widget_class);
 void        dv_wb_window_init_actions (DvWbWindow *self);
 
-/* dv-wb-window-train.c: the training panel, checkpoint/project actions, health */
-typedef struct _DvWbTrainPanel DvWbTrainPanel;
+/* dv-wb-window-train.c: the training panel's requests, checkpoint/project actions */
 void        dv_wb_window_class_init_train (GtkWidgetClass *widget_class);
-void        dv_wb_window_init_train (DvWbWindow *self);
-void        dv_wb_window_finalize_train (DvWbWindow *self);
 
 /* dv-wb-window-export.c */
 typedef enum {

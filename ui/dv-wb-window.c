@@ -18,6 +18,9 @@
 
 G_DEFINE_FINAL_TYPE (DvWbWindow, dv_wb_window, GTK_TYPE_APPLICATION_WINDOW)
 
+enum { PROP_0, PROP_TRAINING_SHOWN, N_PROPS };
+static GParamSpec *props[N_PROPS];
+
 /* ---- the banner --------------------------------------------------------------------- */
 
 void
@@ -164,8 +167,34 @@ dv_wb_window_finalize (GObject *object)
   g_free (self->error);
   g_free (self->note);
   g_free (self->error_sequence);
-  dv_wb_window_finalize_train (self);
+  g_free (self->project_path);
   G_OBJECT_CLASS (dv_wb_window_parent_class)->finalize (object);
+}
+
+static void
+dv_wb_window_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+  DvWbWindow *self = DV_WB_WINDOW (object);
+  if (id == PROP_TRAINING_SHOWN)
+    g_value_set_boolean (value, self->training_shown);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+}
+
+static void
+dv_wb_window_set_property (GObject *object, guint id, const GValue *value, GParamSpec *pspec)
+{
+  DvWbWindow *self = DV_WB_WINDOW (object);
+  if (id == PROP_TRAINING_SHOWN)
+    {
+      if (self->training_shown != g_value_get_boolean (value))
+        {
+          self->training_shown = g_value_get_boolean (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+    }
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
 }
 
 static void
@@ -173,12 +202,20 @@ dv_wb_window_class_init (DvWbWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  object_class->get_property = dv_wb_window_get_property;
+  object_class->set_property = dv_wb_window_set_property;
   object_class->dispose = dv_wb_window_dispose;
   object_class->finalize = dv_wb_window_finalize;
+  /* whether the training panel shows (win.show-training, Ctrl+T) */
+  props[PROP_TRAINING_SHOWN] = g_param_spec_boolean ("training-shown", NULL, NULL, FALSE,
+                                                     G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+                                                     | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, props);
 
   g_type_ensure (DV_TYPE_PLOT_VIEW);
   g_type_ensure (DV_TYPE_LIVE_PAGE);
   g_type_ensure (DV_TYPE_ARCHITECTURE_PAGE);
+  g_type_ensure (DV_TYPE_TRAINING_PANEL);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/dynvision/Workbench/dv-wb-window.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, DvWbWindow, name)
@@ -189,7 +226,7 @@ dv_wb_window_class_init (DvWbWindowClass *klass)
   CHILD (live_page);
   CHILD (architecture_page);
   CHILD (train_revealer);
-  CHILD (train_box);
+  CHILD (training_panel);
 #undef CHILD
   gtk_widget_class_bind_template_callback (widget_class, on_page_error);
   gtk_widget_class_bind_template_callback (widget_class, on_sequence_changed);
@@ -210,7 +247,6 @@ dv_wb_window_init (DvWbWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   dv_wb_window_init_actions (self);
-  dv_wb_window_init_train (self);
   /* start with the transport focused, not the sample field, so the keys work */
   dv_live_page_focus_transport (self->live_page);
 }

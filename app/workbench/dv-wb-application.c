@@ -88,9 +88,9 @@ unattended_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
       unattended_finish (u, msg);
       return G_SOURCE_REMOVE;
     }
-  if (u->train_rows > 0 && dv_wb_window_train_get_rows (u->window) < u->train_rows)
+  if (u->train_rows > 0 && dv_training_panel_get_rows (dv_wb_window_get_training_panel (u->window)) < u->train_rows)
     {
-      DvWbTrainState st = dv_wb_window_train_get_state (u->window);
+      DvWbTrainState st = dv_training_panel_get_state (dv_wb_window_get_training_panel (u->window));
       if (st == DV_WB_TRAIN_FAILED || st == DV_WB_TRAIN_STOPPED)
         {
           unattended_finish (u, "training did not run to the epochs asked for");
@@ -296,8 +296,8 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
   gtk_window_present (GTK_WINDOW (window));
   gboolean edited = edit_architecture (window, view, edits, apply, &error);
   g_free (edits);
-  if (edited && train != NULL && dv_wb_window_set_train_settings (window, train, &error))
-    gtk_widget_activate_action (GTK_WIDGET (window), "win.train-start", NULL);
+  if (edited && train != NULL && dv_training_panel_set_settings (dv_wb_window_get_training_panel (window), train, &error))
+    gtk_widget_activate_action (GTK_WIDGET (dv_wb_window_get_training_panel (window)), "train.start", NULL);
   if (error != NULL)
     {
       /* a refused command-line value: say so and exit non-zero, running nothing */

@@ -111,13 +111,14 @@ on_train_news (gpointer user_data)
     .nan_layer = n.nan_layer,
     .nan_step = n.nan_step,
   };
-  dv_wb_window_train_update (wt->window, &view);
+  dv_training_panel_update (dv_wb_window_get_training_panel (wt->window), &view);
   dv_train_news_clear (&n);
 }
 
 static void
-on_train_start (DvWbWindow *window, const char *const *settings, DvWorkbenchTrain *wt)
+on_train_start (DvTrainingPanel *panel, const char *const *settings, DvWorkbenchTrain *wt)
 {
+  DvWbWindow *window = wt->window;
   DvTrainSettings s;
   dv_train_settings_init_defaults (&s);
   g_autoptr (GError) error = NULL;
@@ -136,7 +137,7 @@ on_train_start (DvWbWindow *window, const char *const *settings, DvWorkbenchTrai
 }
 
 static void
-on_train_control (DvWbWindow *window, const char *what, DvWorkbenchTrain *wt)
+on_train_control (DvTrainingPanel *panel, const char *what, DvWorkbenchTrain *wt)
 {
   if (wt->job == NULL)
     return;
@@ -287,7 +288,7 @@ on_save_project (DvWbWindow *window, const char *path, DvWorkbenchTrain *wt)
   d->window = window;
   d->path = g_strconcat (stem, ".safetensors", NULL);
   d->project = g_strdup (path);
-  d->training = dv_wb_window_get_train_settings (window);
+  d->training = dv_training_panel_get_settings (dv_wb_window_get_training_panel (window));
   d->layout = dv_wb_window_get_layout (window);
   dv_engine_thread_call (wt->engine, export_call, d, save_data_free, FALSE);
 }
@@ -389,7 +390,7 @@ on_open_project (DvWbWindow *window, const char *path, DvWorkbenchTrain *wt)
       dv_wb_window_show_error (window, error->message);
       return;
     }
-  if (p->training != NULL && !dv_wb_window_set_train_settings (window, (const char *const *) p->training, &error))
+  if (p->training != NULL && !dv_training_panel_set_settings (dv_wb_window_get_training_panel (window), (const char *const *) p->training, &error))
     {
       g_autofree char *msg = g_strdup_printf ("%s: training settings: %s", path, error->message);
       dv_wb_window_show_error (window, msg);
@@ -415,8 +416,8 @@ dv_workbench_train_new (DvWbWindow *window, DvEngineThread *engine)
   DvWorkbenchTrain *wt = g_new0 (DvWorkbenchTrain, 1);
   wt->window = window;
   wt->engine = engine;
-  g_signal_connect (window, "train-start", G_CALLBACK (on_train_start), wt);
-  g_signal_connect (window, "train-control", G_CALLBACK (on_train_control), wt);
+  g_signal_connect (dv_wb_window_get_training_panel (window), "train-start", G_CALLBACK (on_train_start), wt);
+  g_signal_connect (dv_wb_window_get_training_panel (window), "train-control", G_CALLBACK (on_train_control), wt);
   g_signal_connect (window, "export-checkpoint", G_CALLBACK (on_export_checkpoint), wt);
   g_signal_connect (window, "export-dynvision", G_CALLBACK (on_export_dynvision), wt);
   g_signal_connect (window, "save-project", G_CALLBACK (on_save_project), wt);
