@@ -21,7 +21,7 @@
 static gboolean
 refused (GError **error, GError *local)
 {
-  dv_arch_edit_refuse (error, DV_DESC_ERROR_INVALID, "%s", local->message);
+  dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "%s", local->message);
   g_error_free (local);
   return FALSE;
 }
@@ -152,17 +152,17 @@ parse_path (const DvModelDesc *d, const char *path, Path *p, GError **error)
 {
   memset (p, 0, sizeof *p);
   if (path == NULL || *path == '\0')
-    return dv_arch_edit_refuse (error, DV_DESC_ERROR_UNKNOWN, "an empty path; write e.g. “tau”, “V1.tau” or "
-                   "“feedback.V4->V1.delay”");
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_UNKNOWN, "an empty path; write e.g. “tau”, “V1.tau” or "
+            "“feedback.V4->V1.delay”");
   const char *dot = strrchr (path, '.');
   if (dot == NULL)
     {
       p->kind = PATH_MODEL;
       p->field = find_field (path, model_fields);
       if (p->field == NULL)
-        return dv_arch_edit_refuse (error, DV_DESC_ERROR_UNKNOWN, "“%s” is not a model setting; known: dt, tau, "
-                       "t_feedforward, t_recurrence, t_skip, t_feedback, dynamics_solver, idle_timesteps, "
-                       "feedforward_only, recurrence_type, recurrence_target (or AREA.FIELD)", path);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_UNKNOWN, "“%s” is not a model setting; known: dt, tau, "
+                "t_feedforward, t_recurrence, t_skip, t_feedback, dynamics_solver, idle_timesteps, "
+                "feedforward_only, recurrence_type, recurrence_target (or AREA.FIELD)", path);
       return TRUE;
     }
   g_autofree char *head = g_strndup (path, dot - path);
@@ -180,17 +180,17 @@ parse_path (const DvModelDesc *d, const char *path, Path *p, GError **error)
       else if (g_ascii_strcasecmp (kind, "feedback") == 0)
         k = DV_CONN_FEEDBACK;
       else
-        return dv_arch_edit_refuse (error, DV_DESC_ERROR_UNKNOWN, "%s: a connection is “skip.SRC->TGT” or "
-                       "“feedback.SRC->TGT”, not “%s”", path, kind);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_UNKNOWN, "%s: a connection is “skip.SRC->TGT” or "
+                "“feedback.SRC->TGT”, not “%s”", path, kind);
       p->kind = PATH_CONN;
       p->index = dv_arch_edit_find_conn (d, k, src, tgt);
       if (p->index < 0)
-        return dv_arch_edit_refuse (error, DV_DESC_ERROR_UNKNOWN, "%s: the model has no %s connection from %s to %s",
-                       path, kind, src, tgt);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_UNKNOWN, "%s: the model has no %s connection from %s to %s",
+                path, kind, src, tgt);
       p->field = find_field (key, conn_fields);
       if (p->field == NULL)
-        return dv_arch_edit_refuse (error, DV_DESC_ERROR_UNKNOWN, "%s: a connection has delay, integration, source "
-                       "and target, not “%s”", path, key);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_UNKNOWN, "%s: a connection has delay, integration, source "
+                "and target, not “%s”", path, key);
       return TRUE;
     }
   p->kind = PATH_AREA;
@@ -200,16 +200,16 @@ parse_path (const DvModelDesc *d, const char *path, Path *p, GError **error)
       GString *s = g_string_new (NULL);
       for (int i = 0; i < d->n_layers; i++)
         g_string_append_printf (s, "%s%s", i ? ", " : "", d->layers[i].name);
-      dv_arch_edit_refuse (error, DV_DESC_ERROR_UNKNOWN, "%s: the model has no area named “%s”; its areas are %s",
-              path, head, s->str);
+      dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_UNKNOWN, "%s: the model has no area named “%s”; its areas are %s",
+       path, head, s->str);
       g_string_free (s, TRUE);
       return FALSE;
     }
   p->field = find_field (key, area_fields);
   if (p->field == NULL)
-    return dv_arch_edit_refuse (error, DV_DESC_ERROR_UNKNOWN, "%s: an area has name, channels, kernel, stride, pool, "
-                   "pool_kernel, pool_stride, recurrence_type, recurrence_target, recurrence_kernel, tau, "
-                   "t_feedforward and t_recurrence, not “%s”", path, key);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_UNKNOWN, "%s: an area has name, channels, kernel, stride, pool, "
+            "pool_kernel, pool_stride, recurrence_type, recurrence_target, recurrence_kernel, tau, "
+            "t_feedforward and t_recurrence, not “%s”", path, key);
   return TRUE;
 }
 
@@ -339,11 +339,11 @@ set_area (DvModelDesc *d, int i, const char *path, const char *f, const char *va
   if (g_str_equal (f, "name"))
     {
       if (value == NULL || !g_regex_match_simple ("^[A-Za-z_][A-Za-z0-9_]*$", value, 0, 0))
-        return dv_arch_edit_refuse (error, DV_DESC_ERROR_INVALID, "%s: “%s” is not a name; use letters, digits and _, "
-                       "starting with a letter, e.g. V5", path, value ? value : "");
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "%s: “%s” is not a name; use letters, digits and _, "
+                "starting with a letter, e.g. V5", path, value ? value : "");
       if (dv_model_desc_layer_index (d, value) >= 0 && !g_str_equal (value, l->name))
-        return dv_arch_edit_refuse (error, DV_DESC_ERROR_INVALID, "%s: another area is already named %s; area names "
-                       "must be unique", path, value);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "%s: another area is already named %s; area names "
+                "must be unique", path, value);
       rename_area (d, i, value);
       return TRUE;
     }
@@ -367,9 +367,9 @@ set_area (DvModelDesc *d, int i, const char *path, const char *f, const char *va
           int h = l->conv_name ? (i == 0 ? d->in_h : d->layers[i - 1].pool_h) : l->in_h;
           int w = l->conv_name ? (i == 0 ? d->in_w : d->layers[i - 1].pool_w) : l->in_w;
           if (n > MAX (h, w))
-            return dv_arch_edit_refuse (error, DV_DESC_ERROR_SHAPE, "%s = %d: %s's input is %d×%d, and a kernel larger "
-                           "than the map sees mostly padding; use a kernel ≤ %d", path, n, l->name, h, w,
-                           MAX (h, w));
+            return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_SHAPE, "%s = %d: %s's input is %d×%d, and a kernel larger "
+                    "than the map sees mostly padding; use a kernel ≤ %d", path, n, l->name, h, w,
+                    MAX (h, w));
           if (l->conv_name)
             set_kernel (&l->conv_kernel, &l->conv_padding, n);
           else
@@ -388,8 +388,8 @@ set_area (DvModelDesc *d, int i, const char *path, const char *f, const char *va
       else
         l->rec_kernel = n;
       if ((g_str_equal (f, "pool_kernel") || g_str_equal (f, "pool_stride")) && l->pool_kind == DV_POOL_NONE)
-        return dv_arch_edit_refuse (error, DV_DESC_ERROR_INVALID, "%s: %s has no pooling; set %s.pool to max or avg first",
-                       path, l->name, l->name);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "%s: %s has no pooling; set %s.pool to max or avg first",
+                path, l->name, l->name);
       return TRUE;
     }
   if (g_str_equal (f, "pool"))
@@ -420,8 +420,8 @@ set_area (DvModelDesc *d, int i, const char *path, const char *f, const char *va
       if (!parse_ms (path, value, TRUE, &ms, error))
         return FALSE;
       if (l->tstep_name == NULL)
-        return dv_arch_edit_refuse (error, DV_DESC_ERROR_INVALID, "%s: %s has no leaky dynamics (no tstep), so it has "
-                       "no tau", path, l->name);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "%s: %s has no leaky dynamics (no tstep), so it has "
+                "no tau", path, l->name);
       l->tau = ms;
       return TRUE;
     }
@@ -446,15 +446,15 @@ set_conn (DvModelDesc *d, int i, const char *path, const char *f, const char *va
       return TRUE;
     }
   if (value == NULL || dv_model_desc_layer_index (d, value) < 0)
-    return dv_arch_edit_refuse (error, DV_DESC_ERROR_UNKNOWN, "%s: the model has no area named “%s”", path,
-                   value ? value : "");
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_UNKNOWN, "%s: the model has no area named “%s”", path,
+            value ? value : "");
   char **end = g_str_equal (f, "source") ? &c->source : &c->target;
   DvConnKind kind = c->kind;
   const char *src = g_str_equal (f, "source") ? value : c->source;
   const char *tgt = g_str_equal (f, "target") ? value : c->target;
   if (dv_arch_edit_find_conn (d, kind, src, tgt) >= 0 && dv_arch_edit_find_conn (d, kind, src, tgt) != i)
-    return dv_arch_edit_refuse (error, DV_DESC_ERROR_INVALID, "%s: there already is a %s connection from %s to %s",
-                   path, kind == DV_CONN_SKIP ? "skip" : "feedback", src, tgt);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "%s: there already is a %s connection from %s to %s",
+            path, kind == DV_CONN_SKIP ? "skip" : "feedback", src, tgt);
   rename_in (&c->name, *end, value);
   set_str (end, value);
   return TRUE;
@@ -502,8 +502,8 @@ set_model (DvModelDesc *d, const char *path, const char *f, const char *value, G
       DvSolver s;
       char *custom = NULL;
       if (value == NULL || !dv_solver_from_name (value, &s, &custom))
-        return dv_arch_edit_refuse (error, DV_DESC_ERROR_INVALID, "%s: “%s” is not a solver; use euler, rk4 or the name "
-                       "of a registered solver", path, value ? value : "");
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "%s: “%s” is not a solver; use euler, rk4 or the name "
+                "of a registered solver", path, value ? value : "");
       d->solver = s;
       g_free (d->solver_name);
       d->solver_name = custom;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "dv-arch-edit.h"
+#include "dv-error.h"
 
 G_BEGIN_DECLS
 
@@ -23,8 +24,6 @@ struct _DvArchEdit {
  * the undo stack; on failure `next` is dropped and error gets `what` as
  * prefix.  Takes `next`. */
 gboolean dv_arch_edit_commit (DvArchEdit *e, DvModelDesc *next, const char *what, GError **error);
-/* Sets a DV_DESC_ERROR with the formatted message; always FALSE. */
-gboolean dv_arch_edit_refuse (GError **error, int code, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
 /* The index of the connection of that kind from source to target, or -1. */
 int      dv_arch_edit_find_conn (const DvModelDesc *d, DvConnKind kind, const char *source,
                                  const char *target);

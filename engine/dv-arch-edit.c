@@ -161,18 +161,6 @@ dv_arch_edit_commit (DvArchEdit *e, DvModelDesc *next, const char *what, GError 
   return TRUE;
 }
 
-gboolean
-dv_arch_edit_refuse (GError **error, int code, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  char *msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error_literal (error, DV_DESC_ERROR, code, msg);
-  g_free (msg);
-  return FALSE;
-}
-
 
 /* ---- areas ----------------------------------------------------------------------------- */
 
@@ -221,8 +209,8 @@ dv_arch_edit_add_area (DvArchEdit *e, int position, char **name_out, GError **er
   g_return_val_if_fail (e != NULL, FALSE);
   const DvModelDesc *d = e->desc;
   if (position < 0 || position > d->n_layers)
-    return dv_arch_edit_refuse (error, DV_DESC_ERROR_INVALID, "a new area goes at a position from 0 to %d, not %d",
-                   d->n_layers, position);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "a new area goes at a position from 0 to %d, not %d",
+            d->n_layers, position);
   DvModelDesc *next = dv_model_desc_copy (d);
   /* shaped like the area before it (or the first one): same channels, so
    * the areas after it still receive what they expect; no stride or
@@ -264,7 +252,7 @@ area_or_refuse (const DvModelDesc *d, const char *area, GError **error)
 {
   int i = dv_model_desc_layer_index (d, area);
   if (i < 0)
-    dv_arch_edit_refuse (error, DV_DESC_ERROR_UNKNOWN, "the model has no area named “%s”", area ? area : "");
+    dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_UNKNOWN, "the model has no area named “%s”", area ? area : "");
   return i;
 }
 
@@ -276,8 +264,8 @@ dv_arch_edit_remove_area (DvArchEdit *e, const char *area, GError **error)
   if (i < 0)
     return FALSE;
   if (e->desc->n_layers == 1)
-    return dv_arch_edit_refuse (error, DV_DESC_ERROR_INVALID, "%s is the only area; a model needs at least one "
-                   "(add another before removing this one)", area);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "%s is the only area; a model needs at least one "
+            "(add another before removing this one)", area);
   DvModelDesc *next = dv_model_desc_copy (e->desc);
   int kept = 0;
   for (int k = 0; k < next->n_conns; k++)
@@ -311,8 +299,8 @@ dv_arch_edit_move_area (DvArchEdit *e, const char *area, int delta, GError **err
     return FALSE;
   int j = i + delta;
   if (j < 0 || j >= e->desc->n_layers)
-    return dv_arch_edit_refuse (error, DV_DESC_ERROR_INVALID, "%s is already the %s area", area,
-                   delta < 0 ? "first" : "last");
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "%s is already the %s area", area,
+            delta < 0 ? "first" : "last");
   DvModelDesc *next = dv_model_desc_copy (e->desc);
   DvLayerDesc moved = next->layers[i];
   if (j > i)
@@ -335,8 +323,8 @@ dv_arch_edit_add_conn (DvArchEdit *e, DvConnKind kind, const char *source, const
   if (area_or_refuse (e->desc, source, error) < 0 || area_or_refuse (e->desc, target, error) < 0)
     return FALSE;
   if (dv_arch_edit_find_conn (e->desc, kind, source, target) >= 0)
-    return dv_arch_edit_refuse (error, DV_DESC_ERROR_INVALID, "there already is a %s connection from %s to %s", k,
-                   source, target);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "there already is a %s connection from %s to %s", k,
+            source, target);
   DvModelDesc *next = dv_model_desc_copy (e->desc);
   g_autofree char *name = NULL;
   for (int n = 0; name == NULL; n++)
@@ -377,8 +365,8 @@ dv_arch_edit_remove_conn (DvArchEdit *e, DvConnKind kind, const char *source, co
   const char *k = kind == DV_CONN_SKIP ? "skip" : "feedback";
   int i = dv_arch_edit_find_conn (e->desc, kind, source, target);
   if (i < 0)
-    return dv_arch_edit_refuse (error, DV_DESC_ERROR_UNKNOWN, "the model has no %s connection from %s to %s", k,
-                   source ? source : "", target ? target : "");
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_UNKNOWN, "the model has no %s connection from %s to %s", k,
+            source ? source : "", target ? target : "");
   DvModelDesc *next = dv_model_desc_copy (e->desc);
   g_free (next->conns[i].name);
   g_free (next->conns[i].source);
@@ -414,7 +402,7 @@ dv_arch_edit_load_preset (DvArchEdit *e, const char *name, GError **error)
   if (next == NULL)
     {
       if (local == NULL)
-        return dv_arch_edit_refuse (error, DV_DESC_ERROR_UNKNOWN, "no preset name given");
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_UNKNOWN, "no preset name given");
       g_propagate_prefixed_error (error, local, "preset %s: ", name);
       return FALSE;
     }

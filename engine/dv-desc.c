@@ -2,6 +2,7 @@
  * and the JSON form.  Presets live in dv-presets.c. */
 #include "dv-desc.h"
 #include "dv-custom.h"
+#include "dv-error.h"
 
 #include <math.h>
 #include <string.h>
@@ -305,21 +306,6 @@ dv_model_desc_set_operations (DvModelDesc *d, const char *const *ops)
 /* ------------------------------------------------------------------------ */
 /* Validation                                                               */
 
-static gboolean
-fail (GError **error, int code, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
-
-static gboolean
-fail (GError **error, int code, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  char *msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error_literal (error, DV_DESC_ERROR, code, msg);
-  g_free (msg);
-  return FALSE;
-}
-
 /* In 64 bits: a padding or input near 2³¹ must not wrap.  The stride is ≥ 1
  * (checked before every call). */
 static gint64
@@ -339,10 +325,10 @@ check_map (GError **error, const char *layer, const char *what, gint64 C, gint64
   if (H <= DV_DESC_MAX_VALUES && W <= DV_DESC_MAX_VALUES && C * H <= DV_DESC_MAX_VALUES
       && C * H * W <= DV_DESC_MAX_VALUES)
     return TRUE;
-  return fail (error, DV_DESC_ERROR_INVALID,
-               "layer %s: %s would be %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
-               " values per sample, asking for %.3g GB; a map holds at most %d values (check channels, input size and padding)",
-               layer, what, C, H, W, 4.0 * C * H * W / 1e9, DV_DESC_MAX_VALUES);
+  return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                       "layer %s: %s would be %" G_GINT64_FORMAT "×%" G_GINT64_FORMAT "×%" G_GINT64_FORMAT
+                       " values per sample, asking for %.3g GB; a map holds at most %d values (check channels, input size and padding)",
+                       layer, what, C, H, W, 4.0 * C * H * W / 1e9, DV_DESC_MAX_VALUES);
 }
 
 static gboolean
@@ -367,9 +353,9 @@ validate_layer (DvModelDesc *d, int i, int *C, int *H, int *W, GError **error)
   if (l->conv_name)
     {
       if (l->conv_kernel < 1 || l->conv_stride < 1 || l->conv_out < 1)
-        return fail (error, DV_DESC_ERROR_INVALID,
-                     "layer %s: the pre-convolution needs kernel ≥ 1, stride ≥ 1 and ≥ 1 output channel "
-                     "(has kernel %d, stride %d, %d channels)", n, l->conv_kernel, l->conv_stride, l->conv_out);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                             "layer %s: the pre-convolution needs kernel ≥ 1, stride ≥ 1 and ≥ 1 output channel "
+                             "(has kernel %d, stride %d, %d channels)", n, l->conv_kernel, l->conv_stride, l->conv_out);
       if (l->conv_padding < 0)
         l->conv_padding = l->conv_kernel / 2;
       gint64 h = out_size (*H, l->conv_kernel, l->conv_stride, l->conv_padding);
@@ -377,30 +363,30 @@ validate_layer (DvModelDesc *d, int i, int *C, int *H, int *W, GError **error)
       if (!check_map (error, n, "the pre-convolution's output", l->conv_out, h, w))
         return FALSE;
       if (h < 1 || w < 1)
-        return fail (error, DV_DESC_ERROR_SHAPE,
-                     "layer %s: a %d×%d input is too small for the %d×%d pre-convolution with padding %d; "
-                     "use a larger input, a smaller kernel or more padding", n, *H, *W,
-                     l->conv_kernel, l->conv_kernel, l->conv_padding);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_SHAPE,
+                             "layer %s: a %d×%d input is too small for the %d×%d pre-convolution with padding %d; "
+                             "use a larger input, a smaller kernel or more padding", n, *H, *W,
+                             l->conv_kernel, l->conv_kernel, l->conv_padding);
       *C = l->conv_out;
       *H = h;
       *W = w;
     }
   if (l->in_channels != *C)
-    return fail (error, DV_DESC_ERROR_SHAPE,
-                 "layer %s expects %d input channels but receives %d from %s; set its in_channels to %d",
-                 n, l->in_channels, *C, i == 0 ? (l->conv_name ? "its pre-convolution" : "the input")
-                 : d->layers[i - 1].name, *C);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_SHAPE,
+                         "layer %s expects %d input channels but receives %d from %s; set its in_channels to %d",
+                         n, l->in_channels, *C, i == 0 ? (l->conv_name ? "its pre-convolution" : "the input")
+                         : d->layers[i - 1].name, *C);
   if (l->conv_padding < -1 || l->padding < -1 || l->padding2 < -1 || l->pool.padding < -1)
-    return fail (error, DV_DESC_ERROR_INVALID,
-                 "layer %s: paddings must be ≥ 0, or -1 for kernel_size / 2 (have %d, %d, %d, pool %d)", n,
-                 l->conv_padding, l->padding, l->padding2, l->pool.padding);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                         "layer %s: paddings must be ≥ 0, or -1 for kernel_size / 2 (have %d, %d, %d, pool %d)", n,
+                         l->conv_padding, l->padding, l->padding2, l->pool.padding);
   if (l->out_channels < 1 || l->kernel < 1 || l->stride < 1)
-    return fail (error, DV_DESC_ERROR_INVALID,
-                 "layer %s: out_channels, kernel_size and stride must be ≥ 1 (have %d, %d, %d)",
-                 n, l->out_channels, l->kernel, l->stride);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                         "layer %s: out_channels, kernel_size and stride must be ≥ 1 (have %d, %d, %d)",
+                         n, l->out_channels, l->kernel, l->stride);
   if (l->mid_channels < 0)
-    return fail (error, DV_DESC_ERROR_INVALID, "layer %s: mid_channels must be ≥ 0 (0 = one stage; have %d)",
-                 n, l->mid_channels);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "layer %s: mid_channels must be ≥ 0 (0 = one stage; have %d)",
+                         n, l->mid_channels);
   if (l->padding < 0)
     l->padding = l->kernel / 2;
   l->in_h = *H;
@@ -412,21 +398,21 @@ validate_layer (DvModelDesc *d, int i, int *C, int *H, int *W, GError **error)
   l->mid_h = (int) mh;
   l->mid_w = (int) mw;
   if (l->mid_h < 1 || l->mid_w < 1)
-    return fail (error, DV_DESC_ERROR_SHAPE,
-                 "layer %s: its %d×%d input is too small for a %d×%d convolution with stride %d and padding %d; "
-                 "reduce the stride or pooling of earlier layers or use a larger input",
-                 n, *H, *W, l->kernel, l->kernel, l->stride, l->padding);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_SHAPE,
+                         "layer %s: its %d×%d input is too small for a %d×%d convolution with stride %d and padding %d; "
+                         "reduce the stride or pooling of earlier layers or use a larger input",
+                         n, *H, *W, l->kernel, l->kernel, l->stride, l->padding);
   l->out_h = l->mid_h;
   l->out_w = l->mid_w;
   if (l->mid_channels > 0)
     {
       if (l->kernel2 < 1 || l->stride2 < 1)
-        return fail (error, DV_DESC_ERROR_INVALID,
-                     "layer %s: the second convolution needs kernel_size2 ≥ 1 and stride2 ≥ 1 (have %d, %d)",
-                     n, l->kernel2, l->stride2);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                             "layer %s: the second convolution needs kernel_size2 ≥ 1 and stride2 ≥ 1 (have %d, %d)",
+                             n, l->kernel2, l->stride2);
       if (l->mid_groupnorm < 0)
-        return fail (error, DV_DESC_ERROR_INVALID, "layer %s: mid_groupnorm must be ≥ 0 (0 = none; have %d)",
-                     n, l->mid_groupnorm);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "layer %s: mid_groupnorm must be ≥ 0 (0 = none; have %d)",
+                             n, l->mid_groupnorm);
       if (l->padding2 < 0)
         l->padding2 = l->kernel2 / 2;
       gint64 oh = out_size (l->mid_h, l->kernel2, l->stride2, l->padding2);
@@ -436,36 +422,36 @@ validate_layer (DvModelDesc *d, int i, int *C, int *H, int *W, GError **error)
       l->out_h = (int) oh;
       l->out_w = (int) ow;
       if (l->out_h < 1 || l->out_w < 1)
-        return fail (error, DV_DESC_ERROR_SHAPE, "layer %s: the second convolution does not fit a %d×%d map",
-                     n, l->mid_h, l->mid_w);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_SHAPE, "layer %s: the second convolution does not fit a %d×%d map",
+                             n, l->mid_h, l->mid_w);
       if (l->mid_groupnorm > 0 && l->mid_channels % l->mid_groupnorm != 0)
-        return fail (error, DV_DESC_ERROR_INVALID,
-                     "layer %s: %d middle channels cannot be split into %d GroupNorm groups; "
-                     "choose a group count that divides %d", n, l->mid_channels, l->mid_groupnorm, l->mid_channels);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                             "layer %s: %d middle channels cannot be split into %d GroupNorm groups; "
+                             "choose a group count that divides %d", n, l->mid_channels, l->mid_groupnorm, l->mid_channels);
     }
   else if (l->rec_target == DV_TARGET_MIDDLE)
-    return fail (error, DV_DESC_ERROR_INVALID,
-                 "layer %s: recurrence_target 'middle' needs a two-stage layer (mid_channels > 0); "
-                 "use 'output' or 'input'", n);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                         "layer %s: recurrence_target 'middle' needs a two-stage layer (mid_channels > 0); "
+                         "use 'output' or 'input'", n);
   l->out_c = l->out_channels;
   if (l->rec_kernel <= 0)
     l->rec_kernel = l->kernel;
   if ((l->rec_type == DV_REC_LOCAL || l->rec_type == DV_REC_LOCALDEPTHWISE) && !is_square (l->out_channels))
-    return fail (error, DV_DESC_ERROR_INVALID,
-                 "layer %s: local recurrence needs a square number of channels (have %d); "
-                 "use e.g. %d or %d channels, or another recurrence type", n, l->out_channels,
-                 (int) floor (sqrt (l->out_channels)) * (int) floor (sqrt (l->out_channels)),
-                 ((int) floor (sqrt (l->out_channels)) + 1) * ((int) floor (sqrt (l->out_channels)) + 1));
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                         "layer %s: local recurrence needs a square number of channels (have %d); "
+                         "use e.g. %d or %d channels, or another recurrence type", n, l->out_channels,
+                         (int) floor (sqrt (l->out_channels)) * (int) floor (sqrt (l->out_channels)),
+                         ((int) floor (sqrt (l->out_channels)) + 1) * ((int) floor (sqrt (l->out_channels)) + 1));
   if (l->tstep_name && !(l->tau > 0 && isfinite (l->tau)))
-    return fail (error, DV_DESC_ERROR_INVALID, "layer %s: tau must be a finite number > 0 ms (have %g)", n, l->tau);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "layer %s: tau must be a finite number > 0 ms (have %g)", n, l->tau);
   if (!finite_ge0 (l->t_feedforward) || !finite_ge0 (l->t_recurrence))
-    return fail (error, DV_DESC_ERROR_INVALID,
-                 "layer %s: delays must be finite numbers ≥ 0 ms (have t_feedforward %g, t_recurrence %g)",
-                 n, l->t_feedforward, l->t_recurrence);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                         "layer %s: delays must be finite numbers ≥ 0 ms (have t_feedforward %g, t_recurrence %g)",
+                         n, l->t_feedforward, l->t_recurrence);
   if (!isfinite (l->supralinearity) || (l->rec_fixed && !isfinite (l->rec_fixed_weight)))
-    return fail (error, DV_DESC_ERROR_INVALID,
-                 "layer %s: supralinearity and fixed_self_weight must be finite numbers (have %g, %g)", n,
-                 l->supralinearity, l->rec_fixed_weight);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                         "layer %s: supralinearity and fixed_self_weight must be finite numbers (have %g, %g)", n,
+                         l->supralinearity, l->rec_fixed_weight);
 
   *C = l->out_channels;
   *H = l->out_h;
@@ -473,22 +459,22 @@ validate_layer (DvModelDesc *d, int i, int *C, int *H, int *W, GError **error)
   if (l->pool_kind != DV_POOL_NONE)
     {
       if (l->pool.kernel < 1 || l->pool.stride < 1)
-        return fail (error, DV_DESC_ERROR_INVALID, "layer %s: pooling kernel and stride must be ≥ 1", n);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "layer %s: pooling kernel and stride must be ≥ 1", n);
       if (l->pool.padding < 0)
         l->pool.padding = l->pool.kernel / 2;
       if (2 * l->pool.padding > l->pool.kernel)
-        return fail (error, DV_DESC_ERROR_INVALID,
-                     "layer %s: pooling padding %d is more than half the kernel %d (PyTorch refuses this); "
-                     "use padding ≤ %d", n, l->pool.padding, l->pool.kernel, l->pool.kernel / 2);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                             "layer %s: pooling padding %d is more than half the kernel %d (PyTorch refuses this); "
+                             "use padding ≤ %d", n, l->pool.padding, l->pool.kernel, l->pool.kernel / 2);
       *H = (int) out_size (*H, l->pool.kernel, l->pool.stride, l->pool.padding);
       *W = (int) out_size (*W, l->pool.kernel, l->pool.stride, l->pool.padding);
       if (*H < 1 || *W < 1)
-        return fail (error, DV_DESC_ERROR_SHAPE, "layer %s: pooling leaves no pixels of its %d×%d map",
-                     n, l->out_h, l->out_w);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_SHAPE, "layer %s: pooling leaves no pixels of its %d×%d map",
+                             n, l->out_h, l->out_w);
     }
   if (l->norm_kind == DV_NORM_GROUP && (l->norm_groups < 1 || l->out_channels % l->norm_groups != 0))
-    return fail (error, DV_DESC_ERROR_INVALID, "layer %s: GroupNorm groups (%d) must divide %d channels",
-                 n, l->norm_groups, l->out_channels);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "layer %s: GroupNorm groups (%d) must divide %d channels",
+                         n, l->norm_groups, l->out_channels);
   l->pool_h = *H;
   l->pool_w = *W;
   /* the ring holds (and record sees) the pooled map when pool comes first */
@@ -559,9 +545,9 @@ add_name (GArray *uses, const char *name, char *owner, GError **error)
       NameUse *u = &g_array_index (uses, NameUse, i);
       if (strcmp (u->name, name) == 0)
         {
-          fail (error, DV_DESC_ERROR_INVALID,
-                "two modules are named '%s' (%s and %s); module, tstep, norm, connection and classifier names "
-                "must be unique", name, u->owner, owner);
+          dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                        "two modules are named '%s' (%s and %s); module, tstep, norm, connection and classifier names "
+                        "must be unique", name, u->owner, owner);
           g_free (owner);
           return FALSE;
         }
@@ -608,47 +594,47 @@ gboolean
 dv_model_desc_validate (DvModelDesc *d, GError **error)
 {
   if (!(d->dt > 0) || !isfinite (d->dt))
-    return fail (error, DV_DESC_ERROR_INVALID, "dt must be a finite number > 0 ms (have %g)", d->dt);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "dt must be a finite number > 0 ms (have %g)", d->dt);
   /* t_feedback and t_skip are only the connections' defaults: each
    * connection's own t_ms is checked below */
   if (!finite_ge0 (d->t_feedforward) || !finite_ge0 (d->t_recurrence) || !isfinite (d->t_feedback)
       || !isfinite (d->t_skip))
-    return fail (error, DV_DESC_ERROR_INVALID,
-                 "delays must be finite numbers ≥ 0 ms (have t_feedforward %g, t_recurrence %g, t_feedback %g, "
-                 "t_skip %g)", d->t_feedforward, d->t_recurrence, d->t_feedback, d->t_skip);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                         "delays must be finite numbers ≥ 0 ms (have t_feedforward %g, t_recurrence %g, t_feedback %g, "
+                         "t_skip %g)", d->t_feedforward, d->t_recurrence, d->t_feedback, d->t_skip);
   if (!isfinite (d->tau) || !isfinite (d->loss_reaction_time) || !isfinite (d->non_input_value)
       || !isfinite (d->max_weight_init))
-    return fail (error, DV_DESC_ERROR_INVALID,
-                 "tau, loss_reaction_time, non_input_value and max_weight_init must be finite numbers "
-                 "(have %g, %g, %g, %g)", d->tau, d->loss_reaction_time, d->non_input_value, d->max_weight_init);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                         "tau, loss_reaction_time, non_input_value and max_weight_init must be finite numbers "
+                         "(have %g, %g, %g, %g)", d->tau, d->loss_reaction_time, d->non_input_value, d->max_weight_init);
   if (d->n_layers < 1)
-    return fail (error, DV_DESC_ERROR_INVALID, "the model has no layers; add at least one area");
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "the model has no layers; add at least one area");
   if (d->n_classes < 1)
-    return fail (error, DV_DESC_ERROR_INVALID, "n_classes must be ≥ 1 (have %d)", d->n_classes);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "n_classes must be ≥ 1 (have %d)", d->n_classes);
   if (d->in_channels < 1 || d->in_h < 1 || d->in_w < 1 || d->n_timesteps < 1)
-    return fail (error, DV_DESC_ERROR_INVALID, "input_dims must be positive (have T=%d C=%d H=%d W=%d)",
-                 d->n_timesteps, d->in_channels, d->in_h, d->in_w);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "input_dims must be positive (have T=%d C=%d H=%d W=%d)",
+                         d->n_timesteps, d->in_channels, d->in_h, d->in_w);
   if (d->n_timesteps > DV_DESC_MAX_STEPS)
-    return fail (error, DV_DESC_ERROR_INVALID, "input_dims: T must be ≤ %d timesteps (have %d)",
-                 DV_DESC_MAX_STEPS, d->n_timesteps);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "input_dims: T must be ≤ %d timesteps (have %d)",
+                         DV_DESC_MAX_STEPS, d->n_timesteps);
   if (d->idle_timesteps < 0 || d->idle_timesteps > DV_DESC_MAX_STEPS)
-    return fail (error, DV_DESC_ERROR_INVALID, "idle_timesteps must be in [0, %d] (have %d)", DV_DESC_MAX_STEPS,
-                 d->idle_timesteps);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "idle_timesteps must be in [0, %d] (have %d)", DV_DESC_MAX_STEPS,
+                         d->idle_timesteps);
   if (d->tbptt < 0)
-    return fail (error, DV_DESC_ERROR_INVALID, "truncated_bptt_timesteps must be ≥ 0 (have %d)", d->tbptt);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "truncated_bptt_timesteps must be ≥ 0 (have %d)", d->tbptt);
   for (int i = 0; i < d->n_layers; i++)
     for (int j = 0; j < i; j++)
       if (g_strcmp0 (d->layers[i].name, d->layers[j].name) == 0)
-        return fail (error, DV_DESC_ERROR_INVALID, "two layers are named %s; layer names must be unique",
-                     d->layers[i].name);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "two layers are named %s; layer names must be unique",
+                             d->layers[i].name);
   if (!check_unique_names (d, error))
     return FALSE;
 
   g_array_set_size (d->ops, 0);
   g_ptr_array_set_size (d->op_classes, 0);
   if (d->solver == DV_SOLVER_CUSTOM && dv_solver_lookup (d->solver_name) == NULL)
-    return fail (error, DV_DESC_ERROR_UNKNOWN, "dynamics_solver '%s' is not registered; register it with "
-                 "dv_solver_register() (or load its plugin) before building the model", d->solver_name);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_UNKNOWN, "dynamics_solver '%s' is not registered; register it with "
+                         "dv_solver_register() (or load its plugin) before building the model", d->solver_name);
   for (guint i = 0; i < d->operations->len; i++)
     {
       const char *name = g_ptr_array_index (d->operations, i);
@@ -658,10 +644,10 @@ dv_model_desc_validate (DvModelDesc *d, GError **error)
         {
           klass = dv_op_lookup (name);
           if (klass == NULL)
-            return fail (error, DV_DESC_ERROR_UNKNOWN,
-                         "unknown layer operation '%s'; known: conv layer recurrent addskip addext addfeedback "
-                         "tstep nonlin supralin record delay pool norm skipzeros addbias, or a name registered "
-                         "with dv_op_register()", name);
+            return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_UNKNOWN,
+                                 "unknown layer operation '%s'; known: conv layer recurrent addskip addext addfeedback "
+                                 "tstep nonlin supralin record delay pool norm skipzeros addbias, or a name registered "
+                                 "with dv_op_register()", name);
           op = DV_OP_CUSTOM;
         }
       g_ptr_array_add (d->op_classes, (gpointer) klass);
@@ -686,32 +672,32 @@ dv_model_desc_validate (DvModelDesc *d, GError **error)
       int s = dv_model_desc_layer_index (d, c->source);
       int t = dv_model_desc_layer_index (d, c->target);
       if (s < 0 || t < 0)
-        return fail (error, DV_DESC_ERROR_UNKNOWN, "connection %s: no layer named '%s'; layers are named %s…",
-                     c->name, s < 0 ? c->source : c->target, d->layers[0].name);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_UNKNOWN, "connection %s: no layer named '%s'; layers are named %s…",
+                             c->name, s < 0 ? c->source : c->target, d->layers[0].name);
       if (c->kind == DV_CONN_SKIP && s >= t)
-        return fail (error, DV_DESC_ERROR_INVALID,
-                     "skip connection %s goes from %s to %s, which does not come later; "
-                     "a skip must go forward (use a feedback connection to go back)", c->name, c->source, c->target);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                             "skip connection %s goes from %s to %s, which does not come later; "
+                             "a skip must go forward (use a feedback connection to go back)", c->name, c->source, c->target);
       if (c->kind == DV_CONN_FEEDBACK && s <= t)
-        return fail (error, DV_DESC_ERROR_INVALID,
-                     "feedback connection %s goes from %s to %s, which does not come earlier; "
-                     "feedback must go backwards (use a skip connection to go forward)", c->name, c->source, c->target);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                             "feedback connection %s goes from %s to %s, which does not come earlier; "
+                             "feedback must go backwards (use a skip connection to go forward)", c->name, c->source, c->target);
       if (!finite_ge0 (c->t_ms))
-        return fail (error, DV_DESC_ERROR_INVALID, "connection %s: t_ms (its delay) must be a finite number ≥ 0 ms "
-                     "(have %g)", c->name, c->t_ms);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "connection %s: t_ms (its delay) must be a finite number ≥ 0 ms "
+                             "(have %g)", c->name, c->t_ms);
       if (c->t_ms / d->dt > DV_DESC_MAX_STEPS)
-        return fail (error, DV_DESC_ERROR_INVALID,
-                     "connection %s: a delay of %g ms is %.3g steps of dt = %g ms; delays reach back at most %d steps",
-                     c->name, c->t_ms, c->t_ms / d->dt, d->dt, DV_DESC_MAX_STEPS);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                             "connection %s: a delay of %g ms is %.3g steps of dt = %g ms; delays reach back at most %d steps",
+                             c->name, c->t_ms, c->t_ms / d->dt, d->dt, DV_DESC_MAX_STEPS);
       if ((c->form == DV_CONN_FORM_CONV_BN || c->form == DV_CONN_FORM_CONV) && c->stride < 1)
-        return fail (error, DV_DESC_ERROR_INVALID, "connection %s: stride must be ≥ 1 (have %d)", c->name,
-                     c->stride);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "connection %s: stride must be ≥ 1 (have %d)", c->name,
+                             c->stride);
       if (c->form == DV_CONN_FORM_CONV && c->kernel < 0)
-        return fail (error, DV_DESC_ERROR_INVALID,
-                     "connection %s: kernel_size must be ≥ 0 (0 = identity; have %d)", c->name, c->kernel);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                             "connection %s: kernel_size must be ≥ 0 (0 = identity; have %d)", c->name, c->kernel);
       if (c->op != DV_OP_ADDSKIP && c->op != DV_OP_ADDEXT && c->op != DV_OP_ADDFEEDBACK)
-        return fail (error, DV_DESC_ERROR_INVALID, "connection %s: op slot must be addskip, addext or addfeedback",
-                     c->name);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "connection %s: op slot must be addskip, addext or addfeedback",
+                             c->name);
       const DvLayerDesc *src = &d->layers[s];
       int tc, th, tw;
       dv_model_desc_slot_shape (d, t, c->op, &tc, &th, &tw);
@@ -719,34 +705,34 @@ dv_model_desc_validate (DvModelDesc *d, GError **error)
         {
           int h = (int) out_size (src->state_h, 1, c->stride, 0), w = (int) out_size (src->state_w, 1, c->stride, 0);
           if (h != th || w != tw)
-            return fail (error, DV_DESC_ERROR_SHAPE,
-                         "connection %s: %s's %d×%d state through a 1×1 conv with stride %d gives %d×%d, "
-                         "but %s needs %d×%d there; use stride %d", c->name, c->source, src->state_h, src->state_w,
-                         c->stride, h, w, c->target, th, tw, MAX (1, src->state_h / MAX (th, 1)));
+            return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_SHAPE,
+                                 "connection %s: %s's %d×%d state through a 1×1 conv with stride %d gives %d×%d, "
+                                 "but %s needs %d×%d there; use stride %d", c->name, c->source, src->state_h, src->state_w,
+                                 c->stride, h, w, c->target, th, tw, MAX (1, src->state_h / MAX (th, 1)));
         }
       if (c->form == DV_CONN_FORM_CONV && c->kernel > 0)
         {
           gint64 h = out_size (src->state_h, c->kernel, c->stride, c->kernel / 2);
           gint64 w = out_size (src->state_w, c->kernel, c->stride, c->kernel / 2);
           if (h != th || w != tw)
-            return fail (error, DV_DESC_ERROR_SHAPE,
-                         "connection %s: %s's %d×%d state through a %d×%d conv with stride %d gives %d×%d, "
-                         "but %s needs %d×%d there", c->name, c->source, src->state_h, src->state_w, c->kernel,
-                         c->kernel, c->stride, (int) h, (int) w, c->target, th, tw);
+            return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_SHAPE,
+                                 "connection %s: %s's %d×%d state through a %d×%d conv with stride %d gives %d×%d, "
+                                 "but %s needs %d×%d there", c->name, c->source, src->state_h, src->state_w, c->kernel,
+                                 c->kernel, c->stride, (int) h, (int) w, c->target, th, tw);
         }
       if (c->form == DV_CONN_FORM_CONVT_BN)
         {
           if (c->kernel < 1 || c->stride < 1)
-            return fail (error, DV_DESC_ERROR_INVALID, "connection %s: kernel and stride must be ≥ 1", c->name);
+            return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "connection %s: kernel and stride must be ≥ 1", c->name);
           gint64 h = (gint64) (src->state_h - 1) * c->stride + c->kernel;
           gint64 w = (gint64) (src->state_w - 1) * c->stride + c->kernel;
           if (h != th || w != tw)
-            return fail (error, DV_DESC_ERROR_SHAPE,
-                         "connection %s: %s's %d×%d state through a transposed conv (kernel %d, stride %d) "
-                         "gives %d×%d, but %s needs %d×%d there; use kernel = stride = %d",
-                         c->name, c->source, src->state_h, src->state_w, c->kernel, c->stride, (int) MIN (h, G_MAXINT),
-                         (int) MIN (w, G_MAXINT), c->target,
-                         th, tw, MAX (1, th / MAX (src->state_h, 1)));
+            return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_SHAPE,
+                                 "connection %s: %s's %d×%d state through a transposed conv (kernel %d, stride %d) "
+                                 "gives %d×%d, but %s needs %d×%d there; use kernel = stride = %d",
+                                 c->name, c->source, src->state_h, src->state_w, c->kernel, c->stride, (int) MIN (h, G_MAXINT),
+                                 (int) MIN (w, G_MAXINT), c->target,
+                                 th, tw, MAX (1, th / MAX (src->state_h, 1)));
         }
       c->has_conv = c->form == DV_CONN_FORM_CONV ? c->kernel > 0
                     : c->form != DV_CONN_FORM_ADAPT || (src->out_channels != tc && !d->feedforward_only);
@@ -766,25 +752,25 @@ dv_model_desc_validate (DvModelDesc *d, GError **error)
       int s = dv_model_desc_layer_index (d, d->classifier_skip);
       const DvLayerDesc *last = &d->layers[d->n_layers - 1];
       if (s < 0)
-        return fail (error, DV_DESC_ERROR_UNKNOWN, "classifier_skip: no layer named '%s'", d->classifier_skip);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_UNKNOWN, "classifier_skip: no layer named '%s'", d->classifier_skip);
       if (d->layers[s].out_channels != last->out_channels || d->layers[s].state_h != last->pool_h
           || d->layers[s].state_w != last->pool_w)
-        return fail (error, DV_DESC_ERROR_SHAPE,
-                     "classifier_skip: %s's state (%d×%d×%d) does not match %s's output (%d×%d×%d)",
-                     d->classifier_skip, d->layers[s].out_channels, d->layers[s].state_h, d->layers[s].state_w,
-                     last->name, last->out_channels, last->pool_h, last->pool_w);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_SHAPE,
+                             "classifier_skip: %s's state (%d×%d×%d) does not match %s's output (%d×%d×%d)",
+                             d->classifier_skip, d->layers[s].out_channels, d->layers[s].state_h, d->layers[s].state_w,
+                             last->name, last->out_channels, last->pool_h, last->pool_w);
     }
   if (d->history_set)
     {
       if (!finite_ge0 (d->history_ms))
-        return fail (error, DV_DESC_ERROR_INVALID, "history_length must be a finite number ≥ 0 ms (have %g)",
-                     d->history_ms);
+        return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID, "history_length must be a finite number ≥ 0 ms (have %g)",
+                             d->history_ms);
       hist = d->history_ms;
     }
   if (hist / d->dt > DV_DESC_MAX_STEPS)
-    return fail (error, DV_DESC_ERROR_INVALID,
-                 "the longest delay, %g ms, is %.3g steps of dt = %g ms; delays reach back at most %d steps "
-                 "(use a larger dt or shorter delays)", hist, hist / d->dt, d->dt, DV_DESC_MAX_STEPS);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                         "the longest delay, %g ms, is %.3g steps of dt = %g ms; delays reach back at most %d steps "
+                         "(use a larger dt or shorter delays)", hist, hist / d->dt, d->dt, DV_DESC_MAX_STEPS);
   d->history_length = hist;
   d->n_hidden_states = (int) (hist / d->dt);
   return dv_model_desc_check_size (d, 1, error);
@@ -926,19 +912,19 @@ dv_model_desc_check_size (const DvModelDesc *d, gint64 batch, GError **error)
   double limit = dv_memory_limit_bytes ();
   const double GB = 1e9;
   if (!(total <= limit))
-    return fail (error, DV_DESC_ERROR_INVALID,
-                 "the model asks for %.3g GB (%.3g GB of parameters and their gradients, %.3g GB of activations "
-                 "for %" G_GINT64_FORMAT " sample%s over %.0f steps) but this machine has %.3g GB of memory; "
-                 "reduce %schannels, classes, input size, kernel sizes or timesteps",
-                 total / GB, pbytes / GB, abytes / GB, batch, batch == 1 ? "" : "s", steps, limit / GB,
-                 batch == 1 ? "" : "the batch size, ");
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                         "the model asks for %.3g GB (%.3g GB of parameters and their gradients, %.3g GB of activations "
+                         "for %" G_GINT64_FORMAT " sample%s over %.0f steps) but this machine has %.3g GB of memory; "
+                         "reduce %schannels, classes, input size, kernel sizes or timesteps",
+                         total / GB, pbytes / GB, abytes / GB, batch, batch == 1 ? "" : "s", steps, limit / GB,
+                         batch == 1 ? "" : "the batch size, ");
   if (e.largest > DV_DESC_MAX_VALUES || batch * e.act > G_MAXINT)
-    return fail (error, DV_DESC_ERROR_INVALID,
-                 "%s %s of %s holds %.3g values%s; a tensor holds at most %d values per sample "
-                 "(reduce channels, classes, input size or kernel sizes)",
-                 e.largest > DV_DESC_MAX_VALUES ? e.largest_what : "a timestep",
-                 e.largest > DV_DESC_MAX_VALUES ? "in" : "of", e.largest > DV_DESC_MAX_VALUES ? e.largest_layer : "the model",
-                 e.largest > DV_DESC_MAX_VALUES ? e.largest : batch * e.act,
-                 e.largest > DV_DESC_MAX_VALUES ? "" : " for the whole batch", DV_DESC_MAX_VALUES);
+    return dv_error_set (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                         "%s %s of %s holds %.3g values%s; a tensor holds at most %d values per sample "
+                         "(reduce channels, classes, input size or kernel sizes)",
+                         e.largest > DV_DESC_MAX_VALUES ? e.largest_what : "a timestep",
+                         e.largest > DV_DESC_MAX_VALUES ? "in" : "of", e.largest > DV_DESC_MAX_VALUES ? e.largest_layer : "the model",
+                         e.largest > DV_DESC_MAX_VALUES ? e.largest : batch * e.act,
+                         e.largest > DV_DESC_MAX_VALUES ? "" : " for the whole batch", DV_DESC_MAX_VALUES);
   return TRUE;
 }

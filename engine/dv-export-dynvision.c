@@ -5,6 +5,7 @@
  * its keyword names, its module naming convention ({op}_{layer}). */
 #include "dv-export-dynvision.h"
 #include "dv-checkpoint.h"
+#include "dv-error.h"
 #include "dv-plugin.h"
 #include "dv-torch.h"
 
@@ -22,9 +23,8 @@ refuse (GError **error, int code, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  dv_error_setv (error, DV_DESC_ERROR, code, "DynVision cannot express this model", fmt, ap);
   va_end (ap);
-  g_set_error (error, DV_DESC_ERROR, code, "DynVision cannot express this model: %s", msg);
   return FALSE;
 }
 

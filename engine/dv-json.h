@@ -2,8 +2,10 @@
  *
  * What this is for: DynVision configs, safetensors headers and checkpoint
  * metadata.  It follows RFC 8259 and, as an extension, reads and writes NaN,
- * Infinity and -Infinity because Python's json module writes them.  What it
- * is not for: streaming, huge documents, or JSON Schema style validation
+ * Infinity and -Infinity because Python's json module writes them (the
+ * policy of the project's one writer, base/dv-json-writer.h, which
+ * dv_json_to_string uses).  What it is not for: streaming (write with
+ * dv-json-writer.h directly), huge documents, or JSON Schema style validation
  * (callers check the members they need, usually with dv_json_get_*).
  *
  * Ownership.  Every DvJson is owned by exactly one parent (array or object)

@@ -5,7 +5,7 @@
 
 #include "dv-model.h"
 #include "dv-ops.h"
-#include "dv-rand.h"
+#include "dv-rng.h"
 
 /* A weight-norm parametrised weight (PyTorch dim 0): the state_dict holds
  * g = original0 and v = original1; w = g·v/‖v‖ is a hidden derived tensor,
@@ -108,7 +108,7 @@ DvParam *dv_model_add_param (DvModel *model, const char *name, DvParamType type,
 void     dv_param_add_alias (DvModel *model, DvParam *p, const char *alias);
 /* Custom operations' parameters (dv-custom.c). */
 void     dv_model_declare_custom_params (DvModel *model);
-void     dv_model_init_custom_params (DvModel *model, DvRand *rng);
+void     dv_model_init_custom_params (DvModel *model, DvRng *rng);
 /* Weight norm: derived weights from (g, v) before a run; (dg, dv) from dw after BPTT. */
 void     dv_model_sync_weights (DvModel *model);
 void     dv_model_fold_weight_grads (DvModel *model);

@@ -2,7 +2,7 @@
  * under their PyTorch state_dict names (aliases included), the arenas, and
  * DynVision's / the tutorial's initialisation.  Running is in dv-run.c. */
 #include "dv-model-private.h"
-#include "dv-rand.h"
+#include "dv-rng.h"
 
 #include <math.h>
 #include <string.h>
@@ -662,30 +662,30 @@ dv_model_layer_shape (const DvModel *m, int layer, int *C, int *H, int *W)
 /* Initialisation                                                           */
 
 static void
-fill_normal (DvRand *r, DvParam *p, double std)
+fill_normal (DvRng *r, DvParam *p, double std)
 {
   for (gint64 i = 0; p && i < p->numel; i++)
-    p->data[i] = (float) (dv_rand_normal (r) * std);
+    p->data[i] = (float) (dv_rng_normal_box_muller (r) * std);
 }
 
 static void
-fill_trunc_normal (DvRand *r, DvParam *p, double std, double lo, double hi)
+fill_trunc_normal (DvRng *r, DvParam *p, double std, double lo, double hi)
 {
   for (gint64 i = 0; p && i < p->numel; i++)
     {
       double v;
       do
-        v = dv_rand_normal (r) * std;
+        v = dv_rng_normal_box_muller (r) * std;
       while (v < lo || v > hi);
       p->data[i] = (float) v;
     }
 }
 
 static void
-fill_uniform (DvRand *r, DvParam *p, double a)
+fill_uniform (DvRng *r, DvParam *p, double a)
 {
   for (gint64 i = 0; p && i < p->numel; i++)
-    p->data[i] = (float) ((2.0 * dv_rand_uniform (r) - 1.0) * a);
+    p->data[i] = (float) ((2.0 * dv_rng_uniform (r) - 1.0) * a);
 }
 
 static void
@@ -703,7 +703,7 @@ fan_in (const DvConvMod *c)
 
 /* PyTorch's default Conv2d init: kaiming_uniform(a=√5) and U(±1/√fan_in) bias. */
 static void
-init_conv_default (DvRand *r, DvConvMod *c)
+init_conv_default (DvRng *r, DvConvMod *c)
 {
   double bound = 1.0 / sqrt ((double) fan_in (c));
   fill_uniform (r, c->w, bound);
@@ -711,7 +711,7 @@ init_conv_default (DvRand *r, DvConvMod *c)
 }
 
 static void
-init_ff_conv (DvRand *r, DvConvMod *c, gboolean tutorial)
+init_ff_conv (DvRng *r, DvConvMod *c, gboolean tutorial)
 {
   int fan = tutorial ? c->cfg.cout / c->cfg.groups * c->cfg.kh * c->cfg.kw : fan_in (c);
   fill_normal (r, c->w, sqrt (2.0 / fan));
@@ -719,7 +719,7 @@ init_ff_conv (DvRand *r, DvConvMod *c, gboolean tutorial)
 }
 
 static void
-init_rec (DvRand *r, DvRecMod *rec, double mwi, gboolean tutorial)
+init_rec (DvRng *r, DvRecMod *rec, double mwi, gboolean tutorial)
 {
   switch (rec->type)
     {
@@ -771,8 +771,8 @@ init_bn (DvBnMod *bn)
 void
 dv_model_init_params (DvModel *m, guint64 seed)
 {
-  DvRand rng;
-  dv_rand_seed (&rng, seed);
+  DvRng rng;
+  dv_rng_init (&rng, seed);
   const DvModelDesc *D = m->desc;
   gboolean tutorial = g_strcmp0 (D->init_scheme, "tutorial") == 0;
   /* CorNetRT and CordsNet without pretrained weights keep PyTorch's defaults */

@@ -20,7 +20,7 @@ typedef enum {
   DV_T_CONV,        /* out (+)= conv(a) */
   DV_T_CONVT,       /* out = conv_transpose(a) */
   DV_T_RELU,        /* out = relu(a) */
-  DV_T_SUPRALIN,
+  DV_T_SUPRALIN,    /* out = k·sign(a)·max(|a|,1e-6)^n */
   DV_T_MULINT,      /* out = a·(1+tanh b) */
   DV_T_ADD2,        /* out = a + b */
   DV_T_ADD_ACC,     /* out += a */
@@ -29,31 +29,42 @@ typedef enum {
   DV_T_TSTEP,       /* out = ode(u = a, h = b) */
   DV_T_MAXPOOL,
   DV_T_AVGPOOL,
-  DV_T_BN,
-  DV_T_GN,
-  DV_T_GAP,
-  DV_T_LINEAR,
+  DV_T_BN,          /* BatchNorm2d */
+  DV_T_GN,          /* GroupNorm */
+  DV_T_GAP,         /* out = mean over H, W */
+  DV_T_LINEAR,      /* out = classifier(a) */
   DV_T_GATHER,      /* out[dst[q]+n·ho] (+)= a[src[q]+n·hi] */
   DV_T_SPBIAS,      /* out = a + bias[c,h,w] (a may be NONE) */
-  DV_T_CUSTOM,      /* out = user op (a); saved = its DvOpCall */
+  DV_T_CUSTOM,      /* out = user op (a) */
 } DvTapeKind;
 
+/* One op of the tape: what backward needs, a payload per kind (the member
+ * named after the kind; kinds with nothing beyond out, a, b and the shape
+ * have none: RELU, MULINT, ADD2, ADD_ACC, GAP). */
 typedef struct {
   DvTapeKind kind;
   DvVal out, a, b;
-  int C, H, W;          /* shape of input a */
-  int Ho, Wo;           /* output spatial size */
-  const DvConvMod *conv;
-  const DvBnMod *bn;
-  const DvGnMod *gn;
-  DvParam *p1, *p2;     /* self: weight, bias (if applied); tstep: tau */
-  float f1, f2;         /* tstep: dt; supralin: p, k; pools: k, stride */
-  int i1, i2;           /* pools: pad; tstep: solver; gather: n entries */
-  void *saved;          /* maxpool argmax; bn/gn mean */
-  float *saved2;        /* bn/gn invstd */
-  const int32_t *src_off, *dst_off; /* gather maps */
-  const DvSolverClass *solver;      /* tstep with a custom solver */
-  int hw_in, hw_out;    /* gather: per-sample plane sizes */
+  int C, H, W;          /* shape of input a (SPBIAS, CUSTOM: of the output); unset for GATHER, LINEAR */
+  union {
+    struct { const DvConvMod *mod; } conv;                   /* CONV */
+    struct { const DvConvMod *mod; int Ho, Wo; } convt;      /* CONVT: the conv it transposes; output size */
+    struct { float n, k; } supralin;                         /* SUPRALIN: exponent, gain */
+    struct { int Ho, Wo; } resize;                           /* RESIZE: output size */
+    struct { DvParam *w, *b; } self;                         /* SELF: b NULL when not applied */
+    struct {
+      DvParam *tau;
+      float dt;
+      DvSolver solver;
+      const DvSolverClass *custom;                           /* DV_SOLVER_CUSTOM's class, else NULL */
+    } tstep;                                                 /* TSTEP: a = drive u, b = state h */
+    struct { int kernel, stride, pad; const int32_t *argmax; } pool; /* MAXPOOL, AVGPOOL (argmax: max) */
+    struct { const DvBnMod *mod; float *mean, *invstd; gboolean train; } bn;  /* BN: per channel */
+    struct { const DvGnMod *mod; float *mean, *invstd; } gn;  /* GN: per (sample, group) */
+    struct { int in, out; } linear;                          /* LINEAR: features */
+    struct { const int32_t *src, *dst; int n, hw_in, hw_out; } gather; /* GATHER: maps, plane sizes */
+    struct { DvParam *bias; } spbias;                        /* SPBIAS: [C,H,W] */
+    struct { DvOpCall *call; } custom;                       /* CUSTOM */
+  };
 } DvTapeEntry;
 
 typedef struct {

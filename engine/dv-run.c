@@ -96,7 +96,7 @@ op_conv (DvRun *run, const DvConvMod *c, Cur x)
                      &c->cfg, &run->scratch);
   DvTapeEntry *e = tape_push (run, DV_T_CONV, y.v, x.v, DV_VAL_NONE);
   if (e)
-    e->conv = c, e->C = x.C, e->H = x.H, e->W = x.W;
+    e->conv.mod = c, e->C = x.C, e->H = x.H, e->W = x.W;
   return y;
 }
 
@@ -110,7 +110,7 @@ op_convt (DvRun *run, const DvConvMod *c, Cur x, int Ho, int Wo)
                       &run->scratch);
   DvTapeEntry *e = tape_push (run, DV_T_CONVT, y.v, x.v, DV_VAL_NONE);
   if (e)
-    e->conv = c, e->C = x.C, e->H = x.H, e->W = x.W, e->Ho = Ho, e->Wo = Wo;
+    e->convt.mod = c, e->C = x.C, e->H = x.H, e->W = x.W, e->convt.Ho = Ho, e->convt.Wo = Wo;
   return y;
 }
 
@@ -142,7 +142,7 @@ op_supralin (DvRun *run, Cur x, float p)
   dv_supralin_forward (y.v.data, x.v.data, n, p, k);
   DvTapeEntry *e = tape_push (run, DV_T_SUPRALIN, y.v, x.v, DV_VAL_NONE);
   if (e)
-    e->C = x.C, e->H = x.H, e->W = x.W, e->f1 = p, e->f2 = k;
+    e->C = x.C, e->H = x.H, e->W = x.W, e->supralin.n = p, e->supralin.k = k;
   return y;
 }
 
@@ -192,7 +192,7 @@ op_resize (DvRun *run, Cur x, int Ho, int Wo)
   dv_resize_nearest_forward (y.v.data, x.v.data, x.C * run->N, x.H, x.W, Ho, Wo);
   DvTapeEntry *e = tape_push (run, DV_T_RESIZE, y.v, x.v, DV_VAL_NONE);
   if (e)
-    e->C = x.C, e->H = x.H, e->W = x.W, e->Ho = Ho, e->Wo = Wo;
+    e->C = x.C, e->H = x.H, e->W = x.W, e->resize.Ho = Ho, e->resize.Wo = Wo;
   return y;
 }
 
@@ -211,7 +211,7 @@ op_pool (DvRun *run, const DvLayerDesc *l, Cur x)
       dv_maxpool_forward (y.v.data, argmax, x.v.data, planes, x.H, x.W, p->kernel, p->stride, p->padding);
       e = tape_push (run, DV_T_MAXPOOL, y.v, x.v, DV_VAL_NONE);
       if (e)
-        e->saved = argmax;
+        e->pool.argmax = argmax;
     }
   else
     {
@@ -219,8 +219,8 @@ op_pool (DvRun *run, const DvLayerDesc *l, Cur x)
       e = tape_push (run, DV_T_AVGPOOL, y.v, x.v, DV_VAL_NONE);
     }
   if (e)
-    e->C = x.C, e->H = x.H, e->W = x.W, e->Ho = Ho, e->Wo = Wo, e->i1 = p->kernel, e->i2 = p->stride,
-    e->f1 = p->padding;
+    e->C = x.C, e->H = x.H, e->W = x.W, e->pool.kernel = p->kernel, e->pool.stride = p->stride,
+    e->pool.pad = p->padding;
   return y;
 }
 
@@ -237,7 +237,8 @@ op_bn (DvRun *run, const DvBnMod *bn, Cur x)
     bn->nbt->idata[0] += 1;
   DvTapeEntry *e = tape_push (run, DV_T_BN, y.v, x.v, DV_VAL_NONE);
   if (e)
-    e->bn = bn, e->C = x.C, e->H = x.H, e->W = x.W, e->saved = mean, e->saved2 = invstd, e->i1 = train;
+    e->bn.mod = bn, e->C = x.C, e->H = x.H, e->W = x.W, e->bn.mean = mean, e->bn.invstd = invstd,
+    e->bn.train = train;
   return y;
 }
 
@@ -252,7 +253,7 @@ op_gn (DvRun *run, const DvGnMod *gn, Cur x)
                         x.H * x.W, gn->G, 1e-5f);
   DvTapeEntry *e = tape_push (run, DV_T_GN, y.v, x.v, DV_VAL_NONE);
   if (e)
-    e->gn = gn, e->C = x.C, e->H = x.H, e->W = x.W, e->saved = mean, e->saved2 = invstd;
+    e->gn.mod = gn, e->C = x.C, e->H = x.H, e->W = x.W, e->gn.mean = mean, e->gn.invstd = invstd;
   return y;
 }
 
@@ -266,7 +267,8 @@ op_gather (DvRun *run, Cur x, const DvLocalMaps *maps, int C, int H, int W)
       y.v.data[maps->dst[i] + n * ho] = x.v.data[maps->src[i] + n * hi];
   DvTapeEntry *e = tape_push (run, DV_T_GATHER, y.v, x.v, DV_VAL_NONE);
   if (e)
-    e->src_off = maps->src, e->dst_off = maps->dst, e->i1 = maps->n, e->hw_in = hi, e->hw_out = ho;
+    e->gather.src = maps->src, e->gather.dst = maps->dst, e->gather.n = maps->n, e->gather.hw_in = hi,
+    e->gather.hw_out = ho;
   return y;
 }
 
@@ -293,7 +295,7 @@ rec_forward (DvRun *run, int li, Cur h)
           y.v.data[i] = use_b ? h.v.data[i] * w + b : h.v.data[i] * w;
         DvTapeEntry *e = tape_push (run, DV_T_SELF, y.v, h.v, DV_VAL_NONE);
         if (e)
-          e->p1 = r->self_w, e->p2 = use_b ? r->self_b : NULL, e->C = h.C, e->H = h.H, e->W = h.W;
+          e->self.w = r->self_w, e->self.b = use_b ? r->self_b : NULL, e->C = h.C, e->H = h.H, e->W = h.W;
         break;
       }
     case DV_REC_FULL:
@@ -427,7 +429,8 @@ tstep_forward (DvRun *run, int li, Cur u)
       }
   DvTapeEntry *e = tape_push (run, DV_T_TSTEP, y.v, u.v, h);
   if (e)
-    e->p1 = L->tau, e->f1 = dt, e->i1 = D->solver, e->C = u.C, e->H = u.H, e->W = u.W, e->solver = custom;
+    e->tstep.tau = L->tau, e->tstep.dt = dt, e->tstep.solver = D->solver, e->tstep.custom = custom,
+    e->C = u.C, e->H = u.H, e->W = u.W;
   if (own)
     {
       if (run->opt.training)
@@ -471,7 +474,7 @@ op_custom (DvRun *run, int li, guint pos, Cur x)
     return (Cur) { DV_VAL_NONE, y.C, y.H, y.W };
   DvTapeEntry *e = tape_push (run, DV_T_CUSTOM, y.v, x.v, DV_VAL_NONE);
   if (e)
-    e->saved = call, e->C = y.C, e->H = y.H, e->W = y.W;
+    e->custom.call = call, e->C = y.C, e->H = y.H, e->W = y.W;
   return y;
 }
 
@@ -529,7 +532,7 @@ op_spbias (DvRun *run, int li, Cur x)
       }
   DvTapeEntry *e = tape_push (run, DV_T_SPBIAS, y.v, x.v, DV_VAL_NONE);
   if (e)
-    e->p1 = L->spbias, e->C = C, e->H = l->out_h, e->W = l->out_w;
+    e->spbias.bias = L->spbias, e->C = C, e->H = l->out_h, e->W = l->out_w;
   return y;
 }
 
@@ -772,7 +775,7 @@ step_internal (DvRun *run, const float *frame, float *logits_out, gboolean idle,
       dv_linear_forward (lv.data, g.v.data, m->cls_w->data, m->cls_b->data, N, x.C, K);
       e = tape_push (run, DV_T_LINEAR, lv, g.v, DV_VAL_NONE);
       if (e)
-        e->C = x.C, e->H = K;
+        e->linear.in = x.C, e->linear.out = K;
     }
   if (taping)
     {

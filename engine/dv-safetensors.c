@@ -7,6 +7,7 @@
  * is not for: knowing what the tensors mean (dv-checkpoint.c does that).
  */
 #include "dv-safetensors.h"
+#include "dv-error.h"
 #include "dv-json.h"
 #include "dv-tempfile.h"
 
@@ -106,9 +107,8 @@ fail (GError **error, DvSafetensorsError code, const char *file, const char *fmt
 {
   va_list ap;
   va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  dv_error_setv (error, DV_SAFETENSORS_ERROR, code, file, fmt, ap);
   va_end (ap);
-  g_set_error (error, DV_SAFETENSORS_ERROR, code, "%s: %s", file, msg);
   return FALSE;
 }
 

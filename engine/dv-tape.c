@@ -20,20 +20,22 @@ tstep_backward (DvRun *run, const DvTapeEntry *e)
 {
   gsize n = n_of (run, e);
   const float *dy = e->out.grad;
-  float dt = e->f1, tau = e->p1->data[0];
+  float dt = e->tstep.dt, tau = e->tstep.tau->data[0];
   double a = (double) dt / tau;
   double dadtau = -(double) dt / ((double) tau * tau);
   double da = 0.0; /* d loss / d alpha */
   float *du = e->a.grad, *dh = e->b.grad;
   const float *u = e->a.data, *h = e->b.data;
-  if (e->solver)
+  const DvSolverClass *custom = e->tstep.custom;
+  DvParam *ptau = e->tstep.tau;
+  if (custom)
     {
-      double dtau = e->solver->backward (du, dh, dy, u, h, n, dt, tau, e->solver->user_data);
-      if (e->p1->grad)
-        e->p1->grad[0] += (float) dtau;
+      double dtau = custom->backward (du, dh, dy, u, h, n, dt, tau, custom->user_data);
+      if (ptau->grad)
+        ptau->grad[0] += (float) dtau;
       return;
     }
-  if (h == NULL || e->i1 == DV_SOLVER_EULER)
+  if (h == NULL || e->tstep.solver == DV_SOLVER_EULER)
     da = dv_euler_backward (du, dh, dy, u, h, dt / tau, n);
   else
     {
@@ -50,8 +52,8 @@ tstep_backward (DvRun *run, const DvTapeEntry *e)
           da += (double) dy[i] * (u[i] - h[i]) * dyda_factor;
         }
     }
-  if (e->p1->grad)
-    e->p1->grad[0] += (float) (da * dadtau);
+  if (ptau->grad)
+    ptau->grad[0] += (float) (da * dadtau);
 }
 
 static void
@@ -59,7 +61,8 @@ self_backward (DvRun *run, const DvTapeEntry *e)
 {
   gsize n = n_of (run, e);
   const float *dy = e->out.grad, *x = e->a.data;
-  float w = e->p1->data[0];
+  DvParam *pw = e->self.w, *pb = e->self.b;
+  float w = pw->data[0];
   double dw = 0, db = 0;
   for (gsize i = 0; i < n; i++)
     {
@@ -68,10 +71,10 @@ self_backward (DvRun *run, const DvTapeEntry *e)
       dw += (double) dy[i] * x[i];
       db += dy[i];
     }
-  if (e->p1->grad)
-    e->p1->grad[0] += (float) dw;
-  if (e->p2 && e->p2->grad)
-    e->p2->grad[0] += (float) db;
+  if (pw->grad)
+    pw->grad[0] += (float) dw;
+  if (pb && pb->grad)
+    pb->grad[0] += (float) db;
 }
 
 static void
@@ -86,7 +89,7 @@ entry_backward (DvRun *run, const DvTapeEntry *e)
     {
     case DV_T_CONV:
       {
-        const DvConvMod *c = e->conv;
+        const DvConvMod *c = e->conv.mod;
         float *dw = c->w->grad, *db = c->b ? c->b->grad : NULL;
         if (e->a.grad || dw || db)
           dv_conv2d_backward (e->a.grad, dw, db, dy, e->a.data, c->w->data, N, e->H, e->W, &c->cfg,
@@ -96,11 +99,12 @@ entry_backward (DvRun *run, const DvTapeEntry *e)
     case DV_T_CONVT:
       {
         /* out = Wᵀ ⋆ a: da += conv(dout), dW += (a as the conv's output gradient) ⋆ dout */
-        const DvConvMod *c = e->conv;
+        const DvConvMod *c = e->convt.mod;
+        int Ho = e->convt.Ho, Wo = e->convt.Wo;
         if (e->a.grad)
-          dv_conv2d_forward_acc (e->a.grad, dy, c->w->data, NULL, N, e->Ho, e->Wo, &c->cfg, &run->scratch);
+          dv_conv2d_forward_acc (e->a.grad, dy, c->w->data, NULL, N, Ho, Wo, &c->cfg, &run->scratch);
         if (c->w->grad)
-          dv_conv2d_backward (NULL, c->w->grad, NULL, e->a.data, dy, c->w->data, N, e->Ho, e->Wo, &c->cfg,
+          dv_conv2d_backward (NULL, c->w->grad, NULL, e->a.data, dy, c->w->data, N, Ho, Wo, &c->cfg,
                               &run->scratch);
         break;
       }
@@ -110,7 +114,7 @@ entry_backward (DvRun *run, const DvTapeEntry *e)
       break;
     case DV_T_SUPRALIN:
       if (e->a.grad)
-        dv_supralin_backward (e->a.grad, dy, e->a.data, n, e->f1, e->f2);
+        dv_supralin_backward (e->a.grad, dy, e->a.data, n, e->supralin.n, e->supralin.k);
       break;
     case DV_T_MULINT:
       dv_mulint_backward (e->a.grad, e->b.grad, dy, e->a.data, e->b.data, n);
@@ -127,7 +131,7 @@ entry_backward (DvRun *run, const DvTapeEntry *e)
       break;
     case DV_T_RESIZE:
       if (e->a.grad)
-        dv_resize_nearest_backward (e->a.grad, dy, e->C * N, e->H, e->W, e->Ho, e->Wo);
+        dv_resize_nearest_backward (e->a.grad, dy, e->C * N, e->H, e->W, e->resize.Ho, e->resize.Wo);
       break;
     case DV_T_SELF:
       self_backward (run, e);
@@ -137,19 +141,23 @@ entry_backward (DvRun *run, const DvTapeEntry *e)
       break;
     case DV_T_MAXPOOL:
       if (e->a.grad)
-        dv_maxpool_backward (e->a.grad, dy, e->saved, e->C * N, e->H, e->W, e->i1, e->i2, (int) e->f1);
+        dv_maxpool_backward (e->a.grad, dy, e->pool.argmax, e->C * N, e->H, e->W, e->pool.kernel,
+                             e->pool.stride, e->pool.pad);
       break;
     case DV_T_AVGPOOL:
       if (e->a.grad)
-        dv_avgpool_backward (e->a.grad, dy, e->C * N, e->H, e->W, e->i1, e->i2, (int) e->f1);
+        dv_avgpool_backward (e->a.grad, dy, e->C * N, e->H, e->W, e->pool.kernel, e->pool.stride,
+                             e->pool.pad);
       break;
     case DV_T_BN:
-      dv_batchnorm_backward (e->a.grad, e->bn->gamma->grad, e->bn->beta->grad, dy, e->a.data, e->saved,
-                             e->saved2, e->bn->gamma->data, e->C, N, e->H * e->W, e->i1);
+      dv_batchnorm_backward (e->a.grad, e->bn.mod->gamma->grad, e->bn.mod->beta->grad, dy, e->a.data,
+                             e->bn.mean, e->bn.invstd, e->bn.mod->gamma->data, e->C, N, e->H * e->W,
+                             e->bn.train);
       break;
     case DV_T_GN:
-      dv_groupnorm_backward (e->a.grad, e->gn->gamma->grad, e->gn->beta->grad, dy, e->a.data, e->saved,
-                             e->saved2, e->gn->gamma->data, e->C, N, e->H * e->W, e->gn->G);
+      dv_groupnorm_backward (e->a.grad, e->gn.mod->gamma->grad, e->gn.mod->beta->grad, dy, e->a.data,
+                             e->gn.mean, e->gn.invstd, e->gn.mod->gamma->data, e->C, N, e->H * e->W,
+                             e->gn.mod->G);
       break;
     case DV_T_GAP:
       if (e->a.grad)
@@ -159,19 +167,20 @@ entry_backward (DvRun *run, const DvTapeEntry *e)
       {
         DvModel *m = run->model;
         dv_linear_backward (e->a.grad, m->cls_w->grad, m->cls_b->grad, dy, e->a.data, m->cls_w->data, N,
-                            e->C, e->H);
+                            e->linear.in, e->linear.out);
         break;
       }
     case DV_T_SPBIAS:
       {
         int C = e->C, HW = e->H * e->W;
+        DvParam *bias = e->spbias.bias;
         for (int c = 0; c < C; c++)
           for (int b = 0; b < N; b++)
             {
               const float *d = dy + ((gsize) c * N + b) * HW;
-              if (e->p1->grad)
+              if (bias->grad)
                 for (int i = 0; i < HW; i++)
-                  e->p1->grad[c * HW + i] += d[i];
+                  bias->grad[c * HW + i] += d[i];
               if (e->a.grad)
                 for (int i = 0; i < HW; i++)
                   e->a.grad[((gsize) c * N + b) * HW + i] += d[i];
@@ -180,7 +189,7 @@ entry_backward (DvRun *run, const DvTapeEntry *e)
       }
     case DV_T_CUSTOM:
       {
-        DvOpCall *call = e->saved;
+        DvOpCall *call = e->custom.call;
         call->in_backward = TRUE;
         if (call->klass->backward)
           call->klass->backward (call, dy, e->a.data, e->out.data, e->a.grad);
@@ -188,9 +197,9 @@ entry_backward (DvRun *run, const DvTapeEntry *e)
       }
     case DV_T_GATHER:
       if (e->a.grad)
-        for (int i = 0; i < e->i1; i++)
+        for (int i = 0; i < e->gather.n; i++)
           for (int b = 0; b < N; b++)
-            e->a.grad[e->src_off[i] + b * e->hw_in] += dy[e->dst_off[i] + b * e->hw_out];
+            e->a.grad[e->gather.src[i] + b * e->gather.hw_in] += dy[e->gather.dst[i] + b * e->gather.hw_out];
       break;
     }
 }

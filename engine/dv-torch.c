@@ -14,6 +14,7 @@
  * with a protocol 2 pickle like torch's.
  */
 #include "dv-torch.h"
+#include "dv-error.h"
 #include "dv-json.h"
 #include "dv-tempfile.h"
 
@@ -120,12 +121,12 @@ perr (Unpickler *u, int code, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
 static gboolean
 perr (Unpickler *u, int code, const char *fmt, ...)
 {
+  g_autofree char *where = g_strdup_printf ("%s: %s: at byte %" G_GSIZE_FORMAT, u->file, u->entry,
+                                            (gsize) (u->p - u->start));
   va_list ap;
   va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  dv_error_setv (u->error, DV_TORCH_ERROR, code, where, fmt, ap);
   va_end (ap);
-  g_set_error (u->error, DV_TORCH_ERROR, code, "%s: %s: at byte %" G_GSIZE_FORMAT ": %s", u->file,
-               u->entry, (gsize) (u->p - u->start), msg);
   return FALSE;
 }
 
@@ -955,14 +956,11 @@ zip_err (Archive *a, int code, const char *entry, const char *fmt, ...) G_GNUC_P
 static gboolean
 zip_err (Archive *a, int code, const char *entry, const char *fmt, ...)
 {
+  g_autofree char *where = entry ? g_strconcat (a->file, ": ", entry, NULL) : g_strdup (a->file);
   va_list ap;
   va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  dv_error_setv (a->error, DV_TORCH_ERROR, code, where, fmt, ap);
   va_end (ap);
-  if (entry)
-    g_set_error (a->error, DV_TORCH_ERROR, code, "%s: %s: %s", a->file, entry, msg);
-  else
-    g_set_error (a->error, DV_TORCH_ERROR, code, "%s: %s", a->file, msg);
   return FALSE;
 }
 

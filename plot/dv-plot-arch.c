@@ -407,16 +407,16 @@ arch_csv (gconstpointer self, GString *out)
 }
 
 static void
-arch_params (gconstpointer self, DvPlotJson *j)
+arch_params (gconstpointer self, DvJsonWriter *j)
 {
   const DvArchPlot *p = self;
-  dv_plot_json_string (j, "title", p->title ? p->title : "Architecture");
-  dv_plot_json_int (j, "n_areas", p->n_areas);
-  dv_plot_json_int (j, "n_connections", p->n_conns);
-  dv_plot_json_begin_array (j, "areas");
+  dv_json_writer_string (j, "title", p->title ? p->title : "Architecture");
+  dv_json_writer_int (j, "n_areas", p->n_areas);
+  dv_json_writer_int (j, "n_connections", p->n_conns);
+  dv_json_writer_begin_array (j, "areas");
   for (int i = 0; i < p->n_areas; i++)
-    dv_plot_json_string (j, NULL, p->areas[i].name);
-  dv_plot_json_end (j);
+    dv_json_writer_string (j, NULL, p->areas[i].name);
+  dv_json_writer_end (j);
 }
 
 static const DvPlotClass arch_class = {

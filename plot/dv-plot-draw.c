@@ -7,6 +7,8 @@
  */
 #include "dv-plot-private.h"
 
+#include "dv-number.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -386,24 +388,8 @@ dvp_csv_number (GString *out, double v)
 {
   if (!isfinite (v))
     return; /* empty field: read as NaN by numpy/pandas */
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  if (v == floor (v) && fabs (v) < 1e15)
-    {
-      g_string_append_printf (out, "%" G_GINT64_FORMAT, (gint64) v);
-      return;
-    }
-  for (int prec = 6; prec <= 17; prec++)
-    {
-      char fmt[8];
-      g_snprintf (fmt, sizeof fmt, "%%.%dg", prec);
-      g_ascii_formatd (buf, sizeof buf, fmt, v);
-      float asf = (float) v;
-      double back = g_ascii_strtod (buf, NULL);
-      /* values that are floats round-trip as floats; others as doubles */
-      if ((double) asf == v ? (float) back == asf : back == v)
-        break;
-    }
-  g_string_append (out, buf);
+  /* values that are floats round-trip as floats; others as doubles */
+  dv_number_append (out, v, DV_NUMBER_BARE_INTEGERS | ((double) (float) v == v ? DV_NUMBER_FLOAT : 0));
 }
 
 void

@@ -204,28 +204,36 @@ dynamics_csv (gconstpointer self, GString *out)
 }
 
 static void
-dynamics_params (gconstpointer self, DvPlotJson *j)
+dynamics_params (gconstpointer self, DvJsonWriter *j)
 {
   const DvDynamicsPlot *p = self;
   char buf[32];
-  dv_plot_json_string (j, "title", p->title ? p->title : "Dynamics over training");
-  dv_plot_json_string (j, "value", "mean |activation| of the layer for the probe stimulus, eval mode");
-  dv_plot_json_string (j, "colormap", dv_colormap_name (p->colormap));
-  dv_plot_json_string (j, "scale", "each layer from its own min to max over all epochs and steps");
-  dv_plot_json_int (j, "epochs", p->n_rows);
-  dv_plot_json_begin_array (j, "layers");
+  dv_json_writer_string (j, "title", p->title ? p->title : "Dynamics over training");
+  dv_json_writer_string (j, "value", "mean |activation| of the layer for the probe stimulus, eval mode");
+  dv_json_writer_string (j, "colormap", dv_colormap_name (p->colormap));
+  dv_json_writer_string (j, "scale", "each layer from its own min to max over all epochs and steps");
+  dv_json_writer_int (j, "epochs", p->n_rows);
+  dv_json_writer_begin_array (j, "layers");
   for (int l = 0; l < p->n_layers; l++)
     {
       float lo = NAN, hi = NAN;
-      if (p->values == NULL || !dv_dynamics_plot_layer_range (p, l, &lo, &hi))
-        lo = hi = NAN;
-      dv_plot_json_begin_object (j, NULL);
-      dv_plot_json_string (j, "name", dvp_trace_name (p->names, l, buf, sizeof buf));
-      dv_plot_json_number (j, "min", lo);
-      dv_plot_json_number (j, "max", hi);
-      dv_plot_json_end (j);
+      gboolean has_range = p->values != NULL && dv_dynamics_plot_layer_range (p, l, &lo, &hi);
+      dv_json_writer_begin_object (j, NULL);
+      dv_json_writer_string (j, "name", dvp_trace_name (p->names, l, buf, sizeof buf));
+      /* a layer never recorded has no range: null, not a number */
+      if (has_range)
+        {
+          dv_json_writer_float (j, "min", lo);
+          dv_json_writer_float (j, "max", hi);
+        }
+      else
+        {
+          dv_json_writer_null (j, "min");
+          dv_json_writer_null (j, "max");
+        }
+      dv_json_writer_end (j);
     }
-  dv_plot_json_end (j);
+  dv_json_writer_end (j);
   dvp_json_timeline (j, &p->timeline);
 }
 

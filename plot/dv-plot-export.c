@@ -1,7 +1,7 @@
 /* dv-plot-export.c — one view to PNG/SVG/PDF plus CSV and JSON, atomically.
  *
- * What this is for: the generic DvPlot calls, a minimal JSON writer for the
- * parameter files, and dv_plot_export(), which renders a view on a Cairo
+ * What this is for: the generic DvPlot calls, the parameter files (written with
+ * base/dv-json-writer.h), and dv_plot_export(), which renders a view on a Cairo
  * image/SVG/PDF surface into a temporary file and renames it into place, then
  * does the same for <stem>.csv (exactly the plotted data) and <stem>.json.
  * What this is not for: choosing what to export (the workbench and the CLI
@@ -19,156 +19,33 @@
 
 G_DEFINE_QUARK (dv-plot-error-quark, dv_plot_error)
 
-/* ---- JSON writer ----------------------------------------------------------------- */
-
-#define JSON_MAX_DEPTH 32
-
-struct _DvPlotJson {
-  GString *out;
-  int depth;
-  gboolean first[JSON_MAX_DEPTH];
-  char closer[JSON_MAX_DEPTH];
-};
-
-static void
-json_escape (GString *out, const char *s)
-{
-  g_string_append_c (out, '"');
-  for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-    {
-      switch (*p)
-        {
-        case '"': g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        default:
-          if (*p < 0x20)
-            g_string_append_printf (out, "\\u%04x", *p);
-          else
-            g_string_append_c (out, (char) *p);
-        }
-    }
-  g_string_append_c (out, '"');
-}
-
-static void
-json_item (DvPlotJson *j, const char *key)
-{
-  if (!j->first[j->depth])
-    g_string_append_c (j->out, ',');
-  j->first[j->depth] = FALSE;
-  g_string_append_c (j->out, '\n');
-  for (int i = 0; i < j->depth; i++)
-    g_string_append (j->out, "  ");
-  if (key != NULL)
-    {
-      json_escape (j->out, key);
-      g_string_append (j->out, ": ");
-    }
-}
+/* ---- JSON parameter files -------------------------------------------------------- */
 
 void
-dv_plot_json_string (DvPlotJson *j, const char *key, const char *v)
+dvp_json_timeline (DvJsonWriter *j, const DvPlotTimeline *tl)
 {
-  json_item (j, key);
-  if (v == NULL)
-    g_string_append (j->out, "null");
-  else
-    json_escape (j->out, v);
-}
-
-void
-dv_plot_json_number (DvPlotJson *j, const char *key, double v)
-{
-  json_item (j, key);
-  if (!isfinite (v))
-    g_string_append (j->out, "null");
-  else
-    {
-      dvp_csv_number (j->out, v);
-    }
-}
-
-void
-dv_plot_json_int (DvPlotJson *j, const char *key, gint64 v)
-{
-  json_item (j, key);
-  g_string_append_printf (j->out, "%" G_GINT64_FORMAT, v);
-}
-
-void
-dv_plot_json_bool (DvPlotJson *j, const char *key, gboolean v)
-{
-  json_item (j, key);
-  g_string_append (j->out, v ? "true" : "false");
-}
-
-static void
-json_begin (DvPlotJson *j, const char *key, char open, char close)
-{
-  g_return_if_fail (j->depth + 1 < JSON_MAX_DEPTH);
-  json_item (j, key);
-  g_string_append_c (j->out, open);
-  j->depth++;
-  j->first[j->depth] = TRUE;
-  j->closer[j->depth] = close;
-}
-
-void
-dv_plot_json_begin_object (DvPlotJson *j, const char *key)
-{
-  json_begin (j, key, '{', '}');
-}
-
-void
-dv_plot_json_begin_array (DvPlotJson *j, const char *key)
-{
-  json_begin (j, key, '[', ']');
-}
-
-void
-dv_plot_json_end (DvPlotJson *j)
-{
-  g_return_if_fail (j->depth > 0);
-  gboolean empty = j->first[j->depth];
-  char close = j->closer[j->depth];
-  j->depth--;
-  if (!empty)
-    {
-      g_string_append_c (j->out, '\n');
-      for (int i = 0; i < j->depth; i++)
-        g_string_append (j->out, "  ");
-    }
-  g_string_append_c (j->out, close);
-}
-
-void
-dvp_json_timeline (DvPlotJson *j, const DvPlotTimeline *tl)
-{
-  dv_plot_json_number (j, "dt_ms", tl->dt);
-  dv_plot_json_int (j, "n_timesteps", tl->n);
+  dv_json_writer_double (j, "dt_ms", tl->dt);
+  dv_json_writer_int (j, "n_timesteps", tl->n);
   if (tl->flags == NULL)
     return;
-  dv_plot_json_begin_array (j, "stimulus_on");
+  dv_json_writer_begin_array (j, "stimulus_on");
   for (int t = 0; t < tl->n; t++)
-    dv_plot_json_int (j, NULL, (tl->flags[t] & DV_PLOT_STEP_STIMULUS) != 0);
-  dv_plot_json_end (j);
+    dv_json_writer_int (j, NULL, (tl->flags[t] & DV_PLOT_STEP_STIMULUS) != 0);
+  dv_json_writer_end (j);
   g_autoptr (GArray) bands = dv_schedule_bands (tl->flags, tl->contrast, tl->n);
-  dv_plot_json_begin_array (j, "stimulus_bands");
+  dv_json_writer_begin_array (j, "stimulus_bands");
   for (guint i = 0; i < bands->len; i++)
     {
       const DvBand *b = &g_array_index (bands, DvBand, i);
-      dv_plot_json_begin_object (j, NULL);
-      dv_plot_json_int (j, "onset_step", b->start);
-      dv_plot_json_int (j, "offset_step", b->end);
-      dv_plot_json_number (j, "onset_ms", b->start * tl->dt);
-      dv_plot_json_number (j, "offset_ms", b->end * tl->dt);
-      dv_plot_json_number (j, "contrast", b->contrast);
-      dv_plot_json_end (j);
+      dv_json_writer_begin_object (j, NULL);
+      dv_json_writer_int (j, "onset_step", b->start);
+      dv_json_writer_int (j, "offset_step", b->end);
+      dv_json_writer_double (j, "onset_ms", b->start * tl->dt);
+      dv_json_writer_double (j, "offset_ms", b->end * tl->dt);
+      dv_json_writer_double (j, "contrast", b->contrast);
+      dv_json_writer_end (j);
     }
-  dv_plot_json_end (j);
+  dv_json_writer_end (j);
 }
 
 /* ---- generic plot ------------------------------------------------------------------- */
@@ -195,20 +72,17 @@ dv_plot_params_to_json (DvPlot plot, double width, double height, double scale,
 {
   g_return_val_if_fail (plot.klass != NULL && plot.self != NULL, NULL);
   /* the top-level object is already open: members are at depth 1 */
-  DvPlotJson j = { .out = g_string_new ("{"), .depth = 1 };
-  j.first[1] = TRUE;
-  j.closer[1] = '}';
-  dv_plot_json_string (&j, "kind", plot.klass->kind);
-  dv_plot_json_string (&j, "generator", "dynvision plot library");
-  dv_plot_json_number (&j, "width", width);
-  dv_plot_json_number (&j, "height", height);
-  dv_plot_json_number (&j, "scale", scale);
-  dv_plot_json_string (&j, "format", format);
-  plot.klass->write_params (plot.self, &j);
-  while (j.depth > 0)
-    dv_plot_json_end (&j);
-  g_string_append_c (j.out, '\n');
-  return g_string_free (j.out, FALSE);
+  DvJsonWriter *j = dv_json_writer_new (TRUE);
+  dv_json_writer_begin_object (j, NULL);
+  dv_json_writer_string (j, "kind", plot.klass->kind);
+  dv_json_writer_string (j, "generator", "dynvision plot library");
+  dv_json_writer_double (j, "width", width);
+  dv_json_writer_double (j, "height", height);
+  dv_json_writer_double (j, "scale", scale);
+  dv_json_writer_string (j, "format", format);
+  plot.klass->write_params (plot.self, j);
+  g_autofree char *text = dv_json_writer_free_to_string (j);
+  return g_strconcat (text, "\n", NULL);
 }
 
 gboolean

@@ -241,39 +241,39 @@ fmap_csv (gconstpointer self, GString *out)
 }
 
 static void
-fmap_params (gconstpointer self, DvPlotJson *j)
+fmap_params (gconstpointer self, DvJsonWriter *j)
 {
   const DvFmapPlot *p = self;
-  dv_plot_json_string (j, "layer", p->layer_name);
-  dv_plot_json_int (j, "step", p->t);
-  dv_plot_json_number (j, "time_ms", p->t * p->dt);
-  dv_plot_json_number (j, "dt", p->dt);
-  dv_plot_json_int (j, "channels", p->C);
-  dv_plot_json_int (j, "map_height", p->H);
-  dv_plot_json_int (j, "map_width", p->W);
-  dv_plot_json_string (j, "colormap", dv_colormap_name (p->colormap));
-  dv_plot_json_string (j, "scale_scope", dv_scale_scope_name (p->scope));
-  dv_plot_json_bool (j, "symmetric", p->symmetric);
-  dv_plot_json_string (j, "value_label", p->value_label ? p->value_label : "activation");
+  dv_json_writer_string (j, "layer", p->layer_name);
+  dv_json_writer_int (j, "step", p->t);
+  dv_json_writer_double (j, "time_ms", p->t * p->dt);
+  dv_json_writer_double (j, "dt", p->dt);
+  dv_json_writer_int (j, "channels", p->C);
+  dv_json_writer_int (j, "map_height", p->H);
+  dv_json_writer_int (j, "map_width", p->W);
+  dv_json_writer_string (j, "colormap", dv_colormap_name (p->colormap));
+  dv_json_writer_string (j, "scale_scope", dv_scale_scope_name (p->scope));
+  dv_json_writer_bool (j, "symmetric", p->symmetric);
+  dv_json_writer_string (j, "value_label", p->value_label ? p->value_label : "activation");
   if (p->maps != NULL)
     {
       g_autofree DvRange *ranges = g_new (DvRange, p->C);
       dv_fmap_ranges (p->maps, p->C, p->H, p->W, p->scope, &p->global, p->symmetric, ranges);
-      dv_plot_json_begin_array (j, "channel_ranges");
+      dv_json_writer_begin_array (j, "channel_ranges");
       for (int c = 0; c < p->C; c++)
         {
-          dv_plot_json_begin_array (j, NULL);
-          dv_plot_json_number (j, NULL, ranges[c].min);
-          dv_plot_json_number (j, NULL, ranges[c].max);
-          dv_plot_json_end (j);
+          dv_json_writer_begin_array (j, NULL);
+          dv_json_writer_float (j, NULL, ranges[c].min);
+          dv_json_writer_float (j, NULL, ranges[c].max);
+          dv_json_writer_end (j);
         }
-      dv_plot_json_end (j);
+      dv_json_writer_end (j);
     }
-  dv_plot_json_begin_object (j, "probe");
-  dv_plot_json_int (j, "channel", p->sel_c);
-  dv_plot_json_int (j, "y", p->sel_y);
-  dv_plot_json_int (j, "x", p->sel_x);
-  dv_plot_json_end (j);
+  dv_json_writer_begin_object (j, "probe");
+  dv_json_writer_int (j, "channel", p->sel_c);
+  dv_json_writer_int (j, "y", p->sel_y);
+  dv_json_writer_int (j, "x", p->sel_x);
+  dv_json_writer_end (j);
 }
 
 static const DvPlotClass fmap_class = {

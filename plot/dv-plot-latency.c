@@ -282,20 +282,20 @@ latency_csv (gconstpointer self, GString *out)
 }
 
 static void
-latency_params (gconstpointer self, DvPlotJson *j)
+latency_params (gconstpointer self, DvJsonWriter *j)
 {
   const DvLatencyPlot *p = self;
-  dv_plot_json_string (j, "title", p->title ? p->title : "Latency & peaks");
-  dv_plot_json_number (j, "threshold", p->threshold);
-  dv_plot_json_string (j, "onset_rule",
+  dv_json_writer_string (j, "title", p->title ? p->title : "Latency & peaks");
+  dv_json_writer_float (j, "threshold", p->threshold);
+  dv_json_writer_string (j, "onset_rule",
                        "first step with (x - min) / (max - min) > threshold on the mean trace");
-  dv_plot_json_string (j, "reference", "first stimulus onset of the schedule (0 if none)");
+  dv_json_writer_string (j, "reference", "first stimulus onset of the schedule (0 if none)");
   guint nv = p->series != NULL ? dv_series_n_values (p->series) : 0;
   char buf[32];
-  dv_plot_json_begin_array (j, "layers");
+  dv_json_writer_begin_array (j, "layers");
   for (guint k = 0; k < nv; k++)
-    dv_plot_json_string (j, NULL, dvp_trace_name (p->names, k, buf, sizeof buf));
-  dv_plot_json_end (j);
+    dv_json_writer_string (j, NULL, dvp_trace_name (p->names, k, buf, sizeof buf));
+  dv_json_writer_end (j);
   dvp_json_timeline (j, &p->timeline);
 }
 

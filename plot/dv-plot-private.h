@@ -108,11 +108,12 @@ DvRgb  dvp_trace_color (const DvRgb *colors, int i);
 const char *dvp_trace_name (const char *const *names, int i, char *buf, gsize len);
 gboolean dvp_step_flag (const DvPlotTimeline *tl, int t, guint8 flag);
 
-/* CSV / number helpers: locale-independent, shortest round-trip for floats. */
+/* CSV helpers: numbers as base/dv-number.h writes them (whole values bare, a float's value
+ * in a float's digits), non-finite as an empty field. */
 void   dvp_csv_number (GString *out, double v);
 void   dvp_csv_field (GString *out, const char *s);
 
 /* Timeline as JSON parameters. */
-void   dvp_json_timeline (DvPlotJson *j, const DvPlotTimeline *tl);
+void   dvp_json_timeline (DvJsonWriter *j, const DvPlotTimeline *tl);
 
 G_END_DECLS

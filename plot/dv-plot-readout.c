@@ -322,23 +322,23 @@ readout_csv (gconstpointer self, GString *out)
 }
 
 static void
-readout_params (gconstpointer self, DvPlotJson *j)
+readout_params (gconstpointer self, DvJsonWriter *j)
 {
   const DvReadoutPlot *p = self;
   int K = p->logits != NULL ? (int) dv_series_n_values (p->logits) : 0;
   char name[64];
-  dv_plot_json_string (j, "title", p->title ? p->title : "Readout");
-  dv_plot_json_string (j, "y", "softmax(logits) per timestep");
-  dv_plot_json_int (j, "cursor_step", p->cursor);
-  dv_plot_json_int (j, "label", p->label);
-  dv_plot_json_int (j, "max_lines", p->max_lines);
-  dv_plot_json_begin_array (j, "classes");
+  dv_json_writer_string (j, "title", p->title ? p->title : "Readout");
+  dv_json_writer_string (j, "y", "softmax(logits) per timestep");
+  dv_json_writer_int (j, "cursor_step", p->cursor);
+  dv_json_writer_int (j, "label", p->label);
+  dv_json_writer_int (j, "max_lines", p->max_lines);
+  dv_json_writer_begin_array (j, "classes");
   for (int k = 0; k < K; k++)
     {
       class_name (p, k, name, sizeof name);
-      dv_plot_json_string (j, NULL, name);
+      dv_json_writer_string (j, NULL, name);
     }
-  dv_plot_json_end (j);
+  dv_json_writer_end (j);
   dvp_json_timeline (j, &p->timeline);
 }
 

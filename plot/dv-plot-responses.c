@@ -297,31 +297,31 @@ responses_csv (gconstpointer self, GString *out)
 }
 
 static void
-responses_params (gconstpointer self, DvPlotJson *j)
+responses_params (gconstpointer self, DvJsonWriter *j)
 {
   const DvResponsesPlot *p = self;
   guint nv = p->series != NULL ? dv_series_n_values (p->series) : 0;
-  dv_plot_json_string (j, "title", p->title ? p->title : "Layer responses");
-  dv_plot_json_string (j, "y_label", p->y_label ? p->y_label : "mean |activation|");
-  dv_plot_json_string (j, "x_label", "time (ms)");
-  dv_plot_json_bool (j, "normalise", p->normalise);
-  dv_plot_json_int (j, "cursor_step", p->cursor);
-  dv_plot_json_int (j, "n_recorded", p->series != NULL ? dv_series_length (p->series) : 0);
-  dv_plot_json_begin_array (j, "traces");
+  dv_json_writer_string (j, "title", p->title ? p->title : "Layer responses");
+  dv_json_writer_string (j, "y_label", p->y_label ? p->y_label : "mean |activation|");
+  dv_json_writer_string (j, "x_label", "time (ms)");
+  dv_json_writer_bool (j, "normalise", p->normalise);
+  dv_json_writer_int (j, "cursor_step", p->cursor);
+  dv_json_writer_int (j, "n_recorded", p->series != NULL ? dv_series_length (p->series) : 0);
+  dv_json_writer_begin_array (j, "traces");
   for (guint k = 0; k < nv; k++)
     {
       char hex[8], buf[32];
       DvRgb c = dvp_trace_color (p->colors, k);
       g_snprintf (hex, sizeof hex, "#%02x%02x%02x", (int) lround (c.r * 255),
                   (int) lround (c.g * 255), (int) lround (c.b * 255));
-      dv_plot_json_begin_object (j, NULL);
-      dv_plot_json_string (j, "name", dvp_trace_name (p->names, k, buf, sizeof buf));
-      dv_plot_json_string (j, "color", hex);
-      dv_plot_json_bool (j, "visible", trace_visible (p, k));
-      dv_plot_json_bool (j, "highlighted", (int) k == p->highlight);
-      dv_plot_json_end (j);
+      dv_json_writer_begin_object (j, NULL);
+      dv_json_writer_string (j, "name", dvp_trace_name (p->names, k, buf, sizeof buf));
+      dv_json_writer_string (j, "color", hex);
+      dv_json_writer_bool (j, "visible", trace_visible (p, k));
+      dv_json_writer_bool (j, "highlighted", (int) k == p->highlight);
+      dv_json_writer_end (j);
     }
-  dv_plot_json_end (j);
+  dv_json_writer_end (j);
   dvp_json_timeline (j, &p->timeline);
 }
 

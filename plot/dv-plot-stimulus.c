@@ -243,25 +243,25 @@ stimulus_csv (gconstpointer self, GString *out)
 }
 
 static void
-stimulus_params (gconstpointer self, DvPlotJson *j)
+stimulus_params (gconstpointer self, DvJsonWriter *j)
 {
   const DvStimulusPlot *p = self;
-  dv_plot_json_string (j, "title", p->title ? p->title : "Stimulus");
-  dv_plot_json_string (j, "caption", p->caption);
-  dv_plot_json_int (j, "cursor_step", p->cursor);
-  dv_plot_json_int (j, "image_channels", p->C);
-  dv_plot_json_int (j, "image_height", p->H);
-  dv_plot_json_int (j, "image_width", p->W);
+  dv_json_writer_string (j, "title", p->title ? p->title : "Stimulus");
+  dv_json_writer_string (j, "caption", p->caption);
+  dv_json_writer_int (j, "cursor_step", p->cursor);
+  dv_json_writer_int (j, "image_channels", p->C);
+  dv_json_writer_int (j, "image_height", p->H);
+  dv_json_writer_int (j, "image_width", p->W);
   if (p->mean != NULL && p->std != NULL)
     {
-      dv_plot_json_begin_array (j, "display_mean");
+      dv_json_writer_begin_array (j, "display_mean");
       for (int c = 0; c < p->C; c++)
-        dv_plot_json_number (j, NULL, p->mean[c]);
-      dv_plot_json_end (j);
-      dv_plot_json_begin_array (j, "display_std");
+        dv_json_writer_float (j, NULL, p->mean[c]);
+      dv_json_writer_end (j);
+      dv_json_writer_begin_array (j, "display_std");
       for (int c = 0; c < p->C; c++)
-        dv_plot_json_number (j, NULL, p->std[c]);
-      dv_plot_json_end (j);
+        dv_json_writer_float (j, NULL, p->std[c]);
+      dv_json_writer_end (j);
     }
   dvp_json_timeline (j, &p->timeline);
 }

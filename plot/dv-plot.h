@@ -21,6 +21,7 @@
 #include <glib.h>
 
 #include "dv-colormap.h"
+#include "dv-json-writer.h"
 #include "dv-plot-model.h"
 
 G_BEGIN_DECLS
@@ -168,21 +169,11 @@ int  dv_stimulus_plot_step_at (const DvStimulusPlot *p, double width, double hei
 
 /* ---- generic plots and export -------------------------------------------------- */
 
-/* A tiny JSON writer for the parameter files (no engine dependency). */
-typedef struct _DvPlotJson DvPlotJson;
-void dv_plot_json_string (DvPlotJson *j, const char *key, const char *v);
-void dv_plot_json_number (DvPlotJson *j, const char *key, double v);
-void dv_plot_json_int (DvPlotJson *j, const char *key, gint64 v);
-void dv_plot_json_bool (DvPlotJson *j, const char *key, gboolean v);
-void dv_plot_json_begin_object (DvPlotJson *j, const char *key);
-void dv_plot_json_begin_array (DvPlotJson *j, const char *key);
-void dv_plot_json_end (DvPlotJson *j);
-
 typedef struct {
   const char *kind;  /* "responses", "feature-maps", ... */
   void (*draw) (gconstpointer self, cairo_t *cr, double width, double height);
   void (*write_csv) (gconstpointer self, GString *out);
-  void (*write_params) (gconstpointer self, DvPlotJson *json);
+  void (*write_params) (gconstpointer self, DvJsonWriter *json); /* into the open top-level object */
 } DvPlotClass;
 
 typedef struct {

@@ -16,7 +16,7 @@
 #include "dv-eval.h"
 #include "dv-model.h"
 #include "dv-ops.h"
-#include "dv-rand.h"
+#include "dv-rng.h"
 
 #include <math.h>
 #include <string.h>
@@ -279,7 +279,7 @@ central_difference (const Problem *pr, DvParam *p, gint64 k, float h0)
 /* Compares every trainable tensor's analytic gradient (already in p->grad) with central
  * differences at a handful of entries. */
 static void
-compare_gradients (const Problem *pr, DvRand *r)
+compare_gradients (const Problem *pr, DvRng *r)
 {
   DvModel *m = pr->m;
   int checked = 0, bad = 0, kinks = 0;
@@ -292,15 +292,20 @@ compare_gradients (const Problem *pr, DvRand *r)
       int n_try = MIN (p->numel, 4);
       for (int j = 0; j < n_try; j++)
         {
-          gint64 k = p->numel <= 4 ? j : (gint64) dv_rand_below (r, p->numel);
+          gint64 k = p->numel <= 4 ? j : (gint64) dv_rng_below (r, p->numel);
           float orig = p->data[k];
           double num1 = central_difference (pr, p, k, 1e-3f);
           double num = central_difference (pr, p, k, 5e-4f);
+          double num2 = central_difference (pr, p, k, 2.5e-4f);
           p->data[k] = orig;
           double ana = p->grad[k];
-          /* A ReLU or max-pool switching inside ±h makes the two step sizes
-           * disagree: the loss is not smooth there, so skip that entry. */
-          if (fabs (num1 - num) > 0.05 * MAX (MAX (fabs (num1), fabs (num)), 1e-2))
+          /* A ReLU or max-pool switching inside ±h makes the step sizes disagree: the
+           * loss is not smooth there, so skip that entry.  The differences must agree
+           * to half the tolerance below to be a reference at all, at three sizes: a
+           * switch within ±3e-4 can leave 1e-3 and 5e-4 close and both off
+           * (addskip_C.conv.bias[8] of convt-feedback-bn-train, seed 11). */
+          if (fabs (num1 - num) > 0.015 * MAX (MAX (fabs (num1), fabs (num)), 1e-2)
+              || fabs (num2 - num) > 0.015 * MAX (MAX (fabs (num2), fabs (num)), 1e-2))
             {
               kinks++;
               continue;
@@ -323,7 +328,7 @@ compare_gradients (const Problem *pr, DvRand *r)
 
 /* Weights of order 0.3 (norm gains near 1) so every connection and recurrence matters. */
 static void
-perturb_params (DvModel *m, DvRand *r)
+perturb_params (DvModel *m, DvRng *r)
 {
   for (guint i = 0; i < dv_model_n_params (m); i++)
     {
@@ -334,24 +339,24 @@ perturb_params (DvModel *m, DvRand *r)
           g_str_has_suffix (p->name, "norm_B.weight") || g_str_has_suffix (p->name, "norm_C.weight") ||
           strstr (p->name, "mid_modules.weight"))
         for (gint64 k = 0; k < p->numel; k++)
-          p->data[k] = 1.0f + 0.2f * (float) (dv_rand_uniform (r) - 0.5);
+          p->data[k] = 1.0f + 0.2f * (float) (dv_rng_uniform (r) - 0.5);
       else
         for (gint64 k = 0; k < p->numel; k++)
-          p->data[k] = 0.6f * (float) (dv_rand_uniform (r) - 0.5);
+          p->data[k] = 0.6f * (float) (dv_rng_uniform (r) - 0.5);
     }
 }
 
 /* Inputs uniform in [−1, 1] for the tiny models (2×8×8), labels in 0..2 with every fourth −1. */
 static void
-random_batch (DvRand *r, int B, int T, float **x, gint64 **labels)
+random_batch (DvRng *r, int B, int T, float **x, gint64 **labels)
 {
   gsize xn = (gsize) B * T * 2 * 8 * 8;
   *x = g_new (float, xn);
   for (gsize i = 0; i < xn; i++)
-    (*x)[i] = (float) (2.0 * dv_rand_uniform (r) - 1.0);
+    (*x)[i] = (float) (2.0 * dv_rng_uniform (r) - 1.0);
   *labels = g_new (gint64, B * T);
   for (int i = 0; i < B * T; i++)
-    (*labels)[i] = i % 4 == 3 ? -1 : (gint64) dv_rand_below (r, 3);
+    (*labels)[i] = i % 4 == 3 ? -1 : (gint64) dv_rng_below (r, 3);
 }
 
 static DvParam *
@@ -454,8 +459,8 @@ check_variant (gconstpointer data)
   g_autoptr (DvModel) m = dv_model_new (d, &error);
   g_assert_no_error (error);
   dv_model_init_params (m, 7);
-  DvRand r;
-  dv_rand_seed (&r, 11);
+  DvRng r;
+  dv_rng_init (&r, 11);
   perturb_params (m, &r);
   int B = 4, T = 5;
   g_autofree float *x = NULL;
@@ -506,8 +511,8 @@ check_activity (gconstpointer data)
   g_autoptr (DvModel) m = dv_model_new (d, &error);
   g_assert_no_error (error);
   dv_model_init_params (m, 7);
-  DvRand r;
-  dv_rand_seed (&r, 13);
+  DvRng r;
+  dv_rng_init (&r, 13);
   perturb_params (m, &r);
   int B = 4, T = 5, K = d->n_classes;
   g_autofree float *x = NULL;
@@ -602,8 +607,8 @@ check_batchnorm_large_mean (void)
   enum { C = 3, N = 4, HW = 25, M = N * HW };
   const double mean[C] = { 0.0, 1000.0, -3000.0 }, sd[C] = { 1.0, 0.01, 0.05 };
   const float eps = 1e-5f;
-  DvRand r;
-  dv_rand_seed (&r, 5);
+  DvRng r;
+  dv_rng_init (&r, 5);
   float *x = g_new (float, C * M), *dy = g_new (float, C * M), *y = g_new (float, C * M);
   float *dx = g_new0 (float, C * M), gamma[C], beta[C], mu[C], is[C], rm[C] = { 0 }, rv[C] = { 1, 1, 1 };
   float dg[C] = { 0 }, db[C] = { 0 };
@@ -613,8 +618,8 @@ check_batchnorm_large_mean (void)
       beta[c] = 0.1f * (float) c;
       for (int i = 0; i < M; i++)
         {
-          x[c * M + i] = (float) (mean[c] + sd[c] * 2.0 * (dv_rand_uniform (&r) - 0.5));
-          dy[c * M + i] = (float) (2.0 * (dv_rand_uniform (&r) - 0.5));
+          x[c * M + i] = (float) (mean[c] + sd[c] * 2.0 * (dv_rng_uniform (&r) - 0.5));
+          dy[c * M + i] = (float) (2.0 * (dv_rng_uniform (&r) - 0.5));
         }
     }
   dv_batchnorm_forward (y, mu, is, x, gamma, beta, rm, rv, C, N, HW, eps, 0.1f, TRUE);

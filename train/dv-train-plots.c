@@ -228,32 +228,32 @@ panels_csv (gconstpointer self, GString *out)
 }
 
 static void
-panels_params (gconstpointer self, DvPlotJson *j)
+panels_params (gconstpointer self, DvJsonWriter *j)
 {
   const DvPanelsPlot *p = self;
   if (p->title)
-    dv_plot_json_string (j, "title", p->title);
-  dv_plot_json_begin_array (j, "panels");
+    dv_json_writer_string (j, "title", p->title);
+  dv_json_writer_begin_array (j, "panels");
   for (int i = 0; i < p->n_panels; i++)
     {
       const DvLinesPlot *q = &p->panels[i];
-      dv_plot_json_begin_object (j, NULL);
+      dv_json_writer_begin_object (j, NULL);
       if (q->title)
-        dv_plot_json_string (j, "title", q->title);
+        dv_json_writer_string (j, "title", q->title);
       if (q->x_label)
-        dv_plot_json_string (j, "x_label", q->x_label);
+        dv_json_writer_string (j, "x_label", q->x_label);
       if (q->y_label)
-        dv_plot_json_string (j, "y_label", q->y_label);
-      dv_plot_json_bool (j, "unit_range", q->unit_range);
-      dv_plot_json_begin_array (j, "lines");
+        dv_json_writer_string (j, "y_label", q->y_label);
+      dv_json_writer_bool (j, "unit_range", q->unit_range);
+      dv_json_writer_begin_array (j, "lines");
       for (int k = 0; k < q->n_lines; k++)
-        dv_plot_json_string (j, NULL, q->lines[k].name ? q->lines[k].name : "");
-      dv_plot_json_end (j);
+        dv_json_writer_string (j, NULL, q->lines[k].name ? q->lines[k].name : "");
+      dv_json_writer_end (j);
       if (q->timeline.flags)
         dvp_json_timeline (j, &q->timeline);
-      dv_plot_json_end (j);
+      dv_json_writer_end (j);
     }
-  dv_plot_json_end (j);
+  dv_json_writer_end (j);
 }
 
 static const DvPlotClass panels_class = { "panels", panels_draw, panels_csv, panels_params };
@@ -528,11 +528,11 @@ weights_csv (gconstpointer self, GString *out)
 }
 
 static void
-weights_params (gconstpointer self, DvPlotJson *j)
+weights_params (gconstpointer self, DvJsonWriter *j)
 {
   const DvWeightsPlot *p = self;
-  dv_plot_json_string (j, "title", p->title ? p->title : "Weight distributions");
-  dv_plot_json_int (j, "groups", p->n_groups);
+  dv_json_writer_string (j, "title", p->title ? p->title : "Weight distributions");
+  dv_json_writer_int (j, "groups", p->n_groups);
 }
 
 static const DvPlotClass weights_class = { "weights", weights_draw, weights_csv, weights_params };

@@ -3,6 +3,8 @@
 #include "dv-trainer.h"
 
 #include "dv-checkpoint.h"
+#include "dv-json-writer.h"
+#include "dv-number.h"
 #include "dv-ops.h"
 #include "dv-tempfile.h"
 
@@ -548,13 +550,17 @@ save_checkpoint (DvTrainer *t, const char *path, const DvEpochMetrics *m, GError
   g_autoptr (GHashTable) extra = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_hash_table_insert (extra, "train.epoch", g_strdup_printf ("%d", t->epoch));
   g_hash_table_insert (extra, "train.step", g_strdup_printf ("%" G_GINT64_FORMAT, dv_optim_get_step (t->optim)));
-  g_hash_table_insert (extra, "train.base_lr", g_strdup_printf ("%.17g", t->base_lr));
-  g_hash_table_insert (extra, "train.score", g_strdup_printf ("%.17g", score_of (t, m)));
-  g_hash_table_insert (extra, "train.metrics",
-                       g_strdup_printf ("{\"train_loss\": %.9g, \"train_accuracy\": %.9g, \"val_loss\": %.9g, "
-                                        "\"val_accuracy\": %.9g}", m->train_loss, m->train_accuracy,
-                                        isnan (m->val_loss) ? -1.0 : m->val_loss,
-                                        isnan (m->val_accuracy) ? -1.0 : m->val_accuracy));
+  /* numbers in C locale (the workbench runs in the user's), read back with g_ascii_strtod */
+  char num[DV_NUMBER_BUF_SIZE];
+  g_hash_table_insert (extra, "train.base_lr", g_strdup (dv_number_format (num, t->base_lr, 0)));
+  g_hash_table_insert (extra, "train.score", g_strdup (dv_number_format (num, score_of (t, m), 0)));
+  DvJsonWriter *mj = dv_json_writer_new (FALSE);
+  dv_json_writer_begin_object (mj, NULL);
+  dv_json_writer_double (mj, "train_loss", m->train_loss);
+  dv_json_writer_double (mj, "train_accuracy", m->train_accuracy);
+  dv_json_writer_double (mj, "val_loss", isnan (m->val_loss) ? -1.0 : m->val_loss);
+  dv_json_writer_double (mj, "val_accuracy", isnan (m->val_accuracy) ? -1.0 : m->val_accuracy);
+  g_hash_table_insert (extra, "train.metrics", dv_json_writer_free_to_string (mj));
   g_autoptr (DvSafetensorsWriter) w = dv_checkpoint_writer (t->model, extra);
   for (int which = 0; which < 2; which++)
     {

@@ -1,7 +1,7 @@
 /* dv-rng.c — xoshiro256** + splitmix64, uniform/normal/Poisson draws, Fisher–Yates.
  *
- * For: every random decision of the data library.  Not for: the engine.
- * Normals use a ziggurat; Poisson uses Knuth's product method below lambda 10 and Hörmann's PTRS above (the same
+ * For: every seeded random decision of engine/ and data/ (see dv-rng.h).  Not for: cryptography.
+ * Normals use a ziggurat (or Box–Muller where the engine's weight init asks for it); Poisson uses Knuth's product method below lambda 10 and Hörmann's PTRS above (the same
  * algorithm numpy uses), so it is exact in distribution at every lambda.
  */
 #include "dv-rng.h"
@@ -39,6 +39,8 @@ dv_rng_init (DvRng *rng, guint64 seed)
   guint64 x = seed;
   for (int i = 0; i < 4; i++)
     rng->s[i] = splitmix64 (&x);
+  rng->have_spare = FALSE;
+  rng->spare = 0.0;
 }
 
 guint64
@@ -68,23 +70,36 @@ dv_rng_range (DvRng *rng, double lo, double hi)
   return lo + (hi - lo) * dv_rng_uniform (rng);
 }
 
-/* Lemire's multiply-shift with rejection. */
-guint32
-dv_rng_below (DvRng *rng, guint32 n)
+/* Lemire's multiply-shift with rejection on the top 32 bits (n <= 2^32, every bounded draw of
+ * the data library, so its shuffles are what they were); above, rejection of the last partial
+ * block of 2^64 mod n values. */
+guint64
+dv_rng_below (DvRng *rng, guint64 n)
 {
   g_return_val_if_fail (n > 0, 0);
-  guint64 m = (dv_rng_next (rng) >> 32) * (guint64) n;
-  guint32 low = (guint32) m;
-  if (low < n)
+  if (n > G_MAXUINT32 + (guint64) 1)
     {
-      guint32 threshold = (guint32) (-n) % n;
+      guint64 threshold = (-n) % n, x;
+      do
+        x = dv_rng_next (rng);
+      while (x < threshold);
+      return x % n;
+    }
+  if (n == G_MAXUINT32 + (guint64) 1)
+    return dv_rng_next (rng) >> 32;
+  guint32 n32 = (guint32) n;
+  guint64 m = (dv_rng_next (rng) >> 32) * n;
+  guint32 low = (guint32) m;
+  if (low < n32)
+    {
+      guint32 threshold = (guint32) (-n32) % n32;
       while (low < threshold)
         {
-          m = (dv_rng_next (rng) >> 32) * (guint64) n;
+          m = (dv_rng_next (rng) >> 32) * n;
           low = (guint32) m;
         }
     }
-  return (guint32) (m >> 32);
+  return m >> 32;
 }
 
 /* Marsaglia & Tsang's ziggurat (128 layers), with the layer index and the value taken from
@@ -144,6 +159,26 @@ dv_rng_normal (DvRng *rng)
       if (zig_f[iz] + dv_rng_uniform (rng) * (zig_f[iz - 1] - zig_f[iz]) < exp (-0.5 * x * x))
         return x;
     }
+}
+
+/* Box–Muller: two normals from two uniforms; the second is returned by the next call. */
+double
+dv_rng_normal_box_muller (DvRng *rng)
+{
+  if (rng->have_spare)
+    {
+      rng->have_spare = FALSE;
+      return rng->spare;
+    }
+  double u, v;
+  do
+    u = dv_rng_uniform (rng);
+  while (u <= 1e-300);
+  v = dv_rng_uniform (rng);
+  double mag = sqrt (-2.0 * log (u));
+  rng->spare = mag * sin (2.0 * G_PI * v);
+  rng->have_spare = TRUE;
+  return mag * cos (2.0 * G_PI * v);
 }
 
 guint32
