@@ -48,7 +48,7 @@ unattended_finish (Unattended *u, const char *error)
 {
   if (error != NULL)
     {
-      g_printerr ("dynvision-workbench: %s\n", error);
+      g_printerr (_("dynvision-workbench: %s\n"), error);
       u->app->status = 1;
     }
   gtk_window_destroy (GTK_WINDOW (u->window));
@@ -133,7 +133,7 @@ measure_done (const DvMeasureResult *result, const char *error, gpointer user_da
   DvWbApplication *self = user_data;
   if (error != NULL)
     {
-      g_printerr ("dynvision-workbench: --measure: %s\n", error);
+      g_printerr (_("dynvision-workbench: --measure: %s\n"), error);
       self->status = 1;
       return;
     }
@@ -171,12 +171,12 @@ edit_architecture (DvWbWindow *window, const char *view, const char *const *edit
       if (kv[0] == NULL || kv[1] == NULL)
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "--edit %s: write PATH=VALUE, e.g. V1.tau=20", edits[i]);
+                       _("--edit %s: write PATH=VALUE, e.g. V1.tau=20"), edits[i]);
           return FALSE;
         }
       if (!dv_wb_window_edit_set (window, kv[0], kv[1], error))
         {
-          g_prefix_error (error, "--edit %s: ", edits[i]);
+          g_prefix_error (error, _("--edit %s: "), edits[i]);
           return FALSE;
         }
     }
@@ -225,7 +225,7 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
       g_autoptr (GError) perr = NULL;
       if (dv_plugin_load (ppath, &perr) == NULL)
         {
-          g_application_command_line_printerr (cmdline, "dynvision-workbench: --plugin: %s\n",
+          g_application_command_line_printerr (cmdline, _("dynvision-workbench: --plugin: %s\n"),
                                                perr->message);
           g_free (plugins);
           g_free (files);
@@ -263,7 +263,7 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
       dv_train_settings_clear (&check);
       if (!ok)
         {
-          g_application_command_line_printerr (cmdline, "dynvision-workbench: --train: %s\n", terr->message);
+          g_application_command_line_printerr (cmdline, _("dynvision-workbench: --train: %s\n"), terr->message);
           g_free (files);
           g_free (presentation);
           g_free (train);
@@ -312,7 +312,7 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
     g_free (train);
   if (wb == NULL)
     {
-      g_application_command_line_printerr (cmdline, "dynvision-workbench: %s\n", error->message);
+      g_application_command_line_printerr (cmdline, _("dynvision-workbench: %s\n"), error->message);
       return 1;
     }
   DvWbWindow *window = dv_workbench_get_window (wb);
@@ -326,7 +326,7 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
   if (error != NULL)
     {
       /* a refused command-line value: say so and exit non-zero, running nothing */
-      g_application_command_line_printerr (cmdline, "dynvision-workbench: %s\n", error->message);
+      g_application_command_line_printerr (cmdline, _("dynvision-workbench: %s\n"), error->message);
       gtk_window_destroy (GTK_WINDOW (window));
       g_free (train);
       return 2;
