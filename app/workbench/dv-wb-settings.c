@@ -4,7 +4,6 @@
 #include <glib/gi18n-lib.h>
 
 #include "dv-config.h"
-#include "dv-wb-window-train.h"
 
 /* Every key this file reads: an older schema without one of them is skipped
  * for the build tree's (reading a missing key aborts). */
