@@ -7,6 +7,10 @@
 #include <locale.h>
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
+#include "dv-config.h"
+
 typedef struct {
   const char *name;
   int (*main) (int argc, char **argv);
@@ -14,26 +18,27 @@ typedef struct {
 } Command;
 
 static const Command commands[] = {
-  { "run", dv_cli_run, "run a checkpoint over an input sequence, write logits and layer responses" },
-  { "grad", dv_cli_grad, "loss and BPTT gradients of every parameter on a labelled sequence" },
-  { "describe", dv_cli_describe, "print a preset's model description (JSON)" },
-  { "init", dv_cli_init, "write an initialised checkpoint of a preset" },
-  { "train", dv_cli_train, "train a model on a dataset (progress, checkpoints, metrics CSV)" },
-  { "test", dv_cli_test, "run a DynVision test experiment (contrast, duration, noise, …) on a checkpoint" },
-  { "plot", dv_cli_plot, "draw a figure (responses, accuracy, latency, training, weights) to PNG/SVG/PDF" },
-  { "bench", dv_cli_bench, "time inference and a training step of the tutorial model" },
-  { "convert", dv_cli_convert, "write a checkpoint (.safetensors, .pt, .pth, .ckpt) as .safetensors or .pt" },
-  { "data", dv_cli_data_main, "show or describe a dataset and its temporal presentation" },
-  { "export-dynvision", dv_cli_export_dynvision, "write model.py + weights.pt that build and load the model in DynVision" },
+  { "run", dv_cli_run, N_("run a checkpoint over an input sequence, write logits and layer responses") },
+  { "grad", dv_cli_grad, N_("loss and BPTT gradients of every parameter on a labelled sequence") },
+  { "describe", dv_cli_describe, N_("print a preset's model description (JSON)") },
+  { "init", dv_cli_init, N_("write an initialised checkpoint of a preset") },
+  { "train", dv_cli_train, N_("train a model on a dataset (progress, checkpoints, metrics CSV)") },
+  { "test", dv_cli_test, N_("run a DynVision test experiment (contrast, duration, noise, …) on a checkpoint") },
+  { "plot", dv_cli_plot, N_("draw a figure (responses, accuracy, latency, training, weights) to PNG/SVG/PDF") },
+  { "bench", dv_cli_bench, N_("time inference and a training step of the tutorial model") },
+  { "convert", dv_cli_convert, N_("write a checkpoint (.safetensors, .pt, .pth, .ckpt) as .safetensors or .pt") },
+  { "data", dv_cli_data_main, N_("show or describe a dataset and its temporal presentation") },
+  { "export-dynvision", dv_cli_export_dynvision, N_("write model.py + weights.pt that build and load the model in DynVision") },
 };
 
 static void
 usage (void)
 {
-  g_printerr ("usage: dynvision COMMAND [options]\n\ncommands:\n");
+  g_printerr (_("usage: dynvision COMMAND [options]\n\ncommands:\n"));
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    g_printerr ("  %-9s %s\n", commands[i].name, commands[i].help);
-  g_printerr ("\n`dynvision COMMAND --help` tells more.  `--plugin PATH.so` loads a model plugin.\n");
+    g_printerr ("  %-9s %s\n", commands[i].name, _(commands[i].help));
+  g_printerr (_("\n`dynvision COMMAND --help` tells more.  `--plugin PATH.so` loads a model "
+                "plugin.  `dynvision --version` prints the version.\n"));
 }
 
 /* `--plugin PATH` (anywhere, repeatable) loads a model plugin first. */
@@ -71,6 +76,14 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  bindtextdomain (DV_GETTEXT_PACKAGE, DV_LOCALEDIR);
+  bind_textdomain_codeset (DV_GETTEXT_PACKAGE, "UTF-8");
+  textdomain (DV_GETTEXT_PACKAGE);
+  if (argc == 2 && strcmp (argv[1], "--version") == 0)
+    {
+      g_print ("dynvision %s\n", DV_VERSION);
+      return 0;
+    }
   if (!load_plugins (&argc, argv))
     return 1;
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
@@ -85,7 +98,7 @@ main (int argc, char **argv)
         g_set_prgname (prgname); /* copies it */
         return commands[i].main (argc - 1, argv + 1);
       }
-  g_printerr ("dynvision: unknown command '%s'\n\n", argv[1]);
+  g_printerr (_("dynvision: unknown command '%s'\n\n"), argv[1]);
   usage ();
   return 2;
 }

@@ -7,6 +7,8 @@
  * skip arcs below it, taller the more areas they span.
  */
 #include "dv-plot-arch.h"
+
+#include <glib/gi18n-lib.h>
 #include "dv-plot-private.h"
 
 #include <math.h>
@@ -227,7 +229,7 @@ draw_box (cairo_t *cr, const DvPlotTheme *th, const Box *b, DvRgb color, gboolea
 static char *
 fmt_ms (double ms)
 {
-  return g_strdup_printf ("%g ms", ms);
+  return g_strdup_printf (_("%g ms"), ms);
 }
 
 static void
@@ -239,11 +241,11 @@ arch_draw (gconstpointer self, cairo_t *cr, double width, double height)
   if (width < 40 || height < 40)
     return;
   dvp_set_rgb (cr, th->foreground);
-  dvp_text (cr, MARGIN, 6, p->title ? p->title : "Architecture", DVP_FONT_TITLE, TRUE, 0, 0);
+  dvp_text (cr, MARGIN, 6, p->title ? p->title : _("Architecture"), DVP_FONT_TITLE, TRUE, 0, 0);
   if (p->n_areas <= 0)
     {
       DvPlotRect r = { 0, TITLE_H, width, height - TITLE_H };
-      dvp_placeholder (cr, th, &r, "no areas");
+      dvp_placeholder (cr, th, &r, _("no areas"));
       return;
     }
   Layout L;
@@ -325,7 +327,7 @@ arch_draw (gconstpointer self, cairo_t *cr, double width, double height)
     {
       const DvArchArea *ar = &p->areas[i];
       g_autofree char *shape = g_strdup_printf ("%d×%d×%d", ar->C, ar->H, ar->W);
-      g_autofree char *tau = ar->tau > 0 ? g_strdup_printf ("τ %g ms", ar->tau) : g_strdup ("no leak");
+      g_autofree char *tau = ar->tau > 0 ? g_strdup_printf (_("τ %g ms"), ar->tau) : g_strdup (_("no leak"));
       const char *lines[] = { ar->name, shape, tau, ar->detail };
       draw_box (cr, th, &L.areas[i], dv_palette_layer (i), selected (p, DV_ARCH_HIT_AREA, i), lines,
                 ar->detail ? 4 : 3, font);

@@ -8,6 +8,7 @@
 #include "dv-plot-private.h"
 
 #include "dv-number.h"
+#include <glib/gi18n-lib.h>
 
 #include <math.h>
 #include <string.h>
@@ -238,13 +239,13 @@ dvp_bands (cairo_t *cr, const DvPlotTheme *th, const DvpFrame *f, const DvPlotTi
       cairo_set_dash (cr, NULL, 0, 0);
       if (labels && x0 + 3 >= free_x)
         {
-          dvp_text (cr, x0 + 3, a->y - 2, "on", DVP_FONT_TICK - 1, FALSE, 0, 1);
-          free_x = x0 + 3 + dvp_text_width (cr, "on", DVP_FONT_TICK - 1, FALSE) + 4;
+          dvp_text (cr, x0 + 3, a->y - 2, _("on"), DVP_FONT_TICK - 1, FALSE, 0, 1);
+          free_x = x0 + 3 + dvp_text_width (cr, _("on"), DVP_FONT_TICK - 1, FALSE) + 4;
         }
       if (labels && b->end < tl->n && x1 + 3 >= free_x)
         {
-          dvp_text (cr, x1 + 3, a->y - 2, "off", DVP_FONT_TICK - 1, FALSE, 0, 1);
-          free_x = x1 + 3 + dvp_text_width (cr, "off", DVP_FONT_TICK - 1, FALSE) + 4;
+          dvp_text (cr, x1 + 3, a->y - 2, _("off"), DVP_FONT_TICK - 1, FALSE, 0, 1);
+          free_x = x1 + 3 + dvp_text_width (cr, _("off"), DVP_FONT_TICK - 1, FALSE) + 4;
         }
     }
   cairo_restore (cr);
@@ -352,8 +353,8 @@ dvp_colorbar (cairo_t *cr, const DvPlotTheme *th, const DvPlotRect *r, DvColorma
   double tx = r->x + r->w + 4;
   if (per_channel || !(hi > lo))
     {
-      dvp_text (cr, tx, r->y, per_channel ? "max" : "", DVP_FONT_TICK, FALSE, 0, 0.5);
-      dvp_text (cr, tx, r->y + r->h, per_channel ? "min" : "", DVP_FONT_TICK, FALSE, 0, 0.5);
+      dvp_text (cr, tx, r->y, per_channel ? _("max") : "", DVP_FONT_TICK, FALSE, 0, 0.5);
+      dvp_text (cr, tx, r->y + r->h, per_channel ? _("min") : "", DVP_FONT_TICK, FALSE, 0, 0.5);
       if (!per_channel && isfinite (lo))
         {
           char buf[32];

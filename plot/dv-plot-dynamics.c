@@ -8,6 +8,8 @@
  */
 #include "dv-plot-dynamics.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 
 #include "dv-plot-private.h"
@@ -105,11 +107,11 @@ dv_dynamics_plot_draw (const DvDynamicsPlot *p, cairo_t *cr, double width, doubl
   cairo_save (cr);
   dvp_background (cr, th, width, height);
   dvp_set_rgb (cr, th->foreground);
-  dvp_text (cr, 12, 8, p->title ? p->title : "Dynamics over training", DVP_FONT_TITLE, TRUE, 0, 0);
+  dvp_text (cr, 12, 8, p->title ? p->title : _("Dynamics over training"), DVP_FONT_TITLE, TRUE, 0, 0);
   DvPlotRect body = { 0, 30, width, MAX (height - 30, 0) };
   if (p->values == NULL || p->n_rows <= 0 || p->n_layers <= 0 || p->T <= 0)
     {
-      dvp_placeholder (cr, th, &body, "one row per epoch appears here during training");
+      dvp_placeholder (cr, th, &body, _("one row per epoch appears here during training"));
       cairo_restore (cr);
       return;
     }
@@ -148,7 +150,7 @@ dv_dynamics_plot_draw (const DvDynamicsPlot *p, cairo_t *cr, double width, doubl
         }
     }
   dvp_set_rgb (cr, th->foreground);
-  dvp_text (cr, left + (width - left - right) / 2, height - 4, "time (ms)", DVP_FONT_LABEL, FALSE,
+  dvp_text (cr, left + (width - left - right) / 2, height - 4, _("time (ms)"), DVP_FONT_LABEL, FALSE,
             0.5, 1);
   /* epoch labels: first, last, and as many between as fit */
   double row_h = ph / p->n_rows;
@@ -163,7 +165,7 @@ dv_dynamics_plot_draw (const DvDynamicsPlot *p, cairo_t *cr, double width, doubl
         dvp_text (cr, left - 6, top + (row + 0.5) * row_h, buf, DVP_FONT_TICK, FALSE, 1, 0.5);
       }
   DvPlotRect bar = { width - right + 12, top, 12, ph };
-  dvp_colorbar (cr, th, &bar, p->colormap, 0, 1, TRUE, "per layer");
+  dvp_colorbar (cr, th, &bar, p->colormap, 0, 1, TRUE, _("per layer"));
   cairo_restore (cr);
 }
 

@@ -9,6 +9,8 @@
  */
 #include "dv-plot-private.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 
 #define TITLE_H (8 + DVP_FONT_TITLE + 12)
@@ -126,10 +128,10 @@ dv_fmap_plot_draw (const DvFmapPlot *p, cairo_t *cr, double width, double height
 
   g_autofree char *title = NULL;
   if (p->t >= 0)
-    title = g_strdup_printf ("%s — feature maps at t = %g ms (step %d)",
+    title = g_strdup_printf (_("%s — feature maps at t = %g ms (step %d)"),
                              p->layer_name ? p->layer_name : "layer", p->t * p->dt, p->t);
   else
-    title = g_strdup_printf ("%s — feature maps", p->layer_name ? p->layer_name : "layer");
+    title = g_strdup_printf (_("%s — feature maps"), p->layer_name ? p->layer_name : _("layer"));
   dvp_set_rgb (cr, th->foreground);
   dvp_text_fit (cr, 12, 8, title, DVP_FONT_TITLE, TRUE, 0, 0, width - 24);
 
@@ -138,9 +140,9 @@ dv_fmap_plot_draw (const DvFmapPlot *p, cairo_t *cr, double width, double height
   if (p->maps == NULL || L.cols == 0)
     {
       DvPlotRect r = { 0, TITLE_H, width, height - TITLE_H };
-      dvp_placeholder (cr, th, &r, p->maps != NULL ? "too small to draw"
+      dvp_placeholder (cr, th, &r, p->maps != NULL ? _("too small to draw")
                                    : p->empty_message ? p->empty_message
-                                   : "no feature maps for this timestep");
+                                   : _("no feature maps for this timestep"));
       cairo_restore (cr);
       return;
     }
@@ -194,13 +196,13 @@ dv_fmap_plot_draw (const DvFmapPlot *p, cairo_t *cr, double width, double height
     }
 
   /* colour bar: values for one shared range, "min/max" per channel */
-  const char *vl = p->value_label ? p->value_label : "activation";
+  const char *vl = p->value_label ? p->value_label : _("activation");
   g_autofree char *cb_label = g_strdup_printf ("%s", vl);
   dvp_set_rgb (cr, th->foreground);
   dvp_colorbar (cr, th, &L.colorbar, p->colormap, ranges[0].min, ranges[0].max,
                 p->scope == DV_SCALE_PER_CHANNEL, cb_label);
   dvp_set_rgb (cr, th->muted);
-  g_autofree char *scope = g_strdup_printf ("%s scale", dv_scale_scope_name (p->scope));
+  g_autofree char *scope = g_strdup_printf (_("%s scale"), dv_scale_scope_name (p->scope));
   dvp_text (cr, L.colorbar.x + L.colorbar.w / 2 + 12, L.colorbar.y + L.colorbar.h + 8, scope,
             DVP_FONT_TICK - 1.5, FALSE, 0.5, 0);
   cairo_restore (cr);

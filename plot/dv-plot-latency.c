@@ -10,6 +10,8 @@
  */
 #include "dv-plot-private.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 
 void
@@ -52,11 +54,11 @@ dv_latency_plot_draw (const DvLatencyPlot *p, cairo_t *cr, double width, double 
   cairo_save (cr);
   dvp_background (cr, th, width, height);
   dvp_set_rgb (cr, th->foreground);
-  dvp_text (cr, 12, 8, p->title ? p->title : "Latency & peaks", DVP_FONT_TITLE, TRUE, 0, 0);
+  dvp_text (cr, 12, 8, p->title ? p->title : _("Latency & peaks"), DVP_FONT_TITLE, TRUE, 0, 0);
   if (nv == 0 || dv_series_length (p->series) == 0)
     {
       DvPlotRect r = { 0, 30, width, height - 30 };
-      dvp_placeholder (cr, th, &r, "no timesteps recorded yet");
+      dvp_placeholder (cr, th, &r, _("no timesteps recorded yet"));
       cairo_restore (cr);
       return;
     }
@@ -68,7 +70,7 @@ dv_latency_plot_draw (const DvLatencyPlot *p, cairo_t *cr, double width, double 
   if (p->timeline.n > 0 && (int) len < p->timeline.n)
     {
       /* the measures change as the sequence goes on: say over what */
-      g_autofree char *over = g_strdup_printf ("over steps %d–%d of %d", dv_series_time (p->series, 0),
+      g_autofree char *over = g_strdup_printf (_("over steps %d–%d of %d"), dv_series_time (p->series, 0),
                                                dv_series_time (p->series, len - 1), p->timeline.n);
       dvp_set_rgb (cr, th->muted);
       dvp_text (cr, width - 12, 8, over, DVP_FONT_LABEL, FALSE, 1, 0);
@@ -126,18 +128,18 @@ dv_latency_plot_draw (const DvLatencyPlot *p, cairo_t *cr, double width, double 
   fh.y1 = nv;
 
   g_autofree char *tlabel = p->timeline.flags != NULL
-                            ? g_strdup_printf ("ms after stimulus onset (t = %g ms)", ref * dt)
-                            : g_strdup ("time (ms)");
+                            ? g_strdup_printf (_("ms after stimulus onset (t = %g ms)"), ref * dt)
+                            : g_strdup (_("time (ms)"));
   dvp_axes_x_only (cr, th, &ft, tlabel);
-  dvp_axes_x_only (cr, th, &fh, "peak mean |activation|");
+  dvp_axes_x_only (cr, th, &fh, _("peak mean |activation|"));
   dvp_set_rgb (cr, th->muted);
   /* said short enough to read whole: the onset is where the trace passes the
    * threshold of its min-max range */
-  g_autofree char *key = g_strdup_printf ("bar: onset (%g %% of range) · ◆ peak",
+  g_autofree char *key = g_strdup_printf (_("bar: onset (%g %% of range) · ◆ peak"),
                                           100.0 * p->threshold);
   dvp_text_fit (cr, ft.area.x, ft.area.y - 8, key, DVP_FONT_TICK - 1, FALSE, 0, 1,
                 ft.area.w + gap - 8);
-  dvp_text (cr, fh.area.x, fh.area.y - 8, "peak height", DVP_FONT_TICK - 1, FALSE, 0, 1);
+  dvp_text (cr, fh.area.x, fh.area.y - 8, _("peak height"), DVP_FONT_TICK - 1, FALSE, 0, 1);
 
   double row = ft.area.h / nv;
   /* onset labels above the bars when the rows have room; in short rows beside
@@ -181,7 +183,7 @@ dv_latency_plot_draw (const DvLatencyPlot *p, cairo_t *cr, double width, double 
           cairo_rectangle (cr, MIN (x0, x1), yc - bh / 2, fabs (x1 - x0), bh);
           cairo_fill (cr);
           char buf[32];
-          g_snprintf (buf, sizeof buf, "onset %g ms", (lat[k].onset - ref) * dt);
+          g_snprintf (buf, sizeof buf, _("onset %g ms"), (lat[k].onset - ref) * dt);
           dvp_set_rgb (cr, th->foreground);
           if (onset_labels == ONSET_ABOVE)
             dvp_text (cr, MIN (x0, x1) + 2, yc - bh / 2 - 2, buf, DVP_FONT_TICK - 1, FALSE, 0, 1);
@@ -191,7 +193,7 @@ dv_latency_plot_draw (const DvLatencyPlot *p, cairo_t *cr, double width, double 
       else
         {
           dvp_set_rgb (cr, th->muted);
-          dvp_text (cr, x0 + 5, yc, "no onset (flat trace)", DVP_FONT_TICK - 1, FALSE, 0, 0.5);
+          dvp_text (cr, x0 + 5, yc, _("no onset (flat trace)"), DVP_FONT_TICK - 1, FALSE, 0, 0.5);
         }
       /* a flat trace (e.g. all zero before its input arrives) has no peak to show */
       if (lat[k].peak >= 0 && lat[k].max > lat[k].min)
@@ -212,7 +214,7 @@ dv_latency_plot_draw (const DvLatencyPlot *p, cairo_t *cr, double width, double 
           cairo_close_path (cr);
           cairo_fill (cr);
           char buf[32];
-          g_snprintf (buf, sizeof buf, "peak %g ms", (lat[k].peak - ref) * dt);
+          g_snprintf (buf, sizeof buf, _("peak %g ms"), (lat[k].peak - ref) * dt);
           dvp_set_rgb (cr, th->foreground);
           dvp_text (cr, xp + 10, yc, buf, DVP_FONT_TICK - 1, FALSE, 0, 0.5);
         }

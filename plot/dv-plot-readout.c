@@ -8,6 +8,8 @@
  */
 #include "dv-plot-private.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 
 void
@@ -143,7 +145,7 @@ dv_readout_plot_draw (const DvReadoutPlot *p, cairo_t *cr, double width, double 
     pred = dv_softmax (dv_series_row (p->logits, ci), K, probs);
 
   dvp_set_rgb (cr, th->foreground);
-  dvp_text (cr, 12, 8, p->title ? p->title : "Readout", DVP_FONT_TITLE, TRUE, 0, 0);
+  dvp_text (cr, 12, 8, p->title ? p->title : _("Readout"), DVP_FONT_TITLE, TRUE, 0, 0);
   if (pred >= 0)
     {
       class_name (p, pred, name, sizeof name);
@@ -169,9 +171,9 @@ dv_readout_plot_draw (const DvReadoutPlot *p, cairo_t *cr, double width, double 
       return;
     }
   dvp_bands (cr, th, &f, &p->timeline, TRUE);
-  dvp_axes (cr, th, &f, "time (ms)", "p(class)");
+  dvp_axes (cr, th, &f, _("time (ms)"), _("p(class)"));
   if (len == 0)
-    dvp_placeholder (cr, th, &f.area, "no timesteps recorded yet");
+    dvp_placeholder (cr, th, &f.area, _("no timesteps recorded yet"));
 
   g_autofree gboolean *lead = g_new (gboolean, K);
   leading_classes (p, K, lead);
@@ -218,7 +220,7 @@ dv_readout_plot_draw (const DvReadoutPlot *p, cairo_t *cr, double width, double 
   cairo_line_to (cr, f.area.x + f.area.w, round (dvp_y (&f, 1.0 / K)) + 0.5);
   cairo_stroke (cr);
   cairo_set_dash (cr, NULL, 0, 0);
-  dvp_text (cr, f.area.x + f.area.w - 2, dvp_y (&f, 1.0 / K) - 2, "chance", DVP_FONT_TICK - 2,
+  dvp_text (cr, f.area.x + f.area.w - 2, dvp_y (&f, 1.0 / K) - 2, _("chance"), DVP_FONT_TICK - 2,
             FALSE, 1, 1);
   cairo_restore (cr);
   if (p->cursor >= 0)
@@ -236,9 +238,9 @@ dv_readout_plot_draw (const DvReadoutPlot *p, cairo_t *cr, double width, double 
   name_w = MIN (name_w, bars_w * 0.55);
   double bar_x = bx + name_w + 8, bar_w = bars_w - name_w - 8 - 40;
   dvp_set_rgb (cr, th->muted);
-  g_autofree char *at = ci >= 0 ? g_strdup_printf ("at t = %g ms",
+  g_autofree char *at = ci >= 0 ? g_strdup_printf (_("at t = %g ms"),
                                                    dv_series_time (p->logits, ci) * dt)
-                                : g_strdup ("no data");
+                                : g_strdup (_("no data"));
   dvp_text (cr, bx, by - 6, at, DVP_FONT_TICK - 1, FALSE, 0, 1);
   for (int k = 0; k < K && bar_w > 10; k++)
     {
@@ -271,7 +273,7 @@ dv_readout_plot_draw (const DvReadoutPlot *p, cairo_t *cr, double width, double 
   if (p->label >= 0 && bar_w > 10)
     {
       dvp_set_rgb (cr, th->muted);
-      dvp_text (cr, bx, by + K * row + 6, "outlined: true label", DVP_FONT_TICK - 2, FALSE, 0, 0);
+      dvp_text (cr, bx, by + K * row + 6, _("outlined: true label"), DVP_FONT_TICK - 2, FALSE, 0, 0);
     }
   cairo_restore (cr);
 }

@@ -8,6 +8,8 @@
  */
 #include "dv-plot-private.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 
 void
@@ -126,10 +128,10 @@ dv_responses_plot_draw (const DvResponsesPlot *p, cairo_t *cr, double width, dou
 
   /* title line: name on the left, cursor time on the right */
   dvp_set_rgb (cr, th->foreground);
-  dvp_text (cr, 12, 8, p->title ? p->title : "Layer responses", DVP_FONT_TITLE, TRUE, 0, 0);
+  dvp_text (cr, 12, 8, p->title ? p->title : _("Layer responses"), DVP_FONT_TITLE, TRUE, 0, 0);
   if (p->cursor >= 0)
     {
-      g_autofree char *cur = g_strdup_printf ("t = %g ms (step %d)", p->cursor * dt, p->cursor);
+      g_autofree char *cur = g_strdup_printf (_("t = %g ms (step %d)"), p->cursor * dt, p->cursor);
       dvp_set_rgb (cr, th->muted);
       dvp_text (cr, width - 12, 8, cur, DVP_FONT_LABEL, FALSE, 1, 0);
     }
@@ -147,12 +149,12 @@ dv_responses_plot_draw (const DvResponsesPlot *p, cairo_t *cr, double width, dou
     }
 
   dvp_bands (cr, th, &f, tl, TRUE);
-  const char *y_label = p->y_label ? p->y_label : "mean |activation|";
-  g_autofree char *y_label_n = p->normalise ? g_strconcat (y_label, " (÷ max)", NULL) : NULL;
-  dvp_axes (cr, th, &f, "time (ms)", p->normalise ? y_label_n : y_label);
+  const char *y_label = p->y_label ? p->y_label : _("mean |activation|");
+  g_autofree char *y_label_n = p->normalise ? g_strconcat (y_label, _(" (÷ max)"), NULL) : NULL;
+  dvp_axes (cr, th, &f, _("time (ms)"), p->normalise ? y_label_n : y_label);
 
   if (len == 0)
-    dvp_placeholder (cr, th, &f.area, "no timesteps recorded yet");
+    dvp_placeholder (cr, th, &f.area, _("no timesteps recorded yet"));
 
   gboolean markers = len > 0 && f.area.w / (double) x_extent (p) >= 10;
   cairo_save (cr);
@@ -233,7 +235,7 @@ dv_responses_plot_draw (const DvResponsesPlot *p, cairo_t *cr, double width, dou
           const float *row = dv_series_row (p->series, i);
           double y = f.area.y + legend_h + 14;
           dvp_set_rgb (cr, th->muted);
-          dvp_text (cr, lx, y, "at cursor:", DVP_FONT_TICK - 1, FALSE, 0, 0);
+          dvp_text (cr, lx, y, _("at cursor:"), DVP_FONT_TICK - 1, FALSE, 0, 0);
           for (guint k = 0; k < nv; k++)
             {
               char buf[48];

@@ -9,6 +9,8 @@
  */
 #include "dv-plot-private.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 
 #define STRIP_H 22
@@ -120,7 +122,7 @@ dv_stimulus_plot_draw (const DvStimulusPlot *p, cairo_t *cr, double width, doubl
   cairo_save (cr);
   dvp_background (cr, th, width, height);
   dvp_set_rgb (cr, th->foreground);
-  dvp_text (cr, 12, 8, p->title ? p->title : "Stimulus", DVP_FONT_TITLE, TRUE, 0, 0);
+  dvp_text (cr, 12, 8, p->title ? p->title : _("Stimulus"), DVP_FONT_TITLE, TRUE, 0, 0);
   if (p->caption != NULL)
     {
       dvp_set_rgb (cr, th->muted);
@@ -143,15 +145,15 @@ dv_stimulus_plot_draw (const DvStimulusPlot *p, cairo_t *cr, double width, doubl
   else
     {
       DvPlotRect r = { 0, L.img_y, width, L.img_h };
-      dvp_placeholder (cr, th, &r, "no frame yet");
+      dvp_placeholder (cr, th, &r, _("no frame yet"));
     }
   g_autofree char *state = NULL;
   if (p->cursor >= 0 && tl->flags != NULL)
-    state = g_strdup_printf ("t = %g ms: %s%s", p->cursor * dt,
-                             dvp_step_flag (tl, p->cursor, DV_PLOT_STEP_STIMULUS) ? "stimulus" : "blank",
+    state = g_strdup_printf (_("t = %g ms: %s%s"), p->cursor * dt,
+                             dvp_step_flag (tl, p->cursor, DV_PLOT_STEP_STIMULUS) ? _("stimulus") : _("blank"),
                              dvp_step_flag (tl, p->cursor, DV_PLOT_STEP_NOISE) ? " + noise" : "");
   else if (p->cursor >= 0)
-    state = g_strdup_printf ("t = %g ms", p->cursor * dt);
+    state = g_strdup_printf (_("t = %g ms"), p->cursor * dt);
   if (state)
     {
       dvp_set_rgb (cr, th->foreground);
@@ -209,9 +211,9 @@ dv_stimulus_plot_draw (const DvStimulusPlot *p, cairo_t *cr, double width, doubl
       dvp_text (cr, x, f.area.y + f.area.h + 6, buf, DVP_FONT_TICK - 1, FALSE, 0.5, 0);
     }
   dvp_set_rgb (cr, th->muted);
-  dvp_text (cr, width - 16, f.area.y + f.area.h + 6 + DVP_FONT_TICK + 2, "time (ms)",
+  dvp_text (cr, width - 16, f.area.y + f.area.h + 6 + DVP_FONT_TICK + 2, _("time (ms)"),
             DVP_FONT_TICK - 1, FALSE, 1, 0);
-  dvp_text (cr, 16, f.area.y + f.area.h + 6 + DVP_FONT_TICK + 2, "dark: stimulus, light: blank",
+  dvp_text (cr, 16, f.area.y + f.area.h + 6 + DVP_FONT_TICK + 2, _("dark: stimulus, light: blank"),
             DVP_FONT_TICK - 1, FALSE, 0, 0);
   cairo_restore (cr);
 }

@@ -4,8 +4,10 @@
 # As root it runs apt-get; otherwise it prints the exact command and stops.
 set -euo pipefail
 build_pkgs=(meson ninja-build pkg-config gcc libglib2.0-dev libgtk-4-dev libopenblas-dev
-            libcairo2-dev libpango1.0-dev libgdk-pixbuf-2.0-dev libzip-dev)
-test_pkgs=(xvfb xauth dataset-fashion-mnist)
+            libcairo2-dev libpango1.0-dev libgdk-pixbuf-2.0-dev libzip-dev libglib2.0-bin gettext)
+# the data-files suite: desktop-file-validate, appstreamcli, update-mime-database, xmllint
+test_pkgs=(xvfb xauth dataset-fashion-mnist desktop-file-utils appstream shared-mime-info
+           libxml2-utils)
 fuzz_pkgs=(clang)
 want=("${build_pkgs[@]}")
 [ "${1:-build}" = test ] && want+=("${test_pkgs[@]}")

@@ -3,6 +3,8 @@
  * description (dv_model_apply_desc: soft in place, or a rebuild keeping
  * the learnt values the edit did not redefine), soft and full resets. */
 #include "dv-engine-thread-edit.h"
+
+#include <glib/gi18n-lib.h>
 #include "dv-engine-thread-private.h"
 
 typedef enum { JOB_APPLY, JOB_SOFT_RESET, JOB_FULL_RESET, JOB_DESCRIBE } JobKind;
@@ -84,16 +86,16 @@ apply (DvEngineThread *self, Job *job)
   if (!rebuilt)
     {
       gboolean new_dt = dv_model_get_desc (self->model)->dt != dt;
-      r->message = g_strdup_printf ("Applied without a rebuild (soft change): every weight kept, "
-                                    "%u tensor%s set from the description%s.", changed, changed == 1 ? "" : "s",
+      r->message = g_strdup_printf (_("Applied without a rebuild (soft change): every weight kept, "
+                                    "%u tensor%s set from the description%s."), changed, changed == 1 ? "" : "s",
                                     new_dt ? "; the new dt starts the sequence again"
                                            : "; the sequence goes on with the new values");
       if (new_dt)
         dv_engine_thread_restart_sequence (self);
       return;
     }
-  r->message = g_strdup_printf ("Rebuilt the model: %u parameters kept, %u re-initialised, %u changed by "
-                                "the edit, %u dropped.",
+  r->message = g_strdup_printf (_("Rebuilt the model: %u parameters kept, %u re-initialised, %u changed by "
+                                "the edit, %u dropped."),
                                 dv_transfer_report_count (&r->report, DV_TRANSFER_KEPT, FALSE),
                                 dv_transfer_report_count (&r->report, DV_TRANSFER_REINITIALISED, FALSE),
                                 dv_transfer_report_count (&r->report, DV_TRANSFER_CHANGED, FALSE),
@@ -120,8 +122,8 @@ run_job (DvEngineThread *self, gpointer data)
       break;
     case JOB_SOFT_RESET:
       job->result.ok = TRUE;
-      job->result.message = g_strdup ("Soft reset: the state was cleared and the stimulus starts "
-                                      "again; every weight kept.");
+      job->result.message = g_strdup (_("Soft reset: the state was cleared and the stimulus starts "
+                                      "again; every weight kept."));
       dv_engine_thread_restart_sequence (self);
       break;
     case JOB_FULL_RESET:

@@ -14,6 +14,8 @@
 #include "dv-engine-thread-private.h"
 #include "dv-engine-thread-train.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -398,8 +400,8 @@ model_release (DvEngineThread *self, gpointer data)
   DvEngineTrain *job = data;
   int done = job->trainer ? dv_trainer_get_epoch (job->trainer) : 0;
   release_resources (job);
-  g_autofree char *msg = g_strdup_printf ("Training stopped: the model was replaced after %d "
-                                          "finished epoch%s. The checkpoints stay in %s.", done,
+  g_autofree char *msg = g_strdup_printf (_("Training stopped: the model was replaced after %d "
+                                          "finished epoch%s. The checkpoints stay in %s."), done,
                                           done == 1 ? "" : "s", job->news.run_dir);
   set_state (job, DV_TRAIN_STOPPED, msg);
   job_unref (job);
@@ -432,7 +434,7 @@ train_call (DvEngineThread *self, gpointer data)
       job->prepared = TRUE;
       if (!prepare (self, job, &error))
         {
-          g_autofree char *msg = g_strdup_printf ("Cannot train: %s", error->message);
+          g_autofree char *msg = g_strdup_printf (_("Cannot train: %s"), error->message);
           finish (self, job, DV_TRAIN_FAILED, msg);
           return;
         }
@@ -463,7 +465,7 @@ train_call (DvEngineThread *self, gpointer data)
       refresh_live (self);
       if (g_atomic_int_get (&job->stop))
         {
-          g_autofree char *msg = g_strdup_printf ("Training stopped after %d finished epoch%s.",
+          g_autofree char *msg = g_strdup_printf (_("Training stopped after %d finished epoch%s."),
                                                   epoch, epoch == 1 ? "" : "s");
           finish (self, job, DV_TRAIN_STOPPED, msg);
         }
@@ -493,7 +495,7 @@ train_call (DvEngineThread *self, gpointer data)
           dv_mutex_unlock (&job->lock);
         }
       /* the trainer's message names the last good checkpoint (it writes one before epoch 1) */
-      g_autofree char *msg = g_strdup_printf ("Training failed: %s.", error->message);
+      g_autofree char *msg = g_strdup_printf (_("Training failed: %s."), error->message);
       refresh_live (self);
       finish (self, job, DV_TRAIN_FAILED, msg);
       return;
@@ -501,7 +503,7 @@ train_call (DvEngineThread *self, gpointer data)
   refresh_live (self);
   if (epoch >= job->settings.epochs)
     {
-      g_autofree char *msg = g_strdup_printf ("Training finished: %d epoch%s. Checkpoints in %s.",
+      g_autofree char *msg = g_strdup_printf (_("Training finished: %d epoch%s. Checkpoints in %s."),
                                               epoch, epoch == 1 ? "" : "s", job->news.run_dir);
       finish (self, job, DV_TRAIN_DONE, msg);
     }

@@ -6,6 +6,8 @@
  */
 #include "dv-project.h"
 #include "dv-train-settings.h"
+
+#include <glib/gi18n-lib.h>
 #include "dv-presentation.h"
 #include "dv-tempfile.h"
 #include "dv-value.h"
@@ -88,8 +90,8 @@ dv_project_save (const DvProject *p, const char *path, GError **error)
   dv_temp_remove_stale (folder, DV_TEMP_INFIX_PROJECT);
   if (!dv_file_replace_contents (path, with_nl, -1, &local))
     {
-      g_set_error (error, local->domain, local->code, "Cannot save the project %s: %s; choose a "
-                   "folder you can write to", path, local->message);
+      g_set_error (error, local->domain, local->code, _("Cannot save the project %s: %s; choose a "
+                   "folder you can write to"), path, local->message);
       g_error_free (local);
       return FALSE;
     }
@@ -181,7 +183,7 @@ dv_project_load (const char *path, GError **error)
   GError *local = NULL;
   if (!g_file_get_contents (path, &text, &len, &local))
     {
-      g_set_error (error, local->domain, local->code, "Cannot open the project %s: %s", path,
+      g_set_error (error, local->domain, local->code, _("Cannot open the project %s: %s"), path,
                    local->message);
       g_error_free (local);
       return NULL;

@@ -4,11 +4,18 @@
  * invocation, the app.about / app.quit actions, and the unattended modes
  * --screenshot FILE.png and --export-all DIR, which run N timesteps, put the
  * cursor on the last of them, wait for the frame that draws it, render, and
- * quit; and --measure (dv-measure.c).
+ * quit; and --measure (dv-measure.c); --version; the settings (dv-wb-settings.c)
+ * an interactive window starts from (history memory, last data set) and keeps.
  * What this is not for: anything the window or the session already does.
  */
 #include "dv-wb-application.h"
 #include "dv-accels.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "dv-config.h"
+#include "dv-wb-data-resources.h"
+#include "dv-wb-settings.h"
 
 #include "dv-measure.h"
 #include "dv-plugin.h"
@@ -20,6 +27,7 @@
 struct _DvWbApplication {
   GtkApplication parent_instance;
   int status;
+  GSettings *settings;   /* NULL: no schema, nothing remembered */
 };
 
 G_DEFINE_FINAL_TYPE (DvWbApplication, dv_wb_application, GTK_TYPE_APPLICATION)
@@ -40,7 +48,7 @@ unattended_finish (Unattended *u, const char *error)
 {
   if (error != NULL)
     {
-      g_printerr ("dynvision-workbench: %s\n", error);
+      g_printerr (_("dynvision-workbench: %s\n"), error);
       u->app->status = 1;
     }
   gtk_window_destroy (GTK_WINDOW (u->window));
@@ -125,7 +133,7 @@ measure_done (const DvMeasureResult *result, const char *error, gpointer user_da
   DvWbApplication *self = user_data;
   if (error != NULL)
     {
-      g_printerr ("dynvision-workbench: --measure: %s\n", error);
+      g_printerr (_("dynvision-workbench: --measure: %s\n"), error);
       self->status = 1;
       return;
     }
@@ -163,12 +171,12 @@ edit_architecture (DvWbWindow *window, const char *view, const char *const *edit
       if (kv[0] == NULL || kv[1] == NULL)
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "--edit %s: write PATH=VALUE, e.g. V1.tau=20", edits[i]);
+                       _("--edit %s: write PATH=VALUE, e.g. V1.tau=20"), edits[i]);
           return FALSE;
         }
       if (!dv_architecture_page_set_field (dv_wb_window_get_architecture_page (window), kv[0], kv[1], error))
         {
-          g_prefix_error (error, "--edit %s: ", edits[i]);
+          g_prefix_error (error, _("--edit %s: "), edits[i]);
           return FALSE;
         }
     }
@@ -195,7 +203,7 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
   g_variant_dict_lookup (opts, "steps", "i", &steps);
   g_variant_dict_lookup (opts, "sample", "i", &sample);
   g_variant_dict_lookup (opts, "seed", "x", &seed);
-  g_variant_dict_lookup (opts, "history-mb", "i", &history_mb);
+  gboolean history_given = g_variant_dict_lookup (opts, "history-mb", "i", &history_mb);
   g_variant_dict_lookup (opts, "measure", "d", &measure);
   g_variant_dict_lookup (opts, G_OPTION_REMAINING, "^a&ay", &files);
   g_variant_dict_lookup (opts, "presentation", "^a&s", &presentation);
@@ -217,7 +225,7 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
       g_autoptr (GError) perr = NULL;
       if (dv_plugin_load (ppath, &perr) == NULL)
         {
-          g_application_command_line_printerr (cmdline, "dynvision-workbench: --plugin: %s\n",
+          g_application_command_line_printerr (cmdline, _("dynvision-workbench: --plugin: %s\n"),
                                                perr->message);
           g_free (plugins);
           g_free (files);
@@ -237,8 +245,8 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
     }
   if (history_mb < 0 || history_mb > 1 << 20)
     {
-      g_application_command_line_printerr (cmdline, "dynvision-workbench: --history-mb must be "
-                                           "between 0 (the default, %d) and %d\n",
+      g_application_command_line_printerr (cmdline, _("dynvision-workbench: --history-mb must be "
+                                           "between 0 (the default, %d) and %d\n"),
                                            (int) (DV_WORKBENCH_DEFAULT_HISTORY_BYTES >> 20),
                                            1 << 20);
       g_free (files);
@@ -255,7 +263,7 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
       dv_train_settings_clear (&check);
       if (!ok)
         {
-          g_application_command_line_printerr (cmdline, "dynvision-workbench: --train: %s\n", terr->message);
+          g_application_command_line_printerr (cmdline, _("dynvision-workbench: --train: %s\n"), terr->message);
           g_free (files);
           g_free (presentation);
           g_free (train);
@@ -264,6 +272,21 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
         }
     }
   gboolean unattended = screenshot != NULL || export_dir != NULL;
+  /* An unattended run (--screenshot, --export-all, --measure) depends on its
+   * command line alone; an interactive one starts where the last one left. */
+  gboolean remember = self->settings != NULL && !unattended && measure < 0;
+  g_autofree char *last_dataset = NULL;
+  if (remember && !history_given)
+    history_mb = g_settings_get_int (self->settings, "history-mb");
+  if (remember && dataset == NULL)
+    {
+      last_dataset = g_settings_get_string (self->settings, "last-dataset");
+      if (last_dataset[0] != '\0')
+        dataset = last_dataset;
+    }
+  if (remember && checkpoint != NULL)
+    dv_wb_settings_add_recent (self->settings, g_str_has_suffix (checkpoint, ".dvproj.json")
+                               ? "recent-projects" : "recent-checkpoints", checkpoint);
   DvWorkbenchOptions o = {
     .checkpoint = checkpoint,
     .model_spec = model_spec,
@@ -289,10 +312,12 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
     g_free (train);
   if (wb == NULL)
     {
-      g_application_command_line_printerr (cmdline, "dynvision-workbench: %s\n", error->message);
+      g_application_command_line_printerr (cmdline, _("dynvision-workbench: %s\n"), error->message);
       return 1;
     }
   DvWbWindow *window = dv_workbench_get_window (wb);
+  if (remember)
+    dv_wb_settings_attach (self->settings, window, TRUE);
   gtk_window_present (GTK_WINDOW (window));
   gboolean edited = edit_architecture (window, view, edits, apply, &error);
   g_free (edits);
@@ -301,7 +326,7 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
   if (error != NULL)
     {
       /* a refused command-line value: say so and exit non-zero, running nothing */
-      g_application_command_line_printerr (cmdline, "dynvision-workbench: %s\n", error->message);
+      g_application_command_line_printerr (cmdline, _("dynvision-workbench: %s\n"), error->message);
       gtk_window_destroy (GTK_WINDOW (window));
       g_free (train);
       return 2;
@@ -330,13 +355,14 @@ static void
 action_about (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   GtkApplication *app = user_data;
-  static const char *authors[] = { "The DynVision Workbench developers", NULL };
+  const char *authors[] = { _("The DynVision Workbench developers"), NULL };
+  /* the icon comes from the GResource (dv_wb_data), found installed or not */
   gtk_show_about_dialog (gtk_application_get_active_window (app),
-                         "program-name", "DynVision Workbench",
+                         "program-name", _("DynVision Workbench"),
                          "logo-icon-name", "org.dynvision.Workbench",
-                         "version", "0.1.0",
-                         "comments", "Watch every layer of a recurrent convolutional network "
-                                     "respond to a stimulus, timestep by timestep.",
+                         "version", DV_VERSION,
+                         "comments", _("Watch every layer of a recurrent convolutional network "
+                                       "respond to a stimulus, timestep by timestep."),
                          "license-type", GTK_LICENSE_MIT_X11,
                          "authors", authors,
                          NULL);
@@ -355,12 +381,38 @@ action_quit (GSimpleAction *action, GVariant *param, gpointer user_data)
     }
 }
 
+/* --version: answered before any display is opened. */
+static int
+dv_wb_application_handle_local_options (GApplication *gapp, GVariantDict *opts)
+{
+  if (g_variant_dict_contains (opts, "version"))
+    {
+      g_print ("dynvision-workbench %s\n", DV_VERSION);
+      return 0;
+    }
+  return -1;
+}
+
+static void
+dv_wb_application_dispose (GObject *object)
+{
+  g_clear_object (&DV_WB_APPLICATION (object)->settings);
+  G_OBJECT_CLASS (dv_wb_application_parent_class)->dispose (object);
+}
+
 static void
 dv_wb_application_startup (GApplication *gapp)
 {
+  DvWbApplication *self = DV_WB_APPLICATION (gapp);
+  /* the icons, before GtkApplication adds its resource path to the icon theme */
+  dv_wb_data_register_resource ();
   /* GtkApplication's startup finds gtk/help-overlay.ui in the resources */
   dv_ui_register_resources ();
   G_APPLICATION_CLASS (dv_wb_application_parent_class)->startup (gapp);
+  self->settings = dv_wb_settings_new ();
+  if (self->settings == NULL)
+    g_message (_("The settings schema %s is not installed: the window's size, recent files "
+                 "and last data set are not remembered."), DV_WB_SETTINGS_SCHEMA);
   dv_ui_init ();
   static const GActionEntry entries[] = {
     { .name = "about", .activate = action_about },
@@ -375,6 +427,8 @@ static void
 dv_wb_application_class_init (DvWbApplicationClass *klass)
 {
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+  G_OBJECT_CLASS (klass)->dispose = dv_wb_application_dispose;
+  app_class->handle_local_options = dv_wb_application_handle_local_options;
   app_class->command_line = dv_wb_application_command_line;
   app_class->startup = dv_wb_application_startup;
 }
@@ -383,45 +437,46 @@ static void
 dv_wb_application_init (DvWbApplication *self)
 {
   static const GOptionEntry entries[] = {
-    { "sample", 0, 0, G_OPTION_ARG_INT, NULL, "First stimulus (index in the data set)", "N" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, NULL, "Weight seed of the untrained preset (0)", "SEED" },
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and quit"), NULL },
+    { "sample", 0, 0, G_OPTION_ARG_INT, NULL, N_("First stimulus (index in the data set)"), "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, NULL, N_("Weight seed of the untrained preset (0)"), "SEED" },
     { "model", 0, 0, G_OPTION_ARG_STRING, NULL,
-      "The checkpoint's model where it does not say: \"PRESET key=value …\", DESC.json or a checkpoint of ours", "SPEC" },
+      N_("The checkpoint's model where it does not say: \"PRESET key=value …\", DESC.json or a checkpoint of ours"), "SPEC" },
     { "dataset", 0, 0, G_OPTION_ARG_STRING, NULL,
-      "Stimulus set: embedded, mnist, cifar10, folder:DIR, … (embedded)", "SPEC" },
+      N_("Stimulus set: embedded, mnist, cifar10, folder:DIR, … (embedded)"), "SPEC" },
     { "presentation", 'p', 0, G_OPTION_ARG_STRING_ARRAY, NULL,
-      "Presentation setting, e.g. stimulus_duration=6 (repeatable)", "KEY=VALUE" },
-    { "steps", 0, 0, G_OPTION_ARG_INT, NULL, "Run this many timesteps and stop there", "N" },
+      N_("Presentation setting, e.g. stimulus_duration=6 (repeatable)"), "KEY=VALUE" },
+    { "steps", 0, 0, G_OPTION_ARG_INT, NULL, N_("Run this many timesteps and stop there"), "N" },
     { "history-mb", 0, 0, G_OPTION_ARG_INT, NULL,
-      "Memory for recorded frames (input and feature maps), in MB, both copies together "
-      "(512); older frames are dropped beyond it", "MB" },
+      N_("Memory for recorded frames (input and feature maps), in MB, both copies together "
+      "(512); older frames are dropped beyond it"), "MB" },
     { "measure", 0, 0, G_OPTION_ARG_DOUBLE, NULL,
-      "Measure the engine's steps/s headless and with the window, and the longest "
-      "main-loop frame, SECONDS per phase (4 phases); print them and quit", "SECONDS" },
+      N_("Measure the engine's steps/s headless and with the window, and the longest "
+      "main-loop frame, SECONDS per phase (4 phases); print them and quit"), "SECONDS" },
     { "train", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
-      "Start training with this setting (repeatable; the names, defaults and ranges of "
-      "`dynvision train --help`: epochs=5 batch=32 lr=2e-4 train-samples=0 …)", "KEY=VALUE" },
+      N_("Start training with this setting (repeatable; the names, defaults and ranges of "
+      "`dynvision train --help`: epochs=5 batch=32 lr=2e-4 train-samples=0 …)"), "KEY=VALUE" },
     { "train-wait", 0, 0, G_OPTION_ARG_INT, NULL,
-      "With --train and --screenshot: render once this many epochs are done (1)", "N" },
-    { "view", 0, 0, G_OPTION_ARG_STRING, NULL, "Open on this page: live (default) or architecture",
+      N_("With --train and --screenshot: render once this many epochs are done (1)"), "N" },
+    { "view", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Open on this page: live (default) or architecture"),
       "PAGE" },
     { "edit", 0, 0, G_OPTION_ARG_STRING_ARRAY, NULL,
-      "Edit the architecture as typed in the editor, e.g. --edit V1.tau=20", "PATH=VALUE" },
-    { "apply", 0, 0, G_OPTION_ARG_NONE, NULL, "Apply the --edit changes to the running model", NULL },
+      N_("Edit the architecture as typed in the editor, e.g. --edit V1.tau=20"), "PATH=VALUE" },
+    { "apply", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Apply the --edit changes to the running model"), NULL },
     { "plugin", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL,
-      "Load a model plugin first (repeatable); its models join the presets", "PATH.so" },
+      N_("Load a model plugin first (repeatable); its models join the presets"), "PATH.so" },
     { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
-      "Render the window to a PNG after --steps timesteps, then quit", "FILE.png" },
+      N_("Render the window to a PNG after --steps timesteps, then quit"), "FILE.png" },
     { "export-all", 0, 0, G_OPTION_ARG_FILENAME, NULL,
-      "Export every view (PNG, SVG, PDF, CSV, JSON) after --steps timesteps, then quit", "DIR" },
+      N_("Export every view (PNG, SVG, PDF, CSV, JSON) after --steps timesteps, then quit"), "DIR" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL, NULL, NULL },
     { NULL },
   };
   g_application_add_main_option_entries (G_APPLICATION (self), entries);
-  g_application_set_option_context_parameter_string (G_APPLICATION (self), "[CHECKPOINT (.safetensors, .pt, .pth, .ckpt) | MODEL.json | PROJECT.dvproj.json]");
-  g_application_set_option_context_summary (G_APPLICATION (self),
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[CHECKPOINT (.safetensors, .pt, .pth, .ckpt) | MODEL.json | PROJECT.dvproj.json]"));
+  g_application_set_option_context_summary (G_APPLICATION (self), _(
     "Watch every layer of a recurrent CNN respond to a stimulus, timestep by timestep.\n"
-    "Without a checkpoint: the CustomRCNN preset with fresh weights on the embedded stimuli.");
+    "Without a checkpoint: the CustomRCNN preset with fresh weights on the embedded stimuli."));
 }
 
 DvWbApplication *

@@ -2,7 +2,8 @@
  *
  * What this is for: id org.dynvision.Workbench, the command line (a
  * checkpoint to open, --sample, --seed, --dataset, --presentation,
- * --screenshot FILE --steps N, --export-all DIR), app.about and app.quit,
+ * --screenshot FILE --steps N, --export-all DIR, --version), app.about and
+ * app.quit, the settings an interactive window starts from (dv-wb-settings.h),
  * and one window per invocation.
  * What this is not for: the session (dv-workbench.c) or the window (ui/).
  */

@@ -11,6 +11,8 @@
  */
 #include "dv-workbench-train.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -124,7 +126,7 @@ on_train_start (DvTrainingPanel *panel, const char *const *settings, DvWorkbench
   g_autoptr (GError) error = NULL;
   if (!dv_train_settings_parse (&s, settings, &error))
     {
-      g_autofree char *msg = g_strdup_printf ("Cannot train: %s", error->message);
+      g_autofree char *msg = g_strdup_printf (_("Cannot train: %s"), error->message);
       dv_wb_window_show_error (window, msg);
       dv_train_settings_clear (&s);
       return;
@@ -219,8 +221,8 @@ export_call (DvEngineThread *self, gpointer data)
     }
   if (d->project == NULL)
     {
-      post_note (d->window, g_strdup_printf ("Checkpoint exported to %s (%s); `dynvision run "
-                                             "--checkpoint` and PyTorch read it.", d->path,
+      post_note (d->window, g_strdup_printf (_("Checkpoint exported to %s (%s); `dynvision run "
+                                             "--checkpoint` and PyTorch read it."), d->path,
                                              self->model_label));
       return;
     }
@@ -238,7 +240,7 @@ export_call (DvEngineThread *self, gpointer data)
   if (!dv_project_save (p, d->project, &error))
     dv_engine_thread_report (self, "%s", error->message);
   else
-    post_note (d->window, g_strdup_printf ("Project saved to %s (weights: %s).", d->project, d->path));
+    post_note (d->window, g_strdup_printf (_("Project saved to %s (weights: %s)."), d->project, d->path));
 }
 
 /* ---- export for DynVision (engine thread) --------------------------------------------- */
@@ -253,8 +255,8 @@ export_dynvision_call (DvEngineThread *self, gpointer data)
       dv_engine_thread_report (self, "Cannot export %s for DynVision: %s", self->model_label, error->message);
       return;
     }
-  post_note (d->window, g_strdup_printf ("Exported for DynVision to %s: model.py and weights.pt (%s); model.py "
-                                         "says how to train it there and bring it back.", d->path,
+  post_note (d->window, g_strdup_printf (_("Exported for DynVision to %s: model.py and weights.pt (%s); model.py "
+                                         "says how to train it there and bring it back."), d->path,
                                          self->model_label));
 }
 

@@ -9,6 +9,8 @@
  */
 #include "dv-workbench.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "dv-checkpoint.h"
 #include "dv-data.h"
 #include "dv-desc.h"
@@ -152,7 +154,7 @@ open_done (GObject *source, GAsyncResult *result, gpointer user_data)
   DvDataset *ds = g_task_propagate_pointer (G_TASK (result), &error);
   if (ds == NULL)
     {
-      g_autofree char *msg = g_strdup_printf ("Cannot open the data set “%s”: %s", d->spec,
+      g_autofree char *msg = g_strdup_printf (_("Cannot open the data set “%s”: %s"), d->spec,
                                               error->message);
       dv_wb_window_show_error (wb->window, msg);
       return;
@@ -411,8 +413,8 @@ dv_workbench_setup_init (DvEngineSetup *setup, const DvWorkbenchOptions *options
       dv_load_report_clear (&rep);
       setup->unidentified = g_error_matches (local, DV_MODEL_ERROR, DV_MODEL_ERROR_UNIDENTIFIED);
       if (setup->model == NULL)
-        g_ptr_array_add (problems, g_strdup_printf ("Cannot open the %s (showing the "
-                                                    "untrained preset instead): %s",
+        g_ptr_array_add (problems, g_strdup_printf (_("Cannot open the %s (showing the "
+                                                    "untrained preset instead): %s"),
                                                     g_str_has_suffix (o->checkpoint, ".json")
                                                     ? "model description" : "checkpoint",
                                                     local->message));
@@ -435,8 +437,8 @@ dv_workbench_setup_init (DvEngineSetup *setup, const DvWorkbenchOptions *options
   setup->dataset_spec = spec;
   if (setup->dataset == NULL)
     {
-      g_ptr_array_add (problems, g_strdup_printf ("Cannot open the data set “%s” (showing the "
-                                                  "embedded stimuli instead): %s", spec,
+      g_ptr_array_add (problems, g_strdup_printf (_("Cannot open the data set “%s” (showing the "
+                                                  "embedded stimuli instead): %s"), spec,
                                                   local->message));
       setup->dataset = dv_embedded_new (DV_EMBEDDED_DEFAULT_SEED, DV_SPLIT_TEST, 0);
       setup->dataset_spec = "embedded";

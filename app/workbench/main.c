@@ -5,6 +5,9 @@
  */
 #include <locale.h>
 
+#include <glib/gi18n-lib.h>
+
+#include "dv-config.h"
 #include "dv-wb-application.h"
 
 /* GTK 4.8 draws with OpenGL by default.  Without a GPU (a virtual machine,
@@ -29,6 +32,9 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  bindtextdomain (DV_GETTEXT_PACKAGE, DV_LOCALEDIR);
+  bind_textdomain_codeset (DV_GETTEXT_PACKAGE, "UTF-8");
+  textdomain (DV_GETTEXT_PACKAGE);
   choose_renderer ();
   g_autoptr (DvWbApplication) app = dv_wb_application_new ();
   int status = g_application_run (G_APPLICATION (app), argc, argv);
