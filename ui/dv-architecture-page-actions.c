@@ -9,7 +9,7 @@
 #include "dv-architecture-page-private.h"
 #include "dv-accels.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 static void
 report_error (DvArchitecturePage *self, GError *error)

@@ -10,7 +10,7 @@
  */
 #include "dv-architecture-page-private.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 static const char *const solver_opts[] = { "euler", "rk4", NULL };

@@ -13,7 +13,7 @@
 
 #include "dv-plugin.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 G_DEFINE_FINAL_TYPE (DvArchitecturePage, dv_architecture_page, GTK_TYPE_BOX)
 

@@ -13,7 +13,7 @@
  */
 #include "dv-live-page-private.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 #include <stdlib.h>
 #include <string.h>

@@ -9,7 +9,7 @@
  */
 #include "dv-live-page-private.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 #include <math.h>
 

@@ -12,7 +12,7 @@
 #include "dv-live-page-private.h"
 #include "dv-ui.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

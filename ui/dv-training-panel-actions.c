@@ -8,7 +8,7 @@
  */
 #include "dv-training-panel-private.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 /* ---- actions (installed in class_init) ------------------------------------------------------------------------- */
 

@@ -13,7 +13,7 @@
 #include "dv-ui.h"
 #include "dv-train-settings.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

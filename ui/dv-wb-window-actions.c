@@ -22,7 +22,7 @@
 #include "dv-wb-window-train.h"
 #include "dv-checkpoint.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 /* cifar10 / cifar100 when dir holds CIFAR binary batches, else NULL. */

@@ -5,7 +5,7 @@
  * first, and an entry for keyword arguments. */
 #include "dv-wb-window-private.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 typedef struct {
   DvWbWindow *self;

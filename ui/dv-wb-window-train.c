@@ -11,7 +11,7 @@
 #include "dv-wb-window-private.h"
 #include "dv-wb-window-train.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 DvTrainingPanel *
 dv_wb_window_get_training_panel (DvWbWindow *self)

@@ -13,7 +13,7 @@
 #include "dv-wb-window-train.h"
 #include "dv-ui.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 G_DEFINE_FINAL_TYPE (DvWbWindow, dv_wb_window, GTK_TYPE_APPLICATION_WINDOW)
