@@ -36,9 +36,11 @@ static const guint32 layer_palette[8] = {
   0x0072b2, 0xd55e00, 0x009e73, 0xcc79a7, 0xe69f00, 0x56b4e9, 0x7f7f7f, 0x8c564b,
 };
 
+/* matplotlib's tab10 with its grey replaced by indigo: grey is what the
+ * views use for "muted", and no class should look like none */
 static const guint32 class_palette[10] = {
   0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd,
-  0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf,
+  0x8c564b, 0xe377c2, 0x393b79, 0xbcbd22, 0x17becf,
 };
 
 static const char *const colormap_names[DV_COLORMAP_N] = { "viridis", "diverging", "gray" };
@@ -176,7 +178,24 @@ dv_palette_class (int k)
 {
   if (k < 0)
     k = 0;
-  return rgb_from_hex (class_palette[k % G_N_ELEMENTS (class_palette)]);
+  if (k < (int) G_N_ELEMENTS (class_palette))
+    return rgb_from_hex (class_palette[k]);
+  /* beyond ten: hues a golden angle apart, in four lightness bands taken in
+   * turn (the near-returns of the golden angle, 13, 21, 34, 55, 89 classes
+   * apart, then fall in other bands), so no two of a hundred classes match */
+  double h = fmod (0.61803398875 * k, 1.0) * 6, l = (double[]) { 0.42, 0.58, 0.30, 0.68 }[k % 4];
+  double c = (1 - fabs (2 * l - 1)) * 0.75, x = c * (1 - fabs (fmod (h, 2) - 1)), m = l - c / 2;
+  double r = 0, g = 0, b = 0;
+  switch ((int) h)
+    {
+    case 0: r = c, g = x; break;
+    case 1: r = x, g = c; break;
+    case 2: g = c, b = x; break;
+    case 3: g = x, b = c; break;
+    case 4: r = x, b = c; break;
+    default: r = c, b = x; break;
+    }
+  return (DvRgb) { r + m, g + m, b + m };
 }
 
 static double

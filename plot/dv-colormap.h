@@ -37,7 +37,8 @@ void        dv_colormap_fill_argb32 (DvColormap map, const float *norm, int n, g
 /* The colour of layer i out of a model's layers (Okabe–Ito based, colour
  * blind safe, repeats after 8). */
 DvRgb       dv_palette_layer (int i);
-/* The colour of class k for readout lines (10 distinct hues, then repeats). */
+/* The colour of class k in the readout: tab10 (its grey an indigo) for the first
+ * ten, then golden-angle hues in three lightness bands; distinct for 100 classes. */
 DvRgb       dv_palette_class (int k);
 
 /* Relative luminance (sRGB, 0..1); used by the tests and to pick text colours. */

@@ -195,8 +195,29 @@ dv_latency_plot_draw (const DvLatencyPlot *p, cairo_t *cr, double width, double 
           dvp_set_rgb (cr, th->muted);
           dvp_text (cr, x0 + 5, yc, _("no onset (flat trace)"), DVP_FONT_TICK - 1, FALSE, 0, 0.5);
         }
-      /* a flat trace (e.g. all zero before its input arrives) has no peak to show */
-      if (lat[k].peak >= 0 && lat[k].max > lat[k].min)
+      /* a flat trace (e.g. all zero before its input arrives) has no peak to show;
+       * one whose maximum is its last step has none yet: an arrow, "still rising" */
+      if (lat[k].rising)
+        {
+          double xp = dvp_x (&ft, (lat[k].peak - ref) * dt);
+          dvp_set_rgb (cr, th->foreground);
+          cairo_set_line_width (cr, 1.5);
+          cairo_move_to (cr, xp - 10, yc);
+          cairo_line_to (cr, xp, yc);
+          cairo_stroke (cr);
+          cairo_move_to (cr, xp + 6, yc);
+          cairo_line_to (cr, xp, yc - 5);
+          cairo_line_to (cr, xp, yc + 5);
+          cairo_close_path (cr);
+          cairo_fill (cr);
+          const char *rising = _("still rising");
+          double tw = dvp_text_width (cr, rising, DVP_FONT_TICK - 1, FALSE);
+          if (xp + 10 + tw < ft.area.x + ft.area.w + gap)
+            dvp_text (cr, xp + 10, yc, rising, DVP_FONT_TICK - 1, FALSE, 0, 0.5);
+          else
+            dvp_text (cr, xp - 14, yc, rising, DVP_FONT_TICK - 1, FALSE, 1, 0.5);
+        }
+      else if (lat[k].peak >= 0 && lat[k].max > lat[k].min)
         {
           double xp = dvp_x (&ft, (lat[k].peak - ref) * dt);
           dvp_set_rgb (cr, th->background);
@@ -268,7 +289,7 @@ latency_csv (gconstpointer self, GString *out)
   if (len > 0)
     dv_latency_plot_compute (p, lat, &ref);
   g_string_append (out, "layer,onset_step,onset_latency_ms,peak_step,peak_latency_ms,"
-                        "peak_height,reference_step\n");
+                        "peak_height,reference_step,still_rising\n");
   for (guint k = 0; k < nv && len > 0; k++)
     {
       char buf[32];
@@ -279,7 +300,7 @@ latency_csv (gconstpointer self, GString *out)
       dvp_csv_number (out, lat[k].peak >= 0 ? (lat[k].peak - ref) * dt : NAN);
       g_string_append_c (out, ',');
       dvp_csv_number (out, lat[k].peak_height);
-      g_string_append_printf (out, ",%d\n", ref);
+      g_string_append_printf (out, ",%d,%s\n", ref, lat[k].rising ? "true" : "false");
     }
 }
 
@@ -292,6 +313,8 @@ latency_params (gconstpointer self, DvJsonWriter *j)
   dv_json_writer_string (j, "onset_rule",
                        "first step with (x - min) / (max - min) > threshold on the mean trace");
   dv_json_writer_string (j, "reference", "first stimulus onset of the schedule (0 if none)");
+  dv_json_writer_string (j, "still_rising",
+                         "the maximum is the last recorded step: no peak yet (peak_* is that step)");
   guint nv = p->series != NULL ? dv_series_n_values (p->series) : 0;
   char buf[32];
   dv_json_writer_begin_array (j, "layers");

@@ -320,6 +320,7 @@ dv_latency_compute (const float *trace, int n, float threshold, DvLatency *out)
   out->peak_height = NAN;
   out->min = NAN;
   out->max = NAN;
+  out->rising = FALSE;
   if (n <= 0 || trace == NULL)
     return;
 
@@ -339,6 +340,7 @@ dv_latency_compute (const float *trace, int n, float threshold, DvLatency *out)
       }
   if (r.max == r.min)
     return; /* flat: numpy would divide by zero; no onset */
+  out->rising = n >= 2 && out->peak == n - 1;
   for (int t = 0; t < n; t++)
     {
       if (!isfinite (trace[t]))

@@ -106,6 +106,10 @@ typedef struct {
   int   peak;        /* argmax (first on ties), -1 for an empty trace */
   float peak_height; /* the trace's maximum */
   float min, max;    /* the trace's range */
+  gboolean rising;   /* the maximum is the last step (and the trace not flat): no
+                        peak yet — a runaway, or a sequence not computed to its end.
+                        peak stays the argmax (DynVision's peak_time would say it);
+                        the view and the CSV say "still rising" instead of a peak */
 } DvLatency;
 
 /* The tutorial's calculate_latency (threshold 0.5 on the min-max normalised

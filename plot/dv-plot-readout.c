@@ -104,6 +104,49 @@ readout_layout (const DvReadoutPlot *p, cairo_t *cr, double width, double height
   f->area.h = height - f->area.y - 46;
 }
 
+/* The row of the logits the bars show: the cursor's step, or the newest. */
+static int
+cursor_row (const DvReadoutPlot *p)
+{
+  guint len = p->logits != NULL ? dv_series_length (p->logits) : 0;
+  int ci = p->cursor >= 0 && len > 0 ? dv_series_find (p->logits, p->cursor) : (int) len - 1;
+  if (ci < 0 && len > 0 && p->cursor < 0)
+    ci = len - 1;
+  return ci;
+}
+
+char *
+dv_readout_plot_headline (const DvReadoutPlot *p, gboolean *wrong)
+{
+  g_return_val_if_fail (p != NULL, NULL);
+  if (wrong != NULL)
+    *wrong = FALSE;
+  int K = p->logits != NULL ? (int) dv_series_n_values (p->logits) : 0;
+  int ci = cursor_row (p);
+  if (ci < 0 || K == 0)
+    return NULL;
+  g_autofree float *probs = g_new0 (float, K);
+  int pred = dv_softmax (dv_series_row (p->logits, ci), K, probs);
+  if (pred < 0)
+    return NULL;
+  char name[64];
+  class_name (p, pred, name, sizeof name);
+  /* a verdict only where the step carries a label (DynVision scores only those):
+   * before onset and in blanks the probabilities show without one */
+  int t = dv_series_time (p->logits, ci);
+  gboolean labelled = p->label >= 0
+                      && (p->timeline.flags == NULL
+                          || (t >= 0 && t < p->timeline.n
+                              && (p->timeline.flags[t] & DV_PLOT_STEP_LABELLED)));
+  if (!labelled)
+    return g_strdup_printf (p->label >= 0 ? _("leading: %s (p = %.2f) · no label at this step")
+                                          : _("predicted: %s (p = %.2f)"), name, probs[pred]);
+  if (wrong != NULL)
+    *wrong = pred != p->label;
+  return g_strdup_printf (pred == p->label ? _("predicted: %s (p = %.2f) — correct")
+                                           : _("predicted: %s (p = %.2f) — wrong"), name, probs[pred]);
+}
+
 int
 dv_readout_plot_step_at (const DvReadoutPlot *p, double width, double height, double x)
 {
@@ -136,9 +179,7 @@ dv_readout_plot_draw (const DvReadoutPlot *p, cairo_t *cr, double width, double 
   dvp_background (cr, th, width, height);
 
   /* probabilities at the cursor (or at the newest step) */
-  int ci = p->cursor >= 0 && len > 0 ? dv_series_find (p->logits, p->cursor) : (int) len - 1;
-  if (ci < 0 && len > 0 && p->cursor < 0)
-    ci = len - 1;
+  int ci = cursor_row (p);
   g_autofree float *probs = g_new0 (float, MAX (K, 1));
   int pred = -1;
   if (ci >= 0 && K > 0)
@@ -146,14 +187,12 @@ dv_readout_plot_draw (const DvReadoutPlot *p, cairo_t *cr, double width, double 
 
   dvp_set_rgb (cr, th->foreground);
   dvp_text (cr, 12, 8, p->title ? p->title : _("Readout"), DVP_FONT_TITLE, TRUE, 0, 0);
-  if (pred >= 0)
+  gboolean wrong = FALSE;
+  g_autofree char *headline = dv_readout_plot_headline (p, &wrong);
+  if (headline != NULL)
     {
-      class_name (p, pred, name, sizeof name);
-      g_autofree char *s = g_strdup_printf ("predicted: %s (p = %.2f)%s", name, probs[pred],
-                                            p->label < 0 ? ""
-                                            : pred == p->label ? " — correct" : " — wrong");
-      dvp_set_rgb (cr, p->label >= 0 && pred != p->label ? th->select : th->muted);
-      dvp_text (cr, width - 12, 8, s, DVP_FONT_LABEL, FALSE, 1, 0);
+      dvp_set_rgb (cr, wrong ? th->select : th->muted);
+      dvp_text (cr, width - 12, 8, headline, DVP_FONT_LABEL, FALSE, 1, 0);
     }
   if (p->note != NULL)
     {
@@ -187,10 +226,8 @@ dv_readout_plot_draw (const DvReadoutPlot *p, cairo_t *cr, double width, double 
       {
         if (lead[k] != (pass == 1))
           continue;
-        if (lead[k])
-          dvp_set_rgb (cr, dv_palette_class (k));
-        else
-          dvp_set_rgba (cr, th->muted, 0.35);
+        /* every class in its own colour; the leading ones drawn on top, heavier */
+        dvp_set_rgba (cr, dv_palette_class (k), lead[k] ? 1 : 0.45);
         cairo_set_line_width (cr, k == p->label ? 3 : lead[k] ? 1.8 : 1);
         int prev_t = G_MININT;
         for (guint i = 0; i < len; i++)

@@ -122,6 +122,12 @@ typedef struct {
   const char *note;           /* under the title, e.g. "foreign stimuli: …"; NULL: none */
 } DvReadoutPlot;
 
+/* The line above the bars: the prediction at the cursor with a verdict ("— correct",
+ * "— wrong"; *wrong set) only at a labelled step of the timeline (DV_PLOT_STEP_LABELLED;
+ * every step when there is no timeline), else the leading class without one.  NULL when
+ * nothing is recorded.  g_free. */
+char *dv_readout_plot_headline (const DvReadoutPlot *p, gboolean *wrong);
+
 void dv_readout_plot_init (DvReadoutPlot *p);
 void dv_readout_plot_draw (const DvReadoutPlot *p, cairo_t *cr, double width, double height);
 int  dv_readout_plot_step_at (const DvReadoutPlot *p, double width, double height, double x);

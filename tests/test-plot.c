@@ -261,6 +261,16 @@ test_latency_hand_made (void)
   dv_latency_compute (NULL, 0, 0.5f, &l);
   g_assert_cmpint (l.onset, ==, -1);
   g_assert_cmpint (l.peak, ==, -1);
+  g_assert_false (l.rising);
+
+  /* a runaway: the maximum is the last step, so there is no peak yet */
+  float g[] = { 0, 1, 3, 6, 9, 14 };
+  dv_latency_compute (g, 6, 0.5f, &l);
+  g_assert_true (l.rising);
+  g_assert_cmpint (l.peak, ==, 5);
+  /* one that peaked and fell back is not rising; nor is a flat one */
+  g_assert_false ((dv_latency_compute (a, G_N_ELEMENTS (a), 0.5f, &l), l.rising));
+  g_assert_false ((dv_latency_compute (e, 3, 0.5f, &l), l.rising));
 }
 
 static void
@@ -297,7 +307,8 @@ test_latency_plot_reference (void)
 
   g_autofree char *csv = dv_plot_to_csv (dv_latency_plot_as_plot (&p));
   g_auto (GStrv) lines = g_strsplit (csv, "\n", -1);
-  g_assert_cmpstr (lines[1], ==, "V1,7,10,11,18,10,2");
+  g_assert_cmpstr (lines[1], ==, "V1,7,10,11,18,10,2,false");
+  g_assert_false (lat[0].rising);
 }
 
 /* ---- axes --------------------------------------------------------------------------- */
@@ -783,6 +794,60 @@ test_unset_views (Fixture *fx, gconstpointer data)
   assert_no_temporaries (fx->dir);
 }
 
+/* The readout's verdict only at labelled steps; every class its own colour. */
+static void
+test_readout_verdict (void)
+{
+  /* 4 classes, T = 10: blank 0..2, stimulus (labelled) 3..6, blank 7..9; class 2 leads */
+  guint8 flags[10] = { 0 };
+  for (int t = 3; t < 7; t++)
+    flags[t] = DV_PLOT_STEP_STIMULUS | DV_PLOT_STEP_LABELLED;
+  g_autoptr (DvSeries) logits = dv_series_new (4, 16);
+  for (int t = 0; t < 10; t++)
+    {
+      float v[4] = { 0, 0, 2, 0 };
+      dv_series_push (logits, t, v);
+    }
+  DvReadoutPlot p;
+  dv_readout_plot_init (&p);
+  p.logits = logits;
+  p.timeline = (DvPlotTimeline) { flags, NULL, 10, 2.0 };
+  p.label = 2;
+  gboolean wrong = TRUE;
+  p.cursor = 1; /* before onset: probabilities, no verdict */
+  g_autofree char *before = dv_readout_plot_headline (&p, &wrong);
+  g_assert_nonnull (strstr (before, "no label at this step"));
+  g_assert_null (strstr (before, "correct"));
+  g_assert_false (wrong);
+  p.cursor = 4;
+  g_autofree char *during = dv_readout_plot_headline (&p, &wrong);
+  g_assert_nonnull (strstr (during, "— correct"));
+  g_assert_false (wrong);
+  p.label = 1;
+  g_autofree char *bad = dv_readout_plot_headline (&p, &wrong);
+  g_assert_nonnull (strstr (bad, "— wrong"));
+  g_assert_true (wrong);
+  p.cursor = 8; /* after offset: no verdict either */
+  g_autofree char *after = dv_readout_plot_headline (&p, &wrong);
+  g_assert_null (strstr (after, "wrong"));
+  g_assert_false (wrong);
+  p.timeline.flags = NULL; /* no timeline: every step is judged */
+  g_autofree char *anyway = dv_readout_plot_headline (&p, &wrong);
+  g_assert_nonnull (strstr (anyway, "— wrong"));
+
+  /* a hundred classes, a hundred colours, none of them the muted grey */
+  for (int a = 0; a < 100; a++)
+    {
+      DvRgb ca = dv_palette_class (a);
+      g_assert_false (fabs (ca.r - ca.g) < 0.02 && fabs (ca.g - ca.b) < 0.02);
+      for (int b = 0; b < a; b++)
+        {
+          DvRgb cb = dv_palette_class (b);
+          g_assert_cmpfloat (fabs (ca.r - cb.r) + fabs (ca.g - cb.g) + fabs (ca.b - cb.b), >, 0.03);
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -798,6 +863,7 @@ main (int argc, char **argv)
   g_test_add_func ("/plot/latency/reference-is-stimulus-onset", test_latency_plot_reference);
   g_test_add_func ("/plot/axis/ticks", test_axis_ticks);
   g_test_add_func ("/plot/readout/softmax", test_softmax);
+  g_test_add_func ("/plot/readout/verdict-at-labelled-steps", test_readout_verdict);
   g_test_add ("/plot/draw/any-size", Fixture, NULL, fixture_setup, test_draw_any_size,
               fixture_teardown);
   g_test_add ("/plot/draw/unset-views", Fixture, NULL, fixture_setup, test_unset_views,
