@@ -165,6 +165,8 @@ dv_arch_plot_hit (const DvArchPlot *p, double width, double height, double x, do
 /* ---- drawing -------------------------------------------------------------------------- */
 
 static const DvRgb skip_rgb = { 0.16, 0.52, 0.32 }, feedback_rgb = { 0.78, 0.30, 0.18 };
+/* the selection: a violet no area, connection or recurrence loop is drawn in */
+static const DvRgb selection_rgb = { 0.45, 0.18, 0.85 };
 
 static void
 arrow_head (cairo_t *cr, double x, double y, double angle, double size)
@@ -212,7 +214,7 @@ draw_box (cairo_t *cr, const DvPlotTheme *th, const Box *b, DvRgb color, gboolea
   rounded (cr, b, 7);
   dvp_set_rgba (cr, color, 0.16);
   cairo_fill_preserve (cr);
-  dvp_set_rgb (cr, sel ? th->select : color);
+  dvp_set_rgb (cr, sel ? selection_rgb : color);
   cairo_set_line_width (cr, sel ? 3.0 : 1.4);
   cairo_stroke (cr);
   double lh = font + 3, y = b->y + b->h / 2 - (n_lines - 1) * lh / 2;
@@ -281,7 +283,7 @@ arch_draw (gconstpointer self, cairo_t *cr, double width, double height)
       if (a->x0 == 0 && a->x1 == 0)
         continue;
       gboolean sel = selected (p, DV_ARCH_HIT_CONN, k);
-      DvRgb col = sel ? th->select : c->feedback ? feedback_rgb : skip_rgb;
+      DvRgb col = sel ? selection_rgb : c->feedback ? feedback_rgb : skip_rgb;
       dvp_set_rgb (cr, col);
       cairo_set_line_width (cr, sel ? 3.0 : 1.6);
       double dash[] = { 5, 3 };
@@ -293,8 +295,12 @@ arch_draw (gconstpointer self, cairo_t *cr, double width, double height)
       arrow_head (cr, a->x1, a->y1, c->feedback ? G_PI / 2 : -G_PI / 2, 7);
       double lx, ly;
       arc_point (a, 0.5, &lx, &ly);
-      g_autofree char *s = g_strdup_printf ("%s %g ms%s", c->feedback ? "fb" : "skip", c->delay_ms,
-                                            c->multiplicative ? " ×" : "");
+      g_autofree char *steps = c->delay_steps >= 0
+                               ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, " · %d step", " · %d steps",
+                                                               c->delay_steps), c->delay_steps)
+                               : g_strdup ("");
+      g_autofree char *s = g_strdup_printf ("%s %g ms%s%s", c->feedback ? "fb" : "skip", c->delay_ms,
+                                            steps, c->multiplicative ? " ×" : "");
       label_box (cr, th, lx, ly, s, col);
     }
 
@@ -306,7 +312,7 @@ arch_draw (gconstpointer self, cairo_t *cr, double width, double height)
         continue;
       const Box *b = &L.areas[i], *lb = &L.loops[i];
       gboolean sel = selected (p, DV_ARCH_HIT_RECURRENCE, i);
-      DvRgb col = sel ? th->select : dv_palette_layer (i);
+      DvRgb col = sel ? selection_rgb : dv_palette_layer (i);
       dvp_set_rgb (cr, col);
       cairo_set_line_width (cr, sel ? 3.0 : 1.6);
       double x0 = lb->x + lb->w * 0.2, x1 = lb->x + lb->w * 0.8;

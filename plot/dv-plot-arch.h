@@ -45,6 +45,8 @@ typedef struct {
   gboolean feedback;       /* FALSE: skip */
   int source, target;      /* area indices */
   double delay_ms;
+  int delay_steps;         /* the steps the engine delays it (DynVision's round(t/dt) + 1
+                              for a skip, round(t/dt) for feedback); < 0: not shown */
   gboolean multiplicative;
 } DvArchConn;
 

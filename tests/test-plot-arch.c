@@ -13,8 +13,8 @@ static const DvArchArea areas[] = {
   { "V3", 256, 2, 2, "none", 0, 2, 10, NULL },
 };
 static const DvArchConn conns[] = {
-  { FALSE, 0, 2, 2, FALSE },
-  { TRUE, 2, 0, 10, TRUE },
+  { .feedback = FALSE, .source = 0, .target = 2, .delay_ms = 2, .delay_steps = 2 },
+  { .feedback = TRUE, .source = 2, .target = 0, .delay_ms = 10, .delay_steps = 5, .multiplicative = TRUE },
 };
 
 static void

@@ -206,8 +206,8 @@ views_setup (Views *v, gconstpointer data)
   v->areas[0] = (DvArchArea) { "V1", 64, 16, 16, "full", 2, 2, 10, "k7 s2 · max pool" };
   v->areas[1] = (DvArchArea) { "V2", 128, 8, 8, "full", 2, 2, 10, "k3 s1 · max pool" };
   v->areas[2] = (DvArchArea) { "V3", 256, 4, 4, "full", 2, 2, 10, "k3 s1 · max pool" };
-  v->conns[0] = (DvArchConn) { FALSE, 0, 2, 2, FALSE };
-  v->conns[1] = (DvArchConn) { FALSE, 1, 2, 2, FALSE };
+  v->conns[0] = (DvArchConn) { .source = 0, .target = 2, .delay_ms = 2, .delay_steps = 2 };
+  v->conns[1] = (DvArchConn) { .source = 1, .target = 2, .delay_ms = 2, .delay_steps = 2 };
 }
 
 static void

@@ -239,6 +239,13 @@ test_edit_apply (void)
   g_assert_false (dv_arch_edit_is_modified (e));
   g_assert_null (dv_wb_window_get_error (window));
 
+  /* Use Preset replaces the report of the last apply: it is in the edit, not applied */
+  g_assert_nonnull (strstr (dv_architecture_page_get_report (ARCH (window)), "seed 0"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ARCH (window)), "arch.use-preset", NULL));
+  g_assert_nonnull (strstr (dv_architecture_page_get_report (ARCH (window)), "not applied yet"));
+  g_assert_true (dv_arch_edit_is_modified (e));
+  g_assert_cmpint (dv_arch_edit_get_desc (e)->layers[0].rec_type, !=, DV_REC_DEPTHPOINTWISE);
+
   gtk_window_destroy (GTK_WINDOW (window));
   while (g_main_context_iteration (NULL, FALSE))
     ;

@@ -61,6 +61,10 @@ action_use_preset (GtkWidget *widget, const char *name, GVariant *param)
   if (!dv_arch_edit_load_preset (self->edit, preset, &error))
     return report_error (self, error);
   self->area = self->conn = 0;
+  /* the report of the last apply said what happened to another model's weights */
+  g_autofree char *report = g_strdup_printf (_("Preset “%s” is in the edit, not applied yet: Apply "
+                                               "builds it."), preset);
+  dv_architecture_page_set_report (self, report);
   dv_architecture_page_refresh (self);
 }
 

@@ -29,6 +29,7 @@ static const DvArchField field_defs[] = {
   { DV_ARCH_SCOPE_MODEL, "t_feedback", N_("t_feedback (ms)"), N_("Delay of every feedback connection") },
   { DV_ARCH_SCOPE_MODEL, "dynamics_solver", N_("Solver"), N_("Euler or RK4 integration of the leaky dynamics"), solver_opts },
   { DV_ARCH_SCOPE_MODEL, "idle_timesteps", N_("Idle timesteps"), N_("Steps run before each sequence, not shown") },
+  { DV_ARCH_SCOPE_MODEL, "recurrence_type", N_("Recurrence (every area)"), N_("Lateral recurrence of every area (an area's own field below sets it alone)"), rec_opts },
   { DV_ARCH_SCOPE_MODEL, "feedforward_only", N_("Feedforward only"), N_("Switch off skip and feedback connections"), NULL, TRUE },
   { DV_ARCH_SCOPE_AREA, "name", N_("Name"), N_("The area's name (module names follow it)") },
   { DV_ARCH_SCOPE_AREA, "channels", N_("Channels"), N_("Output channels (the next area's input)") },

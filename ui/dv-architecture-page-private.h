@@ -25,7 +25,7 @@ typedef struct {
 } DvArchField;
 
 /* How many fields dv_arch_field_defs has (asserted there). */
-#define DV_ARCH_N_FIELDS 26
+#define DV_ARCH_N_FIELDS 27
 
 typedef enum {
   DV_ARCH_PROP_0,

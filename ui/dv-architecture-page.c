@@ -95,7 +95,8 @@ fill_diagram (DvArchitecturePage *self)
         .feedback = c->kind == DV_CONN_FEEDBACK,
         .source = dv_model_desc_layer_index (d, c->source),
         .target = dv_model_desc_layer_index (d, c->target),
-        .delay_ms = c->t_ms, .multiplicative = c->integration == DV_INTEGRATE_MULTIPLICATIVE,
+        .delay_ms = c->t_ms, .delay_steps = c->delay_index,
+        .multiplicative = c->integration == DV_INTEGRATE_MULTIPLICATIVE,
       };
     }
   char *in = g_strdup_printf ("%d×%d×%d", d->in_channels, d->in_h, d->in_w);
@@ -230,6 +231,13 @@ on_diagram_pointer (DvPlotView *view, double x, double y, DvArchitecturePage *se
     gtk_widget_grab_focus (focus);
 }
 
+/* For the template's expressions: a label shows only when it has something to say. */
+static gboolean
+dv_architecture_page_has_text (gpointer self, const char *text)
+{
+  return text != NULL && *text != '\0';
+}
+
 static void
 on_apply_clicked (DvArchitecturePage *self)
 {
@@ -309,7 +317,17 @@ dv_architecture_page_set_model_desc (DvArchitecturePage *self, const DvModelDesc
   else if (follow && same_desc (dv_arch_edit_get_applied (self->edit), desc))
     return; /* the model the editor applied itself: keep the edit and its history */
   else
-    dv_arch_edit_set_applied (self->edit, desc, follow);
+    {
+      dv_arch_edit_set_applied (self->edit, desc, follow);
+      if (follow)
+        {
+          /* a checkpoint or a reset from elsewhere: the last apply's report is history */
+          g_autofree char *report = g_strdup_printf (_("The engine now runs %s (opened or replaced "
+                                                       "outside this page); the edit starts from it."),
+                                                     desc->model_class);
+          dv_architecture_page_set_report (self, report);
+        }
+    }
   select_preset (self, desc->model_class);
   dv_architecture_page_refresh (self);
 }
@@ -529,6 +547,7 @@ dv_architecture_page_class_init (DvArchitecturePageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_preset_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_diagram_pointer);
   gtk_widget_class_bind_template_callback (widget_class, on_apply_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, dv_architecture_page_has_text);
   gtk_widget_class_bind_template_callback (widget_class, on_undo_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_redo_clicked);
   dv_architecture_page_class_init_actions (widget_class);
