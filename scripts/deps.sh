@@ -6,7 +6,9 @@ set -euo pipefail
 build_pkgs=(meson ninja-build pkg-config gcc libglib2.0-dev libgtk-4-dev libopenblas-dev
             libcairo2-dev libpango1.0-dev libgdk-pixbuf-2.0-dev libzip-dev libglib2.0-bin gettext)
 # the data-files suite: desktop-file-validate, appstreamcli, update-mime-database, xmllint
-test_pkgs=(xvfb xauth dataset-fashion-mnist desktop-file-utils appstream shared-mime-info
+# python3: run-tests.sh summarises the log with it, and several shell tests parse with it
+# (meson pulls it in too, but the test command must not rely on that)
+test_pkgs=(xvfb xauth python3 dataset-fashion-mnist desktop-file-utils appstream shared-mime-info
            libxml2-utils)
 fuzz_pkgs=(clang)
 want=("${build_pkgs[@]}")
