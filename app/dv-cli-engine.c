@@ -233,6 +233,19 @@ dv_cli_run (int argc, char **argv)
                                           "logits: [B,T,n_classes]; <layer>: [B,T,C,H,W] (zero where the "
                                           "layer had no tensor)");
       ok = dv_safetensors_writer_save (w, output, &error);
+      if (ok)
+        {
+          /* say what was written, as init and train do */
+          GString *what = g_string_new (NULL);
+          for (int l = 0; l < D->n_layers; l++)
+            {
+              int C, H, W;
+              dv_model_layer_shape (m, l, &C, &H, &W);
+              g_string_append_printf (what, ", %s [%d,%d,%d,%d,%d]", D->layers[l].name, B, T, C, H, W);
+            }
+          g_printerr ("wrote %s (%s: logits [%d,%d,%d]%s)\n", output, D->model_class, B, T, K, what->str);
+          g_string_free (what, TRUE);
+        }
     }
   for (int l = 0; l < D->n_layers; l++)
     g_free (resp[l]);
@@ -274,6 +287,7 @@ dv_cli_grad (int argc, char **argv)
   dv_safetensors_writer_set_metadata (w, "note", "d loss / d param, keys as in the state_dict (aliases included)");
   if (!dv_safetensors_writer_save (w, output, &error))
     return dv_cli_fail (error);
+  g_printerr ("wrote %s (loss %.6g and the gradients of %u tensors)\n", output, loss, dv_model_n_params (m));
   return 0;
 }
 

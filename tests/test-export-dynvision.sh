@@ -114,6 +114,9 @@ for case in preset preset8 cornet edit1 edit2 edit3; do
   # shellcheck disable=SC2086
   "$cli" run -c "$back" -i $input -o $case-back.safetensors $hint 2> $case-back.err \
     || { cat $case-back.err; echo "FAIL: $back does not open here"; exit 1; }
+  # run says what it wrote
+  grep -q "^wrote $case-back.safetensors (.*logits \[" $case-back.err \
+    || { cat $case-back.err; echo "FAIL: dynvision run did not say what it wrote"; exit 1; }
   if [ -z "$hint" ] && ! grep -q "from the path" $case-back.err; then
     cat $case-back.err; echo "FAIL: $back was not identified from its folder names"; exit 1
   fi
