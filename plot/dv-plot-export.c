@@ -103,60 +103,42 @@ dv_plot_format_from_path (const char *path, DvPlotFormat *format)
   return TRUE;
 }
 
-/* A fresh temporary name beside path (same directory, so rename is atomic). */
-static char *
-temp_beside (const char *path, GError **error)
-{
-  char *tmp = g_strconcat (path, ".XXXXXX", NULL);
-  int fd = g_mkstemp (tmp);
-  if (fd < 0)
-    {
-      int e = errno;
-      g_set_error (error, DV_PLOT_ERROR, DV_PLOT_ERROR_IO, "%s: cannot create a temporary file: %s",
-                   path, g_strerror (e));
-      g_free (tmp);
-      return NULL;
-    }
-  close (fd);
-  return tmp;
-}
-
+/* Atomically (a temporary file renamed into place), mode 0666 less the umask. */
 static gboolean
-finish_file (const char *tmp, const char *path, cairo_status_t status, GError **error)
+write_file (const char *path, const char *data, gsize len, GError **error)
 {
-  if (status != CAIRO_STATUS_SUCCESS)
-    {
-      g_set_error (error, DV_PLOT_ERROR, DV_PLOT_ERROR_CAIRO, "%s: cairo: %s", path,
-                   cairo_status_to_string (status));
-      g_unlink (tmp);
-      return FALSE;
-    }
-  if (g_rename (tmp, path) != 0)
-    {
-      int e = errno;
-      g_set_error (error, DV_PLOT_ERROR, DV_PLOT_ERROR_IO, "%s: cannot rename into place: %s",
-                   path, g_strerror (e));
-      g_unlink (tmp);
-      return FALSE;
-    }
-  return TRUE;
+  GError *local = NULL;
+  if (g_file_set_contents_full (path, data, len, G_FILE_SET_CONTENTS_CONSISTENT, 0666, &local))
+    return TRUE;
+  g_set_error (error, DV_PLOT_ERROR, DV_PLOT_ERROR_IO, "%s", local->message);
+  g_error_free (local);
+  return FALSE;
 }
 
+static cairo_status_t
+append_bytes (void *closure, const unsigned char *data, unsigned int length)
+{
+  g_byte_array_append (closure, data, length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+/* The image is drawn into memory, then written as every other file here:
+ * g_file_set_contents_full writes a temporary file beside path and renames
+ * it into place, with mode 0666 less the umask (0644 under the usual one), so
+ * a PNG, an SVG, a PDF and their CSV and JSON all get the same mode. */
 static gboolean
 render_image (DvPlot plot, const char *path, DvPlotFormat format, double width, double height,
               double scale, GError **error)
 {
-  g_autofree char *tmp = temp_beside (path, error);
-  if (tmp == NULL)
-    return FALSE;
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
   cairo_surface_t *surface;
   switch (format)
     {
     case DV_PLOT_FORMAT_SVG:
-      surface = cairo_svg_surface_create (tmp, width, height);
+      surface = cairo_svg_surface_create_for_stream (append_bytes, bytes, width, height);
       break;
     case DV_PLOT_FORMAT_PDF:
-      surface = cairo_pdf_surface_create (tmp, width, height);
+      surface = cairo_pdf_surface_create_for_stream (append_bytes, bytes, width, height);
       break;
     case DV_PLOT_FORMAT_PNG:
     default:
@@ -171,12 +153,18 @@ render_image (DvPlot plot, const char *path, DvPlotFormat format, double width, 
   cairo_status_t status = cairo_status (cr);
   cairo_destroy (cr);
   if (status == CAIRO_STATUS_SUCCESS && format == DV_PLOT_FORMAT_PNG)
-    status = cairo_surface_write_to_png (surface, tmp);
+    status = cairo_surface_write_to_png_stream (surface, append_bytes, bytes);
   cairo_surface_finish (surface);
   if (status == CAIRO_STATUS_SUCCESS)
     status = cairo_surface_status (surface);
   cairo_surface_destroy (surface);
-  return finish_file (tmp, path, status, error);
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, DV_PLOT_ERROR, DV_PLOT_ERROR_CAIRO, "%s: cairo: %s", path,
+                   cairo_status_to_string (status));
+      return FALSE;
+    }
+  return write_file (path, (const char *) bytes->data, bytes->len, error);
 }
 
 gboolean
@@ -205,9 +193,6 @@ dv_plot_export (DvPlot plot, const char *path, double width, double height, doub
   g_autofree char *json_path = g_strconcat (stem, ".json", NULL);
   g_autofree char *csv = dv_plot_to_csv (plot);
   g_autofree char *json = dv_plot_params_to_json (plot, width, height, scale, names[format]);
-  if (!g_file_set_contents (csv_path, csv, -1, error))
-    return FALSE;
-  if (!g_file_set_contents (json_path, json, -1, error))
-    return FALSE;
-  return TRUE;
+  return write_file (csv_path, csv, strlen (csv), error)
+         && write_file (json_path, json, strlen (json), error);
 }

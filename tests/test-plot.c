@@ -11,6 +11,8 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "dv-plot.h"
@@ -675,6 +677,16 @@ test_export_svg_pdf_json (Fixture *fx, gconstpointer data)
       g_assert_no_error (error);
       g_autofree char *pdf = read_file (pdf_path);
       g_assert_true (g_str_has_prefix (pdf, "%PDF-"));
+      /* every file of an export gets the same mode: 0666 less the umask (022 here) */
+      g_autofree char *csv_name = g_strdup_printf ("%s.csv", plot.klass->kind);
+      g_autofree char *csv_path = g_build_filename (fx->dir, csv_name, NULL);
+      const char *files[] = { svg_path, pdf_path, csv_path };
+      for (guint f = 0; f < G_N_ELEMENTS (files); f++)
+        {
+          GStatBuf st;
+          g_assert_cmpint (g_stat (files[f], &st), ==, 0);
+          g_assert_cmpint (st.st_mode & 0777, ==, 0644);
+        }
 
       g_autofree char *json_name = g_strdup_printf ("%s.json", plot.klass->kind);
       g_autofree char *json_path = g_build_filename (fx->dir, json_name, NULL);
@@ -851,6 +863,7 @@ test_readout_verdict (void)
 int
 main (int argc, char **argv)
 {
+  umask (022); /* the modes the export test expects */
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/plot/colormap/viridis-ordered", test_colormap_viridis);
   g_test_add_func ("/plot/colormap/diverging-neutral-middle", test_colormap_diverging);

@@ -81,6 +81,19 @@ unattended_rendered (GObject *source, GAsyncResult *result, gpointer data)
       unattended_finish (u, error->message);
       return;
     }
+  if (u->screenshot != NULL)
+    g_printerr (_("wrote %s\n"), u->screenshot);
+  if (u->export_dir != NULL)
+    {
+      /* say what was written: each view as PNG (scale 2), SVG and PDF, with its CSV and JSON */
+      int n = 0;
+      for (int i = 0; dv_wb_view_names[i] != NULL; i++)
+        n++;
+      g_printerr (_("wrote %d views into %s: "), n, u->export_dir);
+      for (int i = 0; dv_wb_view_names[i] != NULL; i++)
+        g_printerr ("%s%s.{png,svg,pdf,csv,json}", i ? ", " : "", dv_wb_view_names[i]);
+      g_printerr ("\n");
+    }
   unattended_finish (u, NULL);
 }
 
