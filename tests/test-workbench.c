@@ -380,6 +380,12 @@ error_has (gpointer data)
 }
 
 static gboolean
+no_toast (gpointer data)
+{
+  return dv_wb_window_get_toast (data) == NULL;
+}
+
+static gboolean
 no_error (gpointer data)
 {
   return dv_wb_window_get_error (data) == NULL;
@@ -957,7 +963,7 @@ test_layout_fits_screen (void)
   DvWbWindow *window = launch (NULL);
   GtkWidget *stack = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (window),
                                                                 DV_TYPE_WB_WINDOW, "view_stack"));
-  GtkWidget *column = gtk_widget_get_parent (stack);
+  GtkWidget *column = gtk_widget_get_parent (gtk_widget_get_parent (stack)); /* the overlay's box */
   GtkWidget *train = GTK_WIDGET (window->train_revealer);
 
   int min_w, min_h;
@@ -1196,6 +1202,19 @@ collect_accels (GtkWidget *w, GHashTable *seen)
     collect_accels (c, seen);
 }
 
+/* A toast says that something was done, then goes. */
+static void
+test_toast (void)
+{
+  DvWbWindow *window = launch (NULL);
+  g_assert_null (dv_wb_window_get_toast (window));
+  dv_wb_window_show_toast (window, "Exported /tmp/x.png");
+  g_assert_cmpstr (dv_wb_window_get_toast (window), ==, "Exported /tmp/x.png");
+  g_assert_null (dv_wb_window_get_error (window)); /* not a banner */
+  g_assert_true (wait_for (no_toast, window, 10));
+  close_window (window);
+}
+
 static void
 test_shortcuts_listed (void)
 {
@@ -1384,6 +1403,7 @@ main (int argc, char **argv)
   add_display_test ("/workbench/measure/runs", test_measure);
   add_display_test ("/workbench/app/screenshot", test_app_screenshot);
   add_display_test ("/workbench/layout/fits-screen", test_layout_fits_screen);
+  add_display_test ("/workbench/toast", test_toast);
   add_display_test ("/workbench/shortcuts/every-key-listed", test_shortcuts_listed);
   add_display_test ("/workbench/shortcuts/page-keys", test_page_keys);
   add_display_test ("/workbench/shortcuts/fields-give-keys-back", test_field_keys);

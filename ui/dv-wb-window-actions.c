@@ -110,11 +110,23 @@ on_chooser_response (GtkNativeDialog *dialog, int response, gpointer user_data)
         {
           if (!dv_wb_window_export_view (d->self, d->view, path, 2, &error))
             dv_wb_window_show_error (d->self, error->message);
+          else
+            {
+              g_autofree char *msg = g_strdup_printf (_("Exported %s, with its data (.csv) and settings (.json)"),
+                                                      path);
+              dv_wb_window_show_toast (d->self, msg);
+            }
         }
       else if (d->kind == DV_WB_CHOOSE_EXPORT_ALL)
         {
           if (!dv_wb_window_export_all (d->self, path, &error))
             dv_wb_window_show_error (d->self, error->message);
+          else
+            {
+              g_autofree char *msg = g_strdup_printf (_("Exported every view to %s (PNG, SVG, PDF, CSV, JSON)"),
+                                                      path);
+              dv_wb_window_show_toast (d->self, msg);
+            }
         }
       else if (d->kind == DV_WB_CHOOSE_EXPORT_DYNVISION)
         dv_wb_window_export_dynvision (d->self, path);

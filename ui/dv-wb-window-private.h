@@ -23,6 +23,9 @@ struct _DvWbWindow {
   GtkRevealer *banner_revealer;
   GtkLabel *banner_label;
   GtkImage *banner_icon;
+  GtkRevealer *toast_revealer;
+  GtkLabel *toast_label;
+  guint toast_source;
   GtkStack *view_stack;
   DvLivePage *live_page;
   DvArchitecturePage *architecture_page;

@@ -75,6 +75,34 @@ dv_wb_window_get_error (DvWbWindow *self)
   return self->error;
 }
 
+static gboolean
+hide_toast (gpointer data)
+{
+  DvWbWindow *self = data;
+  self->toast_source = 0;
+  gtk_revealer_set_reveal_child (self->toast_revealer, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+void
+dv_wb_window_show_toast (DvWbWindow *self, const char *message)
+{
+  DV_UI_ASSERT_THREAD ();
+  g_return_if_fail (DV_IS_WB_WINDOW (self) && message != NULL);
+  gtk_label_set_text (self->toast_label, message);
+  gtk_revealer_set_reveal_child (self->toast_revealer, TRUE);
+  g_clear_handle_id (&self->toast_source, g_source_remove);
+  self->toast_source = g_timeout_add_seconds (4, hide_toast, self);
+}
+
+const char *
+dv_wb_window_get_toast (DvWbWindow *self)
+{
+  g_return_val_if_fail (DV_IS_WB_WINDOW (self), NULL);
+  return gtk_revealer_get_reveal_child (self->toast_revealer) ? gtk_label_get_text (self->toast_label)
+                                                               : NULL;
+}
+
 /* The next request carried out (a new, different sequence on show) clears an
  * error shown while a sequence was on show; one from before the first
  * sequence (a checkpoint on the command line that failed) stays until then. */
@@ -156,6 +184,7 @@ dv_wb_window_set_layout (DvWbWindow *self, const char *const *layout)
 static void
 dv_wb_window_dispose (GObject *object)
 {
+  g_clear_handle_id (&DV_WB_WINDOW (object)->toast_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (object), DV_TYPE_WB_WINDOW);
   G_OBJECT_CLASS (dv_wb_window_parent_class)->dispose (object);
 }
@@ -222,6 +251,8 @@ dv_wb_window_class_init (DvWbWindowClass *klass)
   CHILD (banner_revealer);
   CHILD (banner_label);
   CHILD (banner_icon);
+  CHILD (toast_revealer);
+  CHILD (toast_label);
   CHILD (view_stack);
   CHILD (live_page);
   CHILD (architecture_page);

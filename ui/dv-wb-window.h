@@ -56,6 +56,10 @@ void        dv_wb_window_show_error (DvWbWindow *self, const char *message);
  * is not an error: dv_wb_window_get_error stays NULL. */
 void        dv_wb_window_show_note (DvWbWindow *self, const char *message);
 const char *dv_wb_window_get_note (DvWbWindow *self);
+/* A toast over the pages: something was done (an export); it goes after 4 s.
+ * get_toast: the text while it shows, else NULL. */
+void        dv_wb_window_show_toast (DvWbWindow *self, const char *message);
+const char *dv_wb_window_get_toast (DvWbWindow *self);
 
 /* "Which model is this checkpoint?" — a modal window (GTK 4.8: a GtkWindow
  * with a GtkDropDown) with `message`, the presets `presets` (best first) in
