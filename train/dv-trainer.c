@@ -146,6 +146,7 @@ struct _DvTrainer {
   int part_batches;
   EpochSums part_sums;
   double part_seconds;
+  double part_stopped_at;     /* when the cut came (monotonic s): the pause is not training time */
   /* the divergence watch */
   History loss_hist, grad_hist;
   History *act_hist;   /* [n_layers] per-batch maximum over timesteps of mean |activity| */
@@ -951,6 +952,9 @@ run_epoch (DvTrainer *t, GError **error)
       sums = t->part_sums;
       batches = t->part_batches;
       t0 -= t->part_seconds;
+      /* the pause counts neither in the rate nor in the ETA */
+      if (t->part_stopped_at > 0)
+        t->t_start += g_get_monotonic_time () / 1e6 - t->part_stopped_at;
       t->part = FALSE;
     }
   else
@@ -991,7 +995,8 @@ run_epoch (DvTrainer *t, GError **error)
           t->part = TRUE;
           t->part_batches = batches;
           t->part_sums = sums;
-          t->part_seconds = g_get_monotonic_time () / 1e6 - t0;
+          t->part_stopped_at = g_get_monotonic_time () / 1e6;
+          t->part_seconds = t->part_stopped_at - t0;
           g_set_error (error, DV_MODEL_ERROR, DV_MODEL_ERROR_CANCELLED,
                        "training stopped by the user in epoch %d after batch %d of %d", t->epoch + 1,
                        batches, nb);
