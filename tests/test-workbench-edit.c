@@ -245,6 +245,19 @@ test_edit_apply (void)
   g_assert_nonnull (strstr (dv_architecture_page_get_report (ARCH (window)), "not applied yet"));
   g_assert_true (dv_arch_edit_is_modified (e));
   g_assert_cmpint (dv_arch_edit_get_desc (e)->layers[0].rec_type, !=, DV_REC_DEPTHPOINTWISE);
+  /* an edit not applied: closing asks instead of closing */
+  g_autofree char *unsaved = dv_wb_window_describe_unsaved (window);
+  g_assert_nonnull (unsaved);
+  g_assert_nonnull (strstr (unsaved, "not applied"));
+  gtk_window_close (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+  g_assert_true (dv_arch_edit_can_undo (e));
+  dv_arch_edit_undo (e);
+  g_assert_false (dv_arch_edit_is_modified (e));
+  g_autofree char *none = dv_wb_window_describe_unsaved (window);
+  g_assert_null (none);
 
   gtk_window_destroy (GTK_WINDOW (window));
   while (g_main_context_iteration (NULL, FALSE))

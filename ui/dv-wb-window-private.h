@@ -34,6 +34,8 @@ struct _DvWbWindow {
 
   gboolean training_shown;   /* property, bound to train_revealer's reveal-child */
   char *project_path;        /* the project last saved or opened: Ctrl+S saves there */
+  gboolean trained_unsaved;  /* a run finished since the project was last saved or opened */
+  gboolean quit_confirmed;   /* the user said to close with unsaved changes */
 
   char *error;               /* the banner's text, NULL when hidden */
   char *note;                /* the banner's text when it informs (show_note), or NULL */

@@ -49,6 +49,15 @@ on_panel_diverged (DvTrainingPanel *panel, const char *layer, int step, DvWbWind
     dv_live_page_seek (live, step);
 }
 
+/* A finished run is something a project would keep: closing asks until it is saved. */
+static void
+on_panel_state (DvTrainingPanel *panel, GParamSpec *pspec, DvWbWindow *self)
+{
+  DvWbTrainState st = dv_training_panel_get_state (panel);
+  if (st == DV_WB_TRAIN_DONE || st == DV_WB_TRAIN_STOPPED)
+    self->trained_unsaved = TRUE;
+}
+
 static void
 on_panel_open_checkpoint (DvTrainingPanel *panel, const char *path, DvWbWindow *self)
 {
@@ -149,6 +158,7 @@ dv_wb_window_save_project (DvWbWindow *self, const char *path)
       g_free (self->project_path);
       self->project_path = g_strdup (path);
     }
+  self->trained_unsaved = FALSE;
   g_signal_emit_by_name (self, "save-project", path);
 }
 
@@ -158,6 +168,7 @@ dv_wb_window_open_project (DvWbWindow *self, const char *path)
   g_return_if_fail (DV_IS_WB_WINDOW (self) && path != NULL);
   g_free (self->project_path);
   self->project_path = g_strdup (path);
+  self->trained_unsaved = FALSE;
   g_signal_emit_by_name (self, "open-project", path);
 }
 
@@ -168,6 +179,7 @@ dv_wb_window_class_init_train (GtkWidgetClass *widget_class)
   gtk_widget_class_bind_template_callback (widget_class, on_panel_reveal);
   gtk_widget_class_bind_template_callback (widget_class, on_panel_diverged);
   gtk_widget_class_bind_template_callback (widget_class, on_panel_open_checkpoint);
+  gtk_widget_class_bind_template_callback (widget_class, on_panel_state);
   gtk_widget_class_install_action (widget_class, "win.export-checkpoint", NULL, action_export_checkpoint);
   gtk_widget_class_install_action (widget_class, "win.save-project", NULL, action_save_project);
   gtk_widget_class_install_action (widget_class, "win.save-project-as", NULL, action_save_project_as);

@@ -179,6 +179,58 @@ dv_wb_window_set_layout (DvWbWindow *self, const char *const *layout)
   dv_live_page_set_layout (self->live_page, layout);
 }
 
+/* ---- closing with unsaved changes ------------------------------------------------- */
+
+char *
+dv_wb_window_describe_unsaved (DvWbWindow *self)
+{
+  g_return_val_if_fail (DV_IS_WB_WINDOW (self), NULL);
+  GString *s = g_string_new (NULL);
+  DvArchEdit *e = dv_architecture_page_get_edit (self->architecture_page);
+  if (e != NULL && dv_arch_edit_is_modified (e))
+    g_string_append (s, _("The architecture edit is not applied."));
+  if (self->trained_unsaved)
+    g_string_append_printf (s, "%s%s", s->len ? " " : "",
+                            _("A training run finished since the project was last saved (its "
+                              "checkpoints stay in its run folder; the curves and the session do not)."));
+  return s->len > 0 ? g_string_free (s, FALSE) : (g_string_free (s, TRUE), NULL);
+}
+
+static void
+on_quit_answer (GtkDialog *dialog, int response, DvWbWindow *self)
+{
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      self->quit_confirmed = TRUE;
+      gtk_window_close (GTK_WINDOW (self));
+    }
+  else if (response == GTK_RESPONSE_APPLY)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.save-project", NULL);
+}
+
+/* Closing (the window's close button, Ctrl+Q) with unsaved changes asks first. */
+static gboolean
+dv_wb_window_close_request (GtkWindow *window)
+{
+  DvWbWindow *self = DV_WB_WINDOW (window);
+  g_autofree char *unsaved = self->quit_confirmed ? NULL : dv_wb_window_describe_unsaved (self);
+  if (unsaved == NULL)
+    return GTK_WINDOW_CLASS (dv_wb_window_parent_class)->close_request (window);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  GtkWidget *d = gtk_message_dialog_new (window, GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                         GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "%s",
+                                         _("Close with unsaved changes?"));
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (d), "%s", unsaved);
+  gtk_dialog_add_buttons (GTK_DIALOG (d), _("_Cancel"), GTK_RESPONSE_CANCEL, _("_Save Project…"),
+                          GTK_RESPONSE_APPLY, _("Close _Anyway"), GTK_RESPONSE_ACCEPT, NULL);
+  gtk_dialog_set_default_response (GTK_DIALOG (d), GTK_RESPONSE_CANCEL);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_signal_connect (d, "response", G_CALLBACK (on_quit_answer), self);
+  gtk_window_present (GTK_WINDOW (d));
+  return TRUE;
+}
+
 /* ---- life cycle --------------------------------------------------------------------- */
 
 static void
@@ -235,6 +287,7 @@ dv_wb_window_class_init (DvWbWindowClass *klass)
   object_class->set_property = dv_wb_window_set_property;
   object_class->dispose = dv_wb_window_dispose;
   object_class->finalize = dv_wb_window_finalize;
+  GTK_WINDOW_CLASS (klass)->close_request = dv_wb_window_close_request;
   /* whether the training panel shows (win.show-training, Ctrl+T) */
   props[PROP_TRAINING_SHOWN] = g_param_spec_boolean ("training-shown", NULL, NULL, FALSE,
                                                      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS

@@ -56,6 +56,9 @@ void        dv_wb_window_show_error (DvWbWindow *self, const char *message);
  * is not an error: dv_wb_window_get_error stays NULL. */
 void        dv_wb_window_show_note (DvWbWindow *self, const char *message);
 const char *dv_wb_window_get_note (DvWbWindow *self);
+/* What closing now would lose (an unapplied architecture edit, a finished run not in
+ * a saved project), or NULL; closing the window asks while it is not NULL.  g_free. */
+char       *dv_wb_window_describe_unsaved (DvWbWindow *self);
 /* A toast over the pages: something was done (an export); it goes after 4 s.
  * get_toast: the text while it shows, else NULL. */
 void        dv_wb_window_show_toast (DvWbWindow *self, const char *message);

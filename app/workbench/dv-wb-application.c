@@ -390,7 +390,8 @@ action_quit (GSimpleAction *action, GVariant *param, gpointer user_data)
     {
       GtkWindow *w = windows->data;
       windows = windows->next;
-      gtk_window_destroy (w);
+      /* close, not destroy: a window with unsaved changes asks first */
+      gtk_window_close (w);
     }
 }
 
