@@ -169,6 +169,8 @@ dv_wb_window_open_project (DvWbWindow *self, const char *path)
   g_free (self->project_path);
   self->project_path = g_strdup (path);
   self->trained_unsaved = FALSE;
+  /* what the banner said was about the session this project replaces */
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.dismiss-banner", NULL);
   g_signal_emit_by_name (self, "open-project", path);
 }
 

@@ -300,8 +300,10 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
   if (remember && checkpoint != NULL)
     dv_wb_settings_add_recent (self->settings, g_str_has_suffix (checkpoint, ".dvproj.json")
                                ? "recent-projects" : "recent-checkpoints", checkpoint);
+  /* a project opens as from the menu, once the window is up: not as a checkpoint */
+  const char *project = checkpoint != NULL && g_str_has_suffix (checkpoint, ".dvproj.json") ? checkpoint : NULL;
   DvWorkbenchOptions o = {
-    .checkpoint = checkpoint,
+    .checkpoint = project != NULL ? NULL : checkpoint,
     .model_spec = model_spec,
     .dataset = dataset,
     .history_bytes = (gsize) history_mb << 20,
@@ -332,6 +334,8 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
   if (remember)
     dv_wb_settings_attach (self->settings, window, TRUE);
   gtk_window_present (GTK_WINDOW (window));
+  if (project != NULL)
+    dv_wb_window_open_project (window, project);
   gboolean edited = edit_architecture (window, view, edits, apply, &error);
   g_free (edits);
   if (edited && train != NULL && dv_training_panel_set_settings (dv_wb_window_get_training_panel (window), train, &error))
