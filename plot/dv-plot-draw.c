@@ -377,8 +377,10 @@ dvp_colorbar (cairo_t *cr, const DvPlotTheme *th, const DvPlotRect *r, DvColorma
           dvp_text (cr, tx + 1, y, buf, DVP_FONT_TICK, FALSE, 0, 0.5);
         }
     }
+  /* the title starts at the bar's left edge and stays within the bar's column
+   * (bar and tick labels), so a grid beside it can never run under it */
   if (label != NULL)
-    dvp_text (cr, r->x + r->w / 2, r->y - 6, label, DVP_FONT_TICK, FALSE, 0.5, 1);
+    dvp_text_fit (cr, r->x - 4, r->y - 6, label, DVP_FONT_TICK, FALSE, 0, 1, r->w + 62);
   cairo_restore (cr);
 }
 

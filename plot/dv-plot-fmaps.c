@@ -15,6 +15,7 @@
 
 #define TITLE_H (8 + DVP_FONT_TITLE + 12)
 #define COLORBAR_W 86
+#define ROW_LABEL_W 22
 
 void
 dv_fmap_plot_init (DvFmapPlot *p)
@@ -30,7 +31,9 @@ dv_fmap_plot_layout (const DvFmapPlot *p, double width, double height, DvFmapLay
 {
   g_return_if_fail (p != NULL && out != NULL);
   *out = (DvFmapLayout) { 0 };
-  out->grid = (DvPlotRect) { 12, TITLE_H, width - 24 - COLORBAR_W, height - TITLE_H - 10 };
+  /* ROW_LABEL_W on the left for the row numbers small tiles get */
+  out->grid = (DvPlotRect) { 12 + ROW_LABEL_W, TITLE_H, width - 24 - ROW_LABEL_W - COLORBAR_W,
+                             height - TITLE_H - 10 };
   out->colorbar = (DvPlotRect) { width - COLORBAR_W + 8, TITLE_H + 22, 14,
                                  MAX (height - TITLE_H - 50, 10) };
   if (p->C <= 0 || p->H <= 0 || p->W <= 0 || out->grid.w <= 0 || out->grid.h <= 0)
@@ -158,7 +161,18 @@ dv_fmap_plot_draw (const DvFmapPlot *p, cairo_t *cr, double width, double height
       double x = L.grid.x + col * (L.tile_w + L.gap), y = L.grid.y + row * (L.tile_h + L.gap);
       dv_fmap_normalise (p->maps + c * hw, hw, &ranges[c], norm);
       draw_tile (cr, norm, p->H, p->W, p->colormap, x, y, L.tile_w, L.tile_h);
-      if (L.tile_w >= 44 && L.tile_h >= 24)
+      if (L.tile_w < 44 || L.tile_h < 24)
+        {
+          /* tiles too small for their number: the first channel of each row, left of it */
+          if (col == 0 && L.tile_h >= 6)
+            {
+              char buf[16];
+              g_snprintf (buf, sizeof buf, "%d", c);
+              dvp_set_rgb (cr, th->muted);
+              dvp_text (cr, x - 3, y + L.tile_h / 2, buf, MIN (9, MAX (L.tile_h + L.gap, 6)), FALSE, 1, 0.5);
+            }
+        }
+      else
         {
           char buf[16];
           g_snprintf (buf, sizeof buf, "%d", c);
@@ -202,7 +216,7 @@ dv_fmap_plot_draw (const DvFmapPlot *p, cairo_t *cr, double width, double height
   dvp_colorbar (cr, th, &L.colorbar, p->colormap, ranges[0].min, ranges[0].max,
                 p->scope == DV_SCALE_PER_CHANNEL, cb_label);
   dvp_set_rgb (cr, th->muted);
-  g_autofree char *scope = g_strdup_printf (_("%s scale"), dv_scale_scope_name (p->scope));
+  g_autofree char *scope = g_strdup_printf (_("scale: %s"), dv_scale_scope_label (p->scope));
   dvp_text (cr, L.colorbar.x + L.colorbar.w / 2 + 12, L.colorbar.y + L.colorbar.h + 8, scope,
             DVP_FONT_TICK - 1.5, FALSE, 0.5, 0);
   cairo_restore (cr);

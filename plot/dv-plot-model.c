@@ -6,6 +6,8 @@
  */
 #include "dv-plot-model.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -85,6 +87,14 @@ dv_scale_scope_name (DvScaleScope scope)
   return names[scope];
 }
 
+const char *
+dv_scale_scope_label (DvScaleScope scope)
+{
+  static const char *const labels[DV_SCALE_N] = { N_("per channel"), N_("per layer"), N_("whole sequence") };
+  g_return_val_if_fail (scope < DV_SCALE_N, NULL);
+  return g_dgettext (GETTEXT_PACKAGE, labels[scope]);
+}
+
 void
 dv_fmap_ranges (const float *maps, int C, int H, int W, DvScaleScope scope,
                 const DvRange *global, gboolean symmetric, DvRange *ranges)
@@ -96,11 +106,20 @@ dv_fmap_ranges (const float *maps, int C, int H, int W, DvScaleScope scope,
   switch (scope)
     {
     case DV_SCALE_PER_CHANNEL:
-      for (int c = 0; c < C; c++)
-        {
-          dv_range_init (&ranges[c]);
-          dv_range_include (&ranges[c], maps + c * hw, hw);
-        }
+      {
+        /* a constant channel has no range of its own: it is shown where its value
+         * sits in the layer's range, not in the colour of mid-scale */
+        DvRange all;
+        dv_range_init (&all);
+        dv_range_include (&all, maps, hw * C);
+        for (int c = 0; c < C; c++)
+          {
+            dv_range_init (&ranges[c]);
+            dv_range_include (&ranges[c], maps + c * hw, hw);
+            if (!dv_range_is_empty (&ranges[c]) && ranges[c].max == ranges[c].min)
+              ranges[c] = all;
+          }
+      }
       break;
     case DV_SCALE_PER_LAYER:
       {

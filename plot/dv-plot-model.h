@@ -42,6 +42,9 @@ typedef enum {
 } DvScaleScope;
 
 const char *dv_scale_scope_name (DvScaleScope scope);
+/* The words the live view's menu uses for a scope ("per channel", "per layer",
+ * "whole sequence"; translated), for captions that must say the same. */
+const char *dv_scale_scope_label (DvScaleScope scope);
 
 /* maps is [C,H,W].  Writes C ranges.  GLOBAL copies *global into every
  * entry (global may be NULL otherwise).  symmetric makes every range

@@ -860,6 +860,25 @@ test_readout_verdict (void)
     }
 }
 
+/* A constant channel under the per-channel scale sits where its value is in the
+ * layer's range (a dead ReLU channel is dark, not mid-scale); captions say the
+ * scale as the menu does. */
+static void
+test_fmap_constant_channel (void)
+{
+  /* 2 channels of 2×2: channel 0 varies 0..4, channel 1 is all 0 */
+  const float maps[8] = { 0, 1, 3, 4, 0, 0, 0, 0 };
+  DvRange r[2];
+  dv_fmap_ranges (maps, 2, 2, 2, DV_SCALE_PER_CHANNEL, NULL, FALSE, r);
+  g_assert_cmpfloat (r[0].min, ==, 0);
+  g_assert_cmpfloat (r[0].max, ==, 4);
+  g_assert_cmpfloat (r[1].min, ==, 0);
+  g_assert_cmpfloat (r[1].max, ==, 4);
+  g_assert_cmpfloat (dv_range_normalise (&r[1], 0), ==, 0); /* the bottom of the map, not 0.5 */
+  g_assert_cmpstr (dv_scale_scope_label (DV_SCALE_PER_CHANNEL), ==, "per channel");
+  g_assert_cmpstr (dv_scale_scope_label (DV_SCALE_GLOBAL), ==, "whole sequence");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -877,6 +896,7 @@ main (int argc, char **argv)
   g_test_add_func ("/plot/axis/ticks", test_axis_ticks);
   g_test_add_func ("/plot/readout/softmax", test_softmax);
   g_test_add_func ("/plot/readout/verdict-at-labelled-steps", test_readout_verdict);
+  g_test_add_func ("/plot/fmaps/constant-channel", test_fmap_constant_channel);
   g_test_add ("/plot/draw/any-size", Fixture, NULL, fixture_setup, test_draw_any_size,
               fixture_teardown);
   g_test_add ("/plot/draw/unset-views", Fixture, NULL, fixture_setup, test_unset_views,

@@ -274,6 +274,23 @@ on_fmap_pointer (DvPlotView *view, double x, double y, DvLivePage *self)
     dv_live_page_select_unit (self, c, iy, ix);
 }
 
+/* Hovering a unit reads out its value. */
+static gboolean
+on_fmap_tooltip (DvPlotView *view, int x, int y, gboolean keyboard, GtkTooltip *tooltip, DvLivePage *self)
+{
+  const DvFmapPlot *f = &self->fmap;
+  int c, iy, ix;
+  if (keyboard || f->maps == NULL
+      || !dv_fmap_plot_hit (f, gtk_widget_get_width (GTK_WIDGET (view)), gtk_widget_get_height (GTK_WIDGET (view)),
+                            x, y, &c, &iy, &ix))
+    return FALSE;
+  float v = f->maps[((gsize) c * f->H + iy) * f->W + ix];
+  g_autofree char *text = g_strdup_printf (_("%s c%d (y %d, x %d): %s %.4g"), f->layer_name ? f->layer_name : "",
+                                           c, iy, ix, f->value_label ? f->value_label : _("activation"), v);
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
 /* ---- public ------------------------------------------------------------------------ */
 
 void
@@ -701,6 +718,7 @@ dv_live_page_class_init (DvLivePageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_presentation_activate);
   gtk_widget_class_bind_template_callback (widget_class, on_time_pointer);
   gtk_widget_class_bind_template_callback (widget_class, on_fmap_pointer);
+  gtk_widget_class_bind_template_callback (widget_class, on_fmap_tooltip);
   dv_live_page_class_init_stimuli (widget_class);
   dv_live_page_class_init_actions (widget_class);
 }
