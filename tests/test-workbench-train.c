@@ -667,6 +667,13 @@ test_panel_settings (void)
   g_assert_true (g_strv_contains ((const char *const *) now, "lr=0.001"));
   g_assert_true (g_strv_contains ((const char *const *) now, "optimizer=sgd"));
   g_assert_true (g_strv_contains ((const char *const *) now, "seed=4"));
+  /* the data set list: embedded, then what is installed; a chosen folder joins it */
+  g_assert_true (g_strv_contains ((const char *const *) now, "data=embedded"));
+  g_autofree char *folder = g_strdup_printf ("data=folder:%s", tmp_dir);
+  g_autofree char *spec = g_strdup_printf ("folder:%s", tmp_dir);
+  dv_training_panel_use_dataset (TRAIN (w), spec);
+  g_auto (GStrv) after = dv_training_panel_get_settings (TRAIN (w));
+  g_assert_true (g_strv_contains ((const char *const *) after, folder));
   gtk_window_destroy (GTK_WINDOW (w));
 }
 

@@ -33,6 +33,9 @@ struct _DvTrainingPanel {
 
   /* template children */
   GtkDropDown *dataset, *optimizer, *schedule;
+  GtkStringList *dataset_list;
+  GPtrArray *dataset_specs;  /* spec of each item of dataset_list; "Folder…" follows them */
+  guint updating;
   GtkSpinButton *epochs, *batch, *samples;
   GtkEntry *lr;              /* text, used as typed (a spin button would clamp it) */
   GtkProgressBar *progress;

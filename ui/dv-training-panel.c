@@ -24,7 +24,6 @@
 
 #define MAX_RUNNING_POINTS 4000
 
-static const char *const datasets[] = { "embedded", "fashion-mnist", "mnist", "cifar10", "cifar100", NULL };
 
 
 G_DEFINE_FINAL_TYPE (DvTrainingPanel, dv_training_panel, GTK_TYPE_BOX)
@@ -35,14 +34,6 @@ guint dv_training_panel_signals[DV_TRAINING_N_SIGNALS];
 
 /* ---- settings ---------------------------------------------------------------------------- */
 
-static int
-index_of (const char *const *names, const char *v)
-{
-  for (int i = 0; names[i] != NULL; i++)
-    if (g_ascii_strcasecmp (names[i], v) == 0)
-      return i;
-  return -1;
-}
 
 /* The text a widget holds for setting `name`, or NULL when no widget shows it. */
 static char *
@@ -89,8 +80,14 @@ dv_training_panel_get_settings (DvTrainingPanel *self)
 static void
 show_values (DvTrainingPanel *P, const DvTrainSettings *s)
 {
-  if (index_of (datasets, s->data) >= 0)
-    gtk_drop_down_set_selected (P->dataset, index_of (datasets, s->data));
+  dv_training_panel_add_dataset (P, s->data, NULL);
+  for (guint i = 0; i < P->dataset_specs->len; i++)
+    if (g_str_equal (g_ptr_array_index (P->dataset_specs, i), s->data))
+      {
+        P->updating++;
+        gtk_drop_down_set_selected (P->dataset, i);
+        P->updating--;
+      }
   gtk_drop_down_set_selected (P->optimizer, s->optimizer);
   gtk_drop_down_set_selected (P->schedule, s->schedule);
   gtk_spin_button_set_value (P->epochs, s->epochs);
@@ -127,8 +124,18 @@ static void
 on_dataset_selected (GObject *drop, GParamSpec *pspec, DvTrainingPanel *self)
 {
   guint i = gtk_drop_down_get_selected (GTK_DROP_DOWN (drop));
-  if (i < G_N_ELEMENTS (datasets) - 1)
-    dv_train_settings_set (&self->values, "data", datasets[i], NULL);
+  if (self->updating || i == GTK_INVALID_LIST_POSITION)
+    return;
+  if (i < self->dataset_specs->len)
+    {
+      dv_train_settings_set (&self->values, "data", g_ptr_array_index (self->dataset_specs, i), NULL);
+      return;
+    }
+  /* "Folder…": the window asks for it, then calls dv_training_panel_use_dataset; until
+   * then the list shows what is set */
+  DvTrainSettings *v = &self->values;
+  show_values (self, v);
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.open-training-folder", NULL);
 }
 
 /* The learning-rate field says at once when its text is not a learning rate. */
@@ -390,6 +397,45 @@ dv_training_panel_get_rows (DvTrainingPanel *self)
 }
 
 
+static char *
+dataset_label (const char *spec)
+{
+  const char *colon = strchr (spec, ':');
+  if (colon == NULL)
+    return g_strdup (spec);
+  g_autofree char *base = g_path_get_basename (colon + 1);
+  g_autofree char *kind = g_strndup (spec, colon - spec);
+  return g_strdup_printf ("%s (%s)", base, kind);
+}
+
+void
+dv_training_panel_add_dataset (DvTrainingPanel *self, const char *spec, const char *label)
+{
+  g_return_if_fail (DV_IS_TRAINING_PANEL (self) && spec != NULL);
+  for (guint i = 0; i < self->dataset_specs->len; i++)
+    if (g_str_equal (g_ptr_array_index (self->dataset_specs, i), spec))
+      return;
+  g_autofree char *fallback = label == NULL ? dataset_label (spec) : NULL;
+  const char *const item[] = { label != NULL ? label : fallback, NULL };
+  guint pos = self->dataset_specs->len;
+  guint selected = gtk_drop_down_get_selected (self->dataset);
+  self->updating++;
+  g_ptr_array_add (self->dataset_specs, g_strdup (spec));
+  gtk_string_list_splice (self->dataset_list, pos, 0, item);
+  if (selected != GTK_INVALID_LIST_POSITION)
+    gtk_drop_down_set_selected (self->dataset, selected);
+  self->updating--;
+}
+
+void
+dv_training_panel_use_dataset (DvTrainingPanel *self, const char *spec)
+{
+  g_return_if_fail (DV_IS_TRAINING_PANEL (self) && spec != NULL);
+  if (!dv_train_settings_set (&self->values, "data", spec, NULL))
+    return;
+  show_values (self, &self->values);
+}
+
 DvPlotView *
 dv_training_panel_get_view (DvTrainingPanel *self, const char *name)
 {
@@ -434,6 +480,7 @@ dv_training_panel_finalize (GObject *object)
   g_free (P->nan_reported);
   g_free (P->start_path);
   g_free (P->pause_label);
+  g_ptr_array_unref (P->dataset_specs);
   G_OBJECT_CLASS (dv_training_panel_parent_class)->finalize (object);
 }
 
@@ -471,6 +518,7 @@ dv_training_panel_class_init (DvTrainingPanelClass *klass)
                                                "/org/dynvision/Workbench/dv-training-panel.ui");
 #define CHILD(name) gtk_widget_class_bind_template_child (widget_class, DvTrainingPanel, name)
   CHILD (dataset);
+  CHILD (dataset_list);
   CHILD (optimizer);
   CHILD (schedule);
   CHILD (epochs);
@@ -524,7 +572,10 @@ dv_training_panel_init (DvTrainingPanel *P)
   P->dyn_values = g_array_new (FALSE, FALSE, sizeof (float));
   P->dyn_epochs = g_array_new (FALSE, FALSE, sizeof (int));
   dv_train_settings_init_defaults (&P->values);
+  P->dataset_specs = g_ptr_array_new_with_free_func (g_free);
   gtk_widget_init_template (GTK_WIDGET (P));
+  const char *const folder[] = { _("Folder…"), NULL };
+  gtk_string_list_splice (P->dataset_list, 0, 0, folder);
 
   g_autofree char *data_help = dv_train_settings_help (dv_train_settings_lookup ("data"));
   gtk_widget_set_tooltip_text (GTK_WIDGET (P->dataset), data_help);

@@ -77,6 +77,11 @@ int            dv_training_panel_get_rows (DvTrainingPanel *self);
 char         **dv_training_panel_get_settings (DvTrainingPanel *self);
 gboolean       dv_training_panel_set_settings (DvTrainingPanel *self, const char *const *settings,
                                                GError **error);
+/* The data sets the Data set list offers (the session adds those it finds installed;
+ * "embedded" is always there), before its "Folder…" item; label NULL: from the spec. */
+void           dv_training_panel_add_dataset (DvTrainingPanel *self, const char *spec, const char *label);
+/* Trains on spec from now (a folder chosen after "Folder…"): added and selected. */
+void           dv_training_panel_use_dataset (DvTrainingPanel *self, const char *spec);
 /* "training-curves" or "dynamics-over-training", or NULL. */
 DvPlotView    *dv_training_panel_get_view (DvTrainingPanel *self, const char *name);
 

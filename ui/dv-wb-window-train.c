@@ -64,6 +64,40 @@ on_panel_open_checkpoint (DvTrainingPanel *panel, const char *path, DvWbWindow *
   g_signal_emit_by_name (self, "open-checkpoint", path);
 }
 
+/* ---- a folder to train on ------------------------------------------------------------ */
+
+static void
+on_training_folder (GtkNativeDialog *dialog, int response, DvWbWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *dir = file != NULL ? g_file_get_path (file) : NULL;
+      if (dir != NULL)
+        {
+          g_autofree char *t10 = g_build_filename (dir, "data_batch_1.bin", NULL);
+          g_autofree char *t100 = g_build_filename (dir, "train.bin", NULL);
+          const char *kind = g_file_test (t10, G_FILE_TEST_IS_REGULAR) ? "cifar10"
+                             : g_file_test (t100, G_FILE_TEST_IS_REGULAR) ? "cifar100" : "folder";
+          g_autofree char *spec = g_strdup_printf ("%s:%s", kind, dir);
+          dv_training_panel_use_dataset (self->training_panel, spec);
+        }
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+static void
+action_open_training_folder (GtkWidget *widget, const char *name, GVariant *param)
+{
+  GtkFileChooserNative *d = gtk_file_chooser_native_new (
+    _("Train on a Folder (one sub-folder of images per class, or CIFAR batches)"), GTK_WINDOW (widget),
+    GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, NULL, NULL);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (d), TRUE);
+  g_signal_connect (d, "response", G_CALLBACK (on_training_folder), widget);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (d));
+}
+
 /* ---- files ---------------------------------------------------------------------------- */
 
 typedef enum { CHOOSE_EXPORT_CKPT, CHOOSE_SAVE_PROJECT, CHOOSE_OPEN_PROJECT } Choose;
@@ -186,6 +220,7 @@ dv_wb_window_class_init_train (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.save-project", NULL, action_save_project);
   gtk_widget_class_install_action (widget_class, "win.save-project-as", NULL, action_save_project_as);
   gtk_widget_class_install_action (widget_class, "win.open-project", NULL, action_open_project);
+  gtk_widget_class_install_action (widget_class, "win.open-training-folder", NULL, action_open_training_folder);
   /* a stateful toggle of the revealer's reveal-child, through the window's property */
   gtk_widget_class_install_property_action (widget_class, "win.show-training", "training-shown");
   GType type = G_TYPE_FROM_CLASS (widget_class);

@@ -8,6 +8,7 @@
  * What this is not for: drawing or stepping the model.
  */
 #include "dv-workbench.h"
+#include "dv-wb-window-train.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -229,6 +230,8 @@ probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
         g_hash_table_insert (wb->datasets, g_strdup (named_datasets[i].spec),
                              dv_dataset_ref (ds));
       dv_live_page_add_dataset (dv_wb_window_get_live_page (wb->window), named_datasets[i].spec, named_datasets[i].label);
+      /* what is installed can be trained on too */
+      dv_training_panel_add_dataset (dv_wb_window_get_training_panel (wb->window), named_datasets[i].spec, NULL);
     }
 }
 
