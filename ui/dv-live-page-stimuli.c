@@ -283,6 +283,39 @@ select_thumb (DvLivePage *self, int sample)
                               (guint) sample);
 }
 
+/* The picker follows the engine's sample at most THUMB_FOLLOW_US apart:
+ * selecting and scrolling the grid costs milliseconds (GTK lays the grid out
+ * at once to scroll it), and a fast model run flat out goes through tens of
+ * samples a second, so following each would fill every frame with it.  The
+ * sample shown last is followed once the pause is over. */
+#define THUMB_FOLLOW_US (G_USEC_PER_SEC / 4)
+
+static gboolean
+follow_thumb_later (gpointer data)
+{
+  DvLivePage *self = data;
+  self->thumb_follow_source = 0;
+  self->thumb_followed_at = g_get_monotonic_time ();
+  select_thumb (self, self->history->sample);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+follow_thumb (DvLivePage *self)
+{
+  if (self->thumb_follow_source != 0)
+    return; /* it follows the sample shown when it runs */
+  gint64 now = g_get_monotonic_time ();
+  gint64 wait = self->thumb_followed_at + THUMB_FOLLOW_US - now;
+  if (wait <= 0)
+    {
+      self->thumb_followed_at = now;
+      select_thumb (self, self->history->sample);
+      return;
+    }
+  self->thumb_follow_source = g_timeout_add ((guint) (wait / 1000) + 1, follow_thumb_later, self);
+}
+
 static void
 on_thumb_selected (GObject *obj, GParamSpec *pspec, DvLivePage *self)
 {
@@ -347,7 +380,7 @@ dv_live_page_stimuli_changed (DvLivePage *self, gboolean new_sequence)
     }
   if (h->n_samples != self->n_samples && self->thumb_func == NULL)
     dv_live_page_set_n_samples (self, h->n_samples);
-  select_thumb (self, h->sample);
+  follow_thumb (self);
   dv_live_page_sync_presentation (self);
 }
 

@@ -1,0 +1,220 @@
+/* test-workbench-frames.c — the main thread's work per frame is bounded.
+ *
+ * What this is for: the two places where a fast engine used to cost the
+ * main thread more the faster it ran, checked by counting instead of
+ * timing: the engine's news are taken in by at most one history sync per
+ * frame however many arrive (app/workbench/dv-workbench.c), and the feature
+ * maps' whole-sequence colour range reads each new step once as the head
+ * moves on, while holding the same range a full scan gives
+ * (ui/dv-live-page-views.c).  The frame times themselves are `--measure`'s
+ * (doc/workbench.md, "Keeping up with the engine").
+ * Needs a display (xvfb-run); skips without one.
+ * What this is not for: what the views draw (test-workbench.c, test-plot.c).
+ */
+#include <gtk/gtk.h>
+
+#include "dv-engine-thread.h"
+#include "dv-ui.h"
+#include "dv-wb-window-private.h"
+#include "dv-live-page-private.h" /* the colour range and its counter */
+#include "dv-workbench.h"
+
+#include "dv-test-wait.h"
+
+#define LIVE(w) dv_wb_window_get_live_page (w)
+
+static gboolean have_display;
+
+typedef struct {
+  DvWbWindow *window;
+  DvWorkbench *wb;
+} Session;
+
+static gboolean
+mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (data));
+}
+
+static Session
+launch (void)
+{
+  g_autoptr (GError) error = NULL;
+  DvWorkbenchOptions o = { 0 };
+  Session s = { 0 };
+  s.wb = dv_workbench_new (NULL, &o, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (s.wb);
+  s.window = dv_workbench_get_window (s.wb);
+  gtk_window_set_default_size (GTK_WINDOW (s.window), 1400, 900);
+  gtk_window_present (GTK_WINDOW (s.window));
+  g_assert_true (wait_for (mapped, s.window, 60));
+  return s;
+}
+
+static void
+close_window (DvWbWindow *window)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* ---- news: one sync per frame ---------------------------------------------------------- */
+
+typedef struct {
+  DvWorkbench *wb;
+  guint64 frames;
+  guint64 news0, want_news;
+} Counting;
+
+static gboolean
+count_frame (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+{
+  ((Counting *) data)->frames++;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+enough_news (gpointer data)
+{
+  Counting *c = data;
+  guint64 news;
+  dv_workbench_get_news_counts (c->wb, &news, NULL);
+  return news - c->news0 >= c->want_news;
+}
+
+static void
+test_news_once_per_frame (void)
+{
+  Session s = launch ();
+  Counting c = { s.wb, 0, 0, 300 };
+  guint tick = gtk_widget_add_tick_callback (GTK_WIDGET (s.window), count_frame, &c, NULL);
+  guint64 syncs0;
+  dv_workbench_get_news_counts (s.wb, &c.news0, &syncs0);
+  /* the engine flat out through the samples, as --measure runs it */
+  dv_engine_thread_set_autoadvance (dv_workbench_get_engine (s.wb), TRUE);
+  g_assert_true (wait_for (enough_news, &c, 120));
+  dv_engine_thread_set_autoadvance (dv_workbench_get_engine (s.wb), FALSE);
+  guint64 news, syncs;
+  dv_workbench_get_news_counts (s.wb, &news, &syncs);
+  gtk_widget_remove_tick_callback (GTK_WIDGET (s.window), tick);
+  g_test_message ("%" G_GUINT64_FORMAT " news, %" G_GUINT64_FORMAT " syncs, %" G_GUINT64_FORMAT
+                  " frames", news - c.news0, syncs - syncs0, c.frames);
+  g_assert_cmpuint (news - c.news0, >=, 300);
+  /* one sync per frame at most (the one in flight when counting began, and the frame
+   * in which the count ended, aside) */
+  g_assert_cmpuint (syncs - syncs0, <=, c.frames + 2);
+  g_assert_cmpuint (syncs - syncs0, >, 0);
+  /* and what the session took in is the engine's newest */
+  DvHistory *h = dv_live_page_get_history (LIVE (s.window));
+  g_assert_cmpint (h->head, >=, 0);
+  close_window (s.window);
+}
+
+/* ---- the whole-sequence colour range: only new steps ----------------------------------- */
+
+typedef struct {
+  DvWbWindow *window;
+  int t;
+} CursorAt;
+
+static gboolean
+cursor_at (gpointer data)
+{
+  CursorAt *c = data;
+  DvHistory *h = dv_live_page_get_history (LIVE (c->window));
+  return h->head >= c->t && dv_live_page_get_cursor (LIVE (c->window)) == c->t;
+}
+
+/* The range a full scan of steps 0..head of layer 0 gives (values or changes). */
+static DvRange
+full_scan (const DvHistory *h, gboolean diff)
+{
+  DvRange r;
+  dv_range_init (&r);
+  const DvHistoryLayer *L = &h->layers[0];
+  gsize n = (gsize) L->C * L->H * L->W;
+  for (int t = 0; t <= h->head; t++)
+    {
+      const float *m = dv_history_layer_maps (h, t, 0);
+      g_assert_nonnull (m); /* the default budget keeps every step of T = 20 */
+      if (!dv_history_layer_present (h, t, 0))
+        continue;
+      const float *prev = dv_history_layer_present (h, t - 1, 0)
+                          ? dv_history_layer_maps (h, t - 1, 0) : NULL;
+      for (gsize i = 0; i < n; i++)
+        dv_range_include_value (&r, m[i] - (diff && prev ? prev[i] : 0));
+    }
+  return r;
+}
+
+static void
+test_global_range_incremental (void)
+{
+  Session s = launch ();
+  DvLivePage *live = LIVE (s.window);
+  DvHistory *h = dv_live_page_get_history (live);
+  dv_live_page_set_view_options (live, DV_COLORMAP_VIRIDIS, DV_SCALE_GLOBAL, FALSE, FALSE);
+  dv_live_page_seek (live, 0);
+  CursorAt at = { s.window, 0 };
+  g_assert_true (wait_for (cursor_at, &at, 60));
+  int head0 = h->head;
+  guint64 scanned0 = live->global_steps_scanned;
+  /* the head moves on a step at a time; the view follows each */
+  for (int t = head0 + 1; t < h->T; t++)
+    {
+      dv_live_page_seek (live, t);
+      at.t = t;
+      g_assert_true (wait_for (cursor_at, &at, 60));
+    }
+  g_assert_cmpint (h->head, ==, h->T - 1);
+  g_assert_cmpint (live->global_head, ==, h->head);
+  /* each new step was read once, not the whole sequence at every step */
+  g_assert_cmpuint (live->global_steps_scanned - scanned0, ==, (guint64) (h->head - head0));
+  DvRange full = full_scan (h, FALSE);
+  g_assert_cmpfloat (live->global.min, ==, full.min);
+  g_assert_cmpfloat (live->global.max, ==, full.max);
+  g_assert_cmpfloat (live->fmap.global.max, ==, full.max);
+  /* another mode reads the kept steps again, once */
+  guint64 scanned1 = live->global_steps_scanned;
+  dv_live_page_set_view_options (live, DV_COLORMAP_DIVERGING, DV_SCALE_GLOBAL, TRUE, FALSE);
+  g_assert_cmpuint (live->global_steps_scanned - scanned1, ==, (guint64) h->head + 1);
+  DvRange dfull = full_scan (h, TRUE);
+  g_assert_cmpfloat (live->global.min, ==, dfull.min);
+  g_assert_cmpfloat (live->global.max, ==, dfull.max);
+  /* scrubbing back reads nothing */
+  guint64 scanned2 = live->global_steps_scanned;
+  dv_live_page_seek (live, 3);
+  g_assert_cmpint (dv_live_page_get_cursor (live), ==, 3);
+  g_assert_cmpuint (live->global_steps_scanned, ==, scanned2);
+  close_window (s.window);
+}
+
+static void
+run_with_display (gconstpointer data)
+{
+  if (!have_display)
+    {
+      g_test_skip ("no display");
+      return;
+    }
+  ((void (*) (void)) data) ();
+}
+
+int
+main (int argc, char **argv)
+{
+  g_setenv ("GTK_A11Y", "none", FALSE);
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+  g_setenv ("OPENBLAS_NUM_THREADS", "1", FALSE);
+  g_test_init (&argc, &argv, NULL);
+  have_display = gtk_init_check ();
+  if (have_display)
+    dv_ui_init ();
+  g_test_add_data_func ("/workbench/frames/news-once-per-frame",
+                        (gconstpointer) test_news_once_per_frame, run_with_display);
+  g_test_add_data_func ("/workbench/frames/global-range-only-new-steps",
+                        (gconstpointer) test_global_range_incremental, run_with_display);
+  return g_test_run ();
+}
