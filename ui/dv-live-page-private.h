@@ -108,8 +108,8 @@ struct _DvLivePage {
   DvLiveThumbnailFunc thumb_func;
   gpointer thumb_data;
   GDestroyNotify thumb_destroy;
-  gint64 thumb_followed_at;  /* when the picker last followed the engine's sample */
-  guint thumb_follow_source; /* the timeout that follows it after a pause, 0: none */
+  gint64 sample_changed_at;  /* when the engine's sample last changed (the picker follows) */
+  guint thumb_follow_source; /* the timeout that follows it once samples settle, 0: none */
 };
 
 /* dv-live-page.c */

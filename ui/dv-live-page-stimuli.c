@@ -283,19 +283,20 @@ select_thumb (DvLivePage *self, int sample)
                               (guint) sample);
 }
 
-/* The picker follows the engine's sample at most THUMB_FOLLOW_US apart:
- * selecting and scrolling the grid costs milliseconds (GTK lays the grid out
- * at once to scroll it), and a fast model run flat out goes through tens of
- * samples a second, so following each would fill every frame with it.  The
- * sample shown last is followed once the pause is over. */
-#define THUMB_FOLLOW_US (G_USEC_PER_SEC / 4)
+/* The picker follows the engine's sample when it changes at a pace one can
+ * watch.  Selecting and scrolling the grid costs 10-15 ms of CPU time (GTK
+ * lays the grid out at once to scroll it), and a fast model run flat out goes
+ * through tens of samples a second: following each would fill every frame
+ * with it.  So when samples come less than THUMB_SETTLE_US apart the picker
+ * waits until they have settled for that long and then follows the sample
+ * shown (the sample field and the stimulus view show each one meanwhile). */
+#define THUMB_SETTLE_US (G_USEC_PER_SEC / 4)
 
 static gboolean
-follow_thumb_later (gpointer data)
+follow_thumb_settled (gpointer data)
 {
   DvLivePage *self = data;
   self->thumb_follow_source = 0;
-  self->thumb_followed_at = g_get_monotonic_time ();
   select_thumb (self, self->history->sample);
   return G_SOURCE_REMOVE;
 }
@@ -303,17 +304,17 @@ follow_thumb_later (gpointer data)
 static void
 follow_thumb (DvLivePage *self)
 {
-  if (self->thumb_follow_source != 0)
-    return; /* it follows the sample shown when it runs */
   gint64 now = g_get_monotonic_time ();
-  gint64 wait = self->thumb_followed_at + THUMB_FOLLOW_US - now;
-  if (wait <= 0)
+  gboolean streaming = self->sample_changed_at != 0
+                       && now - self->sample_changed_at < THUMB_SETTLE_US;
+  self->sample_changed_at = now;
+  g_clear_handle_id (&self->thumb_follow_source, g_source_remove);
+  if (!streaming)
     {
-      self->thumb_followed_at = now;
       select_thumb (self, self->history->sample);
       return;
     }
-  self->thumb_follow_source = g_timeout_add ((guint) (wait / 1000) + 1, follow_thumb_later, self);
+  self->thumb_follow_source = g_timeout_add (THUMB_SETTLE_US / 1000, follow_thumb_settled, self);
 }
 
 static void
