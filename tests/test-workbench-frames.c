@@ -7,7 +7,8 @@
  * sync (app/workbench/dv-workbench.c, dv-engine-thread.c); the feature maps'
  * whole-sequence colour range reads each new step once as the head moves
  * on, while holding the same range a full scan gives
- * (ui/dv-live-page-views.c).  The frame times themselves are `--measure`'s
+ * (ui/dv-live-page-views.c); the sample picker waits for the engine's samples
+ * to settle before it follows (ui/dv-live-page-stimuli.c).  The frame times themselves are `--measure`'s
  * (doc/workbench.md, "Keeping up with the engine").
  * Needs a display (xvfb-run); skips without one.
  * What this is not for: what the views draw (test-workbench.c, test-plot.c).
@@ -38,10 +39,10 @@ mapped (gpointer data)
 }
 
 static Session
-launch (void)
+launch_with (const char *const *presentation)
 {
   g_autoptr (GError) error = NULL;
-  DvWorkbenchOptions o = { 0 };
+  DvWorkbenchOptions o = { .presentation = presentation };
   Session s = { 0 };
   s.wb = dv_workbench_new (NULL, &o, &error);
   g_assert_no_error (error);
@@ -51,6 +52,12 @@ launch (void)
   gtk_window_present (GTK_WINDOW (s.window));
   g_assert_true (wait_for (mapped, s.window, 60));
   return s;
+}
+
+static Session
+launch (void)
+{
+  return launch_with (NULL);
 }
 
 static void
@@ -192,6 +199,69 @@ test_global_range_incremental (void)
   close_window (s.window);
 }
 
+/* ---- the sample picker follows settled samples ---------------------------------------- */
+
+typedef struct {
+  DvLivePage *live;
+  int samples_seen, last_sample;
+  int until;
+} Samples;
+
+static gboolean
+count_samples (gpointer data)
+{
+  Samples *c = data;
+  DvHistory *h = dv_live_page_get_history (c->live);
+  if (h->T > 0 && h->sample != c->last_sample)
+    {
+      c->last_sample = h->sample;
+      c->samples_seen++;
+    }
+  return c->samples_seen >= c->until;
+}
+
+static void
+on_selected (GObject *obj, GParamSpec *pspec, int *changes)
+{
+  (*changes)++;
+}
+
+static gboolean
+picker_shows_sample (gpointer data)
+{
+  DvLivePage *live = data;
+  return live->thumb_follow_source == 0
+         && gtk_single_selection_get_selected (live->thumb_selection)
+            == (guint) dv_live_page_get_history (live)->sample;
+}
+
+static void
+test_picker_follows_settled (void)
+{
+  /* short sequences: many samples a second, even on a loaded machine */
+  const char *const presentation[] = { "loader=StimulusDuration", "n_timesteps=4",
+                                       "intro_duration=1", "stimulus_duration=2", NULL };
+  Session s = launch_with (presentation);
+  DvLivePage *live = LIVE (s.window);
+  /* the window's first sample is followed at once */
+  g_assert_true (wait_for (picker_shows_sample, live, 60));
+  int changes = 0;
+  gulong id = g_signal_connect (live->thumb_selection, "notify::selected",
+                                G_CALLBACK (on_selected), &changes);
+  Samples c = { live, 0, dv_live_page_get_history (live)->sample, 40 };
+  dv_engine_thread_set_autoadvance (dv_workbench_get_engine (s.wb), TRUE);
+  g_assert_true (wait_for (count_samples, &c, 120));
+  dv_engine_thread_set_autoadvance (dv_workbench_get_engine (s.wb), FALSE);
+  int during = changes;
+  g_test_message ("%d samples shown, the picker moved %d times", c.samples_seen, during);
+  /* samples a few ms apart: the picker waits for them to settle */
+  g_assert_cmpint (during, <, c.samples_seen / 2);
+  /* and then shows the sample the window shows */
+  g_assert_true (wait_for (picker_shows_sample, live, 30));
+  g_signal_handler_disconnect (live->thumb_selection, id);
+  close_window (s.window);
+}
+
 static void
 run_with_display (gconstpointer data)
 {
@@ -217,5 +287,7 @@ main (int argc, char **argv)
                         (gconstpointer) test_news_once_per_frame, run_with_display);
   g_test_add_data_func ("/workbench/frames/global-range-only-new-steps",
                         (gconstpointer) test_global_range_incremental, run_with_display);
+  g_test_add_data_func ("/workbench/frames/picker-follows-settled-samples",
+                        (gconstpointer) test_picker_follows_settled, run_with_display);
   return g_test_run ();
 }

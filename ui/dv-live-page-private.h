@@ -108,8 +108,8 @@ struct _DvLivePage {
   DvLiveThumbnailFunc thumb_func;
   gpointer thumb_data;
   GDestroyNotify thumb_destroy;
-  gint64 sample_changed_at;  /* when the engine's sample last changed (the picker follows) */
-  guint thumb_follow_source; /* the timeout that follows it once samples settle, 0: none */
+  gboolean thumb_followed;   /* the picker has followed a sample of the engine's */
+  guint thumb_follow_source; /* the timeout that follows the next once it settles, 0: none */
 };
 
 /* dv-live-page.c */

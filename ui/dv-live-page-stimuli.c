@@ -283,13 +283,14 @@ select_thumb (DvLivePage *self, int sample)
                               (guint) sample);
 }
 
-/* The picker follows the engine's sample when it changes at a pace one can
- * watch.  Selecting and scrolling the grid costs 10-15 ms of CPU time (GTK
- * lays the grid out at once to scroll it), and a fast model run flat out goes
- * through tens of samples a second: following each would fill every frame
- * with it.  So when samples come less than THUMB_SETTLE_US apart the picker
- * waits until they have settled for that long and then follows the sample
- * shown (the sample field and the stimulus view show each one meanwhile). */
+/* The picker follows the engine's sample once it has settled.  Selecting
+ * and scrolling the grid costs 10-15 ms of CPU time (GTK lays the grid out at
+ * once to scroll it; the first scroll of a freshly filled grid, 60-450 ms on
+ * this machine), and a fast model run flat out goes through tens of samples a
+ * second: following each would fill every frame with it.  So the picker
+ * follows a sample when no other has come for THUMB_SETTLE_US (the sample
+ * field and the stimulus view show each one meanwhile); the first sample of
+ * the window is followed at once. */
 #define THUMB_SETTLE_US (G_USEC_PER_SEC / 4)
 
 static gboolean
@@ -304,13 +305,10 @@ follow_thumb_settled (gpointer data)
 static void
 follow_thumb (DvLivePage *self)
 {
-  gint64 now = g_get_monotonic_time ();
-  gboolean streaming = self->sample_changed_at != 0
-                       && now - self->sample_changed_at < THUMB_SETTLE_US;
-  self->sample_changed_at = now;
   g_clear_handle_id (&self->thumb_follow_source, g_source_remove);
-  if (!streaming)
+  if (!self->thumb_followed)
     {
+      self->thumb_followed = TRUE;
       select_thumb (self, self->history->sample);
       return;
     }
