@@ -83,7 +83,8 @@ struct _DvLivePage {
   int probe_c, probe_y, probe_x;
   gboolean diff;
   DvRange global;            /* whole-sequence range of the shown layer/values */
-  int global_layer, global_head;
+  int global_layer, global_head;  /* global covers steps 0..global_head of that layer */
+  guint64 global_steps_scanned;   /* steps update_global_range has read (a test counts them) */
   guint global_seq;
   gboolean global_diff;
   float *diff_maps;
@@ -110,6 +111,8 @@ struct _DvLivePage {
   DvLiveThumbnailFunc thumb_func;
   gpointer thumb_data;
   GDestroyNotify thumb_destroy;
+  gboolean thumb_followed;   /* the picker has followed a sample of the engine's */
+  guint thumb_follow_source; /* the timeout that follows the next once it settles, 0: none */
 };
 
 /* dv-live-page.c */

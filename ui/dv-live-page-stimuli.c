@@ -283,6 +283,38 @@ select_thumb (DvLivePage *self, int sample)
                               (guint) sample);
 }
 
+/* The picker follows the engine's sample once it has settled.  Selecting
+ * and scrolling the grid costs 10-15 ms of CPU time (GTK lays the grid out at
+ * once to scroll it; the first scroll of a freshly filled grid, 60-450 ms on
+ * this machine), and a fast model run flat out goes through tens of samples a
+ * second: following each would fill every frame with it.  So the picker
+ * follows a sample when no other has come for THUMB_SETTLE_US (the sample
+ * field and the stimulus view show each one meanwhile); the first sample of
+ * the window is followed at once. */
+#define THUMB_SETTLE_US (G_USEC_PER_SEC / 4)
+
+static gboolean
+follow_thumb_settled (gpointer data)
+{
+  DvLivePage *self = data;
+  self->thumb_follow_source = 0;
+  select_thumb (self, self->history->sample);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+follow_thumb (DvLivePage *self)
+{
+  g_clear_handle_id (&self->thumb_follow_source, g_source_remove);
+  if (!self->thumb_followed)
+    {
+      self->thumb_followed = TRUE;
+      select_thumb (self, self->history->sample);
+      return;
+    }
+  self->thumb_follow_source = g_timeout_add (THUMB_SETTLE_US / 1000, follow_thumb_settled, self);
+}
+
 static void
 on_thumb_selected (GObject *obj, GParamSpec *pspec, DvLivePage *self)
 {
@@ -347,7 +379,7 @@ dv_live_page_stimuli_changed (DvLivePage *self, gboolean new_sequence)
     }
   if (h->n_samples != self->n_samples && self->thumb_func == NULL)
     dv_live_page_set_n_samples (self, h->n_samples);
-  select_thumb (self, h->sample);
+  follow_thumb (self);
   dv_live_page_sync_presentation (self);
 }
 

@@ -13,22 +13,31 @@
 
 #include <math.h>
 
+/* The range of the shown layer's values (or changes) over steps 0..head.  While
+ * the head moves on in the same sequence only the new steps are read, so the
+ * cost per frame follows the steps computed since the last one, not the
+ * length of the sequence; another layer, mode or sequence reads all kept
+ * steps again. */
 static void
 update_global_range (DvLivePage *self)
 {
   DvHistory *h = self->history;
-  if (self->global_seq == h->seq_id && self->global_head == h->head
-      && self->global_layer == self->layer && self->global_diff == self->diff)
+  gboolean same = self->global_seq == h->seq_id && self->global_layer == self->layer
+                  && self->global_diff == self->diff && self->global_head <= h->head;
+  if (same && self->global_head == h->head)
     return;
+  int from = same ? self->global_head + 1 : 0;
+  if (!same)
+    dv_range_init (&self->global);
   self->global_seq = h->seq_id;
   self->global_head = h->head;
   self->global_layer = self->layer;
   self->global_diff = self->diff;
-  dv_range_init (&self->global);
   const DvHistoryLayer *L = &h->layers[self->layer];
   gsize n = (gsize) L->C * L->H * L->W;
-  for (int t = 0; t <= h->head; t++)
+  for (int t = from; t <= h->head; t++)
     {
+      self->global_steps_scanned++;
       const float *m = dv_history_layer_maps (h, t, self->layer);
       if (m == NULL || !dv_history_layer_present (h, t, self->layer))
         continue;

@@ -608,6 +608,7 @@ dv_live_page_dispose (GObject *object)
 {
   DvLivePage *self = DV_LIVE_PAGE (object);
   g_clear_handle_id (&self->play_source, g_source_remove);
+  g_clear_handle_id (&self->thumb_follow_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), DV_TYPE_LIVE_PAGE);
   G_OBJECT_CLASS (dv_live_page_parent_class)->dispose (object);
 }

@@ -79,6 +79,7 @@ struct _DvEngineThread {
   GPtrArray *errors;
   GPtrArray *notes;
   GSource *idle;
+  gboolean notified;           /* the callback ran and no sync has followed: no other until one */
   GMainContext *context;
   GThread *ui_thread;          /* the thread that made this one: it iterates context */
   DvEngineNotify notify;

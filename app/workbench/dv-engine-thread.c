@@ -98,16 +98,19 @@ idle_cb (gpointer data)
   g_assert (g_thread_self () == self->ui_thread);
   dv_mutex_lock (&self->lock);
   g_clear_pointer (&self->idle, g_source_unref);
+  self->notified = TRUE;
   dv_mutex_unlock (&self->lock);
   self->notify (self->notify_data);
   return G_SOURCE_REMOVE;
 }
 
-/* Under lock: one pending callback at most. */
+/* Under lock: one pending callback at most, and none between a callback and
+ * the sync that takes its news in (a fast model would otherwise wake the main
+ * thread after every step while it waits for its next frame to sync). */
 static void
 schedule_locked (DvEngineThread *self)
 {
-  if (self->idle != NULL)
+  if (self->idle != NULL || self->notified)
     return;
   self->idle = g_idle_source_new ();
   /* below GDK's redraw (G_PRIORITY_HIGH_IDLE + 20): when the main thread
@@ -879,6 +882,7 @@ dv_engine_thread_sync (DvEngineThread *self, DvHistory *dst, gboolean *new_seque
   g_return_val_if_fail (self != NULL && dst != NULL, FALSE);
   dv_mutex_lock (&self->lock);
   gboolean changed = dv_history_sync (dst, self->history, new_sequence_out);
+  self->notified = FALSE;
   if (errors != NULL)
     *errors = NULL;
   if (errors != NULL && self->errors->len > 0)

@@ -8,9 +8,9 @@
  * copies the frame (per-layer mean |x|, every layer's feature maps and the
  * input of batch sample 0, the logits, the schedule) into its own DvHistory
  * under a mutex and schedules at most ONE pending idle callback on the main
- * context; a burst of steps collapses into one callback, and since the
- * history keeps every step nothing is lost.  The main thread pulls the news
- * with dv_engine_thread_sync().  The engine thread never touches a widget.
+ * context, and none after it until the main thread has pulled the news with
+ * dv_engine_thread_sync(); a burst of steps collapses into one callback, and
+ * since the history keeps every step nothing is lost.  The engine thread never touches a widget.
  * What this is not for: drawing, or deciding what the user sees.
  *
  * Threads: create, command, sync and free from the main thread.
@@ -29,7 +29,8 @@ G_BEGIN_DECLS
 typedef struct _DvEngineThread DvEngineThread;
 
 /* Called on the main context when new frames, a new sequence or errors are
- * waiting; call dv_engine_thread_sync() from it. */
+ * waiting; call dv_engine_thread_sync() from it or soon after (the workbench
+ * waits for its next frame): there is no other callback until then. */
 typedef void (*DvEngineNotify) (gpointer user_data);
 
 typedef struct {

@@ -40,6 +40,7 @@ typedef struct {
   double cpu_rate[N_PHASES];    /* steps per second of engine-thread CPU time */
   double main_share[N_PHASES];  /* main thread's CPU time / wall time */
   double news_max_ms;
+  guint64 news0, syncs0, n_news, n_syncs;
 } Measure;
 
 static void next_phase (Measure *m);
@@ -93,6 +94,8 @@ finish (Measure *m, const char *error)
           r.frame_median_ms = f[r.n_frames / 2];
         }
       r.news_max_ms = m->news_max_ms;
+      r.n_news = m->n_news;
+      r.n_syncs = m->n_syncs;
       r.frame_cpu_max_ms = m->frame_cpu_max_ms;
       r.seconds = m->seconds;
       r.headless_each[0] = m->rate[0];
@@ -125,6 +128,10 @@ phase_over (gpointer data)
     {
       double news_ms = dv_workbench_take_max_news_us (m->wb) / 1000.0;
       m->news_max_ms = MAX (m->news_max_ms, news_ms);
+      guint64 news, syncs;
+      dv_workbench_get_news_counts (m->wb, &news, &syncs);
+      m->n_news += news - m->news0;
+      m->n_syncs += syncs - m->syncs0;
       gtk_widget_remove_tick_callback (GTK_WIDGET (m->window), m->tick);
       m->tick = 0;
       gtk_window_destroy (GTK_WINDOW (m->window));
@@ -149,7 +156,10 @@ warmed_up (gpointer data)
   m->last_frame = 0;
   m->measuring = TRUE;
   if (m->wb != NULL)
-    dv_workbench_take_max_news_us (m->wb);
+    {
+      dv_workbench_take_max_news_us (m->wb);
+      dv_workbench_get_news_counts (m->wb, &m->news0, &m->syncs0);
+    }
   m->timer = g_timeout_add ((guint) (m->seconds * 1000), phase_over, m);
   return G_SOURCE_REMOVE;
 }

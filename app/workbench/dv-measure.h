@@ -9,8 +9,9 @@
  * their ratios, the main thread's CPU share, the main loop's frame
  * intervals (longest, 99th percentile, median), the most main-thread CPU
  * time between two frames (the frame's own cost, without time the thread
- * waited for a core) and its longest batch of engine news while the window
- * is attached.  The figures are handed to
+ * waited for a core), its longest batch of engine news, and how many engine
+ * callbacks and history syncs there were (at most one sync per frame) while
+ * the window is attached.  The figures are handed to
  * `done` (the application prints them).
  * What this is not for: benchmarking the engine's kernels (bench/).
  */
@@ -35,6 +36,7 @@ typedef struct {
   double frame_cpu_max_ms;   /* the most main-thread CPU time spent between two frames */
   int n_frames;
   double news_max_ms;        /* longest engine-news handling on the main thread (wall clock) */
+  guint64 n_news, n_syncs;   /* engine callbacks and history syncs while the window follows */
 } DvMeasureResult;
 
 typedef void (*DvMeasureDone) (const DvMeasureResult *result, const char *error,

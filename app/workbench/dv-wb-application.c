@@ -166,6 +166,8 @@ measure_done (const DvMeasureResult *result, const char *error, gpointer user_da
            r->frame_median_ms);
   g_print ("               most main-thread CPU between two frames %.1f ms; longest "
            "engine-news batch %.1f ms\n", r->frame_cpu_max_ms, r->news_max_ms);
+  g_print ("  news         %" G_GUINT64_FORMAT " engine callbacks taken in by %" G_GUINT64_FORMAT
+           " history syncs (at most one a frame)\n", r->n_news, r->n_syncs);
 }
 
 /* --view, --edit PATH=VALUE and --apply: the architecture editor as if used

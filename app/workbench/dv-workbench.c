@@ -29,6 +29,8 @@ struct _DvWorkbench {
                                   the engine last reported (it may switch by itself: a project) */
   GCancellable *cancellable;   /* cancelled with the window: pending jobs drop their result */
   gint64 max_news_us;
+  guint sync_tick;             /* the tick callback that takes in the engine's news, 0: none */
+  guint64 n_news, n_syncs;     /* engine callbacks, and the syncs they caused */
   char *ask_path;              /* a command-line checkpoint to ask about once the window is shown */
   guint ask_idle;              /* the source that asks, after the window's first map */
 };
@@ -260,11 +262,13 @@ update_status (DvWorkbench *wb)
   g_string_free (s, TRUE);
 }
 
+/* Takes in everything the engine has done since the last time: the new steps
+ * (or sequence), its errors and notes; then the live page follows. */
 static void
-on_engine_news (gpointer user_data)
+sync_engine (DvWorkbench *wb)
 {
-  DvWorkbench *wb = user_data;
   gint64 start = g_get_monotonic_time ();
+  wb->n_syncs++;
   DvHistory *h = dv_live_page_get_history (dv_wb_window_get_live_page (wb->window));
   gboolean fresh = FALSE;
   g_auto (GStrv) errors = NULL;
@@ -287,6 +291,36 @@ on_engine_news (gpointer user_data)
       dv_workbench_edit_news (wb->window, wb->engine);
     }
   wb->max_news_us = MAX (wb->max_news_us, g_get_monotonic_time () - start);
+}
+
+static gboolean
+sync_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+{
+  DvWorkbench *wb = data;
+  wb->sync_tick = 0;
+  sync_engine (wb);
+  return G_SOURCE_REMOVE;
+}
+
+/* The engine's news are taken in once per frame, in the frame's update phase
+ * just before layout and paint: a fast model finishes many steps (whole
+ * sequences) between two frames, and syncing, refilling the views and
+ * following the sample picker for each would be work for pictures nobody
+ * sees, and a frame that waits for all of it.  A window that is not mapped
+ * has no frames: it takes the news at once. */
+static void
+on_engine_news (gpointer user_data)
+{
+  DvWorkbench *wb = user_data;
+  wb->n_news++;
+  if (wb->sync_tick != 0)
+    return;
+  if (!gtk_widget_get_mapped (GTK_WIDGET (wb->window)))
+    {
+      sync_engine (wb);
+      return;
+    }
+  wb->sync_tick = gtk_widget_add_tick_callback (GTK_WIDGET (wb->window), sync_tick, wb, NULL);
 }
 
 /* ---- window -> engine ---------------------------------------------------------------- */
@@ -363,6 +397,9 @@ on_window_destroy (GtkWidget *widget, DvWorkbench *wb)
   /* the session lives as long as its window: stop the engine before the
    * window goes away so no callback reaches it */
   g_signal_handlers_disconnect_by_data (wb->window, wb);
+  if (wb->sync_tick != 0)
+    gtk_widget_remove_tick_callback (widget, wb->sync_tick);
+  wb->sync_tick = 0;
   g_cancellable_cancel (wb->cancellable);
   g_clear_object (&wb->cancellable);
   g_clear_pointer (&wb->train, dv_workbench_train_free); /* before the engine it trains on */
@@ -548,6 +585,16 @@ dv_workbench_get_engine (DvWorkbench *wb)
 {
   g_return_val_if_fail (wb != NULL, NULL);
   return wb->engine;
+}
+
+void
+dv_workbench_get_news_counts (DvWorkbench *wb, guint64 *n_news, guint64 *n_syncs)
+{
+  g_return_if_fail (wb != NULL);
+  if (n_news != NULL)
+    *n_news = wb->n_news;
+  if (n_syncs != NULL)
+    *n_syncs = wb->n_syncs;
 }
 
 gint64

@@ -57,5 +57,9 @@ DvEngineThread *dv_workbench_get_engine (DvWorkbench *wb);
  * news (syncing the history and refilling the views) since the last call,
  * in µs; resets it. */
 gint64       dv_workbench_take_max_news_us (DvWorkbench *wb);
+/* How many times the engine said it had news, and how many syncs took them
+ * in, since the session began: at most one sync per frame of a mapped window
+ * however many news arrive in between. */
+void         dv_workbench_get_news_counts (DvWorkbench *wb, guint64 *n_news, guint64 *n_syncs);
 
 G_END_DECLS
