@@ -130,7 +130,8 @@ test_open_recent_menu (void)
   g_signal_emit_by_name (win, "open-checkpoint", ckpt);
   g_signal_emit_by_name (win, "save-project", proj);
   g_signal_emit_by_name (win, "open-dataset", "folder:/stimuli");
-  g_assert_cmpstr (g_settings_get_string (s, "last-dataset"), ==, "folder:/stimuli");
+  g_autofree char *last = g_settings_get_string (s, "last-dataset");
+  g_assert_cmpstr (last, ==, "folder:/stimuli");
   g_autofree char *t0 = recent_target (menu, 0, 0);
   g_autofree char *t1 = recent_target (menu, 1, 0);
   g_assert_cmpstr (t0, ==, ckpt);

@@ -74,12 +74,18 @@ typedef struct {
   DvEngineThread *engine;
   guint64 frames;
   guint64 until_steps;
+  int max_head;
 } Counting;
 
 static gboolean
 count_frame (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
 {
-  ((Counting *) data)->frames++;
+  Counting *c = data;
+  c->frames++;
+  /* the newest step the window has taken in, over the whole run (at its end a new
+   * sequence may just have come, with none yet) */
+  DvHistory *h = dv_live_page_get_history (dv_wb_window_get_live_page (DV_WB_WINDOW (widget)));
+  c->max_head = MAX (c->max_head, h->head);
   return G_SOURCE_CONTINUE;
 }
 
@@ -95,7 +101,7 @@ test_news_once_per_frame (void)
 {
   Session s = launch ();
   DvEngineThread *engine = dv_workbench_get_engine (s.wb);
-  Counting c = { engine, 0, dv_engine_thread_get_steps_computed (engine) + 600 };
+  Counting c = { engine, 0, dv_engine_thread_get_steps_computed (engine) + 600, -1 };
   guint tick = gtk_widget_add_tick_callback (GTK_WIDGET (s.window), count_frame, &c, NULL);
   guint64 news0, syncs0;
   dv_workbench_get_news_counts (s.wb, &news0, &syncs0);
@@ -115,8 +121,7 @@ test_news_once_per_frame (void)
   g_assert_cmpuint (syncs - syncs0, <=, c.frames + 2);
   g_assert_cmpuint (news - news0, <=, syncs - syncs0 + 2);
   /* the session did take the steps in */
-  DvHistory *h = dv_live_page_get_history (LIVE (s.window));
-  g_assert_cmpint (h->head, >=, 0);
+  g_assert_cmpint (c.max_head, >=, 0);
   close_window (s.window);
 }
 
