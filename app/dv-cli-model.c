@@ -94,10 +94,12 @@ has_ext (const char *path, const char *ext)
   return g_str_has_suffix (lower, ext);
 }
 
-/* The file's tensors exactly as stored, with our metadata regenerated from
- * the identified model (what dv_checkpoint_save writes). */
+/* The file's tensors exactly as stored (f16: F32 ones as F16 where every value fits;
+ * weights_only: without the trainer's optimizer.* moments), with our metadata regenerated
+ * from the identified model (what dv_checkpoint_save writes) and the trainer's train.* kept. */
 static DvSafetensors *
-converted (const DvSafetensors *in, DvModel *m, const char *in_path, GError **error)
+converted (const DvSafetensors *in, DvModel *m, const char *in_path, gboolean f16, gboolean weights_only,
+           GError **error)
 {
   g_autoptr (DvSafetensorsWriter) meta_w = dv_checkpoint_writer (m, NULL);
   g_autoptr (GBytes) meta_b = dv_safetensors_writer_to_bytes (meta_w);
@@ -108,8 +110,23 @@ converted (const DvSafetensors *in, DvModel *m, const char *in_path, GError **er
   for (guint i = 0; i < dv_safetensors_n_tensors (in); i++)
     {
       const DvStTensor *t = dv_safetensors_tensor (in, i);
+      if (weights_only && g_str_has_prefix (t->name, "optimizer."))
+        continue;
+      if (f16 && t->dtype == DV_DTYPE_F32)
+        {
+          g_autofree float *v = dv_st_tensor_to_f32 (t);
+          g_autofree guint16 *h = g_new (guint16, MAX (t->numel, 1));
+          if (dv_f32_array_to_f16 (h, v, t->numel))
+            {
+              dv_safetensors_writer_add (w, t->name, DV_DTYPE_F16, t->ndim, t->shape, h);
+              continue;
+            }
+        }
       dv_safetensors_writer_add (w, t->name, t->dtype, t->ndim, t->shape, t->data);
     }
+  for (const char *const *k = dv_safetensors_metadata_keys (in); *k; k++)
+    if (g_str_has_prefix (*k, "train."))
+      dv_safetensors_writer_set_metadata (w, *k, dv_safetensors_metadata (in, *k));
   for (const char *const *k = dv_safetensors_metadata_keys (meta); *k; k++)
     dv_safetensors_writer_set_metadata (w, *k, dv_safetensors_metadata (meta, *k));
   const char *hp = dv_safetensors_metadata (in, "dynvision.hyper_parameters");
@@ -125,15 +142,22 @@ int
 dv_cli_convert (int argc, char **argv)
 {
   g_autofree char *model_spec = NULL;
-  GOptionEntry entries[] = { DV_CLI_MODEL_ENTRY (&model_spec), { NULL } };
+  gboolean f16 = FALSE, weights_only = FALSE;
+  GOptionEntry entries[] = {
+    DV_CLI_MODEL_ENTRY (&model_spec),
+    { "f16", 0, 0, G_OPTION_ARG_NONE, &f16, "Store float32 tensors as F16 (half the size; a tensor with a "
+      "value beyond ±65504 stays F32)", NULL },
+    { "weights-only", 0, 0, G_OPTION_ARG_NONE, &weights_only, "Leave out the trainer's optimizer moments "
+      "(optimizer.m, optimizer.v)", NULL },
+    { NULL } };
   GOptionContext *ctx = g_option_context_new ("IN OUT [key=value …] — write a checkpoint as .safetensors or .pt");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_set_description (ctx,
     "IN is any checkpoint (.safetensors, .pt, .pth, .ckpt); the model is identified as everywhere\n"
     "(its metadata, Lightning hyper-parameters, DynVision's path convention, --model) and its\n"
     "weights must fit it.  OUT's extension chooses the format: .safetensors, or .pt/.pth\n"
-    "(torch.save of the state_dict).  Tensors are written exactly as stored; the metadata is\n"
-    "regenerated from the identified model.");
+    "(torch.save of the state_dict).  Tensors are written exactly as stored (--f16, --weights-only\n"
+    "aside); the metadata is regenerated from the identified model, the trainer's train.* kept.");
   GError *error = NULL;
   gboolean parsed = g_option_context_parse (ctx, &argc, &argv, &error);
   g_option_context_free (ctx);
@@ -161,7 +185,7 @@ dv_cli_convert (int argc, char **argv)
   if (m == NULL)
     return status;
   g_autoptr (DvSafetensors) st = dv_checkpoint_open (in, &error);
-  g_autoptr (DvSafetensors) conv = st ? converted (st, m, in, &error) : NULL;
+  g_autoptr (DvSafetensors) conv = st ? converted (st, m, in, f16, weights_only, &error) : NULL;
   gboolean ok = conv != NULL;
   if (ok && to_torch)
     ok = dv_torch_save (conv, out, &error);

@@ -444,6 +444,43 @@ half_to_float (guint16 h)
   return f;
 }
 
+guint16
+dv_f32_to_f16 (float f)
+{
+  guint32 x;
+  memcpy (&x, &f, 4);
+  guint32 sign = (x >> 16) & 0x8000u, ax = x & 0x7FFFFFFFu;
+  if (ax > 0x7F800000u)
+    return (guint16) (sign | 0x7E00u); /* NaN */
+  if (ax >= 0x47800000u)               /* ≥ 65536 (and Inf): rounds past the largest half */
+    return (guint16) (sign | 0x7C00u);
+  if (ax < 0x38800000u)                /* below 2^-14: subnormal half, or zero */
+    {
+      float a;
+      memcpy (&a, &ax, 4);
+      /* a·2^24 in [0, 1024): rint rounds to nearest even in the default mode */
+      return (guint16) (sign | (guint32) rintf (a * 16777216.0f));
+    }
+  guint32 mant = ax & 0x7FFFFFu, exp = (ax >> 23) - 112;
+  guint32 h = (exp << 10) | (mant >> 13), rest = mant & 0x1FFFu;
+  if (rest > 0x1000u || (rest == 0x1000u && (h & 1u)))
+    h++; /* may carry into the exponent, up to Inf: correct */
+  return (guint16) (sign | h);
+}
+
+gboolean
+dv_f32_array_to_f16 (guint16 *dst, const float *src, gint64 n)
+{
+  gboolean ok = TRUE;
+  for (gint64 i = 0; i < n; i++)
+    {
+      dst[i] = dv_f32_to_f16 (src[i]);
+      if (isfinite (src[i]) && (dst[i] & 0x7C00u) == 0x7C00u)
+        ok = FALSE;
+    }
+  return ok;
+}
+
 /* Element i of t as a double (exact for every dtype but I64 beyond 2^53). */
 static double
 element_f64 (const DvStTensor *t, gint64 i)

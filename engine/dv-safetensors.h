@@ -98,6 +98,11 @@ const char *const*dv_safetensors_metadata_keys (const DvSafetensors *st);
  * BOOL is 0 or 1. */
 float            *dv_st_tensor_to_f32 (const DvStTensor *t);
 gint64           *dv_st_tensor_to_i64 (const DvStTensor *t);
+/* float32 to IEEE half, rounded to nearest even; beyond ±65504 gives ±Inf, NaN stays NaN,
+ * tiny values become subnormals or ±0.  FALSE from _to_f16 when a finite value of src would
+ * not be finite as F16 (dst is filled either way). */
+guint16           dv_f32_to_f16 (float f);
+gboolean          dv_f32_array_to_f16 (guint16 *dst, const float *src, gint64 n);
 
 const char       *dv_dtype_name (DvDtype d);          /* "F32", "BF16", "BOOL", ... */
 gsize             dv_dtype_size (DvDtype d);          /* bytes per element */

@@ -268,6 +268,33 @@ test_convert (void)
   check_i64 (view (DV_DTYPE_BOOL, 3, bools), (gint64[]){ 0, 1, 1 });
   check_i64 (view (DV_DTYPE_F16, 2, f16), (gint64[]){ 1, -2 });
 
+  /* float32 -> F16: the table above back (NaN aside), ties to even, overflow, subnormals */
+  const float back[] = { 1.0f, -2.0f, 65504.0f, 5.9604645e-8f, -6.0975552e-5f, INFINITY, -INFINITY,
+                         0.33325195f, -0.0f };
+  for (guint i = 0; i < G_N_ELEMENTS (back); i++)
+    g_assert_cmphex (dv_f32_to_f16 (back[i]), ==, f16[i]);
+  g_assert_cmphex (dv_f32_to_f16 (NAN) & 0x7E00, ==, 0x7E00);
+  g_assert_cmphex (dv_f32_to_f16 (1.0f + 1.0f / 2048), ==, 0x3C00);   /* tie: to even */
+  g_assert_cmphex (dv_f32_to_f16 (1.0f + 3.0f / 2048), ==, 0x3C02);   /* tie: to even, up */
+  g_assert_cmphex (dv_f32_to_f16 (1.0f + 1.1f / 2048), ==, 0x3C01);
+  g_assert_cmphex (dv_f32_to_f16 (65519.0f), ==, 0x7BFF);
+  g_assert_cmphex (dv_f32_to_f16 (65520.0f), ==, 0x7C00);             /* rounds to Inf */
+  g_assert_cmphex (dv_f32_to_f16 (-1e9f), ==, 0xFC00);
+  g_assert_cmphex (dv_f32_to_f16 (2.9802322e-8f), ==, 0x0000);        /* half the least: to even */
+  g_assert_cmphex (dv_f32_to_f16 (6.1035156e-5f), ==, 0x0400);        /* the least normal */
+  guint16 h[3];
+  g_assert_true (dv_f32_array_to_f16 (h, (const float[]){ 0.5f, INFINITY, -3.0f }, 3));
+  g_assert_false (dv_f32_array_to_f16 (h, (const float[]){ 0.5f, 7e4f }, 2));
+  /* every half survives F16 -> F32 -> F16 */
+  for (guint32 u = 0; u < 0x10000u; u++)
+    if ((u & 0x7C00u) != 0x7C00u || (u & 0x3FFu) == 0)
+      {
+        guint16 hu = (guint16) u;
+        DvStTensor vt = view (DV_DTYPE_F16, 1, &hu);
+        g_autofree float *f = dv_st_tensor_to_f32 (&vt);
+        g_assert_cmphex (dv_f32_to_f16 (f[0]), ==, u);
+      }
+
   /* Unaligned data (after an odd-sized U8 tensor) converts correctly. */
   guint8 raw[1 + sizeof f32_data];
   memcpy (raw + 1, f32_data, sizeof f32_data);

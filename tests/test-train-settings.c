@@ -23,7 +23,8 @@ static const struct { const char *name, *value; } spec[] = {
   { "epochs", "300" }, { "batch", "192" }, { "lr", "2e-4" }, { "weight-decay", "5e-4" },
   { "optimizer", "adam" }, { "schedule", "cosine" }, { "t-max", "500" }, { "clip", "1.0" },
   { "accumulate", "4" }, { "lr-scaling", "true" }, { "group-factors", "true" },
-  { "augment", "true" }, { "activity-weight", "0" }, { "activity-ord", "1" },
+  { "augment", "true" }, { "bn-mode", "batch" } /* Lightning trains in train mode */,
+  { "activity-weight", "0" }, { "activity-ord", "1" },
   { "activity-mode", "absolute" }, { "val-every", "10" }, { "save-every", "50" },
   { "save-top-k", "2" }, { "monitor", "val_loss" }, { "seed", "0" },
 };
@@ -145,6 +146,9 @@ static const Bad bad[] = {
   { "augment", "2", "augment=2" },
   { "lr-scaling", "sometimes", "lr-scaling=sometimes" },
   { "group-factors", "", "group-factors=" },
+  { "bn-mode", "eval", "bn-mode=eval: use one of batch or running" },
+  { "bn-calibrate", "-1", "bn-calibrate=-1: give a whole number from 0" },
+  { "recurrence-scale", "-0.5", "recurrence-scale=-0.5: give a number from 0" },
 };
 
 static void

@@ -4,6 +4,7 @@
  * epoch over that one batch; and the activity loss, which must lower the activity it measures
  * when it is trained with. */
 #include "dv-activity.h"
+#include "dv-bn-calibrate.h"
 #include "dv-checkpoint.h"
 #include "dv-csv.h"
 #include "dv-data.h"
@@ -576,6 +577,110 @@ test_activity_lowers_activity (void)
   g_assert_cmpfloat (act[1], <, 0.5 * act[0]);
 }
 
+
+/* dv_bn_calibrate: V1's BatchNorm statistics become the mean, over the steps that show a
+ * stimulus, of the batch statistics of what V1_norm normalises there: V1's pooled, delayed
+ * response (in CustomRCNN V1 comes before every BatchNorm, so a recorded run sees it exactly);
+ * the blank residual steps are left out, and num_batches_tracked is kept. */
+typedef struct {
+  const DvSequence *seq;
+  int C, B, H, W;
+  gboolean stimulus_only;
+  double *mean, *var;
+  int n;
+} V1Stats;
+
+static void
+v1_observe (DvRun *run, const DvFrame *f, gpointer data)
+{
+  V1Stats *s = data;
+  /* V1_norm at step t normalises V1's response of step t − 1 (V1's delay of one step) */
+  if (f->t < 0 || f->responses[0] == NULL
+      || (s->stimulus_only && (f->t + 1 >= s->seq->T || s->seq->schedule[f->t + 1].phase != DV_PHASE_STIMULUS)))
+    return;
+  int Ho = (s->H + 2 - 3) / 2 + 1, Wo = (s->W + 2 - 3) / 2 + 1; /* max pool 3, stride 2, pad 1 */
+  gsize m = (gsize) s->B * Ho * Wo;
+  for (int c = 0; c < s->C; c++)
+    {
+      double sum = 0, sum2 = 0;
+      for (int b = 0; b < s->B; b++)
+        for (int yo = 0; yo < Ho; yo++)
+          for (int xo = 0; xo < Wo; xo++)
+            {
+              float v = -INFINITY;
+              for (int y = 2 * yo - 1; y <= 2 * yo + 1; y++)
+                for (int x = 2 * xo - 1; x <= 2 * xo + 1; x++)
+                  if (y >= 0 && y < s->H && x >= 0 && x < s->W)
+                    v = MAX (v, f->responses[0][(((gsize) c * s->B + b) * s->H + y) * s->W + x]);
+              sum += v;
+              sum2 += (double) v * v;
+            }
+      double mean = sum / m;
+      s->mean[c] += mean;
+      s->var[c] += (sum2 - m * mean * mean) / (m - 1);
+    }
+  s->n++;
+}
+
+static void
+test_bn_calibrate (void)
+{
+  g_autoptr (GError) error = NULL;
+  const char *args[] = { "input_dims=[4,3,32,32]", "n_classes=10", "dt=2", "tau=10", "t_feedforward=2",
+                         "t_recurrence=2" };
+  g_autoptr (DvJson) kw = dv_kwargs_parse (args, G_N_ELEMENTS (args), &error);
+  g_autoptr (DvModelDesc) d = dv_preset_build ("CustomRCNN", kw, &error);
+  g_assert_no_error (error);
+  g_autoptr (DvModel) m = dv_model_new (d, &error);
+  g_assert_no_error (error);
+  dv_model_init_params (m, 3);
+  g_autoptr (DvDataset) ds = dv_embedded_new (DV_EMBEDDED_DEFAULT_SEED, DV_SPLIT_TRAIN, 16);
+  g_autofree int *idx = first_indices (8);
+  g_autoptr (DvLoader) ld = make_loader (ds, idx, 8, m, FALSE, 4);
+  g_autoptr (DvSequence) seq = dv_loader_get_batch (ld, 0, 0);
+  g_assert_cmpint (seq->n_residual, >, 0);
+
+  /* the reference: V1's responses of that batch, pooled, per step */
+  int C = 64, H = 16, W = 16;
+  V1Stats ref[2];
+  for (int k = 0; k < 2; k++)
+    {
+      ref[k] = (V1Stats) { seq, C, seq->B, H, W, k == 0, g_new0 (double, C), g_new0 (double, C), 0 };
+      DvRunOptions o = { .bn_train = TRUE };
+      g_autoptr (DvRun) run = dv_run_new (m, seq->B, &o);
+      dv_run_observe_layer (run, 0, TRUE);
+      dv_run_set_observer (run, v1_observe, &ref[k]);
+      g_autofree float *x = g_new (float, dv_sequence_frame_size (seq) * seq->T);
+      g_autofree float *lg = g_new (float, (gsize) seq->B * seq->T * 10);
+      dv_sequence_materialize (seq, x);
+      g_assert_true (dv_run_forward (run, x, seq->T, lg, &error));
+    }
+  g_assert_cmpint (ref[0].n, ==, seq->T - seq->n_residual - 1);
+  g_assert_cmpint (ref[1].n, >, ref[0].n);
+
+  DvParam *mean = dv_model_lookup (m, "V1_norm.running_mean"), *var = dv_model_lookup (m, "V1_norm.running_var");
+  DvParam *count = dv_model_lookup (m, "V1_norm.num_batches_tracked");
+  count->idata[0] = 5;
+  int used = 0;
+  g_assert_true (dv_bn_calibrate (m, ld, 0, 1, &used, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (used, >, 0);
+  g_assert_cmpint (count->idata[0], ==, 5);
+  double worst = 0, apart = 0;
+  for (int c = 0; c < C; c++)
+    {
+      double rm = ref[0].mean[c] / ref[0].n, rv = ref[0].var[c] / ref[0].n;
+      worst = MAX (worst, fabs (mean->data[c] - rm) / (fabs (rm) + 1e-3));
+      worst = MAX (worst, fabs (var->data[c] - rv) / (rv + 1e-3));
+      double am = ref[1].mean[c] / ref[1].n;
+      apart = MAX (apart, fabs (am - rm) / (fabs (rm) + 1e-3));
+    }
+  g_assert_cmpfloat (worst, <, 1e-3);
+  g_assert_cmpfloat (apart, >, 1e-2); /* counting the residual steps would have shown */
+  for (int k = 0; k < 2; k++)
+    g_free (ref[k].mean), g_free (ref[k].var);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -591,5 +696,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/trainer/pause-continues-bit-identical", test_pause_continues);
   g_test_add_func ("/train/trainer/two-threads-deterministic", test_two_threads_deterministic);
   g_test_add_func ("/train/trainer/activity-loss-lowers-activity", test_activity_lowers_activity);
+  g_test_add_func ("/train/trainer/bn-calibrate-stimulus-steps", test_bn_calibrate);
   return g_test_run ();
 }

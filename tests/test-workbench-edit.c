@@ -203,7 +203,7 @@ test_edit_apply (void)
   wait_report (window, "Soft reset");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ARCH (window)), "arch.full-reset", NULL));
   wait_report (window, "Full reset");
-  LabelWait lw2 = { window, "re-initialised" };
+  LabelWait lw2 = { window, "fresh weights, seed 0" };
   dv_live_page_seek (LIVE (window), G_MAXINT);
   g_assert_true (wait_for (sequence_done, &lw2, 120));
 
@@ -220,7 +220,7 @@ test_edit_apply (void)
       g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ARCH (window)), "arch.full-reset", NULL));
       g_autofree char *said = g_strdup_printf ("(seed %" G_GUINT64_FORMAT ")", seeds[k]);
       wait_report (window, said);
-      g_autofree char *label = g_strdup_printf ("re-initialised, seed %" G_GUINT64_FORMAT,
+      g_autofree char *label = g_strdup_printf ("fresh weights, seed %" G_GUINT64_FORMAT,
                                                 seeds[k]);
       LabelWait lw3 = { window, label };
       dv_live_page_seek (LIVE (window), G_MAXINT);

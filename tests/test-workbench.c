@@ -1,8 +1,8 @@
 /* test-workbench.c — the workbench on the real engine and the real stimuli.
  *
- * What this is for: launching the session on the default preset (CustomRCNN
- * with fresh weights, the embedded stimulus set, StimulusDuration 2/10 of
- * T = 20), running timesteps on the engine thread, scrubbing back without
+ * What this is for: launching the session on the preset (CustomRCNN with
+ * fresh weights, the embedded stimulus set, StimulusDuration 2/10 of T = 20)
+ * and on the trained CustomRCNN the application starts with, running timesteps on the engine thread, scrubbing back without
  * recomputation, switching stimulus, playing to the end, errors in the
  * banner, and exporting the response plot and the feature-map grid
  * (PNG not blank, SVG well formed, CSV rows = recorded timesteps).
@@ -342,6 +342,79 @@ test_next_stimulus (void)
   g_assert_cmpint (h->label, ==, dv_dataset_get_label (ds, 3));
   g_assert_null (dv_wb_window_get_error (window));
   close_window (window);
+}
+
+/* Started without arguments the application opens the trained CustomRCNN it ships
+ * (DvWorkbenchOptions.trained_default, as dv-wb-application.c sets it): the label says so, the
+ * readout names the stimulus (the true class most probable) at every labelled step the stimulus
+ * can have reached the readout by, and every layer's mean response
+ * falls after the stimulus goes off, below 80 % of its value at the offset.  The other cases start from fresh weights ({ 0 }). */
+static gboolean
+has_label (gpointer data)
+{
+  DvHistory *h = dv_live_page_get_history (LIVE ((DvWbWindow *) data));
+  return h->head >= 0 && h->model_label != NULL;
+}
+
+static void
+test_trained_default (void)
+{
+  g_autofree char *path = dv_workbench_trained_model_path ();
+  g_assert_nonnull (path);
+  g_autoptr (DvDataset) ds = dv_embedded_new (DV_EMBEDDED_DEFAULT_SEED, DV_SPLIT_TEST, 0);
+  for (int sample = 0; sample < 3; sample++)
+    {
+      /* T 30: 18 steps after the offset (V3, the slowest, peaks a few steps after it) */
+      const char *longer[] = { "n_timesteps=30", NULL };
+      DvWorkbenchOptions o = { .trained_default = TRUE, .sample = sample, .presentation = longer };
+      DvWbWindow *window = launch_with (&o);
+      DvHistory *h = dv_live_page_get_history (LIVE (window));
+      g_assert_true (wait_for (has_label, window, 120));
+      g_assert_null (dv_wb_window_get_error (window));
+      g_assert_cmpstr (h->model_label, ==, DV_WORKBENCH_TRAINED_LABEL);
+      g_assert_cmpint (h->label, ==, dv_dataset_get_label (ds, sample));
+      dv_live_page_seek (LIVE (window), h->T - 1);
+      CursorAt at = { window, h->T - 1 };
+      g_assert_true (wait_for (cursor_at, &at, 120));
+      int first = -1, last = -1, on_last = -1, labelled = 0;
+      for (int t = 0; t < h->T; t++)
+        {
+          if (h->flags[t] & DV_PLOT_STEP_STIMULUS)
+            on_last = t;
+          if (!(h->flags[t] & DV_PLOT_STEP_LABELLED))
+            continue;
+          first = first < 0 ? t : first;
+          last = t;
+        }
+      g_assert_cmpint (first, >=, 0);
+      g_assert_cmpint (on_last, <, h->T - 4); /* room to settle */
+      for (int t = first; t <= last; t++)
+        {
+          if (!(h->flags[t] & DV_PLOT_STEP_LABELLED))
+            continue;
+          const float *lg = dv_series_row (h->logits, dv_series_find (h->logits, t));
+          int best = 0;
+          for (int k = 1; k < h->n_classes; k++)
+            best = lg[k] > lg[best] ? k : best;
+          /* the stimulus reaches the readout 3 steps after onset (V1 → V2 → V3, one step each) */
+          if (t < first + 3)
+            continue;
+          labelled++;
+          g_assert_cmpint (best, ==, h->label);
+        }
+      g_assert_cmpint (labelled, >=, 5);
+      const float *off = dv_series_row (h->means, dv_series_find (h->means, on_last));
+      const float *end = dv_series_row (h->means, dv_series_find (h->means, h->T - 1));
+      for (int l = 0; l < h->n_layers; l++)
+        {
+          float peak = 0;
+          for (int t = 0; t < h->T; t++)
+            peak = MAX (peak, dv_series_row (h->means, dv_series_find (h->means, t))[l]);
+          g_assert_cmpfloat (end[l], <, 0.8 * off[l]);
+          g_assert_cmpfloat (end[l], <, 0.8 * peak);
+        }
+      close_window (window);
+    }
 }
 
 static gboolean
@@ -1392,6 +1465,7 @@ main (int argc, char **argv)
   add_display_test ("/workbench/run-scrub-export", test_run_scrub_export);
   add_display_test ("/workbench/next-stimulus", test_next_stimulus);
   add_display_test ("/workbench/play-to-end", test_play_to_end);
+  add_display_test ("/workbench/trained-default", test_trained_default);
   add_display_test ("/workbench/bad-checkpoint-banner", test_bad_checkpoint_banner);
   add_display_test ("/workbench/nonfinite-checkpoint-banner", test_nonfinite_checkpoint_banner);
   g_test_add_func ("/workbench/history/bounded-frames", test_history_bounded);

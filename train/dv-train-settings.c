@@ -24,6 +24,7 @@ static const char *const optimizers[] = { "sgd", "adam", "adamw", NULL };      /
 static const char *const schedules[] = { "cosine", "step", "constant", NULL }; /* DvSchedule */
 static const char *const activity_modes[] = { "absolute", "signed", NULL };    /* DvActivityMode */
 static const char *const monitors[] = { "val_loss", "val_accuracy", NULL };
+static const char *const bn_modes[] = { "batch", "running", NULL };
 
 #define OFF(f) offsetof (DvTrainSettings, f)
 #define INT(n, s, al, d, lo, hi, unit, arg, help, dv, why, f) \
@@ -69,6 +70,13 @@ static const DvTrainSettingInfo table[] = {
   BOOL ("group-factors", "true", "Learning rate ×0.2 for recurrence, ×0.5 for feedback", "true",
         group_factors),
   BOOL ("augment", "true", "Train-time augmentation (the data set's DynVision preset)", "true", augment),
+  CHOICE ("bn-mode", "batch", bn_modes, "MODE", "BatchNorm while training: batch statistics (and the running "
+          "ones updated), or the running statistics, fixed (train = eval)", "batch", bn_mode),
+  INT ("bn-calibrate", 0, NULL, "0", 0, 100000, "batches", "N", "Re-estimate BatchNorm's running statistics "
+       "on the stimulus steps of N training batches: before training (bn-mode running) or after each epoch "
+       "(batch) (0: off)", NULL, NULL, bn_calibrate),
+  DBL ("recurrence-scale", "1", 0, 1e3, 0, NULL, "S", "Multiply the recurrence weights (*.recurrence.*weight) "
+       "by S before the first epoch (1: as initialised)", NULL, NULL, recurrence_scale),
   DBL ("activity-weight", "0", 0, 1e12, 0, NULL, "W", "Activity loss weight (0: off)", "0", NULL,
        activity_weight),
   DBL ("activity-ord", "1", 0, 1e3, DV_VALUE_MIN_OPEN, NULL, "P", "Activity loss norm order p", "1", NULL,
@@ -454,4 +462,7 @@ dv_train_settings_to_config (const DvTrainSettings *s, DvTrainConfig *c)
   c->save_every = s->save_every;
   c->save_top_k = s->save_top_k;
   c->monitor_max = s->monitor == 1;
+  c->bn_train = s->bn_mode == 0;
+  c->bn_calibrate = s->bn_calibrate;
+  c->recurrence_scale = s->recurrence_scale;
 }

@@ -73,6 +73,9 @@ typedef struct {
   double divergence_factor; /* 0 = off, else > 1 */
   int accumulate;
   gboolean lr_scaling, group_factors, augment;
+  int bn_mode;              /* 0 batch (DynVision), 1 running: BatchNorm's running statistics while training */
+  int bn_calibrate;         /* batches of stimulus steps the running statistics are re-estimated on, 0 = off */
+  double recurrence_scale;  /* the recurrence weights × this before the first epoch (1 = as initialised) */
   double activity_weight, activity_ord;
   int activity_mode;        /* DvActivityMode: absolute, signed */
   char *activity_layers;    /* "L1,L2"; "" = every layer */

@@ -2,6 +2,7 @@
  * checkpoint/resume contract are in doc/training.md. */
 #include "dv-trainer.h"
 
+#include "dv-bn-calibrate.h"
 #include "dv-checkpoint.h"
 #include "dv-json-writer.h"
 #include "dv-number.h"
@@ -35,6 +36,7 @@ dv_train_config_init (DvTrainConfig *c)
   c->val_every = 1;
   c->save_top_k = 2;
   c->bn_train = TRUE;
+  c->recurrence_scale = 1.0;
   c->divergence_factor = 1000;
   dv_activity_config_init (&c->activity);
 }
@@ -562,6 +564,14 @@ save_checkpoint (DvTrainer *t, const char *path, const DvEpochMetrics *m, GError
   dv_json_writer_double (mj, "val_loss", isnan (m->val_loss) ? -1.0 : m->val_loss);
   dv_json_writer_double (mj, "val_accuracy", isnan (m->val_accuracy) ? -1.0 : m->val_accuracy);
   g_hash_table_insert (extra, "train.metrics", dv_json_writer_free_to_string (mj));
+  if (t->cfg.recurrence_scale != 1.0)
+    g_hash_table_insert (extra, "train.recurrence_scale", g_strdup (dv_number_format (num, t->cfg.recurrence_scale, 0)));
+  g_hash_table_insert (extra, "train.bn_mode", g_strdup (t->cfg.bn_train ? "batch" : "running"));
+  if (t->cfg.bn_calibrate > 0)
+    g_hash_table_insert (extra, "train.bn_calibration",
+                         g_strdup_printf ("running statistics re-estimated on the stimulus steps of %d training "
+                                          "batches (cumulative mean), %s", t->cfg.bn_calibrate,
+                                          t->cfg.bn_train ? "after every epoch" : "before training"));
   g_autoptr (DvSafetensorsWriter) w = dv_checkpoint_writer (t->model, extra);
   for (int which = 0; which < 2; which++)
     {
@@ -926,6 +936,22 @@ ensure_last_good (DvTrainer *t, GError **error)
 static gboolean
 run_epoch (DvTrainer *t, GError **error);
 
+/* The recipe's damping of an expansive initial recurrence (doc/training.md, "Why the tutorial
+ * model learned poorly"). */
+static void
+scale_recurrence (DvModel *m, double s)
+{
+  for (guint i = 0; i < dv_model_n_params (m); i++)
+    {
+      DvParam *p = dv_model_param (m, i);
+      if (p->type != DV_PARAM_F32 || p->data == NULL || strstr (p->name, ".recurrence.") == NULL
+          || !g_str_has_suffix (p->name, "weight"))
+        continue;
+      for (gint64 k = 0; k < p->numel; k++)
+        p->data[k] = (float) (p->data[k] * s);
+    }
+}
+
 gboolean
 dv_trainer_run_epoch (DvTrainer *t, GError **error)
 {
@@ -959,6 +985,12 @@ run_epoch (DvTrainer *t, GError **error)
     }
   else
     {
+      if (t->epoch == 0 && t->cfg.recurrence_scale != 1.0)
+        scale_recurrence (t->model, t->cfg.recurrence_scale);
+      /* bn-mode running: the fixed statistics are those of the initial weights' stimulus steps */
+      if (t->epoch == 0 && !t->cfg.bn_train && t->cfg.bn_calibrate > 0
+          && !dv_bn_calibrate (t->model, t->train, 0, t->cfg.bn_calibrate, NULL, error))
+        return FALSE;
       dv_loader_restart (t->train, t->epoch);
       dv_model_zero_grad (t->model);
     }
@@ -1003,6 +1035,10 @@ run_epoch (DvTrainer *t, GError **error)
           return FALSE;
         }
     }
+  /* bn-mode batch: the running statistics of this epoch's weights on stimulus steps only */
+  if (t->cfg.bn_train && t->cfg.bn_calibrate > 0
+      && !dv_bn_calibrate (t->model, t->train, t->epoch, t->cfg.bn_calibrate, NULL, error))
+    return FALSE;
   t->epoch++;
   gboolean act_on = t->cfg.activity.weight > 0;
   DvEpochMetrics m = { t->epoch, lr, batches ? sums.loss / batches : NAN,

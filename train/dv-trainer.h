@@ -47,6 +47,10 @@ typedef struct {
   gboolean monitor_max;   /* FALSE: minimise val_loss; TRUE: maximise val_accuracy */
   char *out_dir;          /* checkpoints and metrics.csv (NULL = none written) */
   gboolean bn_train;      /* BatchNorm in train mode while training */
+  int bn_calibrate;       /* batches for dv_bn_calibrate: before training (!bn_train) or after every
+                           * epoch (bn_train); 0 = off.  Recorded as train.bn_* in checkpoints */
+  double recurrence_scale; /* before the first epoch: every parameter named *.recurrence.*weight
+                            * × this (1 = untouched); train.recurrence_scale in checkpoints */
   DvActivityConfig activity; /* weight 0 = off */
   int batch_size;         /* for the lr scaling; 0 = estimated from the loader's batches */
   double divergence_factor; /* stop when the loss, the gradient norm or a layer's activity exceeds

@@ -133,7 +133,7 @@ run_job (DvEngineThread *self, gpointer data)
                                              "starts again.", job->seed);
       dv_model_init_params (self->model, job->seed);
       {
-        g_autofree char *label = g_strdup_printf ("re-initialised, seed %" G_GUINT64_FORMAT,
+        g_autofree char *label = g_strdup_printf ("fresh weights, seed %" G_GUINT64_FORMAT,
                                                   job->seed);
         set_label (self, label);
       }

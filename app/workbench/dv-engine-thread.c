@@ -466,7 +466,7 @@ set_params (DvEngineThread *self, char **assignments)
       g_autofree char *base = paren ? g_strndup (self->model_label, paren - self->model_label)
                                     : g_strdup (self->model_label);
       g_free (self->model_label);
-      self->model_label = g_strdup_printf ("%s(preset, seed %" G_GUINT64_FORMAT ")", base, value);
+      self->model_label = g_strdup_printf ("%s(fresh weights, seed %" G_GUINT64_FORMAT ")", base, value);
     }
   self->presentation = p;
   new_sequence (self);
@@ -562,7 +562,7 @@ dv_workbench_load_model_as (const char *path, const char *model_spec, DvLoadRepo
     return NULL;
   dv_model_init_params (model, 0);
   *fresh = TRUE;
-  *label = g_strdup_printf ("%s (%s, seed 0, untrained)", desc->model_class, base);
+  *label = g_strdup_printf ("%s (%s, fresh weights, seed 0)", desc->model_class, base);
   return model;
 }
 

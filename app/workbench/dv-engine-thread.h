@@ -35,7 +35,7 @@ typedef void (*DvEngineNotify) (gpointer user_data);
 
 typedef struct {
   DvModel *model;            /* transfer full */
-  char *model_label;         /* transfer full; e.g. "CustomRCNN (preset, seed 0)" */
+  char *model_label;         /* transfer full; e.g. "CustomRCNN (fresh weights, seed 0)" */
   gboolean preset;           /* the model came from a preset: "seed" re-initialises it */
   DvDataset *dataset;        /* a reference is taken */
   const char *dataset_spec;  /* how it was opened ("embedded", "folder:DIR"); NULL: its name */

@@ -217,7 +217,9 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
   g_variant_dict_lookup (opts, "model", "&s", &model_spec);
   g_variant_dict_lookup (opts, "steps", "i", &steps);
   g_variant_dict_lookup (opts, "sample", "i", &sample);
-  g_variant_dict_lookup (opts, "seed", "x", &seed);
+  gboolean seed_given = g_variant_dict_lookup (opts, "seed", "x", &seed);
+  gboolean fresh = FALSE;
+  g_variant_dict_lookup (opts, "fresh", "b", &fresh);
   gboolean history_given = g_variant_dict_lookup (opts, "history-mb", "i", &history_mb);
   g_variant_dict_lookup (opts, "measure", "d", &measure);
   g_variant_dict_lookup (opts, G_OPTION_REMAINING, "^a&ay", &files);
@@ -311,6 +313,7 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
     .history_bytes = (gsize) history_mb << 20,
     .sample = sample,
     .seed = (guint64) seed,
+    .trained_default = !fresh && !seed_given,
     .presentation = presentation,
     .autoplay = !unattended && steps < 0,
   };
@@ -459,7 +462,9 @@ dv_wb_application_init (DvWbApplication *self)
   static const GOptionEntry entries[] = {
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and quit"), NULL },
     { "sample", 0, 0, G_OPTION_ARG_INT, NULL, N_("First stimulus (index in the data set)"), "N" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, NULL, N_("Weight seed of the untrained preset (0)"), "SEED" },
+    { "fresh", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Start with the CustomRCNN preset's fresh (untrained) weights instead of the trained CustomRCNN"), NULL },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, NULL, N_("Weight seed of the fresh preset (0; implies --fresh)"), "SEED" },
     { "model", 0, 0, G_OPTION_ARG_STRING, NULL,
       N_("The checkpoint's model where it does not say: \"PRESET key=value …\", DESC.json or a checkpoint of ours"), "SPEC" },
     { "dataset", 0, 0, G_OPTION_ARG_STRING, NULL,
@@ -496,7 +501,8 @@ dv_wb_application_init (DvWbApplication *self)
   g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[CHECKPOINT (.safetensors, .pt, .pth, .ckpt) | MODEL.json | PROJECT.dvproj.json]"));
   g_application_set_option_context_summary (G_APPLICATION (self), _(
     "Watch every layer of a recurrent CNN respond to a stimulus, timestep by timestep.\n"
-    "Without a checkpoint: the CustomRCNN preset with fresh weights on the embedded stimuli."));
+    "Without a checkpoint: the tutorial's CustomRCNN trained on the embedded stimuli "
+    "(--fresh: the same model with fresh weights)."));
 }
 
 DvWbApplication *

@@ -13,6 +13,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "dv-checkpoint.h"
+#include "dv-config.h"
 #include "dv-data.h"
 #include "dv-desc.h"
 #include "dv-ui.h"
@@ -66,8 +67,26 @@ build_preset (guint64 seed, char **label, GError **error)
   if (model == NULL)
     return NULL;
   dv_model_init_params (model, seed);
-  *label = g_strdup_printf ("CustomRCNN (preset, seed %" G_GUINT64_FORMAT ", untrained)", seed);
+  *label = g_strdup_printf ("CustomRCNN (fresh weights, seed %" G_GUINT64_FORMAT ")", seed);
   return model;
+}
+
+#define TRAINED_MODEL_FILE "customrcnn-embedded.safetensors"
+
+char *
+dv_workbench_trained_model_path (void)
+{
+  g_autofree char *src = g_build_filename (DV_SOURCE_MODELS_DIR, TRAINED_MODEL_FILE, NULL);
+  g_autofree char *inst = g_build_filename (DV_MODELS_DIR, TRAINED_MODEL_FILE, NULL);
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+  gboolean in_build = exe != NULL && g_str_has_prefix (exe, DV_BUILD_ROOT G_DIR_SEPARATOR_S);
+  if (in_build && g_file_test (src, G_FILE_TEST_IS_REGULAR))
+    return g_steal_pointer (&src);
+  if (g_file_test (inst, G_FILE_TEST_IS_REGULAR))
+    return g_steal_pointer (&inst);
+  if (g_file_test (src, G_FILE_TEST_IS_REGULAR))
+    return g_steal_pointer (&src);
+  return NULL;
 }
 
 /* ---- thumbnails ------------------------------------------------------------------------ */
@@ -460,6 +479,29 @@ dv_workbench_setup_init (DvEngineSetup *setup, const DvWorkbenchOptions *options
                                                     local->message));
       else
         setup->preset = fresh;
+    }
+  else if (o->trained_default)
+    {
+      /* the start without arguments: the tutorial's model, trained (doc/training.md) */
+      g_autofree char *path = dv_workbench_trained_model_path ();
+      g_autoptr (GError) local = NULL;
+      DvLoadReport rep = { 0 };
+      gboolean fresh = FALSE;
+      g_autofree char *how = NULL, *label = NULL;
+      if (path != NULL)
+        setup->model = dv_workbench_load_model_as (path, NULL, &rep, &label, &fresh, &how, &local);
+      dv_load_report_clear (&rep);
+      if (setup->model != NULL)
+        {
+          setup->model_label = g_strdup (DV_WORKBENCH_TRAINED_LABEL);
+          setup->preset = FALSE;
+        }
+      else
+        g_ptr_array_add (problems, path == NULL
+                         ? g_strdup_printf (_("The trained CustomRCNN (%s) is not installed: showing "
+                                              "fresh weights instead."), TRAINED_MODEL_FILE)
+                         : g_strdup_printf (_("Cannot open the trained CustomRCNN (showing fresh "
+                                              "weights instead): %s"), local->message));
     }
   if (setup->model == NULL)
     {

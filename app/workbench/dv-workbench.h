@@ -1,7 +1,7 @@
 /* dv-workbench.h — one workbench session: a window wired to an engine thread.
  *
- * What this is for: building the model (the CustomRCNN preset with fresh
- * weights, or a checkpoint), opening the stimulus set, starting the engine
+ * What this is for: building the model (the trained CustomRCNN the project ships, the
+ * CustomRCNN preset with fresh weights, or a checkpoint), opening the stimulus set, starting the engine
  * thread and connecting it to a DvWbWindow: the window's requests become
  * engine commands, the engine's frames become the window's history, and
  * every error becomes the window's banner (never a crash).
@@ -24,6 +24,8 @@ typedef struct {
   gsize history_bytes;             /* memory for recorded frames, both copies; 0: default */
   int sample;                      /* first stimulus */
   guint64 seed;                    /* preset weights */
+  gboolean trained_default;        /* no checkpoint: open the shipped trained CustomRCNN
+                                    * (dv_workbench_trained_model_path) instead of fresh weights */
   const char *const *presentation; /* extra "key=value" presentation settings, or NULL */
   gboolean autoplay;               /* start playing */
 } DvWorkbenchOptions;
@@ -48,6 +50,13 @@ void         dv_workbench_setup_clear (DvEngineSetup *setup);
  * set is used instead and the banner says why); NULL only when not even the
  * preset can be built.  The session belongs to its window: destroying the
  * window stops the engine thread and frees the session. */
+/* The shipped trained CustomRCNN (train/models/customrcnn-embedded.safetensors): the source
+ * tree's copy when this program runs from its build tree, else the installed one
+ * (DATADIR/dynvision/models), else the source tree's; NULL when neither exists. */
+char        *dv_workbench_trained_model_path (void);
+/* The labels the window shows for the start model. */
+#define DV_WORKBENCH_TRAINED_LABEL "CustomRCNN (trained on the embedded set)"
+
 DvWorkbench *dv_workbench_new (GtkApplication *app, const DvWorkbenchOptions *options,
                                GError **error);
 DvWbWindow  *dv_workbench_get_window (DvWorkbench *wb);
