@@ -120,6 +120,20 @@ test_edit_apply (void)
   g_assert_cmpuint (dv_arch_edit_get_serial (e), ==, serial);
   g_assert_cmpfloat (dv_arch_edit_get_desc (e)->layers[0].tau, ==, 10);
 
+  /* a skip delay longer than the sequence on show is warned about (the live view's
+   * "steps" bound to the page's "sequence-steps"), and the warning goes with the edit */
+  int steps = 0;
+  g_object_get (ARCH (window), "sequence-steps", &steps, NULL);
+  g_assert_cmpint (steps, ==, dv_live_page_get_history (LIVE (window))->T);
+  g_assert_true (dv_architecture_page_set_field (ARCH (window), "t_skip", "100", &error));
+  g_autofree char *warned = NULL;
+  g_object_get (ARCH (window), "warnings", &warned, NULL);
+  g_assert_nonnull (strstr (warned, "nothing arrives"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ARCH (window)), "arch.undo", NULL));
+  g_autofree char *after = NULL;
+  g_object_get (ARCH (window), "warnings", &after, NULL);
+  g_assert_null (strstr (after != NULL ? after : "", "nothing arrives"));
+
   /* depthpointwise recurrence in V1, tau 20 ms; undo and redo */
   g_assert_true (dv_architecture_page_set_field (ARCH (window), "V1.recurrence_type", "depthpointwise", &error));
   g_assert_true (dv_architecture_page_set_field (ARCH (window), "V1.tau", "20", &error));

@@ -39,6 +39,7 @@ typedef enum {
   DV_ARCH_PROP_WARNINGS,
   DV_ARCH_PROP_PRESET,
   DV_ARCH_PROP_RESET_SEED,
+  DV_ARCH_PROP_SEQUENCE_STEPS,
   DV_ARCH_N_PROPS
 } DvArchProp;
 
@@ -64,6 +65,7 @@ struct _DvArchitecturePage {
   gboolean modified, can_undo, can_redo;
   char *apply_label, *state, *report, *warnings;
   guint reset_seed;
+  int sequence_steps;          /* the live view's sequence length, 0: unknown */
 
   DvArchPlot plot;
   DvArchArea *plot_areas;

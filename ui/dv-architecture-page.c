@@ -169,6 +169,20 @@ dv_architecture_page_refresh (DvArchitecturePage *self)
                                : _("a soft change, applied between timesteps with every weight kept"));
   set_string (self, &self->state, state, DV_ARCH_PROP_STATE);
   g_autoptr (GPtrArray) warnings = dv_model_desc_warnings (d);
+  /* a delay the sequence on show is too short for: that input never arrives */
+  for (int k = 0; self->sequence_steps > 0 && k < d->n_conns; k++)
+    if (d->conns[k].delay_index >= self->sequence_steps)
+      g_ptr_array_add (warnings,
+                       g_strdup_printf (_("%s: its delay of %g ms (%d steps) is as long as the %d-step "
+                                          "sequence or longer, so nothing arrives through it"),
+                                        d->conns[k].name, d->conns[k].t_ms, d->conns[k].delay_index,
+                                        self->sequence_steps));
+  for (int i = 0; self->sequence_steps > 0 && i < d->n_layers; i++)
+    if (d->dt > 0 && d->layers[i].t_feedforward / d->dt >= self->sequence_steps)
+      g_ptr_array_add (warnings,
+                       g_strdup_printf (_("%s: its feedforward delay of %g ms is as long as the %d-step "
+                                          "sequence or longer, so the areas after it never respond"),
+                                        d->layers[i].name, d->layers[i].t_feedforward, self->sequence_steps));
   g_ptr_array_add (warnings, NULL);
   g_autofree char *w = g_strjoinv ("\n", (char **) warnings->pdata);
   set_string (self, &self->warnings, w, DV_ARCH_PROP_WARNINGS);
@@ -446,6 +460,7 @@ dv_architecture_page_get_property (GObject *object, guint id, GValue *value, GPa
     case DV_ARCH_PROP_WARNINGS: g_value_set_string (value, self->warnings); break;
     case DV_ARCH_PROP_PRESET: g_value_set_string (value, dv_architecture_page_get_preset (self)); break;
     case DV_ARCH_PROP_RESET_SEED: g_value_set_uint (value, self->reset_seed); break;
+    case DV_ARCH_PROP_SEQUENCE_STEPS: g_value_set_int (value, self->sequence_steps); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
     }
 }
@@ -461,6 +476,14 @@ dv_architecture_page_set_property (GObject *object, guint id, const GValue *valu
         {
           self->reset_seed = g_value_get_uint (value);
           g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case DV_ARCH_PROP_SEQUENCE_STEPS:
+      if (self->sequence_steps != g_value_get_int (value))
+        {
+          self->sequence_steps = g_value_get_int (value);
+          g_object_notify_by_pspec (object, pspec);
+          dv_architecture_page_refresh (self);
         }
       break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
@@ -513,6 +536,9 @@ dv_architecture_page_class_init (DvArchitecturePageClass *klass)
   p[DV_ARCH_PROP_RESET_SEED] = g_param_spec_uint ("reset-seed", NULL, NULL, 0, G_MAXINT32, 0,
                                                   G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
                                                   | G_PARAM_EXPLICIT_NOTIFY);
+  p[DV_ARCH_PROP_SEQUENCE_STEPS] = g_param_spec_int ("sequence-steps", NULL, NULL, 0, G_MAXINT, 0,
+                                                     G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+                                                     | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, DV_ARCH_N_PROPS, p);
 
   dv_architecture_page_signal_apply =

@@ -10,7 +10,9 @@
  * page), "modified", "can-undo", "can-redo", "apply-label", "state",
  * "report" (the answer to the last apply/reset), "warnings", "preset" (the
  * preset list's selection), "reset-seed" (read-write: the seed a full reset
- * draws new weights from, 0 .. G_MAXINT32).
+ * draws new weights from, 0 .. G_MAXINT32), "sequence-steps" (read-write: the
+ * length of the sequence on show — the window binds it to the live view's "steps" —
+ * so that a delay it is too short for is warned about; 0: unknown).
  *
  * Actions (dv-architecture-page-actions.c; reachable from the page and its
  * children): arch.apply, arch.soft-reset, arch.full-reset, arch.undo

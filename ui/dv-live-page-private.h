@@ -31,6 +31,7 @@ typedef enum {
   DV_LIVE_PROP_LOOP,
   DV_LIVE_PROP_STATUS,
   DV_LIVE_PROP_SEQUENCE,
+  DV_LIVE_PROP_STEPS,
   DV_LIVE_N_PROPS
 } DvLiveProp;
 
@@ -66,6 +67,7 @@ struct _DvLivePage {
   char *title;               /* "DynVision Workbench — model" (property) */
   char *status;              /* the status line under the settings (property) */
   char *sequence;            /* what the sequence on show is: model, data set, sample, settings */
+  int steps;                 /* its timesteps (property) */
 
   /* cursor and transport */
   int cursor;

@@ -400,6 +400,11 @@ dv_live_page_history_changed (DvLivePage *self, gboolean new_sequence)
                                                h->dataset ? h->dataset : "", h->sample,
                                                h->presentation_params ? h->presentation_params : "");
       set_string (self, &self->sequence, what, DV_LIVE_PROP_SEQUENCE);
+      if (self->steps != h->T)
+        {
+          self->steps = h->T;
+          g_object_notify_by_pspec (G_OBJECT (self), dv_live_page_props[DV_LIVE_PROP_STEPS]);
+        }
       if (self->playing)
         request_compute (self, h->T - 1);
     }
@@ -582,6 +587,7 @@ dv_live_page_get_property (GObject *object, guint id, GValue *value, GParamSpec 
     case DV_LIVE_PROP_LOOP: g_value_set_boolean (value, self->loop); break;
     case DV_LIVE_PROP_STATUS: g_value_set_string (value, self->status); break;
     case DV_LIVE_PROP_SEQUENCE: g_value_set_string (value, self->sequence); break;
+    case DV_LIVE_PROP_STEPS: g_value_set_int (value, self->steps); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
     }
 }
@@ -651,6 +657,7 @@ dv_live_page_class_init (DvLivePageClass *klass)
                                                | G_PARAM_EXPLICIT_NOTIFY);
   p[DV_LIVE_PROP_STATUS] = g_param_spec_string ("status", NULL, NULL, NULL, ro);
   p[DV_LIVE_PROP_SEQUENCE] = g_param_spec_string ("sequence", NULL, NULL, NULL, ro);
+  p[DV_LIVE_PROP_STEPS] = g_param_spec_int ("steps", NULL, NULL, 0, G_MAXINT, 0, ro);
   g_object_class_install_properties (object_class, DV_LIVE_N_PROPS, p);
 
   GType type = G_TYPE_FROM_CLASS (klass);

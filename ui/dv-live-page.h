@@ -12,7 +12,7 @@
  * "cursor" (read-only), "loop" (read-write, bound to the loop button),
  * "status" (the line under the settings), "sequence" (what the sequence on
  * show is — model, data set, sample and presentation — changing when a
- * request has been carried out).
+ * request has been carried out), "steps" (its timesteps).
  *
  * Actions (dv-live-page-actions.c): live.toggle-play (Space), live.step-back
  * (←), live.step-forward (→), live.first (Home), live.last (End),
