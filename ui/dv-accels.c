@@ -39,14 +39,21 @@ dv_accels_install (GtkApplication *app)
       gtk_application_set_accels_for_action (app, a->action, a->accels);
 }
 
+gboolean
+dv_accels_text_has_focus (GtkWidget *widget, GtkWidget *within)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+  return focus != NULL && (GTK_IS_EDITABLE (focus) || GTK_IS_TEXT (focus))
+         && (within == NULL || gtk_widget_is_ancestor (focus, within));
+}
+
 static gboolean
 on_key (GtkWidget *page, GVariant *args, gpointer user_data)
 {
   if (!gtk_widget_get_mapped (page))
     return FALSE;   /* another page is on screen */
-  GtkRoot *root = gtk_widget_get_root (page);
-  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
-  if (focus != NULL && (GTK_IS_EDITABLE (focus) || GTK_IS_TEXT (focus)))
+  if (dv_accels_text_has_focus (page, NULL))
     return FALSE;   /* Space, arrows, Ctrl+Z … are the text field's */
   return gtk_widget_activate_action (page, g_variant_get_string (args, NULL), NULL);
 }

@@ -29,5 +29,8 @@ void dv_accels_install (GtkApplication *app);
  * work wherever the focus is in its window while the page is on screen,
  * except that a text field with the focus keeps its keys. */
 void dv_accels_add_to_page (GtkWidget *page, const char *prefix);
+/* TRUE when a text field of widget's window has the keyboard focus (one inside
+ * `within`, when within is not NULL): its keys are then the field's. */
+gboolean dv_accels_text_has_focus (GtkWidget *widget, GtkWidget *within);
 
 G_END_DECLS

@@ -62,15 +62,6 @@ dv_live_page_init_shortcuts (DvLivePage *self)
 /* ---- fields ---------------------------------------------------------------------------- */
 
 static gboolean
-focus_in_text (DvLivePage *self)
-{
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
-  return focus != NULL && (GTK_IS_TEXT (focus) || GTK_IS_EDITABLE (focus))
-         && gtk_widget_is_ancestor (focus, GTK_WIDGET (self));
-}
-
-static gboolean
 refocus_transport (gpointer data)
 {
   dv_live_page_focus_transport (data);
@@ -83,7 +74,7 @@ static gboolean
 on_field_key (GtkEventControllerKey *ctl, guint keyval, guint keycode, GdkModifierType state,
               DvLivePage *self)
 {
-  if (!focus_in_text (self) || (state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) != 0)
+  if (!dv_accels_text_has_focus (GTK_WIDGET (self), GTK_WIDGET (self)) || (state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) != 0)
     return FALSE;
   if (keyval == GDK_KEY_Escape)
     {

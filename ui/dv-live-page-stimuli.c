@@ -12,6 +12,7 @@
  * does, on its engine thread), files and folders (the window's actions).
  */
 #include "dv-live-page-private.h"
+#include "dv-ui.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -160,22 +161,11 @@ n_known (DvLivePage *self)
   return self->dataset_specs->len;
 }
 
-static char *
-dataset_label (const char *spec)
-{
-  const char *colon = strchr (spec, ':');
-  if (colon == NULL)
-    return g_strdup (spec);
-  g_autofree char *kind = g_strndup (spec, colon - spec);
-  g_autofree char *base = g_path_get_basename (colon + 1);
-  return g_strdup_printf ("%s (%s)", base, kind);
-}
-
 void
 dv_live_page_add_dataset (DvLivePage *self, const char *spec, const char *label)
 {
   g_return_if_fail (DV_IS_LIVE_PAGE (self) && spec != NULL);
-  g_autofree char *fallback = label == NULL ? dataset_label (spec) : NULL;
+  g_autofree char *fallback = label == NULL ? dv_ui_dataset_label (spec) : NULL;
   const char *const item[] = { label != NULL ? label : fallback, NULL };
   guint pos = n_known (self);
   for (guint i = 0; i < n_known (self); i++)

@@ -133,8 +133,7 @@ on_dataset_selected (GObject *drop, GParamSpec *pspec, DvTrainingPanel *self)
     }
   /* "Folder…": the window asks for it, then calls dv_training_panel_use_dataset; until
    * then the list shows what is set */
-  DvTrainSettings *v = &self->values;
-  show_values (self, v);
+  show_values (self, &self->values);
   gtk_widget_activate_action (GTK_WIDGET (self), "win.open-training-folder", NULL);
 }
 
@@ -397,17 +396,6 @@ dv_training_panel_get_rows (DvTrainingPanel *self)
 }
 
 
-static char *
-dataset_label (const char *spec)
-{
-  const char *colon = strchr (spec, ':');
-  if (colon == NULL)
-    return g_strdup (spec);
-  g_autofree char *base = g_path_get_basename (colon + 1);
-  g_autofree char *kind = g_strndup (spec, colon - spec);
-  return g_strdup_printf ("%s (%s)", base, kind);
-}
-
 void
 dv_training_panel_add_dataset (DvTrainingPanel *self, const char *spec, const char *label)
 {
@@ -415,7 +403,7 @@ dv_training_panel_add_dataset (DvTrainingPanel *self, const char *spec, const ch
   for (guint i = 0; i < self->dataset_specs->len; i++)
     if (g_str_equal (g_ptr_array_index (self->dataset_specs, i), spec))
       return;
-  g_autofree char *fallback = label == NULL ? dataset_label (spec) : NULL;
+  g_autofree char *fallback = label == NULL ? dv_ui_dataset_label (spec) : NULL;
   const char *const item[] = { label != NULL ? label : fallback, NULL };
   guint pos = self->dataset_specs->len;
   guint selected = gtk_drop_down_get_selected (self->dataset);

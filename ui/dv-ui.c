@@ -9,6 +9,8 @@
 
 #include "dv-ui-resources.h"
 
+#include <string.h>
+
 static GThread *ui_thread; /* set once, before any window exists */
 
 gboolean
@@ -27,6 +29,18 @@ dv_ui_register_resources (void)
       dv_ui_register_resource ();
       g_once_init_leave (&done, 1);
     }
+}
+
+char *
+dv_ui_dataset_label (const char *spec)
+{
+  g_return_val_if_fail (spec != NULL, NULL);
+  const char *colon = strchr (spec, ':');
+  if (colon == NULL)
+    return g_strdup (spec);
+  g_autofree char *kind = g_strndup (spec, colon - spec);
+  g_autofree char *base = g_path_get_basename (colon + 1);
+  return g_strdup_printf ("%s (%s)", base, kind);
 }
 
 void

@@ -22,6 +22,9 @@ void dv_ui_init (void);
  * window there.  Safe to call more than once. */
 void dv_ui_register_resources (void);
 
+/* A data set spec as a menu shows it: "embedded" as is, "folder:/a/b" as "b (folder)". */
+char *dv_ui_dataset_label (const char *spec);
+
 /* TRUE on the thread that called dv_ui_init (the one that owns every widget),
  * or before dv_ui_init.  The entry points that callbacks from the engine
  * thread reach assert it (DV_UI_ASSERT_THREAD), so UI code that a worker runs

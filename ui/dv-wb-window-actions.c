@@ -42,6 +42,19 @@ cifar_kind (const char *dir)
   return NULL;
 }
 
+char *
+dv_wb_window_folder_spec (const char *dir)
+{
+  const char *kind = cifar_kind (dir);
+  return g_strdup_printf ("%s:%s", kind ? kind : "folder", dir);
+}
+
+void
+dv_wb_window_refuse_nonlocal (DvWbWindow *self)
+{
+  dv_wb_window_show_error (self, _("That file is not on this computer (it is on a network place or in another program). Copy it into a local folder first, then open it from there."));
+}
+
 gboolean
 dv_wb_window_open_file (DvWbWindow *self, GFile *file)
 {
@@ -49,13 +62,12 @@ dv_wb_window_open_file (DvWbWindow *self, GFile *file)
   g_autofree char *path = g_file_get_path (file);
   if (path == NULL)
     {
-      dv_wb_window_show_error (self, _("That file is not on this computer (it is on a network place or in another program). Copy it into a local folder first, then open it from there."));
+      dv_wb_window_refuse_nonlocal (self);
       return FALSE;
     }
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     {
-      const char *kind = cifar_kind (path);
-      g_autofree char *spec = g_strdup_printf ("%s:%s", kind ? kind : "folder", path);
+      g_autofree char *spec = dv_wb_window_folder_spec (path);
       g_signal_emit_by_name (self, "open-dataset", spec);
       return TRUE;
     }
@@ -105,7 +117,7 @@ on_chooser_response (GtkNativeDialog *dialog, int response, gpointer user_data)
       g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
       g_autoptr (GError) error = NULL;
       if (path == NULL)
-        dv_wb_window_show_error (d->self, _("That file is not on this computer (it is on a network place or in another program). Copy it into a local folder first, then open it from there."));
+        dv_wb_window_refuse_nonlocal (d->self);
       else if (d->kind == DV_WB_CHOOSE_EXPORT_VIEW)
         {
           if (!dv_wb_window_export_view (d->self, d->view, path, 2, &error))

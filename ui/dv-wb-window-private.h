@@ -46,6 +46,11 @@ struct _DvWbWindow {
 /* dv-wb-window-actions.c: every win.* action, installed in class_init */
 void        dv_wb_window_class_init_actions (GtkWidgetClass *widget_class);
 void        dv_wb_window_init_actions (DvWbWindow *self);
+/* The data set spec of a folder: cifar10:DIR / cifar100:DIR when it holds CIFAR
+ * batches, else folder:DIR (g_free). */
+char       *dv_wb_window_folder_spec (const char *dir);
+/* A chosen or dropped file without a local path: says what to do, in the banner. */
+void        dv_wb_window_refuse_nonlocal (DvWbWindow *self);
 
 /* dv-wb-window-train.c: the training panel's requests, checkpoint/project actions */
 void        dv_wb_window_class_init_train (GtkWidgetClass *widget_class);

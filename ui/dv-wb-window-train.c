@@ -75,11 +75,7 @@ on_training_folder (GtkNativeDialog *dialog, int response, DvWbWindow *self)
       g_autofree char *dir = file != NULL ? g_file_get_path (file) : NULL;
       if (dir != NULL)
         {
-          g_autofree char *t10 = g_build_filename (dir, "data_batch_1.bin", NULL);
-          g_autofree char *t100 = g_build_filename (dir, "train.bin", NULL);
-          const char *kind = g_file_test (t10, G_FILE_TEST_IS_REGULAR) ? "cifar10"
-                             : g_file_test (t100, G_FILE_TEST_IS_REGULAR) ? "cifar100" : "folder";
-          g_autofree char *spec = g_strdup_printf ("%s:%s", kind, dir);
+          g_autofree char *spec = dv_wb_window_folder_spec (dir);
           dv_training_panel_use_dataset (self->training_panel, spec);
         }
     }
@@ -112,7 +108,7 @@ on_file_chosen (GtkNativeDialog *dialog, int response, gpointer user_data)
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
       if (path == NULL)
-        dv_wb_window_show_error (self, _("That file is not on this computer (it is on a network place or in another program). Copy it into a local folder first, then open it from there."));
+        dv_wb_window_refuse_nonlocal (self);
       else if (kind == CHOOSE_EXPORT_CKPT)
         dv_wb_window_export_checkpoint (self, path);
       else if (kind == CHOOSE_SAVE_PROJECT)
