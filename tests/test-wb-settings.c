@@ -12,11 +12,10 @@
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 
+#include "dv-test-gui.h"
 #include "dv-ui.h"
 #include "dv-wb-data-resources.h"
 #include "dv-wb-settings.h"
-
-static gboolean have_display;
 
 static void
 test_schema_found (void)
@@ -163,32 +162,14 @@ test_icons_in_resource (void)
   g_assert_true (gtk_icon_theme_has_icon (theme, "org.dynvision.Workbench-symbolic"));
 }
 
-static void
-run_with_display (gconstpointer data)
-{
-  if (!have_display)
-    {
-      g_test_skip ("no display");
-      return;
-    }
-  ((void (*) (void)) data) ();
-}
-
 int
 main (int argc, char **argv)
 {
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_test_init (&argc, &argv, NULL);
-  have_display = gtk_init_check ();
-  if (have_display)
-    dv_ui_init ();
+  dv_test_gui_init (&argc, &argv);
   g_test_add_func ("/wb-settings/schema-found-uninstalled", test_schema_found);
   g_test_add_func ("/wb-settings/recent/order-and-limit", test_recent_order_and_limit);
-  g_test_add_data_func ("/wb-settings/window/size-remembered", test_window_size_remembered,
-                        run_with_display);
-  g_test_add_data_func ("/wb-settings/window/open-recent-menu", test_open_recent_menu,
-                        run_with_display);
-  g_test_add_data_func ("/wb-settings/icons-in-resource", test_icons_in_resource,
-                        run_with_display);
+  dv_test_add_gui ("/wb-settings/window/size-remembered", test_window_size_remembered);
+  dv_test_add_gui ("/wb-settings/window/open-recent-menu", test_open_recent_menu);
+  dv_test_add_gui ("/wb-settings/icons-in-resource", test_icons_in_resource);
   return g_test_run ();
 }

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "dv-test-gui.h"
 #include "dv-engine-thread-edit.h"
 #include "dv-plot-arch.h"
 #include "dv-ui.h"
@@ -329,30 +330,11 @@ test_plugins (void)
     ;
 }
 
-static gboolean have_display;
-
-static void
-run_with_display (gconstpointer data)
-{
-  if (!have_display)
-    {
-      g_test_skip ("no display");
-      return;
-    }
-  ((void (*) (void)) data) ();
-}
-
 int
 main (int argc, char **argv)
 {
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-  g_setenv ("OPENBLAS_NUM_THREADS", "1", FALSE);
-  g_test_init (&argc, &argv, NULL);
-  have_display = gtk_init_check ();
-  if (have_display)
-    dv_ui_init ();
-  g_test_add_data_func ("/workbench-edit/edit-undo-apply-reset", test_edit_apply, run_with_display);
-  g_test_add_data_func ("/workbench-edit/plugins", test_plugins, run_with_display);
+  dv_test_gui_init (&argc, &argv);
+  dv_test_add_gui ("/workbench-edit/edit-undo-apply-reset", test_edit_apply);
+  dv_test_add_gui ("/workbench-edit/plugins", test_plugins);
   return g_test_run ();
 }

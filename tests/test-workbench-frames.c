@@ -15,6 +15,7 @@
  */
 #include <gtk/gtk.h>
 
+#include "dv-test-gui.h"
 #include "dv-engine-thread.h"
 #include "dv-ui.h"
 #include "dv-wb-window-private.h"
@@ -24,8 +25,6 @@
 #include "dv-test-wait.h"
 
 #define LIVE(w) dv_wb_window_get_live_page (w)
-
-static gboolean have_display;
 
 typedef struct {
   DvWbWindow *window;
@@ -267,32 +266,12 @@ test_picker_follows_settled (void)
   close_window (s.window);
 }
 
-static void
-run_with_display (gconstpointer data)
-{
-  if (!have_display)
-    {
-      g_test_skip ("no display");
-      return;
-    }
-  ((void (*) (void)) data) ();
-}
-
 int
 main (int argc, char **argv)
 {
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-  g_setenv ("OPENBLAS_NUM_THREADS", "1", FALSE);
-  g_test_init (&argc, &argv, NULL);
-  have_display = gtk_init_check ();
-  if (have_display)
-    dv_ui_init ();
-  g_test_add_data_func ("/workbench/frames/news-once-per-frame",
-                        (gconstpointer) test_news_once_per_frame, run_with_display);
-  g_test_add_data_func ("/workbench/frames/global-range-only-new-steps",
-                        (gconstpointer) test_global_range_incremental, run_with_display);
-  g_test_add_data_func ("/workbench/frames/picker-follows-settled-samples",
-                        (gconstpointer) test_picker_follows_settled, run_with_display);
+  dv_test_gui_init (&argc, &argv);
+  dv_test_add_gui ("/workbench/frames/news-once-per-frame", test_news_once_per_frame);
+  dv_test_add_gui ("/workbench/frames/global-range-only-new-steps", test_global_range_incremental);
+  dv_test_add_gui ("/workbench/frames/picker-follows-settled-samples", test_picker_follows_settled);
   return g_test_run ();
 }

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dv-test-gui.h"
 #include "dv-checkpoint.h"
 #include "dv-torch.h"
 #include "dv-desc.h"
@@ -40,7 +41,6 @@
 
 #define ARCH(w) dv_wb_window_get_architecture_page (w)
 
-static gboolean have_display;
 static char *tmp_dir;
 
 static gboolean
@@ -680,17 +680,11 @@ test_panel_settings (void)
 int
 main (int argc, char **argv)
 {
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-  g_setenv ("OPENBLAS_NUM_THREADS", "1", FALSE);
   tmp_dir = g_dir_make_tmp ("dv-wb-train-XXXXXX", NULL);
   /* runs go under the user data folder: keep them in the test's own */
   g_autofree char *data = g_build_filename (tmp_dir, "data", NULL);
   g_setenv ("XDG_DATA_HOME", data, TRUE);
-  g_test_init (&argc, &argv, NULL);
-  have_display = gtk_init_check ();
-  if (have_display)
-    dv_ui_init ();
+  dv_test_gui_init (&argc, &argv);
   struct { const char *path; GTestFunc func; } cases[] = {
     { "/workbench-train/panel-settings", test_panel_settings },
     { "/workbench-train/edit-train-export-reproduce", test_edit_train_export_reproduce },
@@ -703,7 +697,7 @@ main (int argc, char **argv)
     { "/workbench-train/export-dynvision", test_export_dynvision },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    g_test_add_func (cases[i].path, have_display ? cases[i].func : skip_no_display);
+    g_test_add_func (cases[i].path, dv_test_have_display ? cases[i].func : skip_no_display);
   int r = g_test_run ();
   if (g_getenv ("DV_TEST_KEEP") == NULL)
     {

@@ -22,6 +22,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "dv-test-gui.h"
 #include "dv-checkpoint.h"
 #include "dv-data.h"
 #include "dv-desc.h"
@@ -35,8 +36,6 @@
 #include "dv-test-wait.h"
 
 #define LIVE(w) dv_wb_window_get_live_page (w)
-
-static gboolean have_display;
 
 typedef struct {
   DvWbWindow *window;
@@ -1236,23 +1235,6 @@ test_drop_unidentified (void)
   remove_dir (dir);
 }
 
-static void
-run_with_display (gconstpointer data)
-{
-  if (!have_display)
-    {
-      g_test_skip ("no display");
-      return;
-    }
-  ((void (*) (void)) data) ();
-}
-
-static void
-add_display_test (const char *path, void (*func) (void))
-{
-  g_test_add_data_func (path, (gconstpointer) func, run_with_display);
-}
-
 /* Every shortcut of the one table (ui/dv-accels.c) is in the shortcuts
  * window, and nothing there is missing from the table. */
 static void
@@ -1455,31 +1437,25 @@ int
 main (int argc, char **argv)
 {
   /* no accessibility bus or GL in CI: the cairo renderer draws the same pixels */
-  g_setenv ("GTK_A11Y", "none", FALSE);
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
-  g_setenv ("OPENBLAS_NUM_THREADS", "1", FALSE);
-  g_test_init (&argc, &argv, NULL);
-  have_display = gtk_init_check ();
-  if (have_display)
-    dv_ui_init ();
-  add_display_test ("/workbench/run-scrub-export", test_run_scrub_export);
-  add_display_test ("/workbench/next-stimulus", test_next_stimulus);
-  add_display_test ("/workbench/play-to-end", test_play_to_end);
-  add_display_test ("/workbench/trained-default", test_trained_default);
-  add_display_test ("/workbench/bad-checkpoint-banner", test_bad_checkpoint_banner);
-  add_display_test ("/workbench/nonfinite-checkpoint-banner", test_nonfinite_checkpoint_banner);
+  dv_test_gui_init (&argc, &argv);
+  dv_test_add_gui ("/workbench/run-scrub-export", test_run_scrub_export);
+  dv_test_add_gui ("/workbench/next-stimulus", test_next_stimulus);
+  dv_test_add_gui ("/workbench/play-to-end", test_play_to_end);
+  dv_test_add_gui ("/workbench/trained-default", test_trained_default);
+  dv_test_add_gui ("/workbench/bad-checkpoint-banner", test_bad_checkpoint_banner);
+  dv_test_add_gui ("/workbench/nonfinite-checkpoint-banner", test_nonfinite_checkpoint_banner);
   g_test_add_func ("/workbench/history/bounded-frames", test_history_bounded);
-  add_display_test ("/workbench/stimuli/presentation-widgets", test_presentation_widgets);
-  add_display_test ("/workbench/stimuli/samples-and-datasets", test_samples_and_datasets);
-  add_display_test ("/workbench/stimuli/select-on-click-not-hover", test_samples_select_on_click);
-  add_display_test ("/workbench/drop/checkpoint-folders-other", test_drop_files);
-  add_display_test ("/workbench/drop/unidentified-asks", test_drop_unidentified);
-  add_display_test ("/workbench/measure/runs", test_measure);
-  add_display_test ("/workbench/app/screenshot", test_app_screenshot);
-  add_display_test ("/workbench/layout/fits-screen", test_layout_fits_screen);
-  add_display_test ("/workbench/toast", test_toast);
-  add_display_test ("/workbench/shortcuts/every-key-listed", test_shortcuts_listed);
-  add_display_test ("/workbench/shortcuts/page-keys", test_page_keys);
-  add_display_test ("/workbench/shortcuts/fields-give-keys-back", test_field_keys);
+  dv_test_add_gui ("/workbench/stimuli/presentation-widgets", test_presentation_widgets);
+  dv_test_add_gui ("/workbench/stimuli/samples-and-datasets", test_samples_and_datasets);
+  dv_test_add_gui ("/workbench/stimuli/select-on-click-not-hover", test_samples_select_on_click);
+  dv_test_add_gui ("/workbench/drop/checkpoint-folders-other", test_drop_files);
+  dv_test_add_gui ("/workbench/drop/unidentified-asks", test_drop_unidentified);
+  dv_test_add_gui ("/workbench/measure/runs", test_measure);
+  dv_test_add_gui ("/workbench/app/screenshot", test_app_screenshot);
+  dv_test_add_gui ("/workbench/layout/fits-screen", test_layout_fits_screen);
+  dv_test_add_gui ("/workbench/toast", test_toast);
+  dv_test_add_gui ("/workbench/shortcuts/every-key-listed", test_shortcuts_listed);
+  dv_test_add_gui ("/workbench/shortcuts/page-keys", test_page_keys);
+  dv_test_add_gui ("/workbench/shortcuts/fields-give-keys-back", test_field_keys);
   return g_test_run ();
 }
