@@ -1,15 +1,17 @@
-/* dv-cli-data.c — `dynvision data show` and `dynvision data info`.
+/* dv-cli-data.c — `dynvision data show`, `data info` and `data export`.
  *
  * For: looking at a dataset and at the timeline one sample gets under a presentation, from a
  * terminal: `show` renders the frames of one sample as a PNG strip (Cairo) with t, ms and the
  * label under each frame and a coloured schedule band above it, and prints the schedule;
- * `info` prints counts, classes, shape and statistics.
+ * `info` prints counts, classes, shape and statistics; `export` writes samples under a
+ * presentation as the input tensors (x, labels) of `dynvision run` and `grad`.
  * Not for: training or evaluation, nor anything the workbench draws.
  */
 #include "dv-cli-data.h"
 #include "dv-cli.h"
 #include "dv-value.h"
 #include "dv-data.h"
+#include "dv-safetensors.h"
 #include "dv-plot-private.h"
 
 #include <cairo.h>
@@ -236,144 +238,203 @@ print_schedule (const DvSequence *seq, double dt)
     }
 }
 
-static int
-cmd_show (int argc, char **argv)
+/* ---- one sample (or a run of samples) under a presentation: show, export ---- */
+
+typedef struct {
+  char *spec, *split_s, *loader, *size, *noise;
+  char **sets;
+  int intro, stim, steps, interval, index, channels;
+  double dt, contrast, ssnr;
+  gint64 seed;
+} SampleArgs;
+
+static void
+sample_args_clear (SampleArgs *a)
 {
-  g_autofree char *spec = NULL, *split_s = NULL, *loader = NULL, *out = NULL, *size = NULL;
-  g_autofree char *noise = NULL;
-  g_auto (GStrv) sets = NULL;
-  int intro = -1, stim = -1, steps = -1, interval = -1, index = 0, channels = 0;
-  int columns = 20, scale = 0;
-  double dt = 0, contrast = -1, ssnr = -1;
-  gint64 seed = 42;
-  GOptionEntry entries[] = {
-    { "dataset", 'd', 0, G_OPTION_ARG_STRING, &spec, "Dataset spec (default embedded)", "SPEC" },
-    { "split", 0, 0, G_OPTION_ARG_STRING, &split_s, "train or test (default test)", "SPLIT" },
-    { "index", 'i', 0, G_OPTION_ARG_INT, &index, "Sample index (default 0)", "I" },
-    { "loader", 'l', 0, G_OPTION_ARG_STRING, &loader,
+  g_free (a->spec);
+  g_free (a->split_s);
+  g_free (a->loader);
+  g_free (a->size);
+  g_free (a->noise);
+  g_strfreev (a->sets);
+}
+
+/* Puts the options show and export share at the start of `e` (room for 17); returns how many. */
+static int
+sample_args_entries (SampleArgs *a, GOptionEntry *e)
+{
+  *a = (SampleArgs) { .intro = -1, .stim = -1, .steps = -1, .interval = -1, .contrast = -1, .ssnr = -1,
+                      .seed = 42 };
+  const GOptionEntry own[] = {
+    { "dataset", 'd', 0, G_OPTION_ARG_STRING, &a->spec, "Dataset spec (default embedded)", "SPEC" },
+    { "split", 0, 0, G_OPTION_ARG_STRING, &a->split_s, "train or test (default test)", "SPLIT" },
+    { "index", 'i', 0, G_OPTION_ARG_INT, &a->index, "Sample index (default 0)", "I" },
+    { "loader", 'l', 0, G_OPTION_ARG_STRING, &a->loader,
       "standard, repetition, duration (default), interval, contrast, noise", "NAME" },
-    { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "n_timesteps of the loader", "T" },
-    { "intro", 0, 0, G_OPTION_ARG_INT, &intro, "intro_duration (steps)", "N" },
-    { "stim", 0, 0, G_OPTION_ARG_INT, &stim, "stimulus_duration (steps)", "N" },
-    { "interval", 0, 0, G_OPTION_ARG_INT, &interval, "interval_duration (steps)", "N" },
-    { "contrast", 0, 0, G_OPTION_ARG_DOUBLE, &contrast, "stimulus_contrast", "C" },
-    { "noise", 0, 0, G_OPTION_ARG_STRING, &noise, "noise_type", "TYPE" },
-    { "ssnr", 0, 0, G_OPTION_ARG_DOUBLE, &ssnr, "noise level in [0,1]", "S" },
-    { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets,
+    { "steps", 0, 0, G_OPTION_ARG_INT, &a->steps, "n_timesteps of the loader", "T" },
+    { "intro", 0, 0, G_OPTION_ARG_INT, &a->intro, "intro_duration (steps)", "N" },
+    { "stim", 0, 0, G_OPTION_ARG_INT, &a->stim, "stimulus_duration (steps)", "N" },
+    { "interval", 0, 0, G_OPTION_ARG_INT, &a->interval, "interval_duration (steps)", "N" },
+    { "contrast", 0, 0, G_OPTION_ARG_DOUBLE, &a->contrast, "stimulus_contrast", "C" },
+    { "noise", 0, 0, G_OPTION_ARG_STRING, &a->noise, "noise_type", "TYPE" },
+    { "ssnr", 0, 0, G_OPTION_ARG_DOUBLE, &a->ssnr, "noise level in [0,1]", "S" },
+    { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a->sets,
       "Any presentation parameter by DynVision name or alias (repeatable)", "KEY=VALUE" },
-    { "dt", 0, 0, G_OPTION_ARG_DOUBLE, &dt, "Timestep in ms (default: the presentation's, 2)", "MS" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed for noise and pattern shuffling", "N" },
-    { "channels", 0, 0, G_OPTION_ARG_INT, &channels, "Model channels: 0 (as data), 1, 3", "C" },
-    { "size", 0, 0, G_OPTION_ARG_STRING, &size, "Resize folder images to HxW", "HxW" },
-    { "columns", 0, 0, G_OPTION_ARG_INT, &columns, "Frames per row (default 20)", "N" },
-    { "scale", 0, 0, G_OPTION_ARG_INT, &scale, "Pixel magnification (default: auto)", "K" },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "PNG file (default strip.png)", "FILE" },
-    { NULL }
+    { "dt", 0, 0, G_OPTION_ARG_DOUBLE, &a->dt, "Timestep in ms (default: the presentation's, 2)", "MS" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &a->seed, "Seed for noise and pattern shuffling", "N" },
+    { "channels", 0, 0, G_OPTION_ARG_INT, &a->channels, "Model channels: 0 (as data), 1, 3", "C" },
+    { "size", 0, 0, G_OPTION_ARG_STRING, &a->size, "Resize folder images to HxW", "HxW" },
   };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("- render one sample's timeline");
-  g_option_context_add_main_entries (ctx, entries, NULL);
-  g_autoptr (GError) error = NULL;
-  if (!g_option_context_parse (ctx, &argc, &argv, &error))
-    {
-      g_printerr ("dynvision data show: %s\n", error->message);
-      return 2;
-    }
+  memcpy (e, own, sizeof own);
+  return G_N_ELEMENTS (own);
+}
+
+/* Checks the shared options, builds the presentation (loader, the shortcuts, then --set, in
+ * that order) and opens the data set; 0, or the exit status after a message. */
+static int
+sample_args_open (SampleArgs *a, const char *cmd, DvPresentation *pres, DvSplit *split, DvDataset **ds)
+{
   const DvCliRange ranges[] = {
-    DV_CLI_INT ("index", &index, 0, G_MAXINT),
-    DV_CLI_INT ("steps", &steps, -1, 100000),
-    DV_CLI_INT ("intro", &intro, -1, 100000),
-    DV_CLI_INT ("stim", &stim, -1, 100000),
-    DV_CLI_INT ("interval", &interval, -1, 100000),
-    DV_CLI_DOUBLE ("dt", &dt, 0, 1e6, 0),
-    DV_CLI_INT64 ("seed", &seed, 0, G_MAXINT64),
-    DV_CLI_INT ("columns", &columns, 1, 10000),
-    DV_CLI_INT ("scale", &scale, 0, 256),
+    DV_CLI_INT ("index", &a->index, 0, G_MAXINT),
+    DV_CLI_INT ("steps", &a->steps, -1, 100000),
+    DV_CLI_INT ("intro", &a->intro, -1, 100000),
+    DV_CLI_INT ("stim", &a->stim, -1, 100000),
+    DV_CLI_INT ("interval", &a->interval, -1, 100000),
+    DV_CLI_DOUBLE ("dt", &a->dt, 0, 1e6, 0),
+    DV_CLI_INT64 ("seed", &a->seed, 0, G_MAXINT64),
   };
-  int bad = dv_cli_check_ranges ("data show", ranges, G_N_ELEMENTS (ranges));
+  int bad = dv_cli_check_ranges (cmd, ranges, G_N_ELEMENTS (ranges));
   if (bad != 0)
     return bad;
   gboolean ok;
   DvDatasetOptions opt = { 0 };
-  DvSplit split = parse_split (split_s ? split_s : "test", &ok);
-  if (!ok || !parse_size (size, &opt) || columns < 1 || scale < 0
-      || !(channels == 0 || channels == 1 || channels == 3))
+  *split = parse_split (a->split_s ? a->split_s : "test", &ok);
+  if (!ok || !parse_size (a->size, &opt) || !(a->channels == 0 || a->channels == 1 || a->channels == 3))
     {
-      g_printerr ("dynvision data show: bad --split, --size, --columns, --scale or "
-                  "--channels\n");
+      g_printerr ("dynvision %s: bad --split (train or test), --size (HxW) or --channels (0, 1 or 3)\n", cmd);
       return 2;
     }
 
-  /* presentation from the options, in the order: loader, shortcuts, --set */
   g_autoptr (GPtrArray) kv = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (kv, g_strdup_printf ("loader=%s", loader ? loader : "duration"));
-  if (steps >= 0)
-    g_ptr_array_add (kv, g_strdup_printf ("n_timesteps=%d", steps));
-  if (intro >= 0)
-    g_ptr_array_add (kv, g_strdup_printf ("intro_duration=%d", intro));
-  if (stim >= 0)
-    g_ptr_array_add (kv, g_strdup_printf ("stimulus_duration=%d", stim));
-  if (interval >= 0)
-    g_ptr_array_add (kv, g_strdup_printf ("interval_duration=%d", interval));
+  g_ptr_array_add (kv, g_strdup_printf ("loader=%s", a->loader ? a->loader : "duration"));
+  if (a->steps >= 0)
+    g_ptr_array_add (kv, g_strdup_printf ("n_timesteps=%d", a->steps));
+  if (a->intro >= 0)
+    g_ptr_array_add (kv, g_strdup_printf ("intro_duration=%d", a->intro));
+  if (a->stim >= 0)
+    g_ptr_array_add (kv, g_strdup_printf ("stimulus_duration=%d", a->stim));
+  if (a->interval >= 0)
+    g_ptr_array_add (kv, g_strdup_printf ("interval_duration=%d", a->interval));
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  if (contrast >= 0)
-    g_ptr_array_add (kv, g_strconcat ("stimulus_contrast=",
-                                      g_ascii_dtostr (buf, sizeof buf, contrast), NULL));
-  if (noise)
-    g_ptr_array_add (kv, g_strdup_printf ("noise_type=%s", noise));
-  if (ssnr >= 0)
-    g_ptr_array_add (kv, g_strconcat ("ssnr=", g_ascii_dtostr (buf, sizeof buf, ssnr), NULL));
-  if (dt > 0)
-    g_ptr_array_add (kv, g_strconcat ("dt=", g_ascii_dtostr (buf, sizeof buf, dt), NULL));
-  for (int i = 0; sets && sets[i]; i++)
-    g_ptr_array_add (kv, g_strdup (sets[i]));
+  if (a->contrast >= 0)
+    g_ptr_array_add (kv, g_strconcat ("stimulus_contrast=", g_ascii_dtostr (buf, sizeof buf, a->contrast), NULL));
+  if (a->noise)
+    g_ptr_array_add (kv, g_strdup_printf ("noise_type=%s", a->noise));
+  if (a->ssnr >= 0)
+    g_ptr_array_add (kv, g_strconcat ("ssnr=", g_ascii_dtostr (buf, sizeof buf, a->ssnr), NULL));
+  if (a->dt > 0)
+    g_ptr_array_add (kv, g_strconcat ("dt=", g_ascii_dtostr (buf, sizeof buf, a->dt), NULL));
+  for (int i = 0; a->sets && a->sets[i]; i++)
+    g_ptr_array_add (kv, g_strdup (a->sets[i]));
   g_ptr_array_add (kv, NULL);
 
-  DvPresentation pres;
-  dv_presentation_init (&pres, DV_LOADER_DURATION);
-  if (!dv_presentation_parse (&pres, (const char *const *) kv->pdata, &error)
-      || !dv_presentation_validate (&pres, &error))
+  g_autoptr (GError) error = NULL;
+  dv_presentation_init (pres, DV_LOADER_DURATION);
+  if (!dv_presentation_parse (pres, (const char *const *) kv->pdata, &error)
+      || !dv_presentation_validate (pres, &error))
     {
-      g_printerr ("dynvision data show: %s\n", error->message);
+      g_printerr ("dynvision %s: %s\n", cmd, error->message);
       return 2;
     }
-
-  g_autoptr (DvDataset) ds = dv_dataset_open_full (spec ? spec : "embedded", split, &opt,
-                                                   &error);
-  if (!ds)
+  *ds = dv_dataset_open_full (a->spec ? a->spec : "embedded", *split, &opt, &error);
+  if (*ds == NULL)
     {
-      g_printerr ("dynvision data show: %s\n", error->message);
+      g_printerr ("dynvision %s: %s\n", cmd, error->message);
       return 1;
     }
-  if (index < 0 || index >= dv_dataset_get_n (ds))
+  if (a->index >= dv_dataset_get_n (*ds))
     {
-      g_printerr ("dynvision data show: --index %d outside 0..%d\n", index,
-                  dv_dataset_get_n (ds) - 1);
+      g_printerr ("dynvision %s: --index %d outside 0..%d\n", cmd, a->index, dv_dataset_get_n (*ds) - 1);
+      g_clear_pointer (ds, dv_dataset_unref);
       return 2;
     }
+  return 0;
+}
 
-  int C = channels ? channels : dv_dataset_get_channels (ds);
+/* Samples index … index+count−1 of ds under the presentation, as one sequence. */
+static DvSequence *
+sample_args_sequence (const SampleArgs *a, DvDataset *ds, const DvPresentation *pres, int count, int *C_out,
+                      GError **error)
+{
+  int C = a->channels ? a->channels : dv_dataset_get_channels (ds);
   int H = dv_dataset_get_height (ds), W = dv_dataset_get_width (ds);
-  g_autofree float *img = g_new (float, (gsize) C * H * W);
-  dv_dataset_get_image (ds, index, C, img);
-  int cls = dv_dataset_get_label (ds, index);
-  g_autoptr (DvSequence) seq = dv_presentation_build (&pres, img, &cls, 1, C, H, W,
-                                                      (guint64) seed, &error);
+  gsize frame = (gsize) C * H * W;
+  g_autofree float *img = g_new (float, frame * count);
+  g_autofree int *cls = g_new (int, count);
+  for (int b = 0; b < count; b++)
+    {
+      dv_dataset_get_image (ds, a->index + b, C, img + frame * b);
+      cls[b] = dv_dataset_get_label (ds, a->index + b);
+    }
+  *C_out = C;
+  DvSequence *seq = dv_presentation_build (pres, img, cls, count, C, H, W, (guint64) a->seed, error);
+  for (int b = 0; seq && seq->indices && b < count; b++)
+    seq->indices[b] = a->index + b;
+  return seq;
+}
+
+static int
+cmd_show (int argc, char **argv)
+{
+  SampleArgs a;
+  g_autofree char *out = NULL;
+  int columns = 20, scale = 0;
+  GOptionEntry entries[21] = { { NULL } };
+  int n = sample_args_entries (&a, entries);
+  entries[n++] = (GOptionEntry) { "columns", 0, 0, G_OPTION_ARG_INT, &columns, "Frames per row (default 20)", "N" };
+  entries[n++] = (GOptionEntry) { "scale", 0, 0, G_OPTION_ARG_INT, &scale, "Pixel magnification (default: auto)", "K" };
+  entries[n++] = (GOptionEntry) { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "PNG file (default strip.png)", "FILE" };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("- render one sample's timeline");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+  g_autoptr (DvDataset) ds = NULL;
+  DvPresentation pres;
+  DvSplit split;
+  const DvCliRange ranges[] = { DV_CLI_INT ("columns", &columns, 1, 10000), DV_CLI_INT ("scale", &scale, 0, 256) };
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("dynvision data show: %s\n", error->message);
+      status = 2;
+    }
+  else if ((status = dv_cli_check_ranges ("data show", ranges, G_N_ELEMENTS (ranges))) == 0)
+    status = sample_args_open (&a, "data show", &pres, &split, &ds);
+  if (status != 0)
+    {
+      sample_args_clear (&a);
+      return status;
+    }
+
+  int C;
+  g_autoptr (DvSequence) seq = sample_args_sequence (&a, ds, &pres, 1, &C, &error);
   if (!seq)
     {
       g_printerr ("dynvision data show: %s\n", error->message);
+      sample_args_clear (&a);
       return 1;
     }
-
+  int H = dv_dataset_get_height (ds), W = dv_dataset_get_width (ds);
   if (scale == 0)
     scale = MAX (1, (64 + MAX (H, W) - 1) / MAX (H, W));
-  if (dt <= 0)
-    dt = pres.dt; /* the presentation's (DynVision's default 2 ms): frames in ms */
+  double dt = a.dt > 0 ? a.dt : pres.dt; /* the presentation's (DynVision's default 2 ms): frames in ms */
+  int cls = seq->classes[0];
   g_autofree char *title = g_strdup_printf ("%s [%s] #%d: class %d (%s), %s, T=%d",
-                                            spec ? spec : "embedded",
-                                            split == DV_SPLIT_TEST ? "test" : "train", index,
+                                            a.spec ? a.spec : "embedded",
+                                            split == DV_SPLIT_TEST ? "test" : "train", a.index,
                                             cls, dv_dataset_get_class_name (ds, cls),
                                             dv_loader_kind_to_string (pres.loader), seq->T);
   const char *path = out ? out : "strip.png";
+  sample_args_clear (&a);
   if (!render_strip (seq, ds, C, dt, title, columns, scale, path, &error))
     {
       g_printerr ("dynvision data show: %s\n", error->message);
@@ -386,6 +447,86 @@ cmd_show (int argc, char **argv)
   return 0;
 }
 
+/* `data export`: x [B,T,C,H,W] and labels [B,T] (−1: no label), the input of `dynvision
+ * run`/`grad`, with what made them in the metadata. */
+static int
+cmd_export (int argc, char **argv)
+{
+  SampleArgs a;
+  g_autofree char *out = NULL;
+  int count = 1;
+  GOptionEntry entries[21] = { { NULL } };
+  int n = sample_args_entries (&a, entries);
+  entries[n++] = (GOptionEntry) { "count", 'n', 0, G_OPTION_ARG_INT, &count,
+                                  "Samples index … index+N−1, one batch row each (default 1)", "N" };
+  entries[n++] = (GOptionEntry) { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "The .safetensors file to write", "FILE" };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("-o X.safetensors - write samples under a presentation "
+                                                         "as the input tensors of dynvision run / grad");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+  g_autoptr (DvDataset) ds = NULL;
+  DvPresentation pres;
+  DvSplit split;
+  const DvCliRange ranges[] = { DV_CLI_INT ("count", &count, 1, 65536) };
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("dynvision data export: %s\n", error->message);
+      status = 2;
+    }
+  else if ((status = dv_cli_check_ranges ("data export", ranges, G_N_ELEMENTS (ranges))) == 0 && out == NULL)
+    {
+      g_printerr ("dynvision data export: give the file to write with -o X.safetensors\n");
+      status = 2;
+    }
+  if (status == 0)
+    status = sample_args_open (&a, "data export", &pres, &split, &ds);
+  if (status == 0 && a.index + (gint64) count > dv_dataset_get_n (ds))
+    {
+      g_printerr ("dynvision data export: --index %d --count %d runs past the last sample (%d); give "
+                  "--count %d or less\n", a.index, count, dv_dataset_get_n (ds) - 1, dv_dataset_get_n (ds) - a.index);
+      status = 2;
+    }
+  int C = 0;
+  g_autoptr (DvSequence) seq = status == 0 ? sample_args_sequence (&a, ds, &pres, count, &C, &error) : NULL;
+  if (status == 0 && seq == NULL)
+    {
+      g_printerr ("dynvision data export: %s\n", error->message);
+      status = 1;
+    }
+  if (status != 0)
+    {
+      sample_args_clear (&a);
+      return status;
+    }
+
+  gsize numel = (gsize) seq->T * dv_sequence_frame_size (seq); /* frames are B×C×H×W */
+  g_autofree float *x = g_new (float, numel);
+  dv_sequence_materialize (seq, x);
+  g_autoptr (DvSafetensorsWriter) w = dv_safetensors_writer_new ();
+  gint64 xs[5] = { seq->B, seq->T, seq->C, seq->H, seq->W }, ls[2] = { seq->B, seq->T };
+  dv_safetensors_writer_add (w, "x", DV_DTYPE_F32, 5, xs, x);
+  dv_safetensors_writer_add (w, "labels", DV_DTYPE_I64, 2, ls, seq->labels);
+  g_autofree char *pstr = dv_presentation_to_string (&pres);
+  g_autofree char *idx = g_strdup_printf ("%d-%d", a.index, a.index + count - 1);
+  g_autofree char *seed = g_strdup_printf ("%" G_GINT64_FORMAT, a.seed);
+  dv_safetensors_writer_set_metadata (w, "dynvision.data", a.spec ? a.spec : "embedded");
+  dv_safetensors_writer_set_metadata (w, "dynvision.split", split == DV_SPLIT_TEST ? "test" : "train");
+  dv_safetensors_writer_set_metadata (w, "dynvision.indices", idx);
+  dv_safetensors_writer_set_metadata (w, "dynvision.presentation", pstr);
+  dv_safetensors_writer_set_metadata (w, "dynvision.seed", seed);
+  sample_args_clear (&a);
+  if (!dv_safetensors_writer_save (w, out, &error))
+    {
+      g_printerr ("dynvision data export: %s\n", error->message);
+      return 1;
+    }
+  g_print ("%s\nwrote %s: x [%d, %d, %d, %d, %d] (float32), labels [%d, %d] (int64, −1 = no label); samples %s of "
+           "the %s split\n", pstr, out, seq->B, seq->T, seq->C, seq->H, seq->W, seq->B, seq->T, idx,
+           split == DV_SPLIT_TEST ? "test" : "train");
+  return 0;
+}
+
 int
 dv_cli_data_main (int argc, char **argv)
 {
@@ -395,7 +536,9 @@ dv_cli_data_main (int argc, char **argv)
       g_print ("Usage: dynvision data COMMAND [OPTIONS]\n\n"
                "Commands:\n"
                "  show   render one sample's timeline as a PNG strip and print its schedule\n"
-               "  info   print counts, classes, shape and statistics of a dataset\n\n"
+               "  info   print counts, classes, shape and statistics of a dataset\n"
+               "  export write samples under a presentation as x [B,T,C,H,W] and labels [B,T]\n"
+               "         (a .safetensors file) for dynvision run and grad\n\n"
                "Run 'dynvision data COMMAND --help' for the options.\n");
       return argc < 2 ? 2 : 0;
     }
@@ -403,6 +546,8 @@ dv_cli_data_main (int argc, char **argv)
     return cmd_show (argc - 1, argv + 1);
   if (g_str_equal (argv[1], "info"))
     return cmd_info (argc - 1, argv + 1);
-  g_printerr ("dynvision data: unknown command '%s' (show, info)\n", argv[1]);
+  if (g_str_equal (argv[1], "export"))
+    return cmd_export (argc - 1, argv + 1);
+  g_printerr ("dynvision data: unknown command '%s' (show, info, export)\n", argv[1]);
   return 2;
 }

@@ -179,12 +179,14 @@ setting_options_apply (const SettingOptions *o, DvTrainSettings *s, GError **err
 int
 dv_cli_train (int argc, char **argv)
 {
-  g_autofree char *out = NULL, *resume = NULL, *model_spec = NULL;
+  g_autofree char *out = NULL, *resume = NULL, *model_spec = NULL, *test_n = NULL;
   g_auto (GStrv) pres = NULL;
   const GOptionEntry own[] = {
     { "presentation", 'p', 0, G_OPTION_ARG_STRING_ARRAY, &pres, "Presentation key=value (loader=duration intro=2 …)", "K=V" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Folder for checkpoints and metrics.csv", "DIR" },
     { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, "Continue from a checkpoint of this run", "CKPT" },
+    { "test-samples", 0, 0, G_OPTION_ARG_STRING, &test_n, "After training, evaluate the first N samples of the "
+      "test split (all: every one, the default; 0: no test evaluation)", "N" },
     DV_CLI_MODEL_ENTRY (&model_spec),
   };
   SettingOptions so;
@@ -209,6 +211,14 @@ dv_cli_train (int argc, char **argv)
   if (!parsed)
     return dv_cli_fail (error);
   const DvTrainSettings *S = &st;
+  guint64 n_test = G_MAXINT; /* all */
+  if (test_n && g_strcmp0 (test_n, "all") != 0
+      && !g_ascii_string_to_unsigned (test_n, 10, 0, G_MAXINT, &n_test, NULL))
+    {
+      g_printerr ("dynvision train: --test-samples %s: give a whole number from 0 to %d, or all\n", test_n,
+                  G_MAXINT);
+      return 2;
+    }
   if (argc < 2)
     {
       g_printerr ("dynvision train: name a preset (e.g. CustomRCNN), a MODEL.json or a checkpoint\n");
@@ -298,16 +308,23 @@ dv_cli_train (int argc, char **argv)
 
   /* the test split, DynVision's test order */
   g_autoptr (GError) terr = NULL;
-  g_autoptr (DvDataset) test = dv_dataset_open (S->data, DV_SPLIT_TEST, &terr);
+  g_autoptr (DvDataset) test = n_test > 0 ? dv_dataset_open (S->data, DV_SPLIT_TEST, &terr) : NULL;
+  if (n_test == 0)
+    fprintf (stderr, "no test evaluation (--test-samples 0)\n");
   if (test)
     {
+      /* the first N of the test split, in its order */
+      int n = (int) MIN (n_test, (guint64) dv_dataset_get_n (test));
+      g_autofree int *idx = g_new (int, MAX (n, 1));
+      for (int i = 0; i < n; i++)
+        idx[i] = i;
       DvLoaderConfig xc;
       dv_loader_config_init_test (&xc);
       xc.batch_size = S->batch;
       xc.drop_last = FALSE;
       xc.channels = D->in_channels;
       xc.prefetch = 0;
-      g_autoptr (DvLoader) tl = dv_loader_new (test, NULL, 0, &xc, &pr, &terr);
+      g_autoptr (DvLoader) tl = n > 0 ? dv_loader_new (test, idx, n, &xc, &pr, &terr) : NULL;
       double loss, acc;
       int T = tl ? dv_loader_get_timesteps (tl) : 0;
       g_autofree double *acc_t = g_new0 (double, MAX (T, 1));

@@ -40,4 +40,14 @@ expect 0 "epoch 1: lr 0.0001  train loss" \
 grep -q "settings: epochs=1 augment=false train-samples=64 threads=1$" "$w/err" \
   || { echo "FAIL: the run does not name the settings that differ from the defaults:"; cat "$w/err"; fail=1; }
 [ -s "$w/run/metrics.csv" ] || { echo "FAIL: no metrics.csv"; fail=1; }
+# --test-samples: the final evaluation over the first N of the test split, or none
+expect 2 "dynvision train: --test-samples -3: give a whole number from 0 to" "$cli" train "$model" --test-samples -3
+expect 0 "; 24 samples; training took" \
+  "$cli" train "$model" -e 1 --train-samples 32 --test-samples 24 --threads 1 -o "$w/run2"
+grep -q "24 samples" "$w/run2/test.txt" || { echo "FAIL: test.txt does not say 24 samples"; fail=1; }
+expect 0 "no test evaluation (--test-samples 0)" \
+  "$cli" train "$model" -e 1 --train-samples 32 --test-samples 0 --threads 1 -o "$w/run3"
+if grep -q "^test:" "$w/err" || [ -e "$w/run3/test.txt" ]; then
+  echo "FAIL: --test-samples 0 still evaluated the test split"; fail=1
+fi
 exit $fail
