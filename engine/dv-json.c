@@ -356,12 +356,61 @@ dv_json_array_get (const DvJson *array, guint i)
   return array->u.arr->pdata[i];
 }
 
+/* ---- read tracking ------------------------------------------------------- */
+
+/* dv_json_reads_begin(): while open, every lookup in `object` (by key or by
+ * index) records the key.  Per thread, nested last-in first-out. */
+struct _DvJsonReads {
+  const DvJson *object;
+  GHashTable *keys; /* owned key strings */
+  DvJsonReads *outer;
+};
+
+static _Thread_local DvJsonReads *tracking;
+
+static inline void
+note_read (const DvJson *object, const char *key)
+{
+  for (DvJsonReads *r = tracking; r != NULL; r = r->outer)
+    if (r->object == object && !g_hash_table_contains (r->keys, key))
+      g_hash_table_add (r->keys, g_strdup (key));
+}
+
+DvJsonReads *
+dv_json_reads_begin (const DvJson *object)
+{
+  DvJsonReads *r = g_new0 (DvJsonReads, 1);
+  r->object = object;
+  r->keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  r->outer = tracking;
+  tracking = r;
+  return r;
+}
+
+char **
+dv_json_reads_end (DvJsonReads *reads)
+{
+  g_return_val_if_fail (reads != NULL && reads == tracking, NULL);
+  tracking = reads->outer;
+  GPtrArray *unread = g_ptr_array_new ();
+  const DvJson *o = reads->object;
+  for (guint i = 0; o != NULL && o->type == DV_JSON_OBJECT && i < o->u.obj.members->len; i++)
+    if (!g_hash_table_contains (reads->keys, MEMBER (o, i)->key))
+      g_ptr_array_add (unread, g_strdup (MEMBER (o, i)->key));
+  g_ptr_array_add (unread, NULL);
+  g_hash_table_unref (reads->keys);
+  g_free (reads);
+  return (char **) g_ptr_array_free (unread, FALSE);
+}
+
 DvJson *
 dv_json_object_get (const DvJson *object, const char *key)
 {
   g_return_val_if_fail (key != NULL, NULL);
   if (object == NULL || object->type != DV_JSON_OBJECT)
     return NULL;
+  if (G_UNLIKELY (tracking != NULL))
+    note_read (object, key);
   gint i = dv_json_object_find (object, key);
   return i >= 0 ? MEMBER (object, i)->value : NULL;
 }
@@ -379,6 +428,8 @@ dv_json_object_value (const DvJson *object, guint i)
 {
   if (object == NULL || object->type != DV_JSON_OBJECT || i >= object->u.obj.members->len)
     return NULL;
+  if (G_UNLIKELY (tracking != NULL))
+    note_read (object, MEMBER (object, i)->key);
   return MEMBER (object, i)->value;
 }
 

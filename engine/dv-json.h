@@ -117,6 +117,18 @@ gint64      dv_json_get_int (const DvJson *o, const char *key, gint64 dflt);
 gboolean    dv_json_get_bool (const DvJson *o, const char *key, gboolean dflt);
 const char *dv_json_get_string (const DvJson *o, const char *key, const char *dflt);
 
+/* Which members of an object a piece of code looked at: between
+ * dv_json_reads_begin (object) and dv_json_reads_end(), on the same thread,
+ * dv_json_object_get(), the dv_json_get_*() readers and
+ * dv_json_object_value() note each key of `object` they look up (present or
+ * not).  _end returns the keys of `object` never looked up, in member order,
+ * NULL-terminated (g_strfreev), and frees the tracker.  Trackers nest; end
+ * them in reverse order.  The presets use this to refuse a keyword argument
+ * the model's builder never read (dv_preset_build). */
+typedef struct _DvJsonReads DvJsonReads;
+DvJsonReads *dv_json_reads_begin (const DvJson *object);
+char       **dv_json_reads_end (DvJsonReads *reads);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DvJson, dv_json_free)
 
 G_END_DECLS

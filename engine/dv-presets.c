@@ -9,16 +9,11 @@
 #include <string.h>
 
 /* The kwargs a builder sees went through dv_kwargs_normalize() (dv-kwargs.c):
- * canonical names, typed and range-checked values.  While a built-in preset
- * builds, `reads` collects the names its builder asked for; a key it never
- * asked for has no effect on that model and is refused (dv_preset_build). */
-static _Thread_local GHashTable *reads;
-
+ * canonical names, typed and range-checked values.  A key the builder never
+ * looks up has no effect on that model and is refused (build_checked). */
 static const DvJson *
 kw (const DvJson *kwargs, const char *name)
 {
-  if (reads != NULL)
-    g_hash_table_add (reads, (gpointer) name);
   return kwargs ? dv_json_object_get (kwargs, name) : NULL;
 }
 
@@ -642,30 +637,27 @@ dv_preset_names (void)
   return (const char *const *) names->pdata;
 }
 
-/* A built-in preset from normalised kwargs; a key its builder never read
- * has no effect on it and is refused. */
+/* A preset, built-in or a plugin's, from normalised kwargs (DynVision's
+ * aliases, typed values); a key its builder never looked up
+ * (dv_json_reads_begin) has no effect on the model and is refused. */
 static DvModelDesc *
-build_builtin (const Preset *p, const DvJson *kwargs, GError **error)
+build_checked (const char *name, DvPresetBuildFunc build, const DvJson *kwargs, GError **error)
 {
-  g_autoptr (DvJson) norm = dv_kwargs_normalize (p->name, kwargs, error);
+  g_autoptr (DvJson) norm = dv_kwargs_normalize (name, kwargs, error);
   if (norm == NULL)
     return NULL;
-  GHashTable *outer = reads;
-  reads = g_hash_table_new (g_str_hash, g_str_equal);
-  DvModelDesc *d = p->build (norm, error);
-  g_autoptr (GHashTable) mine = g_steal_pointer (&reads);
-  reads = outer;
-  for (guint i = 0; d != NULL && i < dv_json_length (norm); i++)
+  DvJsonReads *reads = dv_json_reads_begin (norm);
+  DvModelDesc *d = build (norm, error);
+  g_auto (GStrv) unread = dv_json_reads_end (reads);
+  if (d != NULL && unread[0] != NULL)
     {
-      const char *k = dv_json_object_key (norm, i);
-      if (!g_hash_table_contains (mine, k))
-        {
-          g_autofree char *v = dv_json_to_string (dv_json_object_value (norm, i), FALSE);
-          g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
-                       "%s does not use '%s' (%s=%s would have no effect on this model); see "
-                       "`dynvision describe %s` for the parameters it takes", p->name, k, k, v, p->name);
-          g_clear_pointer (&d, dv_model_desc_free);
-        }
+      g_autofree char *v = dv_json_to_string (dv_json_object_get (norm, unread[0]), FALSE);
+      const char *plugin = dv_preset_plugin (name);
+      g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                   "%s does not use '%s' (%s=%s would have no effect on this model); see "
+                   "`dynvision describe %s`%s%s%s for the parameters it takes", name, unread[0], unread[0], v,
+                   name, plugin ? " (with the plugin '" : "", plugin ? plugin : "", plugin ? "' loaded)" : "");
+      g_clear_pointer (&d, dv_model_desc_free);
     }
   return d;
 }
@@ -675,19 +667,14 @@ dv_preset_build (const char *model_class, const DvJson *kwargs, GError **error)
 {
   for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
     if (g_ascii_strcasecmp (presets[i].name, model_class) == 0)
-      return build_builtin (&presets[i], kwargs, error);
+      return build_checked (presets[i].name, presets[i].build, kwargs, error);
   g_mutex_lock (&preset_lock);
   const Registered *r = find_registered (model_class);
   DvPresetBuildFunc build = r ? r->build : NULL;
   g_mutex_unlock (&preset_lock);
   if (build)
     {
-      /* a plugin's preset gets DynVision's aliases, typed values and the
-       * unknown-key refusal as the built-in ones do */
-      g_autoptr (DvJson) norm = dv_kwargs_normalize (model_class, kwargs, error);
-      if (norm == NULL)
-        return NULL;
-      DvModelDesc *d = build (norm, error);
+      DvModelDesc *d = build_checked (model_class, build, kwargs, error);
       if (d && g_strcmp0 (d->model_class, model_class) != 0)
         {
           g_free (d->model_class);

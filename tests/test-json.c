@@ -530,6 +530,30 @@ test_parse_file (void)
   g_rmdir (dir);
 }
 
+/* dv_json_reads_begin/_end: what a preset builder never looked at is reported, in member
+ * order; lookups of absent keys, by index, and in other objects do not count; trackers nest. */
+static void
+test_reads (void)
+{
+  g_autoptr (DvJson) o = dv_json_parse ("{\"a\": 1, \"b\": 2, \"c\": 3, \"d\": {\"e\": 4}}", -1, NULL);
+  g_autoptr (DvJson) other = dv_json_parse ("{\"b\": 9}", -1, NULL);
+  g_assert_nonnull (o);
+  DvJsonReads *r = dv_json_reads_begin (o);
+  g_assert_cmpint (dv_json_get_int (o, "a", 0), ==, 1);
+  g_assert_cmpint (dv_json_get_int (other, "b", 0), ==, 9); /* another object */
+  g_assert_null (dv_json_object_get (o, "zz"));              /* absent */
+  DvJsonReads *inner = dv_json_reads_begin (o);
+  g_assert_nonnull (dv_json_object_value (o, 3));            /* "d", by index */
+  g_auto (GStrv) in_unread = dv_json_reads_end (inner);
+  const char *in_want[] = { "a", "b", "c", NULL };
+  g_assert_cmpstrv (in_unread, in_want);
+  g_auto (GStrv) unread = dv_json_reads_end (r);
+  const char *want[] = { "b", "c", NULL };
+  g_assert_cmpstrv (unread, want);
+  /* after the end nothing is tracked */
+  g_assert_cmpint (dv_json_get_int (o, "b", 0), ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -549,5 +573,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/json/object/order-replace-remove", test_object_order);
   g_test_add_func ("/engine/json/equal", test_equal);
   g_test_add_func ("/engine/json/getters", test_getters);
+  g_test_add_func ("/engine/json/reads", test_reads);
   return g_test_run ();
 }

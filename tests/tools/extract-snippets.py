@@ -4,8 +4,9 @@ test suite can compile and run what the document shows.
 
 Usage: extract-snippets.py DOC.md OUT.c            the program: every ```c block
        extract-snippets.py --plugin DOC.md OUT.c   the plugin: the ```c blocks of the
-                                                    sections "## Step 1" … "## Step 5",
-                                                    then every ```c plugin block"""
+                                                    sections "## Step 1" … "## Step 5" and
+                                                    Step 8's solver (its blocks without
+                                                    main), then every ```c plugin block"""
 import re
 import sys
 
@@ -22,7 +23,8 @@ for m in re.finditer(r"^## Step (\d+)|^```c( plugin)?\n(.*?)^```", text, re.M | 
     if m.group(1):
         step = int(m.group(1))
     elif plugin:
-        if m.group(2) or (step is not None and step <= 5):
+        solver = step == 8 and "main (void)" not in m.group(3)
+        if m.group(2) or (step is not None and step <= 5) or solver:
             chosen.append(m.group(3))
     elif not m.group(2):
         chosen.append(m.group(3))
