@@ -127,6 +127,13 @@ test_edit_apply (void)
   g_object_get (ARCH (window), "sequence-steps", &steps, NULL);
   g_assert_cmpint (steps, ==, dv_live_page_get_history (LIVE (window))->T);
   g_assert_true (dv_architecture_page_set_field (ARCH (window), "t_skip", "100", &error));
+  /* that edit refreshed the page; the refused tau stays as typed, with its message, and so it
+   * does when the live view's sequence changes length */
+  g_assert_cmpstr (dv_architecture_page_get_field_text (ARCH (window), "V1.tau"), ==, "-5");
+  g_assert_nonnull (strstr (dv_architecture_page_get_field_message (ARCH (window), "V1.tau"), "V1.tau=-5"));
+  g_object_set (ARCH (window), "sequence-steps", steps + 1, NULL);
+  g_object_set (ARCH (window), "sequence-steps", steps, NULL);
+  g_assert_cmpstr (dv_architecture_page_get_field_text (ARCH (window), "V1.tau"), ==, "-5");
   g_autofree char *warned = NULL;
   g_object_get (ARCH (window), "warnings", &warned, NULL);
   g_assert_nonnull (strstr (warned, "nothing arrives"));

@@ -106,6 +106,8 @@ option_index (const char *const *options, const char *value)
 static void
 clear_field_error (DvArchField *f)
 {
+  g_clear_pointer (&f->refused_path, g_free);
+  g_clear_pointer (&f->refused_over, g_free);
   gtk_widget_remove_css_class (f->widget, "error");
   gtk_label_set_text (f->message, "");
   gtk_widget_set_visible (GTK_WIDGET (f->message), FALSE);
@@ -128,6 +130,9 @@ dv_architecture_page_refresh_fields (DvArchitecturePage *self)
       DvArchField *f = &self->fields[i];
       g_autofree char *path = field_path (self, f);
       g_autofree char *value = path ? dv_arch_edit_get (self->edit, path, NULL) : NULL;
+      if (f->refused_path != NULL && g_strcmp0 (path, f->refused_path) == 0
+          && g_strcmp0 (value, f->refused_over) == 0)
+        continue; /* still as typed, with its message */
       gtk_widget_set_sensitive (f->widget, value != NULL);
       if (f->options)
         gtk_drop_down_set_selected (GTK_DROP_DOWN (f->widget), MAX (option_index (f->options, value), 0));
@@ -167,6 +172,8 @@ dv_architecture_page_set_field (DvArchitecturePage *self, const char *path, cons
               self->updating--;
             }
           show_field_error (f, local->message);
+          f->refused_path = g_strdup (path);
+          f->refused_over = dv_arch_edit_get (self->edit, path, NULL);
         }
       else
         dv_architecture_page_emit_error (self, local->message);

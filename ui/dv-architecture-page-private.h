@@ -22,6 +22,10 @@ typedef struct {
   gboolean boolean;            /* a switch */
   GtkWidget *widget;
   GtkLabel *message;
+  /* while a refused value stays on the field: the path it was refused for and
+   * the value that runs beneath it; a refresh keeps the field as typed until
+   * either changes (another area picked, undo, a preset) */
+  char *refused_path, *refused_over;
 } DvArchField;
 
 /* How many fields dv_arch_field_defs has (asserted there). */

@@ -502,6 +502,11 @@ dv_architecture_page_finalize (GObject *object)
 {
   DvArchitecturePage *self = DV_ARCHITECTURE_PAGE (object);
   dv_arch_edit_free (self->edit);
+  for (guint i = 0; i < DV_ARCH_N_FIELDS; i++)
+    {
+      g_free (self->fields[i].refused_path);
+      g_free (self->fields[i].refused_over);
+    }
   g_strfreev (self->plot_strings);
   g_free (self->plot_areas);
   g_free (self->plot_conns);

@@ -173,10 +173,12 @@ measure_done (const DvMeasureResult *result, const char *error, gpointer user_da
 /* --view, --edit PATH=VALUE and --apply: the architecture editor as if used
  * by hand (a refused value shows its message on the field).  FALSE, with the
  * message, when an edit is refused: the command then exits non-zero and
- * nothing is applied. */
+ * nothing is applied — unless `refused` is given (a --screenshot of the
+ * editor without --apply, to show the refusal): then the messages are
+ * appended to it and the refused values stay on their fields, as typed. */
 static gboolean
 edit_architecture (DvWbWindow *window, const char *view, const char *const *edits, gboolean apply,
-                   GError **error)
+                   GString *refused, GError **error)
 {
   if (view != NULL)
     dv_wb_window_show_editor (window, g_str_equal (view, "architecture"));
@@ -189,10 +191,17 @@ edit_architecture (DvWbWindow *window, const char *view, const char *const *edit
                        _("--edit %s: write PATH=VALUE, e.g. V1.tau=20"), edits[i]);
           return FALSE;
         }
-      if (!dv_architecture_page_set_field (dv_wb_window_get_architecture_page (window), kv[0], kv[1], error))
+      GError *local = NULL;
+      if (!dv_architecture_page_set_field (dv_wb_window_get_architecture_page (window), kv[0], kv[1], &local))
         {
-          g_prefix_error (error, _("--edit %s: "), edits[i]);
-          return FALSE;
+          g_prefix_error (&local, _("--edit %s: "), edits[i]);
+          if (refused == NULL || apply)
+            {
+              g_propagate_error (error, local);
+              return FALSE;
+            }
+          g_string_append_printf (refused, "%s\n", local->message);
+          g_error_free (local);
         }
     }
   if (apply)
@@ -341,8 +350,12 @@ dv_wb_application_command_line (GApplication *gapp, GApplicationCommandLine *cmd
   gtk_window_present (GTK_WINDOW (window));
   if (project != NULL)
     dv_wb_window_open_project (window, project);
-  gboolean edited = edit_architecture (window, view, edits, apply, &error);
+  g_autoptr (GString) refused = g_string_new (NULL);
+  gboolean edited = edit_architecture (window, view, edits, apply, screenshot ? refused : NULL, &error);
   g_free (edits);
+  if (refused->len > 0)
+    g_application_command_line_printerr (cmdline, _("dynvision-workbench: refused, left on its field for the "
+                                                     "screenshot: %s"), refused->str);
   if (edited && train != NULL && dv_training_panel_set_settings (dv_wb_window_get_training_panel (window), train, &error))
     gtk_widget_activate_action (GTK_WIDGET (dv_wb_window_get_training_panel (window)), "train.start", NULL);
   if (error != NULL)
