@@ -235,17 +235,38 @@ dv_arch_edit_get (DvArchEdit *e, const char *path, GError **error)
   const char *f = p.field;
   if (p.kind == PATH_MODEL)
     {
+      /* a model-wide value an area may set alone: what every area runs, or "mixed" */
+      static const char *const per_area[] = { "tau", "t_feedforward", "t_recurrence", "recurrence_type",
+                                              "recurrence_target", NULL };
+      if (d->n_layers > 0 && g_strv_contains (per_area, f))
+        {
+          char *first = NULL;
+          for (int i = 0; i < d->n_layers; i++)
+            {
+              g_autofree char *lpath = g_strdup_printf ("%s.%s", d->layers[i].name, f);
+              g_autofree char *v = dv_arch_edit_get (e, lpath, NULL);
+              if (first == NULL)
+                first = g_steal_pointer (&v);
+              else if (g_strcmp0 (first, v) != 0)
+                {
+                  g_free (first);
+                  return g_strdup ("mixed");
+                }
+            }
+          return first;
+        }
       if (g_str_equal (f, "dt")) return fmt_num (d->dt);
-      if (g_str_equal (f, "tau")) return fmt_num (d->tau);
-      if (g_str_equal (f, "t_feedforward")) return fmt_num (d->t_feedforward);
-      if (g_str_equal (f, "t_recurrence")) return fmt_num (d->t_recurrence);
       if (g_str_equal (f, "t_skip")) return fmt_num (d->t_skip);
       if (g_str_equal (f, "t_feedback")) return fmt_num (d->t_feedback);
       if (g_str_equal (f, "dynamics_solver")) return g_strdup (dv_model_desc_solver_name (d));
       if (g_str_equal (f, "idle_timesteps")) return g_strdup_printf ("%d", d->idle_timesteps);
       if (g_str_equal (f, "feedforward_only")) return g_strdup (d->feedforward_only ? "true" : "false");
-      if (g_str_equal (f, "recurrence_type")) return g_strdup (dv_rec_type_name (d->layers[0].rec_type));
-      return g_strdup (target_names[d->layers[0].rec_target]);
+      /* no area yet: the model's defaults */
+      if (g_str_equal (f, "tau")) return fmt_num (d->tau);
+      if (g_str_equal (f, "t_feedforward")) return fmt_num (d->t_feedforward);
+      if (g_str_equal (f, "t_recurrence")) return fmt_num (d->t_recurrence);
+      if (g_str_equal (f, "recurrence_type")) return g_strdup (dv_rec_type_name (DV_REC_NONE));
+      return g_strdup (target_names[0]);
     }
   if (p.kind == PATH_CONN)
     {

@@ -56,8 +56,13 @@ test_paths (void)
   g_assert_cmpint (d->layers[0].rec_type, ==, DV_REC_DEPTHPOINTWISE);
   g_assert_cmpfloat (d->layers[0].tau, ==, 20);
   g_assert_cmpfloat (d->layers[1].tau, ==, 10);
+  /* the model-wide fields say what every area runs, or "mixed" when an area differs */
+  assert_get (e, "tau", "mixed");
+  assert_get (e, "recurrence_type", "mixed");
+  assert_get (e, "t_feedforward", "2");
   /* model-wide tau sets every area; aliases work */
   g_assert_true (dv_arch_edit_set (e, "tau", "15", &error));
+  assert_get (e, "tau", "15");
   d = dv_arch_edit_get_desc (e); /* every edit replaces the description: the old pointer is freed */
   for (int i = 0; i < d->n_layers; i++)
     g_assert_cmpfloat (d->layers[i].tau, ==, 15);

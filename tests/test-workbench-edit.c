@@ -144,7 +144,10 @@ test_edit_apply (void)
 
   /* depthpointwise recurrence in V1, tau 20 ms; undo and redo */
   g_assert_true (dv_architecture_page_set_field (ARCH (window), "V1.recurrence_type", "depthpointwise", &error));
+  /* the model-wide field no longer claims one type for every area */
+  g_assert_cmpstr (dv_architecture_page_get_field_text (ARCH (window), "recurrence_type"), ==, "mixed");
   g_assert_true (dv_architecture_page_set_field (ARCH (window), "V1.tau", "20", &error));
+  g_assert_cmpstr (dv_architecture_page_get_field_text (ARCH (window), "tau"), ==, "mixed");
   g_assert_no_error (error);
   g_assert_cmpstr (dv_architecture_page_get_field_message (ARCH (window), "V1.tau"), ==, "");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (ARCH (window)), "arch.undo", NULL));

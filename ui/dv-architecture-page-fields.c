@@ -16,20 +16,25 @@
 static const char *const solver_opts[] = { "euler", "rk4", NULL };
 static const char *const rec_opts[] = { "none", "self", "full", "depthpointwise", "pointdepthwise",
                                         "local", "localdepthwise", NULL };
+/* the model-wide one: "mixed" shows areas that differ; choosing it changes nothing */
+static const char *const rec_all_opts[] = { "none", "self", "full", "depthpointwise", "pointdepthwise",
+                                            "local", "localdepthwise", "mixed", NULL };
 static const char *const target_opts[] = { "output", "middle", "input", NULL };
 static const char *const pool_opts[] = { "none", "max", "avg", NULL };
 static const char *const integ_opts[] = { "additive", "multiplicative", NULL };
 
 static const DvArchField field_defs[] = {
   { DV_ARCH_SCOPE_MODEL, "dt", N_("dt (ms)"), N_("Integration step of every area") },
-  { DV_ARCH_SCOPE_MODEL, "tau", N_("tau (ms)"), N_("Time constant of every area (sets each area's tau)") },
-  { DV_ARCH_SCOPE_MODEL, "t_feedforward", N_("t_feedforward (ms)"), N_("Feedforward delay of every area") },
-  { DV_ARCH_SCOPE_MODEL, "t_recurrence", N_("t_recurrence (ms)"), N_("Recurrence delay of every area") },
+  { DV_ARCH_SCOPE_MODEL, "tau", N_("tau (ms)"), N_("Time constant of every area (sets each area's tau; \"mixed\": the areas differ)") },
+  { DV_ARCH_SCOPE_MODEL, "t_feedforward", N_("t_feedforward (ms)"), N_("Feedforward delay of every area (\"mixed\": the areas differ)") },
+  { DV_ARCH_SCOPE_MODEL, "t_recurrence", N_("t_recurrence (ms)"), N_("Recurrence delay of every area (\"mixed\": the areas differ)") },
   { DV_ARCH_SCOPE_MODEL, "t_skip", N_("t_skip (ms)"), N_("Delay of every skip connection") },
   { DV_ARCH_SCOPE_MODEL, "t_feedback", N_("t_feedback (ms)"), N_("Delay of every feedback connection") },
   { DV_ARCH_SCOPE_MODEL, "dynamics_solver", N_("Solver"), N_("Euler or RK4 integration of the leaky dynamics"), solver_opts },
   { DV_ARCH_SCOPE_MODEL, "idle_timesteps", N_("Idle timesteps"), N_("Steps run before each sequence, not shown") },
-  { DV_ARCH_SCOPE_MODEL, "recurrence_type", N_("Recurrence (every area)"), N_("Lateral recurrence of every area (an area's own field below sets it alone)"), rec_opts },
+  { DV_ARCH_SCOPE_MODEL, "recurrence_type", N_("Recurrence (every area)"),
+    N_("Lateral recurrence of every area (an area's own field below sets it alone; \"mixed\": the areas differ)"),
+    rec_all_opts },
   { DV_ARCH_SCOPE_MODEL, "feedforward_only", N_("Feedforward only"), N_("Switch off skip and feedback connections"), NULL, TRUE },
   { DV_ARCH_SCOPE_AREA, "name", N_("Name"), N_("The area's name (module names follow it)") },
   { DV_ARCH_SCOPE_AREA, "channels", N_("Channels"), N_("Output channels (the next area's input)") },
@@ -135,7 +140,11 @@ dv_architecture_page_refresh_fields (DvArchitecturePage *self)
         continue; /* still as typed, with its message */
       gtk_widget_set_sensitive (f->widget, value != NULL);
       if (f->options)
-        gtk_drop_down_set_selected (GTK_DROP_DOWN (f->widget), MAX (option_index (f->options, value), 0));
+        {
+          /* a value the options lack selects nothing rather than one that does not run */
+          int k = option_index (f->options, value);
+          gtk_drop_down_set_selected (GTK_DROP_DOWN (f->widget), k >= 0 ? (guint) k : GTK_INVALID_LIST_POSITION);
+        }
       else if (f->boolean)
         gtk_switch_set_active (GTK_SWITCH (f->widget), g_strcmp0 (value, "true") == 0);
       else
@@ -221,7 +230,7 @@ on_drop_changed (GtkDropDown *drop, GParamSpec *pspec, DvArchitecturePage *self)
 {
   DvArchField *f = g_object_get_data (G_OBJECT (drop), "dv-field");
   guint i = gtk_drop_down_get_selected (drop);
-  if (i < g_strv_length ((char **) f->options))
+  if (i < g_strv_length ((char **) f->options) && g_strcmp0 (f->options[i], "mixed") != 0)
     commit_field (self, f, f->options[i]);
 }
 

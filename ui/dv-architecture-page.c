@@ -382,6 +382,11 @@ dv_architecture_page_get_field_text (DvArchitecturePage *self, const char *path)
 {
   g_return_val_if_fail (DV_IS_ARCHITECTURE_PAGE (self), NULL);
   DvArchField *f = dv_architecture_page_field_for_path (self, path);
+  if (f != NULL && GTK_IS_DROP_DOWN (f->widget))
+    {
+      guint i = gtk_drop_down_get_selected (GTK_DROP_DOWN (f->widget));
+      return i < g_strv_length ((char **) f->options) ? f->options[i] : NULL;
+    }
   return f != NULL && GTK_IS_EDITABLE (f->widget) ? gtk_editable_get_text (GTK_EDITABLE (f->widget)) : NULL;
 }
 

@@ -57,7 +57,8 @@ gboolean    dv_architecture_page_set_field (DvArchitecturePage *self, const char
                                             const char *value, GError **error);
 /* The message under the field of `path` ("" when none). */
 const char *dv_architecture_page_get_field_message (DvArchitecturePage *self, const char *path);
-/* The text a text field of `path` shows (NULL for drop-downs, switches, unknown paths). */
+/* What the field of `path` shows: a text field's text, a drop-down's chosen option (NULL for
+ * none chosen, switches, unknown paths). */
 const char *dv_architecture_page_get_field_text (DvArchitecturePage *self, const char *path);
 const char *dv_architecture_page_get_preset (DvArchitecturePage *self);
 const char *dv_architecture_page_get_report (DvArchitecturePage *self);
