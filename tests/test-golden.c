@@ -248,6 +248,40 @@ cmp_str (gconstpointer a, gconstpointer b)
   return g_strcmp0 (*(char *const *) a, *(char *const *) b);
 }
 
+/* The shipped trained default (train/models/customrcnn-embedded.safetensors) is a state dict
+ * DynVision's CustomRCNN loads strictly: the same tensor names and shapes as the golden
+ * CustomRCNN, which DynVision's own code wrote (floats may be stored as F16; integer buffers
+ * keep their type). */
+static void
+test_trained_default_names (gconstpointer data)
+{
+  const char *golden = data;
+  const char *trained = g_getenv ("DV_TRAINED_DEFAULT");
+  g_autoptr (GError) error = NULL;
+  DvSafetensors *g = dv_safetensors_load (golden, &error);
+  g_assert_no_error (error);
+  DvSafetensors *t = dv_safetensors_load (trained, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (dv_safetensors_n_tensors (t), ==, dv_safetensors_n_tensors (g));
+  for (guint i = 0; i < dv_safetensors_n_tensors (g); i++)
+    {
+      const DvStTensor *a = dv_safetensors_tensor (g, i);
+      const DvStTensor *b = dv_safetensors_lookup (t, a->name);
+      if (b == NULL)
+        g_error ("the trained default has no tensor %s", a->name);
+      g_assert_cmpint (b->ndim, ==, a->ndim);
+      for (int k = 0; k < a->ndim; k++)
+        g_assert_cmpint (b->shape[k], ==, a->shape[k]);
+      if (a->dtype == DV_DTYPE_F32)
+        g_assert_true (b->dtype == DV_DTYPE_F32 || b->dtype == DV_DTYPE_F16);
+      else
+        g_assert_cmpint (b->dtype, ==, a->dtype);
+    }
+  g_assert_cmpstr (dv_safetensors_metadata (t, "dynvision.model"), ==, "CustomRCNN");
+  dv_safetensors_free (g);
+  dv_safetensors_free (t);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -279,9 +313,16 @@ main (int argc, char **argv)
       g_autofree char *tname = g_strdup_printf ("/golden/%s", base);
       g_test_add_data_func (tname, path, run_case);
     }
+  static char *custom_model;
+  const char *trained = g_getenv ("DV_TRAINED_DEFAULT");
+  custom_model = root ? g_build_filename (root, "custom_full_euler_ff1_rc1_skip", "model.safetensors", NULL) : NULL;
+  if (trained && custom_model && g_file_test (custom_model, G_FILE_TEST_EXISTS))
+    g_test_add_data_func ("/golden/trained-default-is-dynvisions-state-dict", custom_model,
+                          test_trained_default_names);
   if (cases->len == 0)
     g_test_message ("no golden cases found under DV_GOLDEN_DIR=%s", root ? root : "(unset)");
   int rc = g_test_run ();
   g_ptr_array_unref (cases);
+  g_free (custom_model);
   return rc;
 }
