@@ -113,6 +113,21 @@ dv_live_page_sync_presentation (DvLivePage *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->ssnr_spin), loader == 3);
 
   set_ms (self->steps_ms, T, h->dt);
+  int residual = (v = g_hash_table_lookup (kv, "n_residual_timesteps")) ? atoi (v) : 0;
+  if (residual > 0)
+    {
+      /* the sequence on show is longer than the field: say by how much, and why */
+      g_autofree char *text = g_strdup_printf (_("%g ms + %d residual"), T * h->dt, residual);
+      g_autofree char *tip = g_strdup_printf (
+        _("As DynVision tests and evaluates: %d blank steps are appended (the steps the input needs to "
+          "reach the readout) and the labels are shifted by as many, so the sequence has %d steps and "
+          "the readout is judged from %d steps after onset on"),
+        residual, T + residual, residual);
+      gtk_label_set_text (self->steps_ms, text);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->steps_ms), tip);
+    }
+  else
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->steps_ms), NULL);
   set_ms (self->intro_ms, intro, h->dt);
   set_ms (self->duration_ms, stim, h->dt);
   set_ms (self->interval_ms, interval, h->dt);

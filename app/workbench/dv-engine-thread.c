@@ -301,6 +301,10 @@ new_sequence (DvEngineThread *self)
   int cls = dv_dataset_get_label (ds, self->sample);
   DvPresentation p = self->presentation;
   p.dt = D->dt;
+  /* as DynVision's test and evaluation present it (SPEC 1.7): the steps the input needs to
+   * reach the readout are appended as blank frames, and the labels shifted by as many, so
+   * the readout is judged where the loss would judge it */
+  p.n_residual_timesteps = dv_model_residual_timesteps (self->model);
   g_autoptr (GError) error = NULL;
   self->seq = dv_presentation_build (&p, img, &cls, 1, C, H, W, (guint64) self->sample, &error);
   if (self->seq == NULL)
