@@ -4,7 +4,8 @@
  * open it in a fresh window and check that the panel shows the same run:
  * every point of the loss and accuracy curves (the running mean included),
  * every value of the dynamics-over-training heatmap, its layers, epochs and
- * stimulus strip, the run folder and its checkpoints, and Revert; then,
+ * stimulus strip, the run folder and its checkpoints, and Revert; saved
+ * again from there, the same run in its own words; then,
  * with the run folder gone, the same curves and a panel that says the
  * folder is gone (and no Revert), instead of a refusal.
  * Needs a display (xvfb-run); skips without one.
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "dv-test-gui.h"
+#include "dv-project.h"
 #include "dv-training-panel-private.h" /* the info label, to read what the panel says */
 #include "dv-wb-window-train.h"
 #include "dv-workbench.h"
@@ -192,6 +194,23 @@ test_run_saved_and_reopened (void)
   g_assert_true (strstr (gtk_label_get_text (TRAIN (w2)->info), saved.run_dir) != NULL);
   g_assert_true (can_revert (w2)); /* the run's start.safetensors is there */
   g_assert_null (dv_wb_window_get_error (w2));
+
+  /* saved again from the restored panel: the same run, in its own words */
+  g_autofree char *again = g_build_filename (tmp_dir, "again.dvproj.json", NULL);
+  dv_wb_window_save_project (w2, again);
+  g_assert_true (wait_for (file_exists, again, 60));
+  g_autoptr (DvProject) p1 = dv_project_load (proj, &error);
+  g_assert_no_error (error);
+  g_autoptr (DvProject) p2 = dv_project_load (again, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (p1->run);
+  g_assert_nonnull (p2->run);
+  g_assert_cmpstr (p2->run->message, ==, p1->run->message);
+  g_assert_cmpstr (p2->run->state, ==, "finished");
+  g_assert_cmpstr (p2->run->folder, ==, saved.run_dir);
+  /* saved.curves: train_loss, then val_loss, … */
+  g_assert_cmpmem (p2->run->val_loss, sizeof (double) * p2->run->n_epochs,
+                   saved.curves + saved.v.n_done, sizeof (double) * saved.v.n_done);
 
   /* the run folder gone: the same curves, and the panel says so */
   g_autofree char *moved = g_strconcat (saved.run_dir, "-moved", NULL);

@@ -33,6 +33,8 @@ struct _DvWorkbenchTrain {
   char **pending_layout;       /* applied when the opened project's sequence arrives */
   DvProjectRun *pending_run;   /* shown in the panel then, when the project opened */
   char *pending_path;          /* that project */
+  char *restored_said;         /* what the panel says of the run a project restored, and */
+  char *restored_message;      /* what that run's own message was (saved again as it was) */
   guint pending_seq;
   guint layout_source;
   gint64 layout_deadline;
@@ -298,14 +300,16 @@ dup_doubles (const double *v, int n)
 
 /* What the panel shows of its last run, or NULL (no run shown). */
 static DvProjectRun *
-run_from_panel (DvTrainingPanel *panel)
+run_from_panel (DvTrainingPanel *panel, DvWorkbenchTrain *wt)
 {
   DvWbTrainView v;
   if (!dv_training_panel_get_shown (panel, &v))
     return NULL;
   DvProjectRun *r = dv_project_run_new ();
   r->state = g_strdup (state_names[v.state]);
-  r->message = g_strdup (v.message);
+  /* a run restored from a project is saved with its own words, not "the run saved in …" */
+  gboolean restored = wt->restored_said != NULL && g_strcmp0 (v.message, wt->restored_said) == 0;
+  r->message = g_strdup (restored ? wt->restored_message : v.message);
   r->folder = g_strdup (v.run_dir);
   r->best = v.best_path ? g_path_get_basename (v.best_path) : NULL;
   r->last = v.last_path ? g_path_get_basename (v.last_path) : NULL;
@@ -341,8 +345,9 @@ run_from_panel (DvTrainingPanel *panel)
 /* The panel shows the run a project saved; its folder is checked, and said to be gone when
  * it is (the curves and the heatmap are the project's copy). */
 static void
-run_to_panel (DvTrainingPanel *panel, const DvProjectRun *r, const char *project)
+run_to_panel (DvWorkbenchTrain *wt, const DvProjectRun *r, const char *project)
 {
+  DvTrainingPanel *panel = dv_wb_window_get_training_panel (wt->window);
   DvWbTrainState state = g_str_equal (r->state, "finished") ? DV_WB_TRAIN_DONE
                          : g_str_equal (r->state, "failed") ? DV_WB_TRAIN_FAILED : DV_WB_TRAIN_STOPPED;
   gboolean folder_ok = r->folder != NULL && g_file_test (r->folder, G_FILE_TEST_IS_DIR);
@@ -404,7 +409,10 @@ run_to_panel (DvTrainingPanel *panel, const DvProjectRun *r, const char *project
     .running_accuracy = r->running_accuracy,
   };
   dv_training_panel_restore (panel, &v);
-  g_string_free (m, TRUE);
+  g_free (wt->restored_said);
+  wt->restored_said = g_string_free (m, FALSE);
+  g_free (wt->restored_message);
+  wt->restored_message = g_strdup (r->message);
 }
 
 /* The weights of NAME.dvproj.json / NAME.json go to NAME.safetensors beside it. */
@@ -421,7 +429,7 @@ on_save_project (DvWbWindow *window, const char *path, DvWorkbenchTrain *wt)
   d->project = g_strdup (path);
   d->training = dv_training_panel_get_settings (dv_wb_window_get_training_panel (window));
   d->layout = dv_wb_window_get_layout (window);
-  d->run = run_from_panel (dv_wb_window_get_training_panel (window));
+  d->run = run_from_panel (dv_wb_window_get_training_panel (window), wt);
   dv_engine_thread_call (wt->engine, export_call, d, save_data_free, FALSE);
 }
 
@@ -513,7 +521,7 @@ apply_layout (gpointer user_data)
   if (wt->pending_run != NULL && h->seq_id != wt->pending_seq)
     {
       g_clear_pointer (&wt->job, dv_engine_train_free);
-      run_to_panel (dv_wb_window_get_training_panel (wt->window), wt->pending_run, wt->pending_path);
+      run_to_panel (wt, wt->pending_run, wt->pending_path);
     }
   g_clear_pointer (&wt->pending_run, dv_project_run_free);
   g_clear_pointer (&wt->pending_path, g_free);
@@ -580,6 +588,8 @@ dv_workbench_train_free (DvWorkbenchTrain *wt)
   g_strfreev (wt->pending_layout);
   dv_project_run_free (wt->pending_run);
   g_free (wt->pending_path);
+  g_free (wt->restored_said);
+  g_free (wt->restored_message);
   g_clear_pointer (&wt->job, dv_engine_train_free);
   g_free (wt);
 }
