@@ -2,7 +2,9 @@
  *
  * What this is for: reading back where the engine says
  * a NaN appeared (from a real divergence of the preset), project files
- * (round trip, relative weights, every kind of bad file named with its fix)
+ * (round trip, relative weights, every kind of bad file named with its fix; the
+ * training panel's run — curves, heatmap, folder — back bit for bit, NaN included,
+ * and a file without one still opening)
  * and the dynamics-over-training heatmap (pixels follow the values, NaN is
  * grey, CSV = exactly the plotted rows, export writes image + CSV + JSON).
  * What this is not for: the training settings (test-train-settings.c), the window or the
@@ -142,6 +144,13 @@ test_project_errors (void)
     /* keys that a save would split differently or drop ("a=b": "c" saved as a = "b=c") */
     { NULL, "“a=b”", "\"training\": {\"a=b\": \"c\"}" },
     { NULL, "training has the key “”", "\"training\": {\"\": \"5\"}" },
+    /* the training panel's run: counts that disagree, wrong types */
+    { NULL, "run.curves.val_loss", "\"run\": {\"curves\": {\"train_loss\": [1, 2], \"val_loss\": [1]}}" },
+    { NULL, "run.dynamics.values", "\"run\": {\"dynamics\": {\"layers\": [\"V1\"], \"T\": 2, "
+      "\"epochs\": [0], \"values\": [[1, 2, 3]]}}" },
+    { NULL, "run.state", "\"run\": {\"state\": \"exploded\"}" },
+    { NULL, "run.folder", "\"run\": {\"folder\": 3}" },
+    { NULL, "run.best/last", "\"run\": {\"best\": \"../x.safetensors\"}" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -163,6 +172,88 @@ test_project_errors (void)
   g_autofree char *missing = g_build_filename (dir, "none.json", NULL);
   g_assert_null (dv_project_load (missing, &error));
   g_assert_nonnull (strstr (error->message, missing));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* The "run" section: every number back bit for bit (NaN included), the folder and the
+ * names; a project saved without a run (as before the section existed) opens with none. */
+static void
+test_project_run (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dv-project-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "r.dvproj.json", NULL);
+  g_autoptr (DvProject) p = dv_project_new ();
+  p->desc = preset_desc ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (dv_project_save (p, path, &error));
+  g_autoptr (DvProject) old = dv_project_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_null (old->run);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_null (strstr (text, "\"run\""));
+
+  DvProjectRun *r = p->run = dv_project_run_new ();
+  r->state = g_strdup ("stopped");
+  r->message = g_strdup ("stopped after epoch 2");
+  r->folder = g_strdup ("/nowhere/runs/20261207-172400");
+  r->best = g_strdup ("best-epoch002.safetensors");
+  r->probe = g_strdup ("embedded #3");
+  r->epochs = 4;
+  r->n_epochs = 2;
+  double tl[] = { 2.302585093, 1.0 / 3 }, vl[] = { NAN, 0.1 }, ta[] = { 0.125, 0.7 }, va[] = { 0.2, 1e-7 };
+  r->train_loss = g_memdup2 (tl, sizeof tl), r->val_loss = g_memdup2 (vl, sizeof vl);
+  r->train_accuracy = g_memdup2 (ta, sizeof ta), r->val_accuracy = g_memdup2 (va, sizeof va);
+  r->n_running = 3;
+  double rx[] = { 0.5, 1, 1.5 }, rl[] = { 2.5, 2.25, G_PI }, ra[] = { 0.1, 0.2, 0.3 };
+  r->running_x = g_memdup2 (rx, sizeof rx), r->running_loss = g_memdup2 (rl, sizeof rl);
+  r->running_accuracy = g_memdup2 (ra, sizeof ra);
+  r->n_rows = 3, r->n_layers = 2, r->T = 4, r->dt = 2;
+  const char *names[] = { "V1", "V2", NULL };
+  r->layers = g_strdupv ((char **) names);
+  r->row_epochs = g_new (int, 3);
+  r->values = g_new (float, 3 * 2 * 4);
+  r->flags = g_new0 (guint8, 4);
+  r->flags[1] = r->flags[2] = 1;
+  for (int i = 0; i < 3; i++)
+    r->row_epochs[i] = i;
+  for (int k = 0; k < 24; k++)
+    r->values[k] = k == 5 ? NAN : 1.0f / (k + 3);
+  g_assert_true (dv_project_save (p, path, &error));
+  g_autoptr (DvProject) q = dv_project_load (path, &error);
+  g_assert_no_error (error);
+  const DvProjectRun *s = q->run;
+  g_assert_nonnull (s);
+  g_assert_cmpstr (s->state, ==, "stopped");
+  g_assert_cmpstr (s->message, ==, r->message);
+  g_assert_cmpstr (s->folder, ==, r->folder);
+  g_assert_cmpstr (s->best, ==, r->best);
+  g_assert_null (s->last);
+  g_assert_cmpstr (s->probe, ==, r->probe);
+  g_assert_cmpint (s->epochs, ==, 4);
+  g_assert_cmpint (s->n_epochs, ==, 2);
+  g_assert_cmpint (s->n_running, ==, 3);
+  g_assert_cmpmem (s->train_loss, 2 * sizeof (double), tl, sizeof tl);
+  g_assert_true (isnan (s->val_loss[0]));
+  g_assert_cmpfloat (s->val_loss[1], ==, 0.1);
+  g_assert_cmpmem (s->train_accuracy, 2 * sizeof (double), ta, sizeof ta);
+  g_assert_cmpmem (s->val_accuracy, 2 * sizeof (double), va, sizeof va);
+  g_assert_cmpmem (s->running_x, 3 * sizeof (double), rx, sizeof rx);
+  g_assert_cmpmem (s->running_loss, 3 * sizeof (double), rl, sizeof rl);
+  g_assert_cmpmem (s->running_accuracy, 3 * sizeof (double), ra, sizeof ra);
+  g_assert_cmpint (s->n_rows, ==, 3);
+  g_assert_cmpint (s->n_layers, ==, 2);
+  g_assert_cmpint (s->T, ==, 4);
+  g_assert_cmpfloat (s->dt, ==, 2);
+  g_assert_true (g_strv_equal ((const char *const *) s->layers, names));
+  g_assert_cmpmem (s->row_epochs, 3 * sizeof (int), r->row_epochs, 3 * sizeof (int));
+  g_assert_cmpmem (s->flags, 4, r->flags, 4);
+  for (int k = 0; k < 24; k++)
+    if (k == 5)
+      g_assert_true (isnan (s->values[k]));
+    else
+      g_assert_cmpfloat (s->values[k], ==, r->values[k]);
   g_unlink (path);
   g_rmdir (dir);
 }
@@ -271,6 +362,7 @@ main (int argc, char **argv)
   g_test_add_func ("/project/divergence-message", test_divergence_message);
   g_test_add_func ("/project/roundtrip", test_project_roundtrip);
   g_test_add_func ("/project/bad-files", test_project_errors);
+  g_test_add_func ("/project/run", test_project_run);
   g_test_add_func ("/project/dynamics-plot", test_dynamics_plot);
   return g_test_run ();
 }

@@ -1,8 +1,11 @@
 /* test-workbench-edit.c — the architecture editor in the real workbench:
  * edits validated on their field, undo/redo, apply with a rebuild that keeps
  * the weights that fit (checked against the engine thread's own model), a
- * soft change, soft and full resets, the diagram selecting areas, and model
- * plugins (a good one, and one without an entry point).
+ * soft change, soft and full resets, the diagram selecting areas, model
+ * plugins (a good one, and one without an entry point), and Use Preset from
+ * the trained default: fresh weights of the seed (every tensor equal to
+ * dv_model_init_params'), or, with "Keep matching weights", the trained ones
+ * that match.
  *
  * Needs a display (CI runs it under xvfb-run); skips without one.
  */
@@ -12,7 +15,10 @@
 #include <string.h>
 
 #include "dv-test-gui.h"
+#include "dv-architecture-page-private.h" /* the preset list, to pick from it */
+#include "dv-checkpoint.h"
 #include "dv-engine-thread-edit.h"
+#include "dv-wb-window-train.h"
 #include "dv-plot-arch.h"
 #include "dv-ui.h"
 #include "dv-workbench.h"
@@ -340,11 +346,140 @@ test_plugins (void)
     ;
 }
 
+static gboolean
+file_exists (gpointer data)
+{
+  return g_file_test (data, G_FILE_TEST_IS_REGULAR);
+}
+
+/* The engine's model as a checkpoint (the engine thread owns it). */
+static DvSafetensors *
+export_weights (DvWbWindow *window, const char *path)
+{
+  dv_wb_window_export_checkpoint (window, path);
+  g_assert_true (wait_for (file_exists, (gpointer) path, 60));
+  g_autoptr (GError) error = NULL;
+  DvSafetensors *st = dv_safetensors_load (path, &error);
+  g_assert_no_error (error);
+  return st;
+}
+
+static gboolean
+same_tensor (const DvStTensor *t, const DvParam *p)
+{
+  if (t == NULL || t->ndim != p->ndim || t->numel != p->numel || p->data == NULL)
+    return FALSE;
+  for (int d = 0; d < p->ndim; d++)
+    if (t->shape[d] != p->shape[d])
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+same_values (const DvStTensor *t, const DvParam *p)
+{
+  g_autofree float *v = dv_st_tensor_to_f32 (t);
+  return memcmp (v, p->data, sizeof (float) * p->numel) == 0;
+}
+
+/* Use Preset DyRCNNx4 on the trained CustomRCNN, then Apply: with "Keep matching weights"
+ * off (the default) every tensor is the preset's fresh one for the seed, as
+ * dv_model_init_params draws it — although some have the name and shape of a trained
+ * tensor they could have been taken from; ticked, those are the trained ones. */
+static void
+test_use_preset_fresh (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dv-test-preset-XXXXXX", NULL);
+  for (int keep = 0; keep <= 1; keep++)
+    {
+      DvWorkbenchOptions o = { .trained_default = TRUE };
+      g_autoptr (GError) error = NULL;
+      DvWorkbench *wb = dv_workbench_new (NULL, &o, &error);
+      g_assert_no_error (error);
+      DvWbWindow *window = dv_workbench_get_window (wb);
+      gtk_window_present (GTK_WINDOW (window));
+      dv_wb_window_show_editor (window, TRUE);
+      LabelWait trained = { window, DV_WORKBENCH_TRAINED_LABEL };
+      dv_live_page_seek (LIVE (window), G_MAXINT);
+      g_assert_true (wait_for (sequence_done, &trained, 120));
+      g_autofree char *old_path = g_build_filename (dir, "trained.safetensors", NULL);
+      g_autoptr (DvSafetensors) old = export_weights (window, old_path);
+
+      DvArchitecturePage *page = ARCH (window);
+      guint i = 0, n = g_list_model_get_n_items (G_LIST_MODEL (page->preset_names));
+      while (i < n && g_strcmp0 (gtk_string_list_get_string (page->preset_names, i), "DyRCNNx4") != 0)
+        i++;
+      g_assert_cmpuint (i, <, n);
+      gtk_drop_down_set_selected (page->preset_pick, i);
+      dv_architecture_page_set_reset_seed (page, 7);
+      g_object_set (page, "keep-weights", keep, NULL);
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "arch.use-preset", NULL));
+      const char *said = dv_architecture_page_get_report (page);
+      g_assert_nonnull (strstr (said, keep ? "keeps the current model's weights whose name and shape match"
+                                           : "fresh weights, seed 7"));
+      /* undo takes the preset out, redo puts it back: still the preset's fresh weights */
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "arch.undo", NULL));
+      guint seed = 0;
+      g_assert_false (dv_architecture_page_get_fresh_apply (page, &seed));
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "arch.redo", NULL));
+      g_assert_true (dv_architecture_page_get_fresh_apply (page, &seed) == !keep);
+      g_assert_cmpuint (seed, ==, 7);
+      g_autoptr (DvModelDesc) desc = dv_model_desc_copy (dv_arch_edit_get_desc (dv_architecture_page_get_edit (page)));
+      g_assert_cmpstr (desc->model_class, ==, "DyRCNNx4");
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "arch.apply", NULL));
+      wait_report (window, keep ? "Rebuilt the model" : "Built DyRCNNx4 with fresh weights, seed 7");
+      LabelWait lw = { window, keep ? "DyRCNNx4 (edited)" : "DyRCNNx4 (fresh weights, seed 7)" };
+      dv_live_page_seek (LIVE (window), G_MAXINT);
+      g_assert_true (wait_for (sequence_done, &lw, 120));
+      g_autofree char *new_path = g_build_filename (dir, "preset.safetensors", NULL);
+      g_autoptr (DvSafetensors) now = export_weights (window, new_path);
+
+      g_autoptr (DvModel) fresh = dv_model_new (desc, &error);
+      g_assert_no_error (error);
+      dv_model_init_params (fresh, 7);
+      guint could_keep = 0, compared = 0;
+      for (guint k = 0; k < dv_model_n_params (fresh); k++)
+        {
+          const DvParam *p = dv_model_param (fresh, k);
+          if (p->data == NULL)
+            continue;
+          const DvStTensor *t = dv_safetensors_lookup (now, p->name);
+          g_assert_true (same_tensor (t, p));
+          const DvStTensor *o_t = dv_safetensors_lookup (old, p->name);
+          gboolean matches_old = same_tensor (o_t, p) && !same_values (o_t, p) && p->trainable;
+          could_keep += matches_old;
+          compared++;
+          if (keep && matches_old)
+            {
+              g_autofree float *a = dv_st_tensor_to_f32 (t), *b = dv_st_tensor_to_f32 (o_t);
+              if (memcmp (a, b, sizeof (float) * p->numel) != 0)
+                g_error ("%s: not the trained model's, though “Keep matching weights” is ticked", p->name);
+            }
+          else if (!keep && !same_values (t, p))
+            g_error ("%s: not the fresh weights of seed 7 (%s)", p->name,
+                     matches_old ? "the trained model's tensor of that name and shape"
+                                 : "something else");
+        }
+      g_test_message ("keep=%d: %u tensors compared, %u could have come from the trained model",
+                      keep, compared, could_keep);
+      g_assert_cmpuint (compared, >, 0);
+      g_assert_cmpuint (could_keep, >, 0); /* otherwise this test could not tell */
+      g_assert_null (dv_wb_window_get_error (window));
+      gtk_window_destroy (GTK_WINDOW (window));
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_unlink (old_path);
+      g_unlink (new_path);
+    }
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   dv_test_gui_init (&argc, &argv);
   dv_test_add_gui ("/workbench-edit/edit-undo-apply-reset", test_edit_apply);
   dv_test_add_gui ("/workbench-edit/plugins", test_plugins);
+  dv_test_add_gui ("/workbench-edit/use-preset-fresh-weights", test_use_preset_fresh);
   return g_test_run ();
 }

@@ -43,10 +43,14 @@ action_undo (GtkWidget *widget, const char *name, GVariant *param)
   DvArchitecturePage *self = DV_ARCHITECTURE_PAGE (widget);
   if (self->edit == NULL)
     return;
-  if (g_str_equal (name, "arch.undo"))
-    dv_arch_edit_undo (self->edit);
-  else
-    dv_arch_edit_redo (self->edit);
+  /* undoing a Use Preset takes its preset out of the edit, redoing puts it back */
+  gboolean undo = g_str_equal (name, "arch.undo");
+  const char *step = undo ? dv_arch_edit_undo_label (self->edit) : dv_arch_edit_redo_label (self->edit);
+  gboolean preset = step != NULL && g_str_has_prefix (step, "preset ");
+  if (!(undo ? dv_arch_edit_undo (self->edit) : dv_arch_edit_redo (self->edit)))
+    return;
+  if (preset)
+    self->preset_steps = MAX (self->preset_steps + (undo ? -1 : 1), 0);
   dv_architecture_page_refresh (self);
 }
 
@@ -61,10 +65,10 @@ action_use_preset (GtkWidget *widget, const char *name, GVariant *param)
   if (!dv_arch_edit_load_preset (self->edit, preset, &error))
     return report_error (self, error);
   self->area = self->conn = 0;
-  /* the report of the last apply said what happened to another model's weights */
-  g_autofree char *report = g_strdup_printf (_("Preset “%s” is in the edit, not applied yet: Apply "
-                                               "builds it."), preset);
-  dv_architecture_page_set_report (self, report);
+  self->preset_steps++;
+  /* the report of the last apply said what happened to another model's weights; this one
+   * says what Apply will do with them */
+  dv_architecture_page_report_preset (self);
   dv_architecture_page_refresh (self);
 }
 

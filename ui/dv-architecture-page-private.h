@@ -44,6 +44,7 @@ typedef enum {
   DV_ARCH_PROP_PRESET,
   DV_ARCH_PROP_RESET_SEED,
   DV_ARCH_PROP_SEQUENCE_STEPS,
+  DV_ARCH_PROP_KEEP_WEIGHTS,
   DV_ARCH_N_PROPS
 } DvArchProp;
 
@@ -70,6 +71,9 @@ struct _DvArchitecturePage {
   char *apply_label, *state, *report, *warnings;
   guint reset_seed;
   int sequence_steps;          /* the live view's sequence length, 0: unknown */
+  gboolean keep_weights;       /* Apply of a preset keeps the weights that match */
+  int preset_steps;            /* Use Preset steps in the edit since the model last changed:
+                                * > 0, Apply builds a preset (fresh weights unless keep_weights) */
 
   DvArchPlot plot;
   DvArchArea *plot_areas;
@@ -82,6 +86,8 @@ struct _DvArchitecturePage {
 void dv_architecture_page_refresh (DvArchitecturePage *self);
 void dv_architecture_page_emit_error (DvArchitecturePage *self, const char *message);
 void dv_architecture_page_set_report (DvArchitecturePage *self, const char *report);
+/* The report after Use Preset: what Apply will do with the weights. */
+void dv_architecture_page_report_preset (DvArchitecturePage *self);
 extern guint dv_architecture_page_signal_apply, dv_architecture_page_signal_reset;
 
 /* dv-architecture-page-fields.c */

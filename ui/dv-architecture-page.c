@@ -335,6 +335,7 @@ dv_architecture_page_set_model_desc (DvArchitecturePage *self, const DvModelDesc
       dv_arch_edit_set_applied (self->edit, desc, follow);
       if (follow)
         {
+          self->preset_steps = 0;
           /* a checkpoint or a reset from elsewhere: the last apply's report is history */
           g_autofree char *report = g_strdup_printf (_("The engine now runs %s (opened or replaced "
                                                        "outside this page); the edit starts from it."),
@@ -362,6 +363,8 @@ dv_architecture_page_applied (DvArchitecturePage *self, gboolean ok, const char 
   dv_architecture_page_set_report (self, report);
   if (!ok)
     dv_architecture_page_emit_error (self, message);
+  if (ok)
+    self->preset_steps = 0; /* the preset is built: later edits keep what fits */
   if (desc != NULL && self->edit != NULL)
     {
       dv_arch_edit_set_applied (self->edit, desc, FALSE);
@@ -426,6 +429,30 @@ dv_architecture_page_load_plugin (DvArchitecturePage *self, const char *path, GE
   return TRUE;
 }
 
+gboolean
+dv_architecture_page_get_fresh_apply (DvArchitecturePage *self, guint *seed)
+{
+  g_return_val_if_fail (DV_IS_ARCHITECTURE_PAGE (self), FALSE);
+  if (seed != NULL)
+    *seed = self->reset_seed;
+  return self->preset_steps > 0 && !self->keep_weights;
+}
+
+void
+dv_architecture_page_report_preset (DvArchitecturePage *self)
+{
+  const char *cls = self->edit != NULL ? dv_arch_edit_get_desc (self->edit)->model_class : "";
+  g_autofree char *report = self->keep_weights
+    ? g_strdup_printf (_("Preset “%s” is in the edit, not applied yet: Apply builds it and keeps "
+                         "the current model's weights whose name and shape match (“Keep matching "
+                         "weights” is ticked)."), cls)
+    : g_strdup_printf (_("Preset “%s” is in the edit, not applied yet: Apply builds it with fresh "
+                         "weights, seed %u (none of the current model's; tick “Keep matching "
+                         "weights” to keep those whose name and shape match)."), cls,
+                       self->reset_seed);
+  dv_architecture_page_set_report (self, report);
+}
+
 guint
 dv_architecture_page_get_reset_seed (DvArchitecturePage *self)
 {
@@ -466,6 +493,7 @@ dv_architecture_page_get_property (GObject *object, guint id, GValue *value, GPa
     case DV_ARCH_PROP_PRESET: g_value_set_string (value, dv_architecture_page_get_preset (self)); break;
     case DV_ARCH_PROP_RESET_SEED: g_value_set_uint (value, self->reset_seed); break;
     case DV_ARCH_PROP_SEQUENCE_STEPS: g_value_set_int (value, self->sequence_steps); break;
+    case DV_ARCH_PROP_KEEP_WEIGHTS: g_value_set_boolean (value, self->keep_weights); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
     }
 }
@@ -489,6 +517,15 @@ dv_architecture_page_set_property (GObject *object, guint id, const GValue *valu
           self->sequence_steps = g_value_get_int (value);
           g_object_notify_by_pspec (object, pspec);
           dv_architecture_page_refresh (self);
+        }
+      break;
+    case DV_ARCH_PROP_KEEP_WEIGHTS:
+      if (self->keep_weights != g_value_get_boolean (value))
+        {
+          self->keep_weights = g_value_get_boolean (value);
+          g_object_notify_by_pspec (object, pspec);
+          if (self->preset_steps > 0)
+            dv_architecture_page_report_preset (self);
         }
       break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
@@ -549,6 +586,9 @@ dv_architecture_page_class_init (DvArchitecturePageClass *klass)
   p[DV_ARCH_PROP_SEQUENCE_STEPS] = g_param_spec_int ("sequence-steps", NULL, NULL, 0, G_MAXINT, 0,
                                                      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
                                                      | G_PARAM_EXPLICIT_NOTIFY);
+  p[DV_ARCH_PROP_KEEP_WEIGHTS] = g_param_spec_boolean ("keep-weights", NULL, NULL, FALSE,
+                                                      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+                                                      | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, DV_ARCH_N_PROPS, p);
 
   dv_architecture_page_signal_apply =

@@ -12,7 +12,10 @@
  * preset list's selection), "reset-seed" (read-write: the seed a full reset
  * draws new weights from, 0 .. G_MAXINT32), "sequence-steps" (read-write: the
  * length of the sequence on show — the window binds it to the live view's "steps" —
- * so that a delay it is too short for is warned about; 0: unknown).
+ * so that a delay it is too short for is warned about; 0: unknown), "keep-weights"
+ * (read-write, the "Keep matching weights" check button: applying a preset put in the
+ * edit by Use Preset keeps the current model's weights whose name and shape match;
+ * off, the default, it gets fresh weights from "reset-seed").
  *
  * Actions (dv-architecture-page-actions.c; reachable from the page and its
  * children): arch.apply, arch.soft-reset, arch.full-reset, arch.undo
@@ -66,6 +69,10 @@ const char *dv_architecture_page_get_report (DvArchitecturePage *self);
  * also emitted as ::error. */
 gboolean    dv_architecture_page_load_plugin (DvArchitecturePage *self, const char *path,
                                               GError **error);
+/* TRUE when the apply being asked for builds a preset that Use Preset put in the edit (since
+ * the model last changed) with fresh weights of *seed ("reset-seed"): "keep-weights" is off.
+ * FALSE: an edit, or a preset that keeps the weights that match. */
+gboolean    dv_architecture_page_get_fresh_apply (DvArchitecturePage *self, guint *seed);
 guint       dv_architecture_page_get_reset_seed (DvArchitecturePage *self);
 void        dv_architecture_page_set_reset_seed (DvArchitecturePage *self, guint seed);
 /* The diagram (exported as the "architecture" view). */

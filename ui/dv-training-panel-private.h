@@ -60,6 +60,11 @@ struct _DvTrainingPanel {
   guint8 *flags;
   char *nan_reported;        /* the divergence already shown */
   char *start_path;          /* the weights before the latest run, or NULL */
+  /* what the last update said, for dv_training_panel_get_shown */
+  gboolean shown;
+  int epochs_planned;
+  double dt;
+  char *message, *run_dir, *best_path, *last_path, *probe_caption;
 };
 
 /* dv-training-panel-actions.c */

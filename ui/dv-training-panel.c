@@ -268,6 +268,17 @@ dv_training_panel_update (DvTrainingPanel *self, const DvWbTrainView *v)
       g_free (P->start_path);
       P->start_path = g_strdup (v->start_path);
     }
+  P->shown = v->state != DV_WB_TRAIN_IDLE;
+  P->epochs_planned = v->epochs;
+  P->dt = v->dt;
+  const char *keep[] = { v->message, v->run_dir, v->best_path, v->last_path, v->probe_caption };
+  char **kept[] = { &P->message, &P->run_dir, &P->best_path, &P->last_path, &P->probe_caption };
+  for (guint i = 0; i < G_N_ELEMENTS (kept); i++)
+    if (*kept[i] != keep[i])
+      {
+        g_free (*kept[i]);
+        *kept[i] = g_strdup (keep[i]);
+      }
   /* curves */
   g_array_set_size (P->ep_x, 0);
   for (int i = 0; i < v->n_done; i++)
@@ -381,6 +392,69 @@ dv_training_panel_update (DvTrainingPanel *self, const DvWbTrainView *v)
     }
 }
 
+gboolean
+dv_training_panel_get_shown (DvTrainingPanel *self, DvWbTrainView *v)
+{
+  g_return_val_if_fail (DV_IS_TRAINING_PANEL (self) && v != NULL, FALSE);
+  DvTrainingPanel *P = self;
+  *v = (DvWbTrainView) {
+    .state = P->state,
+    .message = P->message,
+    .run_dir = P->run_dir,
+    .best_path = P->best_path,
+    .last_path = P->last_path,
+    .start_path = P->start_path,
+    .epochs = P->epochs_planned,
+    .n_done = (int) P->ep_x->len,
+    .train_loss = (const double *) P->ep_train_loss->data,
+    .val_loss = (const double *) P->ep_val_loss->data,
+    .train_accuracy = (const double *) P->ep_train_acc->data,
+    .val_accuracy = (const double *) P->ep_val_acc->data,
+    .n_rows = P->dynamics.n_rows,
+    .n_layers = P->dynamics.n_layers,
+    .T = P->dynamics.T,
+    .dt = P->dt,
+    .dyn_values = (const float *) P->dyn_values->data,
+    .dyn_epochs = (const int *) P->dyn_epochs->data,
+    .layer_names = (const char *const *) P->layer_names,
+    .flags = P->flags,
+    .probe_caption = P->probe_caption,
+    .n_running = (int) P->run_x->len,
+    .running_x = (const double *) P->run_x->data,
+    .running_loss = (const double *) P->run_loss->data,
+    .running_accuracy = (const double *) P->run_acc->data,
+  };
+  return P->shown;
+}
+
+void
+dv_training_panel_restore (DvTrainingPanel *self, const DvWbTrainView *view)
+{
+  DV_UI_ASSERT_THREAD ();
+  g_return_if_fail (DV_IS_TRAINING_PANEL (self) && view != NULL);
+  g_return_if_fail (view->state == DV_WB_TRAIN_DONE || view->state == DV_WB_TRAIN_STOPPED
+                    || view->state == DV_WB_TRAIN_FAILED);
+  DvTrainingPanel *P = self;
+  DvWbTrainView v = *view;
+  v.has_progress = FALSE;
+  v.nan_layer = NULL;
+  /* the saved run's own weights to go back to, if any; never the previous run's */
+  g_clear_pointer (&P->start_path, g_free);
+  /* a saved failure is shown, not reported again */
+  g_free (P->nan_reported);
+  P->nan_reported = g_strdup (v.message);
+  set_array (P->run_x, v.running_x, v.n_running);
+  set_array (P->run_loss, v.running_loss, v.n_running);
+  set_array (P->run_acc, v.running_accuracy, v.n_running);
+  dv_training_panel_update (self, &v);
+  if (v.state != DV_WB_TRAIN_DONE)
+    {
+      gtk_progress_bar_set_fraction (P->progress, v.epochs > 0 ? CLAMP ((double) v.n_done / v.epochs, 0, 1) : 0);
+      g_autofree char *text = g_strdup_printf (_("%d of %d epochs (saved run)"), v.n_done, v.epochs);
+      gtk_progress_bar_set_text (P->progress, text);
+    }
+}
+
 DvWbTrainState
 dv_training_panel_get_state (DvTrainingPanel *self)
 {
@@ -467,6 +541,11 @@ dv_training_panel_finalize (GObject *object)
   g_free (P->flags);
   g_free (P->nan_reported);
   g_free (P->start_path);
+  g_free (P->message);
+  g_free (P->run_dir);
+  g_free (P->best_path);
+  g_free (P->last_path);
+  g_free (P->probe_caption);
   g_free (P->pause_label);
   g_ptr_array_unref (P->dataset_specs);
   G_OBJECT_CLASS (dv_training_panel_parent_class)->finalize (object);

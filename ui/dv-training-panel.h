@@ -61,6 +61,10 @@ typedef struct {
   const char *probe_caption;
   const char *nan_layer;            /* a divergence: where it appeared, or NULL */
   int nan_step;
+  /* the running mean within epochs: only dv_training_panel_get_shown fills them and only
+   * dv_training_panel_restore reads them (updates add one point per batch themselves) */
+  int n_running;
+  const double *running_x, *running_loss, *running_accuracy;
 } DvWbTrainView;
 
 #define DV_TYPE_TRAINING_PANEL (dv_training_panel_get_type ())
@@ -82,6 +86,14 @@ gboolean       dv_training_panel_set_settings (DvTrainingPanel *self, const char
 void           dv_training_panel_add_dataset (DvTrainingPanel *self, const char *spec, const char *label);
 /* Trains on spec from now (a folder chosen after "Folder…"): added and selected. */
 void           dv_training_panel_use_dataset (DvTrainingPanel *self, const char *spec);
+/* What the panel shows (a saved project keeps it): FALSE when no run was shown yet.  Every
+ * pointer is the panel's, valid until its next update; warnings, nan_layer and the progress
+ * are not kept. */
+gboolean       dv_training_panel_get_shown (DvTrainingPanel *self, DvWbTrainView *view);
+/* Shows a run saved before (a project): the state, its text, the curves (the running mean
+ * included), the heatmap and the run folder, as view says; no signal is emitted (a saved
+ * failure is not reported again).  view->state is one of DONE, STOPPED, FAILED. */
+void           dv_training_panel_restore (DvTrainingPanel *self, const DvWbTrainView *view);
 /* "training-curves" or "dynamics-over-training", or NULL. */
 DvPlotView    *dv_training_panel_get_view (DvTrainingPanel *self, const char *name);
 

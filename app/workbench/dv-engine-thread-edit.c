@@ -1,18 +1,19 @@
 /* dv-engine-thread-edit.c — the architecture editor's commands on the
  * engine thread (see dv-engine-thread-edit.h): applying an edited
  * description (dv_model_apply_desc: soft in place, or a rebuild keeping
- * the learnt values the edit did not redefine), soft and full resets. */
+ * the learnt values the edit did not redefine, or a preset built with fresh
+ * weights), soft and full resets. */
 #include "dv-engine-thread-edit.h"
 
 #include <glib/gi18n-lib.h>
 #include "dv-engine-thread-private.h"
 
-typedef enum { JOB_APPLY, JOB_SOFT_RESET, JOB_FULL_RESET, JOB_DESCRIBE } JobKind;
+typedef enum { JOB_APPLY, JOB_APPLY_FRESH, JOB_SOFT_RESET, JOB_FULL_RESET, JOB_DESCRIBE } JobKind;
 
 typedef struct {
   JobKind kind;
-  DvModelDesc *desc;        /* JOB_APPLY */
-  guint64 seed;             /* JOB_FULL_RESET */
+  DvModelDesc *desc;        /* JOB_APPLY, JOB_APPLY_FRESH */
+  guint64 seed;             /* JOB_APPLY_FRESH, JOB_FULL_RESET */
   DvEditDone done;
   gpointer user_data;
   GDestroyNotify destroy;
@@ -105,6 +106,31 @@ apply (DvEngineThread *self, Job *job)
   dv_engine_thread_replace_model (self, model, label, self->preset);
 }
 
+/* A preset (Use Preset) built anew: every weight from the seed, none of the running model's. */
+static void
+apply_fresh (DvEngineThread *self, Job *job)
+{
+  DvEditResult *r = &job->result;
+  g_autoptr (GError) error = NULL;
+  DvModel *model = dv_model_new (job->desc, &error);
+  if (model == NULL)
+    {
+      r->message = g_strdup_printf (_("The model could not be built, nothing changed: %s"), error->message);
+      return;
+    }
+  dv_model_init_params (model, job->seed);
+  r->ok = TRUE;
+  r->rebuilt = TRUE;
+  const char *cls = dv_model_get_desc (model)->model_class;
+  r->message = g_strdup_printf (_("Built %s with fresh weights, seed %" G_GUINT64_FORMAT ": none of "
+                                "the previous model's weights were kept (tick “Keep matching "
+                                "weights” before Apply to keep those whose name and shape match)."),
+                                cls, job->seed);
+  g_autofree char *label = g_strdup_printf ("%s (fresh weights, seed %" G_GUINT64_FORMAT ")", cls,
+                                            job->seed);
+  dv_engine_thread_replace_model (self, model, label, TRUE);
+}
+
 /* What the engine thread owns: the job until it is handed back. */
 typedef struct {
   Job *job;
@@ -119,6 +145,9 @@ run_job (DvEngineThread *self, gpointer data)
     {
     case JOB_APPLY:
       apply (self, job);
+      break;
+    case JOB_APPLY_FRESH:
+      apply_fresh (self, job);
       break;
     case JOB_SOFT_RESET:
       job->result.ok = TRUE;
@@ -182,6 +211,14 @@ dv_engine_thread_apply_desc (DvEngineThread *self, const DvModelDesc *desc, DvEd
 {
   g_return_if_fail (self != NULL && desc != NULL);
   queue (self, JOB_APPLY, desc, 0, done, user_data, destroy);
+}
+
+void
+dv_engine_thread_apply_desc_fresh (DvEngineThread *self, const DvModelDesc *desc, guint64 seed,
+                                   DvEditDone done, gpointer user_data, GDestroyNotify destroy)
+{
+  g_return_if_fail (self != NULL && desc != NULL);
+  queue (self, JOB_APPLY_FRESH, desc, seed, done, user_data, destroy);
 }
 
 void

@@ -10,6 +10,9 @@
  *               changes).  Anything else rebuilds: a new DvModel that keeps
  *               the learnt values the edit did not redefine (the result's
  *               report), then dv_engine_thread_replace_model.
+ *   apply fresh a new DvModel of the description with every weight drawn
+ *               from a seed (a preset from Use Preset: nothing of the running
+ *               model's weights), labelled "CLASS (fresh weights, seed N)".
  *   soft reset  clears the state: the current stimulus starts again.
  *   full reset  re-initialises every weight from a seed, then starts again.
  *   describe    the running model's description (after a checkpoint opened).
@@ -39,6 +42,8 @@ typedef void (*DvEditDone) (const DvEditResult *result, gpointer user_data);
 
 void dv_engine_thread_apply_desc (DvEngineThread *self, const DvModelDesc *desc, DvEditDone done,
                                   gpointer user_data, GDestroyNotify destroy);
+void dv_engine_thread_apply_desc_fresh (DvEngineThread *self, const DvModelDesc *desc, guint64 seed,
+                                        DvEditDone done, gpointer user_data, GDestroyNotify destroy);
 /* full: re-initialise every weight from seed (dv_model_init_params); else the seed is unused. */
 void dv_engine_thread_reset_model (DvEngineThread *self, gboolean full, guint64 seed,
                                    DvEditDone done, gpointer user_data, GDestroyNotify destroy);

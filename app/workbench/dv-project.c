@@ -36,6 +36,7 @@ dv_project_free (DvProject *p)
   g_free (p->presentation);
   g_strfreev (p->training);
   g_strfreev (p->view);
+  dv_project_run_free (p->run);
   g_free (p);
 }
 
@@ -81,6 +82,8 @@ dv_project_save (const DvProject *p, const char *path, GError **error)
   dv_json_object_set (root, "stimulus", stim);
   dv_json_object_set (root, "training", strv_to_object (p->training));
   dv_json_object_set (root, "view", strv_to_object (p->view));
+  if (p->run != NULL)
+    dv_json_object_set (root, "run", dv_project_run_to_json (p->run));
   g_autofree char *text = dv_json_to_string (root, TRUE);
   g_autofree char *with_nl = g_strconcat (text, "\n", NULL);
   GError *local = NULL;
@@ -275,6 +278,20 @@ dv_project_load (const char *path, GError **error)
     {
       g_propagate_error (error, local);
       return NULL;
+    }
+  const DvJson *run = dv_json_object_get (root, "run");
+  if (run != NULL && dv_json_type (run) != DV_JSON_NULL)
+    {
+      p->run = dv_project_run_from_json (run, &local);
+      if (p->run == NULL)
+        {
+          g_autofree char *msg = g_strdup_printf ("%s; save the project again, or remove \"run\" "
+                                                  "to open it without its training curves",
+                                                  local->message);
+          g_clear_error (&local);
+          fail (error, path, msg);
+          return NULL;
+        }
     }
   /* the settings read through the same parsers as the panel and the entry: a project
    * whose values would be refused there does not open with them dropped */

@@ -40,10 +40,16 @@ on_described (const DvEditResult *r, gpointer user_data)
     dv_architecture_page_set_model_desc (page, r->desc, TRUE);
 }
 
+/* A preset put in the edit by Use Preset is built with fresh weights of the page's seed,
+ * unless "Keep matching weights" is ticked; any other edit keeps what fits. */
 static void
 on_apply (DvArchitecturePage *page, gpointer desc, DvEngineThread *engine)
 {
-  dv_engine_thread_apply_desc (engine, desc, on_done, weak_page (page), weak_free);
+  guint seed = 0;
+  if (dv_architecture_page_get_fresh_apply (page, &seed))
+    dv_engine_thread_apply_desc_fresh (engine, desc, seed, on_done, weak_page (page), weak_free);
+  else
+    dv_engine_thread_apply_desc (engine, desc, on_done, weak_page (page), weak_free);
 }
 
 static void

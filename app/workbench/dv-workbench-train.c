@@ -4,9 +4,10 @@
  * What this is for: the run folder, starting/pausing/stopping a
  * DvEngineTrain and passing its news to the window; exporting the model as
  * it is (an engine call: the engine thread owns the model); saving a project
- * (the weights beside it, the description, stimulus, training settings and
- * view layout) and opening one (model, weights, data set, presentation and
- * sample in one engine call, then the layout once the new sequence is there).
+ * (the weights beside it, the description, stimulus, training settings,
+ * view layout and what the training panel shows of its last run) and opening
+ * one (model, weights, data set, presentation and sample in one engine call,
+ * then the layout and the saved run once the new sequence is there).
  * What this is not for: the training loop or widgets.
  */
 #include "dv-workbench-train.h"
@@ -30,6 +31,10 @@ struct _DvWorkbenchTrain {
   DvEngineThread *engine;
   DvEngineTrain *job;
   char **pending_layout;       /* applied when the opened project's sequence arrives */
+  DvProjectRun *pending_run;   /* shown in the panel then, when the project opened */
+  char *pending_path;          /* that project */
+  char *restored_said;         /* what the panel says of the run a project restored, and */
+  char *restored_message;      /* what that run's own message was (saved again as it was) */
   guint pending_seq;
   guint layout_source;
   gint64 layout_deadline;
@@ -195,6 +200,7 @@ typedef struct {
   char *path;
   char *project;        /* save-project: the JSON path; NULL for a plain export */
   char **training, **layout;
+  DvProjectRun *run;    /* save-project: the training panel's last run, or NULL */
 } SaveData;
 
 static void
@@ -205,6 +211,7 @@ save_data_free (gpointer data)
   g_free (d->project);
   g_strfreev (d->training);
   g_strfreev (d->layout);
+  dv_project_run_free (d->run);
   g_free (d);
 }
 
@@ -237,6 +244,7 @@ export_call (DvEngineThread *self, gpointer data)
   p->presentation = dv_presentation_to_string (&self->presentation);
   p->training = g_strdupv (d->training);
   p->view = g_strdupv (d->layout);
+  p->run = g_steal_pointer (&d->run);
   if (!dv_project_save (p, d->project, &error))
     dv_engine_thread_report (self, "%s", error->message);
   else
@@ -278,6 +286,135 @@ on_export_checkpoint (DvWbWindow *window, const char *path, DvWorkbenchTrain *wt
   dv_engine_thread_call (wt->engine, export_call, d, save_data_free, FALSE);
 }
 
+/* ---- the training panel's run <-> a project's "run" ---------------------------------------- */
+
+static const char *const state_names[] = { "preparing", "running", "paused", "finished",
+                                           "stopped", "failed" };
+G_STATIC_ASSERT (G_N_ELEMENTS (state_names) == DV_WB_TRAIN_IDLE);
+
+static double *
+dup_doubles (const double *v, int n)
+{
+  return n > 0 ? g_memdup2 (v, sizeof (double) * n) : NULL;
+}
+
+/* What the panel shows of its last run, or NULL (no run shown). */
+static DvProjectRun *
+run_from_panel (DvTrainingPanel *panel, DvWorkbenchTrain *wt)
+{
+  DvWbTrainView v;
+  if (!dv_training_panel_get_shown (panel, &v))
+    return NULL;
+  DvProjectRun *r = dv_project_run_new ();
+  r->state = g_strdup (state_names[v.state]);
+  /* a run restored from a project is saved with its own words, not "the run saved in …" */
+  gboolean restored = wt->restored_said != NULL && g_strcmp0 (v.message, wt->restored_said) == 0;
+  r->message = g_strdup (restored ? wt->restored_message : v.message);
+  r->folder = g_strdup (v.run_dir);
+  r->best = v.best_path ? g_path_get_basename (v.best_path) : NULL;
+  r->last = v.last_path ? g_path_get_basename (v.last_path) : NULL;
+  r->probe = g_strdup (v.probe_caption);
+  r->epochs = v.epochs;
+  r->n_epochs = v.n_done;
+  r->train_loss = dup_doubles (v.train_loss, v.n_done);
+  r->val_loss = dup_doubles (v.val_loss, v.n_done);
+  r->train_accuracy = dup_doubles (v.train_accuracy, v.n_done);
+  r->val_accuracy = dup_doubles (v.val_accuracy, v.n_done);
+  r->n_running = v.n_running;
+  r->running_x = dup_doubles (v.running_x, v.n_running);
+  r->running_loss = dup_doubles (v.running_loss, v.n_running);
+  r->running_accuracy = dup_doubles (v.running_accuracy, v.n_running);
+  r->n_rows = v.n_rows;
+  r->n_layers = v.n_layers;
+  r->T = v.T;
+  r->dt = v.dt > 0 ? v.dt : 1;
+  r->layers = g_strdupv ((char **) v.layer_names);
+  if (r->layers == NULL || (int) g_strv_length (r->layers) != r->n_layers)
+    {
+      g_strfreev (r->layers);
+      r->layers = g_new0 (char *, 1);
+      r->n_layers = r->n_rows = 0;
+    }
+  gsize per_row = (gsize) r->n_layers * r->T;
+  r->row_epochs = g_memdup2 (v.dyn_epochs, sizeof (int) * MAX (r->n_rows, 1));
+  r->values = g_memdup2 (v.dyn_values, sizeof (float) * MAX (per_row * r->n_rows, 1));
+  r->flags = v.flags != NULL && r->T > 0 ? g_memdup2 (v.flags, r->T) : NULL;
+  return r;
+}
+
+/* The panel shows the run a project saved; its folder is checked, and said to be gone when
+ * it is (the curves and the heatmap are the project's copy). */
+static void
+run_to_panel (DvWorkbenchTrain *wt, const DvProjectRun *r, const char *project)
+{
+  DvTrainingPanel *panel = dv_wb_window_get_training_panel (wt->window);
+  DvWbTrainState state = g_str_equal (r->state, "finished") ? DV_WB_TRAIN_DONE
+                         : g_str_equal (r->state, "failed") ? DV_WB_TRAIN_FAILED : DV_WB_TRAIN_STOPPED;
+  gboolean folder_ok = r->folder != NULL && g_file_test (r->folder, G_FILE_TEST_IS_DIR);
+  g_autofree char *best = folder_ok && r->best ? g_build_filename (r->folder, r->best, NULL) : NULL;
+  g_autofree char *last = folder_ok && r->last ? g_build_filename (r->folder, r->last, NULL) : NULL;
+  g_autofree char *start = folder_ok ? g_build_filename (r->folder, "start.safetensors", NULL) : NULL;
+  if (best != NULL && !g_file_test (best, G_FILE_TEST_IS_REGULAR))
+    g_clear_pointer (&best, g_free);
+  if (last != NULL && !g_file_test (last, G_FILE_TEST_IS_REGULAR))
+    g_clear_pointer (&last, g_free);
+  if (start != NULL && !g_file_test (start, G_FILE_TEST_IS_REGULAR))
+    g_clear_pointer (&start, g_free);
+  g_autofree char *base = g_path_get_basename (project);
+  GString *m = g_string_new (NULL);
+  g_string_append_printf (m, _("the run saved in %s"), base);
+  if (!g_str_equal (r->state, state_names[state == DV_WB_TRAIN_DONE ? 3 : state == DV_WB_TRAIN_FAILED ? 5 : 4]))
+    g_string_append_printf (m, _(" (it was %s when saved; it does not go on)"), r->state);
+  if (r->message != NULL)
+    {
+      g_autofree char *said = g_strdup (r->message);
+      gsize len = strlen (said);
+      while (len > 0 && said[len - 1] == '.') /* the sentences below follow it */
+        said[--len] = '\0';
+      g_string_append_printf (m, " — %s", said);
+    }
+  if (r->folder == NULL)
+    g_string_append (m, _(". It has no run folder."));
+  else if (!folder_ok)
+    g_string_append_printf (m, _(". Its run folder %s is gone (moved or deleted): the curves and "
+                                 "the heatmap are the project's copy, its checkpoints cannot be "
+                                 "opened."), r->folder);
+  else if (r->best != NULL && best == NULL)
+    g_string_append_printf (m, _(". Its checkpoint %s is no longer in the run folder."), r->best);
+  DvWbTrainView v = {
+    .state = state,
+    .message = m->str,
+    .run_dir = r->folder,
+    .best_path = best,
+    .last_path = last,
+    .start_path = start,
+    .epochs = r->epochs,
+    .n_done = r->n_epochs,
+    .train_loss = r->train_loss,
+    .val_loss = r->val_loss,
+    .train_accuracy = r->train_accuracy,
+    .val_accuracy = r->val_accuracy,
+    .n_rows = r->n_rows,
+    .n_layers = r->n_layers,
+    .T = r->T,
+    .dt = r->dt,
+    .dyn_values = r->values,
+    .dyn_epochs = r->row_epochs,
+    .layer_names = (const char *const *) r->layers,
+    .flags = r->flags,
+    .probe_caption = r->probe,
+    .n_running = r->n_running,
+    .running_x = r->running_x,
+    .running_loss = r->running_loss,
+    .running_accuracy = r->running_accuracy,
+  };
+  dv_training_panel_restore (panel, &v);
+  g_free (wt->restored_said);
+  wt->restored_said = g_string_free (m, FALSE);
+  g_free (wt->restored_message);
+  wt->restored_message = g_strdup (r->message);
+}
+
 /* The weights of NAME.dvproj.json / NAME.json go to NAME.safetensors beside it. */
 static void
 on_save_project (DvWbWindow *window, const char *path, DvWorkbenchTrain *wt)
@@ -292,6 +429,7 @@ on_save_project (DvWbWindow *window, const char *path, DvWorkbenchTrain *wt)
   d->project = g_strdup (path);
   d->training = dv_training_panel_get_settings (dv_wb_window_get_training_panel (window));
   d->layout = dv_wb_window_get_layout (window);
+  d->run = run_from_panel (dv_wb_window_get_training_panel (window), wt);
   dv_engine_thread_call (wt->engine, export_call, d, save_data_free, FALSE);
 }
 
@@ -378,6 +516,15 @@ apply_layout (gpointer user_data)
     return G_SOURCE_CONTINUE;
   dv_wb_window_set_layout (wt->window, (const char *const *) wt->pending_layout);
   g_clear_pointer (&wt->pending_layout, g_strfreev);
+  /* the project's run, once its model runs (not when opening it failed); the run it
+   * replaced, stopped with its model, says no more */
+  if (wt->pending_run != NULL && h->seq_id != wt->pending_seq)
+    {
+      g_clear_pointer (&wt->job, dv_engine_train_free);
+      run_to_panel (wt, wt->pending_run, wt->pending_path);
+    }
+  g_clear_pointer (&wt->pending_run, dv_project_run_free);
+  g_clear_pointer (&wt->pending_path, g_free);
   wt->layout_source = 0;
   return G_SOURCE_REMOVE;
 }
@@ -400,6 +547,10 @@ on_open_project (DvWbWindow *window, const char *path, DvWorkbenchTrain *wt)
     }
   g_strfreev (wt->pending_layout);
   wt->pending_layout = g_strdupv (p->view);
+  dv_project_run_free (wt->pending_run);
+  wt->pending_run = g_steal_pointer (&p->run);
+  g_free (wt->pending_path);
+  wt->pending_path = g_strdup (path);
   wt->pending_seq = dv_live_page_get_history (dv_wb_window_get_live_page (window))->seq_id;
   wt->layout_deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
   if (wt->layout_source == 0)
@@ -435,6 +586,10 @@ dv_workbench_train_free (DvWorkbenchTrain *wt)
   g_signal_handlers_disconnect_by_data (wt->window, wt);
   g_clear_handle_id (&wt->layout_source, g_source_remove);
   g_strfreev (wt->pending_layout);
+  dv_project_run_free (wt->pending_run);
+  g_free (wt->pending_path);
+  g_free (wt->restored_said);
+  g_free (wt->restored_message);
   g_clear_pointer (&wt->job, dv_engine_train_free);
   g_free (wt);
 }
