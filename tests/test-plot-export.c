@@ -76,7 +76,7 @@ fixture_teardown (Fixture *fx, gconstpointer data)
   dv_series_free (fx->series);
 }
 
-static G_GNUC_UNUSED DvJson *
+static DvJson *
 parse (const char *path)
 {
   g_autoptr (GError) error = NULL;
@@ -104,11 +104,78 @@ num (const DvJson *o, const char *key)
   return dv_json_number (v);
 }
 
-/* The feature maps' colour position is a min-max normalised value, and its column says so. */
+/* PNG ×3, SVG (asked at 5: vector, so 1), PDF: one JSON, each image its own format and scale. */
 static void
-test_fmap_columns (Fixture *fx, gconstpointer data)
+test_each_format_its_own (Fixture *fx, gconstpointer data)
 {
-  g_autofree char *csv = dv_plot_to_csv (dv_fmap_plot_as_plot (&fx->fmap));
+  g_autofree char *stem = g_build_filename (fx->dir, "responses", NULL);
+  const DvPlotImage images[] = {
+    { DV_PLOT_FORMAT_PNG, 3, NULL }, { DV_PLOT_FORMAT_SVG, 5, NULL }, { DV_PLOT_FORMAT_PDF, 1, NULL },
+  };
+  g_autoptr (DvProvenance) prov = dv_provenance_new ("test");
+  dv_provenance_set_fresh (prov, 9);
+  prov->sample = 4;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (dv_plot_export_images (dv_responses_plot_as_plot (&fx->responses), stem, images, 3, 400,
+                                        250, prov, &error));
+  g_assert_no_error (error);
+  g_autofree char *json_path = g_strconcat (stem, ".json", NULL);
+  g_autoptr (DvJson) j = parse (json_path);
+  /* several formats: none of them is "the" format */
+  g_assert_null (dv_json_object_get (j, "format"));
+  DvJson *im = dv_json_object_get (j, "images");
+  g_assert_cmpuint (dv_json_length (im), ==, 3);
+  DvJson *png = dv_json_array_get (im, 0), *svg = dv_json_array_get (im, 1), *pdf = dv_json_array_get (im, 2);
+  g_assert_cmpstr (str (png, "file"), ==, "responses.png");
+  g_assert_cmpstr (str (png, "format"), ==, "png");
+  g_assert_cmpfloat (num (png, "scale"), ==, 3);
+  g_assert_cmpstr (str (png, "units"), ==, "px");
+  g_assert_cmpfloat (num (png, "dpi"), ==, 216);
+  /* the pixel size written is the PNG's */
+  g_autofree char *png_path = g_strconcat (stem, ".png", NULL);
+  cairo_surface_t *img = cairo_image_surface_create_from_png (png_path);
+  g_assert_cmpint (cairo_surface_status (img), ==, CAIRO_STATUS_SUCCESS);
+  g_assert_cmpfloat (num (png, "pixel_width"), ==, cairo_image_surface_get_width (img));
+  g_assert_cmpfloat (num (png, "pixel_height"), ==, cairo_image_surface_get_height (img));
+  g_assert_cmpint (cairo_image_surface_get_width (img), ==, 1200);
+  cairo_surface_destroy (img);
+  g_assert_cmpstr (str (svg, "file"), ==, "responses.svg");
+  g_assert_cmpstr (str (svg, "format"), ==, "svg");
+  g_assert_cmpfloat (num (svg, "scale"), ==, 1);
+  g_assert_cmpstr (str (svg, "units"), ==, "pt");
+  g_assert_cmpfloat (num (svg, "width_pt"), ==, 400);
+  g_assert_cmpstr (str (pdf, "format"), ==, "pdf");
+  g_assert_cmpfloat (num (pdf, "height_pt"), ==, 250);
+  for (int i = 0; i < 3; i++)
+    {
+      g_autofree char *p = g_build_filename (fx->dir, str (dv_json_array_get (im, i), "file"), NULL);
+      g_assert_true (g_file_test (p, G_FILE_TEST_IS_REGULAR));
+    }
+  DvJson *pr = dv_json_object_get (j, "provenance");
+  g_assert_cmpstr (str (pr, "weights"), ==, "fresh weights, seed 9");
+  g_assert_cmpfloat (num (pr, "sample_index"), ==, 4);
+}
+
+/* One image: its format and scale at the top and in "images"; no provenance is null. */
+static void
+test_single_image (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *svg = g_build_filename (fx->dir, "one.svg", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (dv_plot_export (dv_fmap_plot_as_plot (&fx->fmap), svg, 300, 200, 2, &error));
+  g_assert_no_error (error);
+  g_autofree char *json_path = g_build_filename (fx->dir, "one.json", NULL);
+  g_autoptr (DvJson) j = parse (json_path);
+  g_assert_cmpstr (str (j, "format"), ==, "svg");
+  g_assert_cmpfloat (num (j, "scale"), ==, 1);
+  DvJson *im = dv_json_object_get (j, "images");
+  g_assert_cmpuint (dv_json_length (im), ==, 1);
+  g_assert_cmpstr (str (dv_json_array_get (im, 0), "file"), ==, "one.svg");
+  g_assert_cmpint (dv_json_type (dv_json_object_get (j, "provenance")), ==, DV_JSON_NULL);
+  /* the feature maps' colour position is a normalised value, and its column says so */
+  g_autofree char *csv_path = g_build_filename (fx->dir, "one.csv", NULL);
+  g_autofree char *csv = NULL;
+  g_assert_true (g_file_get_contents (csv_path, &csv, NULL, NULL));
   g_assert_true (g_str_has_prefix (csv, "channel,y,x,value,value_normalised\n"));
 }
 
@@ -138,7 +205,9 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/plot/export/fmap-normalised-column", Fixture, NULL, fixture_setup, test_fmap_columns,
+  g_test_add ("/plot/export/each-format-its-own-json-entry", Fixture, NULL, fixture_setup,
+              test_each_format_its_own, fixture_teardown);
+  g_test_add ("/plot/export/single-image", Fixture, NULL, fixture_setup, test_single_image,
               fixture_teardown);
   g_test_add ("/plot/export/normalised-columns-named", Fixture, NULL, fixture_setup,
               test_normalised_columns, fixture_teardown);

@@ -375,6 +375,17 @@ new_sequence (DvEngineThread *self)
   h->dataset = g_strdup (self->dataset_spec);
   g_free (h->fit);
   h->fit = g_steal_pointer (&fit);
+  dv_provenance_free (h->provenance);
+  h->provenance = dv_provenance_copy (self->provenance);
+  g_free (h->provenance->model_class);
+  h->provenance->model_class = g_strdup (D->model_class);
+  g_free (h->provenance->dataset);
+  h->provenance->dataset = g_strdup (self->dataset_spec);
+  h->provenance->sample = self->sample;
+  h->provenance->has_seed = TRUE;
+  h->provenance->seed = (guint64) self->sample;   /* the seed dv_presentation_build got */
+  g_free (h->provenance->presentation);
+  h->provenance->presentation = g_strdup (h->presentation_params);
   schedule_locked (self);
   dv_mutex_unlock (&self->lock);
   if (self->autoadvance)
@@ -467,6 +478,7 @@ set_params (DvEngineThread *self, char **assignments)
                                     : g_strdup (self->model_label);
       g_free (self->model_label);
       self->model_label = g_strdup_printf ("%s(fresh weights, seed %" G_GUINT64_FORMAT ")", base, value);
+      dv_provenance_set_fresh (self->provenance, value);
     }
   self->presentation = p;
   new_sequence (self);
@@ -592,7 +604,23 @@ load_checkpoint (DvEngineThread *self, const char *path, const char *model_spec)
       dv_engine_thread_note (self, "%s: %s", base, names);
     }
   dv_load_report_clear (&rep);
-  dv_engine_thread_replace_model (self, model, label, fresh);
+  dv_engine_thread_replace_model_with (self, model, label, fresh,
+                                       dv_workbench_weights_provenance (path, fresh, FALSE));
+}
+
+DvProvenance *
+dv_workbench_weights_provenance (const char *path, gboolean fresh, gboolean shipped)
+{
+  DvProvenance *p = dv_provenance_new ("dynvision-workbench");
+  if (fresh)
+    {
+      /* a model description: its weights are seed 0's (dv_workbench_load_model_as) */
+      dv_provenance_set_fresh (p, 0);
+      dv_provenance_add_input (p, path, NULL);
+    }
+  else
+    dv_provenance_set_checkpoint (p, path, shipped, NULL);
+  return p;
 }
 
 static void
@@ -608,6 +636,21 @@ void
 dv_engine_thread_replace_model (DvEngineThread *self, DvModel *model, const char *label,
                                 gboolean preset)
 {
+  dv_engine_thread_replace_model_with (self, model, label, preset, NULL);
+}
+
+void
+dv_engine_thread_replace_model_with (DvEngineThread *self, DvModel *model, const char *label,
+                                     gboolean preset, DvProvenance *provenance)
+{
+  if (provenance == NULL)
+    {
+      provenance = dv_provenance_new ("dynvision-workbench");
+      g_autofree char *what = g_strdup_printf ("replaced by %s", label);
+      dv_provenance_set_weights_changed (provenance, what);
+    }
+  dv_provenance_free (self->provenance);
+  self->provenance = provenance;
   release_model (self);
   free_run (self);
   dv_model_free (self->model);
@@ -617,6 +660,19 @@ dv_engine_thread_replace_model (DvEngineThread *self, DvModel *model, const char
   self->model_label = g_strdup (label);
   make_run (self);
   new_sequence (self);
+}
+
+void
+dv_engine_thread_weights_changed (DvEngineThread *self, const char *what)
+{
+  dv_provenance_set_weights_changed (self->provenance, what);
+  dv_mutex_lock (&self->lock);
+  if (self->history->provenance != NULL)
+    {
+      dv_provenance_set_weights_changed (self->history->provenance, what);
+      self->history->provenance_serial++;
+    }
+  dv_mutex_unlock (&self->lock);
 }
 
 void
@@ -707,6 +763,8 @@ dv_engine_thread_new (DvEngineSetup *setup, GMainContext *context, DvEngineNotif
   self->queue = g_async_queue_new_full ((GDestroyNotify) cmd_free);
   self->model = setup->model;
   self->model_label = setup->model_label;
+  self->provenance = setup->provenance ? setup->provenance : dv_provenance_new ("dynvision-workbench");
+  setup->provenance = NULL;
   self->preset = setup->preset;
   self->dataset = dv_dataset_ref (setup->dataset);
   self->dataset_spec = g_strdup (setup->dataset_spec ? setup->dataset_spec
@@ -762,6 +820,7 @@ dv_engine_thread_free (DvEngineThread *self)
   g_main_context_unref (self->context);
   g_mutex_clear (&self->lock);
   g_free (self->model_label);
+  dv_provenance_free (self->provenance);
   g_free (self);
 }
 
