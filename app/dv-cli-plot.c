@@ -8,8 +8,10 @@
  *   training   metrics.csv [more …]         loss and accuracy over epochs
  *   weights    CKPT.safetensors             weight distributions per layer and connection type
  *
- * Every figure is written by dv_plot_export: FIG.{png,svg,pdf} plus FIG.csv (the plotted data)
- * and FIG.json (the parameters).  The drawing code is shared with the workbench. */
+ * Every figure is written by dv_plot_export_full: FIG.{png,svg,pdf} plus FIG.csv (the plotted data)
+ * and FIG.json (the parameters, and the provenance: every FROM file with its SHA-256, for
+ * `weights` the checkpoint and its model class, and for an experiment CSV what `dynvision test`
+ * recorded in NAME_provenance.json beside it).  The drawing code is shared with the workbench. */
 #include "dv-cli.h"
 #include "dv-value.h"
 
@@ -181,12 +183,13 @@ typedef struct {
   char *out, *value, *layer, *measure, *model;
   double width, height, scale;
   gboolean normalise;
+  DvProvenance *provenance;   /* what the figure is drawn from */
 } Opts;
 
 static gboolean
 export (DvPlot plot, const Opts *o, GError **error)
 {
-  if (!dv_plot_export (plot, o->out, o->width, o->height, o->scale, error))
+  if (!dv_plot_export_full (plot, o->out, o->width, o->height, o->scale, o->provenance, error))
     return FALSE;
   fprintf (stderr, "wrote %s (+ .csv, .json)\n", o->out);
   return TRUE;
@@ -468,6 +471,67 @@ plot_weights (DvModel *m, const char *from, const Opts *o, GError **error)
   return ok;
 }
 
+/* What `dynvision test` recorded beside an experiment CSV (NAME_{data,timecourse,summary}.csv:
+ * NAME_provenance.json) into p: the checkpoint and the SHA-256 it had then, the model class, the
+ * data set, the seed and the presentation.  Nothing when there is none (older runs). */
+static void
+read_test_provenance (DvProvenance *p, const char *from)
+{
+  static const char *const suffixes[] = { "_data.csv", "_timecourse.csv", "_summary.csv" };
+  g_autofree char *path = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes) && path == NULL; i++)
+    if (g_str_has_suffix (from, suffixes[i]))
+      {
+        g_autofree char *stem = g_strndup (from, strlen (from) - strlen (suffixes[i]));
+        path = g_strconcat (stem, "_provenance.json", NULL);
+      }
+  if (path == NULL || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvJson) json = dv_json_parse_file (path, &error);
+  DvJson *rec = json ? dv_json_object_get (json, "provenance") : NULL;
+  if (rec == NULL || dv_json_type (rec) != DV_JSON_OBJECT)
+    return;
+  dv_provenance_add_input (p, path, NULL);
+  DvJson *ck = dv_json_object_get (rec, "checkpoint");
+  DvJson *ck_path = ck && dv_json_type (ck) == DV_JSON_OBJECT ? dv_json_object_get (ck, "path") : NULL;
+  DvJson *ck_sha = ck && dv_json_type (ck) == DV_JSON_OBJECT ? dv_json_object_get (ck, "sha256") : NULL;
+  if (ck_path && dv_json_type (ck_path) == DV_JSON_STRING)
+    {
+      p->weights = DV_WEIGHTS_CHECKPOINT;
+      p->checkpoint = g_strdup (dv_json_string (ck_path));
+      p->checkpoint_sha256 = ck_sha && dv_json_type (ck_sha) == DV_JSON_STRING ? g_strdup (dv_json_string (ck_sha))
+                                                                                : NULL;
+    }
+  const char *keys[] = { "model_class", "dataset", "presentation_settings" };
+  char **dst[] = { &p->model_class, &p->dataset, &p->presentation };
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      DvJson *v = dv_json_object_get (rec, keys[i]);
+      if (v && dv_json_type (v) == DV_JSON_STRING)
+        *dst[i] = g_strdup (dv_json_string (v));
+    }
+  DvJson *seed = dv_json_object_get (rec, "seed");
+  if (seed && dv_json_type (seed) == DV_JSON_NUMBER)
+    {
+      p->has_seed = TRUE;
+      p->seed = (guint64) dv_json_int (seed);
+    }
+}
+
+/* The figure's provenance: every FROM file with its SHA-256, and for an experiment CSV what
+ * `dynvision test` recorded beside it. */
+static gboolean
+gather_provenance (DvProvenance *p, const char *kind, char **files, int n_files, GError **error)
+{
+  for (int i = 0; i < n_files; i++)
+    if (g_file_test (files[i], G_FILE_TEST_IS_REGULAR) && !dv_provenance_add_input (p, files[i], error))
+      return FALSE;
+  if (strcmp (kind, "weights") != 0 && n_files > 0)
+    read_test_provenance (p, files[0]);
+  return TRUE;
+}
+
 int
 dv_cli_plot (int argc, char **argv)
 {
@@ -512,7 +576,11 @@ dv_cli_plot (int argc, char **argv)
     }
   const char *kind = argv[1];
   gboolean ok;
-  if (strcmp (kind, "responses") == 0)
+  g_autoptr (DvProvenance) provenance = dv_provenance_new ("dynvision plot");
+  o.provenance = provenance;
+  if (!gather_provenance (provenance, kind, argv + 2, argc - 2, &error))
+    ok = FALSE;
+  else if (strcmp (kind, "responses") == 0)
     ok = plot_responses (argv[2], &o, FALSE, &error);
   else if (strcmp (kind, "latency") == 0)
     ok = plot_responses (argv[2], &o, TRUE, &error);
@@ -533,7 +601,9 @@ dv_cli_plot (int argc, char **argv)
           g_free (o.model);
           return status;
         }
-      ok = plot_weights (m, argv[2], &o, &error);
+      provenance->model_class = g_strdup (dv_model_get_desc (m)->model_class);
+      ok = dv_provenance_set_checkpoint (provenance, argv[2], FALSE, &error)
+           && plot_weights (m, argv[2], &o, &error);
       dv_model_free (m);
     }
   else

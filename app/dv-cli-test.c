@@ -1,6 +1,7 @@
 /* dv-cli-test.c — `dynvision test`: one of DynVision's test experiments (SPEC §4.5) on a
- * trained checkpoint, writing per-sample, per-timestep and summary CSV files and printing the
- * summary per swept value.  The experiments themselves live in train/dv-experiment.c. */
+ * trained checkpoint, writing per-sample, per-timestep and summary CSV files, NAME_provenance.json
+ * (what produced them: base/dv-provenance.h, which `dynvision plot` carries into its figures) and
+ * printing the summary per swept value.  The experiments themselves live in train/dv-experiment.c. */
 #include "dv-cli.h"
 #include "dv-value.h"
 #include "dv-trainer.h"
@@ -9,7 +10,9 @@
 #include "dv-csv.h"
 #include "dv-data.h"
 #include "dv-experiment.h"
+#include "dv-json-writer.h"
 #include "dv-ops.h"
+#include "dv-provenance.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -68,6 +71,48 @@ parse_values (const char *text, int *n, GError **error)
       return NULL;
     }
   return g_steal_pointer (&v);
+}
+
+/* DIR/NAME_provenance.json: the checkpoint and its SHA-256, the model class, the data set, the
+ * seed, the protocol's presentation (before the sweep; "parameter" and "values" say what was
+ * swept) and the engine version. */
+static gboolean
+write_provenance (const char *path, const char *checkpoint, const DvModelDesc *D, const char *data,
+                  const DvExperimentSpec *spec, const DvExperimentConfig *cfg, int n_samples, GError **error)
+{
+  g_autoptr (DvProvenance) p = dv_provenance_new ("dynvision test");
+  if (!dv_provenance_set_checkpoint (p, checkpoint, FALSE, error))
+    return FALSE;
+  p->model_class = g_strdup (D->model_class);
+  p->dataset = g_strdup (data);
+  p->has_seed = TRUE;
+  p->seed = cfg->seed;
+  DvPresentation pr;
+  dv_presentation_init (&pr, DV_LOADER_DURATION);
+  g_auto (GStrv) base = g_strsplit (spec->presentation, " ", -1);
+  if (dv_presentation_parse (&pr, (const char *const *) base, NULL)
+      && (cfg->overrides == NULL || dv_presentation_parse (&pr, (const char *const *) cfg->overrides, NULL)))
+    {
+      pr.dt = D->dt;
+      p->presentation = dv_presentation_to_string (&pr);
+    }
+  g_autoptr (DvJsonWriter) j = dv_json_writer_new (TRUE);
+  dv_json_writer_begin_object (j, NULL);
+  dv_json_writer_string (j, "experiment", spec->name);
+  dv_json_writer_string (j, "parameter", spec->parameter[0] ? spec->parameter : NULL);
+  dv_json_writer_begin_array (j, "values");
+  for (int i = 0; i < cfg->n_values; i++)
+    dv_json_writer_double (j, NULL, cfg->values[i]);
+  dv_json_writer_end (j);
+  if (cfg->n_values == 0)
+    dv_json_writer_string (j, "protocol_values", spec->values);
+  dv_json_writer_int (j, "samples", n_samples);
+  dv_json_writer_int (j, "idle_timesteps", spec->idle);
+  dv_json_writer_bool (j, "ffonly", spec->ffonly);
+  dv_provenance_write_json (p, j, "provenance");
+  g_autofree char *text = dv_json_writer_free_to_string (g_steal_pointer (&j));
+  g_autofree char *body = g_strconcat (text, "\n", NULL);
+  return g_file_set_contents_full (path, body, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0666, error);
 }
 
 static void
@@ -201,8 +246,12 @@ dv_cli_test (int argc, char **argv)
     }
   if (prog.tty)
     fprintf (stderr, "\r\033[K");
-  fprintf (stderr, "done in %.1f s; wrote %s/%s_{%stimecourse,summary}.csv\n", g_get_monotonic_time () / 1e6 - t0,
-           dir, ename, no_samples ? "" : "data,");
+  g_autofree char *pfile = g_strdup_printf ("%s_provenance.json", ename);
+  g_autofree char *ppath = g_build_filename (dir, pfile, NULL);
+  if (!write_provenance (ppath, checkpoint, D, data, &spec, &cfg, MIN (samples, dv_dataset_get_n (ds)), &error))
+    return dv_cli_fail (error);
+  fprintf (stderr, "done in %.1f s; wrote %s/%s_{%stimecourse,summary}.csv and %s\n",
+           g_get_monotonic_time () / 1e6 - t0, dir, ename, no_samples ? "" : "data,", pfile);
   g_autofree char *file = g_strdup_printf ("%s_summary.csv", ename);
   g_autofree char *sum = g_build_filename (dir, file, NULL);
   print_summary (sum, D);

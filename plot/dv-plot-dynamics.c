@@ -213,7 +213,8 @@ dynamics_params (gconstpointer self, DvJsonWriter *j)
   dv_json_writer_string (j, "title", p->title ? p->title : "Dynamics over training");
   dv_json_writer_string (j, "value", "mean |activation| of the layer for the probe stimulus, eval mode");
   dv_json_writer_string (j, "colormap", dv_colormap_name (p->colormap));
-  dv_json_writer_string (j, "scale", "each layer from its own min to max over all epochs and steps");
+  dv_json_writer_string (j, "colour_scale", "each layer min-max normalised: from its own min to max over all "
+                         "epochs and steps (the CSV holds the values themselves)");
   dv_json_writer_int (j, "epochs", p->n_rows);
   dv_json_writer_begin_array (j, "layers");
   for (int l = 0; l < p->n_layers; l++)

@@ -236,13 +236,13 @@ fmap_csv (gconstpointer self, GString *out)
   const DvFmapPlot *p = self;
   if (p->maps == NULL)
     {
-      g_string_append (out, "channel,y,x,value,normalised\n");
+      g_string_append (out, "channel,y,x,value,value_normalised\n");
       return;
     }
   gsize hw = (gsize) p->H * p->W;
   g_autofree DvRange *ranges = g_new (DvRange, p->C);
   dv_fmap_ranges (p->maps, p->C, p->H, p->W, p->scope, &p->global, p->symmetric, ranges);
-  g_string_append (out, "channel,y,x,value,normalised\n");
+  g_string_append (out, "channel,y,x,value,value_normalised\n");
   for (int c = 0; c < p->C; c++)
     for (int y = 0; y < p->H; y++)
       for (int x = 0; x < p->W; x++)
@@ -271,6 +271,8 @@ fmap_params (gconstpointer self, DvJsonWriter *j)
   dv_json_writer_string (j, "scale_scope", dv_scale_scope_name (p->scope));
   dv_json_writer_bool (j, "symmetric", p->symmetric);
   dv_json_writer_string (j, "value_label", p->value_label ? p->value_label : "activation");
+  dv_json_writer_string (j, "value_normalised", "min-max normalised: (value - min) / (max - min) of "
+                         "the channel's range (channel_ranges), clamped to [0, 1]; the colour drawn");
   if (p->maps != NULL)
     {
       g_autofree DvRange *ranges = g_new (DvRange, p->C);

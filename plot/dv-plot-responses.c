@@ -277,7 +277,10 @@ responses_csv (gconstpointer self, GString *out)
       {
         char buf[32];
         g_string_append_c (out, ',');
-        dvp_csv_field (out, dvp_trace_name (p->names, k, buf, sizeof buf));
+        /* divided by its maximum: the column says so (<trace>_normalised) */
+        const char *name = dvp_trace_name (p->names, k, buf, sizeof buf);
+        g_autofree char *col = p->normalise ? g_strconcat (name, "_normalised", NULL) : NULL;
+        dvp_csv_field (out, col ? col : name);
       }
   g_string_append_c (out, '\n');
   guint len = p->series != NULL ? dv_series_length (p->series) : 0;
@@ -307,6 +310,8 @@ responses_params (gconstpointer self, DvJsonWriter *j)
   dv_json_writer_string (j, "y_label", p->y_label ? p->y_label : "mean |activation|");
   dv_json_writer_string (j, "x_label", "time (ms)");
   dv_json_writer_bool (j, "normalise", p->normalise);
+  dv_json_writer_string (j, "normalisation", p->normalise ? "each trace divided by its maximum |value| "
+                         "(CSV columns <trace>_normalised)" : NULL);
   dv_json_writer_int (j, "cursor_step", p->cursor);
   dv_json_writer_int (j, "n_recorded", p->series != NULL ? dv_series_length (p->series) : 0);
   dv_json_writer_begin_array (j, "traces");

@@ -22,6 +22,7 @@
 
 #include "dv-colormap.h"
 #include "dv-json-writer.h"
+#include "dv-provenance.h"
 #include "dv-plot-model.h"
 
 G_BEGIN_DECLS
@@ -201,7 +202,8 @@ typedef enum {
 
 void     dv_plot_draw (DvPlot plot, cairo_t *cr, double width, double height);
 char    *dv_plot_to_csv (DvPlot plot);
-/* The parameter JSON: kind, size, scale, format and the view's own fields. */
+/* The parameter JSON of one image: kind, size, scale, format, "images" (that one), "provenance"
+ * null, and the view's own fields. */
 char    *dv_plot_params_to_json (DvPlot plot, double width, double height, double scale,
                                  const char *format);
 gboolean dv_plot_format_from_path (const char *path, DvPlotFormat *format);
@@ -211,10 +213,27 @@ gboolean dv_plot_format_from_path (const char *path, DvPlotFormat *format);
  * same on screen and in PNG, SVG and PDF. */
 int      dv_plot_count_cut_labels (DvPlot plot, double width, double height);
 
-/* Renders plot into path (format from the extension: .png, .svg, .pdf; PNG
- * at width·scale × height·scale pixels) and writes <stem>.csv and
- * <stem>.json beside it.  Every file is written to a temporary name first
- * and renamed into place. */
+/* One image of an export: its format, its scale (PNG pixels per user unit; ignored by SVG and
+ * PDF, whose JSON says 1) and its path (NULL: <stem>.png/.svg/.pdf). */
+typedef struct {
+  DvPlotFormat format;
+  double scale;
+  const char *path;
+} DvPlotImage;
+
+/* Renders plot at width × height into every image, then writes <stem>.csv (the plotted data,
+ * once: it does not depend on the format) and <stem>.json: the parameters, an "images" array
+ * with each image's file, format and scale (PNG: pixel size and dpi; SVG/PDF: size in pt) and
+ * "provenance" (dv_provenance_write_json; null when provenance is NULL).  Every file is written
+ * to a temporary name first and renamed into place (mode 0666 less the umask). */
+gboolean dv_plot_export_images (DvPlot plot, const char *stem, const DvPlotImage *images,
+                                int n_images, double width, double height,
+                                const DvProvenance *provenance, GError **error);
+/* One image at path (format from the extension: .png, .svg, .pdf; PNG at width·scale ×
+ * height·scale pixels) with <stem>.csv and <stem>.json beside it. */
+gboolean dv_plot_export_full (DvPlot plot, const char *path, double width, double height,
+                              double scale, const DvProvenance *provenance, GError **error);
+/* dv_plot_export_full without provenance. */
 gboolean dv_plot_export (DvPlot plot, const char *path, double width, double height,
                          double scale, GError **error);
 

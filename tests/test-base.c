@@ -1,5 +1,6 @@
 /* test-base.c — base/: the seeded PRNG (dv-rng.h), numbers as text (dv-number.h), the JSON
- * writer (dv-json-writer.h) and the GError helper (dv-error.h).
+ * writer (dv-json-writer.h), the GError helper (dv-error.h) and the provenance record of an
+ * export (dv-provenance.h: SHA-256 against the FIPS 180-2 vectors, the JSON read back).
  *
  * Bounded draws are checked where a modulo would be visibly biased; number texts against
  * what Python's repr() writes and by round trips of random bit patterns; the writer's output
@@ -9,8 +10,11 @@
 #include "dv-json-writer.h"
 #include "dv-json.h"
 #include "dv-number.h"
+#include "dv-provenance.h"
+#include "dv-config.h"
 #include "dv-rng.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -207,6 +211,101 @@ test_error_helper (void)
   g_assert_cmpstr (error->message, ==, "cfg.json:3:7: expected ','");
 }
 
+/* SHA-256 of files against the FIPS 180-2 vectors ("abc", and a million 'a's read in pieces). */
+static void
+test_provenance_sha256 (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("dv-test-prov-XXXXXX", NULL);
+  g_autofree char *abc = g_build_filename (dir, "abc", NULL);
+  g_autofree char *big = g_build_filename (dir, "big", NULL);
+  g_assert_true (g_file_set_contents (abc, "abc", 3, NULL));
+  g_autofree char *million = g_strnfill (1000000, 'a');
+  g_assert_true (g_file_set_contents (big, million, 1000000, NULL));
+  g_autoptr (GError) error = NULL;
+  g_autofree char *h1 = dv_sha256_file (abc, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (h1, ==, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  g_autofree char *h2 = dv_sha256_file (big, &error);
+  g_assert_cmpstr (h2, ==, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  g_autofree char *missing = g_build_filename (dir, "none", NULL);
+  g_assert_null (dv_sha256_file (missing, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+  g_unlink (abc);
+  g_unlink (big);
+  g_rmdir (dir);
+}
+
+static DvJson *
+provenance_json (const DvProvenance *p)
+{
+  g_autoptr (DvJsonWriter) j = dv_json_writer_new (TRUE);
+  dv_json_writer_begin_object (j, NULL);
+  dv_provenance_write_json (p, j, "provenance");
+  g_autofree char *text = dv_json_writer_free_to_string (g_steal_pointer (&j));
+  g_autoptr (GError) error = NULL;
+  DvJson *root = dv_json_parse (text, -1, &error);
+  g_assert_no_error (error);
+  return root;
+}
+
+static const char *
+member_string (const DvJson *o, const char *key)
+{
+  DvJson *v = dv_json_object_get (o, key);
+  g_assert_nonnull (v);
+  return dv_json_type (v) == DV_JSON_STRING ? dv_json_string (v) : NULL;
+}
+
+/* Fresh weights, then a checkpoint: each says so, the presentation comes back typed. */
+static void
+test_provenance_json (void)
+{
+  g_autoptr (DvProvenance) p = dv_provenance_new ("test");
+  dv_provenance_set_fresh (p, 7);
+  p->model_class = g_strdup ("CustomRCNN");
+  p->sample = 12;
+  p->has_seed = TRUE;
+  p->seed = 12;
+  p->presentation = g_strdup ("loader=StimulusDuration intro_duration=2 ssnr=0.5 noise_seed=none "
+                              "shuffle_presentation_pattern=false data_presentation_pattern=0110");
+  {
+    g_autoptr (DvJson) root = provenance_json (p);
+    DvJson *r = dv_json_object_get (root, "provenance");
+    g_assert_cmpstr (member_string (r, "weights"), ==, "fresh weights, seed 7");
+    g_assert_cmpstr (member_string (r, "weights_origin"), ==, "fresh");
+    g_assert_cmpint (dv_json_int (dv_json_object_get (r, "weights_seed")), ==, 7);
+    g_assert_cmpint (dv_json_type (dv_json_object_get (r, "checkpoint")), ==, DV_JSON_NULL);
+    g_assert_cmpstr (member_string (r, "engine_version"), ==, DV_VERSION);
+    g_assert_cmpint (dv_json_int (dv_json_object_get (r, "sample_index")), ==, 12);
+    g_assert_cmpint (dv_json_int (dv_json_object_get (r, "seed")), ==, 12);
+    DvJson *pr = dv_json_object_get (r, "presentation");
+    g_assert_cmpstr (member_string (pr, "loader"), ==, "StimulusDuration");
+    g_assert_true (dv_json_is_int (dv_json_object_get (pr, "intro_duration")));
+    g_assert_cmpint (dv_json_int (dv_json_object_get (pr, "intro_duration")), ==, 2);
+    g_assert_cmpfloat (dv_json_number (dv_json_object_get (pr, "ssnr")), ==, 0.5);
+    g_assert_cmpint (dv_json_type (dv_json_object_get (pr, "noise_seed")), ==, DV_JSON_NULL);
+    g_assert_cmpint (dv_json_type (dv_json_object_get (pr, "shuffle_presentation_pattern")), ==, DV_JSON_BOOL);
+    g_assert_cmpstr (member_string (pr, "data_presentation_pattern"), ==, "0110");
+  }
+  g_autofree char *dir = g_dir_make_tmp ("dv-test-prov-XXXXXX", NULL);
+  g_autofree char *ck = g_build_filename (dir, "m.safetensors", NULL);
+  g_assert_true (g_file_set_contents (ck, "abc", 3, NULL));
+  g_assert_true (dv_provenance_set_checkpoint (p, ck, FALSE, NULL));
+  dv_provenance_set_weights_changed (p, "trained in this session");
+  g_autoptr (DvProvenance) c = dv_provenance_copy (p);
+  g_autoptr (DvJson) root = provenance_json (c);
+  DvJson *r = dv_json_object_get (root, "provenance");
+  g_autofree char *want = g_strdup_printf ("checkpoint %s; then trained in this session", ck);
+  g_assert_cmpstr (member_string (r, "weights"), ==, want);
+  DvJson *cj = dv_json_object_get (r, "checkpoint");
+  g_assert_cmpstr (member_string (cj, "path"), ==, ck);
+  g_assert_cmpstr (member_string (cj, "sha256"), ==,
+                   "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  g_assert_cmpint (dv_json_type (dv_json_object_get (r, "weights_seed")), ==, DV_JSON_NULL);
+  g_unlink (ck);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -217,5 +316,7 @@ main (int argc, char **argv)
   g_test_add_func ("/base/number/round-trips", test_number_round_trips);
   g_test_add_func ("/base/json-writer/python-layout", test_json_writer_python_layout);
   g_test_add_func ("/base/error/set", test_error_helper);
+  g_test_add_func ("/base/provenance/sha256", test_provenance_sha256);
+  g_test_add_func ("/base/provenance/json", test_provenance_json);
   return g_test_run ();
 }

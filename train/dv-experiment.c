@@ -463,7 +463,7 @@ dv_experiment_run (DvModel *model, DvDataset *ds, const DvExperimentSpec *spec_i
 
   static const char *const tc_names[] = { "response_avg", "response_std", "spatial_variance", "feature_variance" };
   static const char *const sum_names[] = { "peak_time_ms", "peak_height", "peak_ratio", "summed_response",
-                                           "summed_response_norm", "adaptation_ratio", "latency_ms" };
+                                           "summed_response_normalised", "adaptation_ratio", "latency_ms" };
   g_autoptr (GString) rows = cfg->no_samples_csv ? NULL : g_string_new (NULL);
   g_autoptr (GString) tc = g_string_new (NULL), sum = g_string_new (NULL);
   if (rows)

@@ -55,6 +55,7 @@ dv_history_free (DvHistory *h)
   g_free (h->presentation_params);
   g_free (h->dataset);
   g_free (h->fit);
+  dv_provenance_free (h->provenance);
   g_free (h);
 }
 
@@ -253,6 +254,14 @@ copy_meta (DvHistory *dst, const DvHistory *src)
   dst->seq_id = src->seq_id;
 }
 
+static void
+copy_provenance (DvHistory *dst, const DvHistory *src)
+{
+  dv_provenance_free (dst->provenance);
+  dst->provenance = dv_provenance_copy (src->provenance);
+  dst->provenance_serial = src->provenance_serial;
+}
+
 gboolean
 dv_history_sync (DvHistory *dst, const DvHistory *src, gboolean *new_sequence)
 {
@@ -264,8 +273,11 @@ dv_history_sync (DvHistory *dst, const DvHistory *src, gboolean *new_sequence)
     return FALSE;
   if (fresh)
     copy_meta (dst, src);
+  gboolean prov = fresh || dst->provenance_serial != src->provenance_serial;
+  if (prov)
+    copy_provenance (dst, src);
   if (src->head <= dst->head)
-    return fresh;
+    return fresh || prov;
   for (int t = dst->head + 1; t <= src->head; t++)
     {
       int i = dv_series_find (src->means, t);

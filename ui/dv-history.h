@@ -24,6 +24,7 @@
 #include <glib.h>
 
 #include "dv-plot-model.h"
+#include "dv-provenance.h"
 
 G_BEGIN_DECLS
 
@@ -63,6 +64,10 @@ typedef struct {
   char *dataset;           /* the data set's spec: "embedded", "fashion-mnist", "folder:DIR" */
   int n_samples;           /* samples in the data set */
   char *fit;               /* how the stimulus was fitted to the model's input, or NULL */
+  DvProvenance *provenance; /* what an export records (weights, model, data, sample, presentation,
+                             * seed), or NULL; the engine thread bumps provenance_serial when it
+                             * changes within a sequence (an edit, a training run) */
+  guint provenance_serial;
 
   /* what has been computed: steps 0..head */
   int head;

@@ -137,11 +137,10 @@ dv_plot_view_get_name (DvPlotView *self)
   return self->name;
 }
 
-gboolean
-dv_plot_view_export (DvPlotView *self, const char *path, double scale, GError **error)
+/* The size a view is exported at: its own, at least its minimum; 720×420 if never shown. */
+static void
+export_size (DvPlotView *self, double *width, double *height)
 {
-  g_return_val_if_fail (DV_IS_PLOT_VIEW (self), FALSE);
-  g_return_val_if_fail (self->plot.klass != NULL, FALSE);
   double w = MAX (gtk_widget_get_width (GTK_WIDGET (self)), self->min_w);
   double h = MAX (gtk_widget_get_height (GTK_WIDGET (self)), self->min_h);
   /* a view that was never shown gets a readable default size */
@@ -150,5 +149,17 @@ dv_plot_view_export (DvPlotView *self, const char *path, double scale, GError **
       w = MAX (w, 720);
       h = MAX (h, 420);
     }
-  return dv_plot_export (self->plot, path, w, h, scale, error);
+  *width = w;
+  *height = h;
+}
+
+gboolean
+dv_plot_view_export (DvPlotView *self, const char *stem, const DvPlotImage *images, int n_images,
+                     const DvProvenance *provenance, GError **error)
+{
+  g_return_val_if_fail (DV_IS_PLOT_VIEW (self), FALSE);
+  g_return_val_if_fail (self->plot.klass != NULL, FALSE);
+  double w, h;
+  export_size (self, &w, &h);
+  return dv_plot_export_images (self->plot, stem, images, n_images, w, h, provenance, error);
 }

@@ -27,8 +27,10 @@ void       dv_plot_view_set_min_size (DvPlotView *self, int width, int height);
 void       dv_plot_view_set_name (DvPlotView *self, const char *name);
 const char *dv_plot_view_get_name (DvPlotView *self);
 
-/* Renders the plot at its current size (at least min size) to path with
- * the plot/ export helpers (image + CSV + JSON). */
-gboolean   dv_plot_view_export (DvPlotView *self, const char *path, double scale, GError **error);
+/* Renders the plot at its current size (at least min size) into every image with the plot/
+ * export helpers (dv_plot_export_images: the images, <stem>.csv, one <stem>.json saying each
+ * image's format and scale, and provenance, which may be NULL). */
+gboolean   dv_plot_view_export (DvPlotView *self, const char *stem, const DvPlotImage *images,
+                                int n_images, const DvProvenance *provenance, GError **error);
 
 G_END_DECLS

@@ -76,7 +76,10 @@ GtkWindow  *dv_wb_window_ask_model (DvWbWindow *self, const char *path, const ch
 const char *dv_wb_window_get_error (DvWbWindow *self);   /* NULL when no banner */
 
 /* Export view `name` (dv_wb_view_names) to path (.png/.svg/.pdf + .csv +
- * .json); export_all writes every view as PNG (scale 2), SVG and PDF into dir. */
+ * .json); export_all writes every view as PNG (scale 2), SVG and PDF into dir,
+ * with one CSV and one JSON per view (its "images" name all three).  Each JSON
+ * records get_provenance: the live view's sequence (dv-history.h), or NULL. */
+const DvProvenance *dv_wb_window_get_provenance (DvWbWindow *self);
 gboolean    dv_wb_window_export_view (DvWbWindow *self, const char *name, const char *path,
                                       double scale, GError **error);
 gboolean    dv_wb_window_export_all (DvWbWindow *self, const char *dir, GError **error);

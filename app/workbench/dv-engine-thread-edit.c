@@ -91,6 +91,7 @@ apply (DvEngineThread *self, Job *job)
                                     "%u tensor%s set from the description%s."), changed, changed == 1 ? "" : "s",
                                     new_dt ? "; the new dt starts the sequence again"
                                            : "; the sequence goes on with the new values");
+      dv_engine_thread_weights_changed (self, "edited in the Architecture page (applied without a rebuild)");
       if (new_dt)
         dv_engine_thread_restart_sequence (self);
       return;
@@ -103,7 +104,10 @@ apply (DvEngineThread *self, Job *job)
                                 dv_transfer_report_count (&r->report, DV_TRANSFER_DROPPED, FALSE));
   const char *cls = dv_model_get_desc (model)->model_class;
   g_autofree char *label = g_strdup_printf ("%s (edited)", cls);
-  dv_engine_thread_replace_model (self, model, label, self->preset);
+  DvProvenance *prov = dv_provenance_copy (self->provenance);
+  dv_provenance_set_weights_changed (prov, "edited in the Architecture page (the model rebuilt; its "
+                                     "parameters kept where their shapes allowed)");
+  dv_engine_thread_replace_model_with (self, model, label, self->preset, prov);
 }
 
 /* A preset (Use Preset) built anew: every weight from the seed, none of the running model's. */
@@ -161,6 +165,7 @@ run_job (DvEngineThread *self, gpointer data)
                                              "(seed %" G_GUINT64_FORMAT ") and the stimulus "
                                              "starts again.", job->seed);
       dv_model_init_params (self->model, job->seed);
+      dv_provenance_set_fresh (self->provenance, job->seed);
       {
         g_autofree char *label = g_strdup_printf ("fresh weights, seed %" G_GUINT64_FORMAT,
                                                   job->seed);

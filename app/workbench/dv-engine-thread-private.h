@@ -53,6 +53,7 @@ struct _DvEngineThread {
   DvRun *run;
   gboolean preset;
   char *model_label;
+  DvProvenance *provenance;    /* where the weights came from (new_sequence adds the rest) */
   DvDataset *dataset;
   char *dataset_spec;
   DvPresentation presentation;
@@ -92,6 +93,13 @@ struct _DvEngineThread {
  * sample. */
 void dv_engine_thread_replace_model (DvEngineThread *self, DvModel *model, const char *label,
                                      gboolean preset);
+/* The same, saying where the new weights came from (provenance: transfer full; NULL:
+ * "unrecorded", replaced by `label`). */
+void dv_engine_thread_replace_model_with (DvEngineThread *self, DvModel *model, const char *label,
+                                          gboolean preset, DvProvenance *provenance);
+/* Engine thread: the weights changed in place (`what`: "trained in this session", …); exports
+ * from now on say so (the history's provenance is updated at once, not at the next sequence). */
+void dv_engine_thread_weights_changed (DvEngineThread *self, const char *what);
 /* Engine thread: starts a new sequence for the current sample (clears the
  * run's state and the history). */
 void dv_engine_thread_restart_sequence (DvEngineThread *self);

@@ -373,6 +373,8 @@ prepare (DvEngineThread *self, DvEngineTrain *job, GError **error)
   n->probe_logits = g_new0 (float, (gsize) T * K);
   dv_mutex_unlock (&job->lock);
 
+  dv_engine_thread_weights_changed (self, "trained in this workbench session (the training panel's "
+                                    "run; not saved unless exported)");
   /* the trainer borrows the model: let go of it before it is replaced */
   self->model_release = model_release;
   self->model_release_data = job_ref (job);

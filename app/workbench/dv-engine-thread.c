@@ -379,6 +379,17 @@ new_sequence (DvEngineThread *self)
   h->dataset = g_strdup (self->dataset_spec);
   g_free (h->fit);
   h->fit = g_steal_pointer (&fit);
+  dv_provenance_free (h->provenance);
+  h->provenance = dv_provenance_copy (self->provenance);
+  g_free (h->provenance->model_class);
+  h->provenance->model_class = g_strdup (D->model_class);
+  g_free (h->provenance->dataset);
+  h->provenance->dataset = g_strdup (self->dataset_spec);
+  h->provenance->sample = self->sample;
+  h->provenance->has_seed = TRUE;
+  h->provenance->seed = (guint64) self->sample;   /* the seed dv_presentation_build got */
+  g_free (h->provenance->presentation);
+  h->provenance->presentation = g_strdup (h->presentation_params);
   schedule_locked (self);
   dv_mutex_unlock (&self->lock);
   if (self->autoadvance)
@@ -471,6 +482,7 @@ set_params (DvEngineThread *self, char **assignments)
                                     : g_strdup (self->model_label);
       g_free (self->model_label);
       self->model_label = g_strdup_printf ("%s(fresh weights, seed %" G_GUINT64_FORMAT ")", base, value);
+      dv_provenance_set_fresh (self->provenance, value);
     }
   self->presentation = p;
   new_sequence (self);
@@ -490,84 +502,6 @@ set_dataset (DvEngineThread *self, DvDataset *dataset, const char *spec)
   self->dataset_spec = g_strdup (spec);
   self->sample = 0;
   new_sequence (self);
-}
-
-DvModel *
-dv_workbench_load_model (const char *path, DvLoadReport *rep, char **label, gboolean *fresh,
-                         GError **error)
-{
-  return dv_workbench_load_model_as (path, NULL, rep, label, fresh, NULL, error);
-}
-
-/* The banner's note on a checkpoint whose model its metadata did not say:
- * one line "FILE: identified as CLS from SOURCES", then every line of `how`
- * (the tooltip). */
-static char *
-identified_note (const char *base, const char *cls, const char *how)
-{
-  g_autoptr (GPtrArray) sources = g_ptr_array_new_with_free_func (g_free);
-  g_auto (GStrv) lines = g_strsplit (how, "\n", -1);
-  for (char **l = lines; *l != NULL; l++)
-    {
-      const char *from = strstr (*l, "from ");
-      if (from == NULL || g_str_has_prefix (*l, "not ") || strstr (*l, " ignored") != NULL)
-        continue;
-      from += 5;
-      gsize n = strcspn (from, "(:");
-      g_autofree char *src = g_strchomp (g_strndup (from, n));
-      if (*src != '\0' && !g_ptr_array_find_with_equal_func (sources, src, g_str_equal, NULL))
-        g_ptr_array_add (sources, g_steal_pointer (&src));
-    }
-  g_autoptr (GString) s = g_string_new (NULL);
-  g_string_append_printf (s, "%s: identified as %s", base, cls ? cls : "a custom model");
-  for (guint i = 0; i < sources->len; i++)
-    g_string_append_printf (s, "%s%s", i == 0 ? " from " : i + 1 == sources->len ? " and " : ", ",
-                            (const char *) g_ptr_array_index (sources, i));
-  g_string_append (s, " (the model was not in the file's metadata; hover for how)\nthe model was identified:\n");
-  g_string_append (s, how);
-  g_strchomp (s->str);
-  return g_string_free (g_steal_pointer (&s), FALSE);
-}
-
-DvModel *
-dv_workbench_load_model_as (const char *path, const char *model_spec, DvLoadReport *rep, char **label,
-                            gboolean *fresh, char **how, GError **error)
-{
-  if (how)
-    *how = NULL;
-  g_autofree char *base = g_path_get_basename (path);
-  *fresh = FALSE;
-  if (!g_str_has_suffix (path, ".json"))
-    {
-      g_autoptr (DvModelHint) hint = model_spec ? dv_model_hint_new (model_spec, NULL, 0, error) : NULL;
-      if (model_spec && hint == NULL)
-        return NULL;
-      g_autoptr (GString) said = g_string_new (NULL);
-      DvModel *model = dv_checkpoint_load_identified (path, hint, rep, said, error);
-      if (model && how && strstr (said->str, "own metadata") == NULL)
-        *how = identified_note (base, dv_model_get_desc (model)->model_class, said->str);
-      const char *cls = model ? dv_model_get_desc (model)->model_class : NULL;
-      if (model != NULL)
-        *label = g_strdup_printf ("%s (%s)", cls ? cls : "custom model", base);
-      return model;
-    }
-  /* a model description (dynvision describe, the train/models files): fresh weights */
-  g_autoptr (DvJson) json = dv_json_parse_file (path, error);
-  if (json == NULL)
-    return NULL;
-  g_autoptr (DvModelDesc) desc = dv_model_desc_from_json (json, error);
-  if (desc == NULL)
-    {
-      g_prefix_error (error, "%s: ", path);
-      return NULL;
-    }
-  DvModel *model = dv_model_new (desc, error);
-  if (model == NULL)
-    return NULL;
-  dv_model_init_params (model, 0);
-  *fresh = TRUE;
-  *label = g_strdup_printf ("%s (%s, fresh weights, seed 0)", desc->model_class, base);
-  return model;
 }
 
 static void
@@ -596,7 +530,8 @@ load_checkpoint (DvEngineThread *self, const char *path, const char *model_spec)
       dv_engine_thread_note (self, "%s: %s", base, names);
     }
   dv_load_report_clear (&rep);
-  dv_engine_thread_replace_model (self, model, label, fresh);
+  dv_engine_thread_replace_model_with (self, model, label, fresh,
+                                       dv_workbench_weights_provenance (path, fresh, FALSE));
 }
 
 static void
@@ -612,6 +547,21 @@ void
 dv_engine_thread_replace_model (DvEngineThread *self, DvModel *model, const char *label,
                                 gboolean preset)
 {
+  dv_engine_thread_replace_model_with (self, model, label, preset, NULL);
+}
+
+void
+dv_engine_thread_replace_model_with (DvEngineThread *self, DvModel *model, const char *label,
+                                     gboolean preset, DvProvenance *provenance)
+{
+  if (provenance == NULL)
+    {
+      provenance = dv_provenance_new ("dynvision-workbench");
+      g_autofree char *what = g_strdup_printf ("replaced by %s", label);
+      dv_provenance_set_weights_changed (provenance, what);
+    }
+  dv_provenance_free (self->provenance);
+  self->provenance = provenance;
   release_model (self);
   free_run (self);
   dv_model_free (self->model);
@@ -621,6 +571,19 @@ dv_engine_thread_replace_model (DvEngineThread *self, DvModel *model, const char
   self->model_label = g_strdup (label);
   make_run (self);
   new_sequence (self);
+}
+
+void
+dv_engine_thread_weights_changed (DvEngineThread *self, const char *what)
+{
+  dv_provenance_set_weights_changed (self->provenance, what);
+  dv_mutex_lock (&self->lock);
+  if (self->history->provenance != NULL)
+    {
+      dv_provenance_set_weights_changed (self->history->provenance, what);
+      self->history->provenance_serial++;
+    }
+  dv_mutex_unlock (&self->lock);
 }
 
 void
@@ -711,6 +674,8 @@ dv_engine_thread_new (DvEngineSetup *setup, GMainContext *context, DvEngineNotif
   self->queue = g_async_queue_new_full ((GDestroyNotify) cmd_free);
   self->model = setup->model;
   self->model_label = setup->model_label;
+  self->provenance = setup->provenance ? setup->provenance : dv_provenance_new ("dynvision-workbench");
+  setup->provenance = NULL;
   self->preset = setup->preset;
   self->dataset = dv_dataset_ref (setup->dataset);
   self->dataset_spec = g_strdup (setup->dataset_spec ? setup->dataset_spec
@@ -766,6 +731,7 @@ dv_engine_thread_free (DvEngineThread *self)
   g_main_context_unref (self->context);
   g_mutex_clear (&self->lock);
   g_free (self->model_label);
+  dv_provenance_free (self->provenance);
   g_free (self);
 }
 

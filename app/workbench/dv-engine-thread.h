@@ -36,6 +36,7 @@ typedef void (*DvEngineNotify) (gpointer user_data);
 typedef struct {
   DvModel *model;            /* transfer full */
   char *model_label;         /* transfer full; e.g. "CustomRCNN (fresh weights, seed 0)" */
+  DvProvenance *provenance;  /* transfer full; where the weights came from, or NULL: unrecorded */
   gboolean preset;           /* the model came from a preset: "seed" re-initialises it */
   DvDataset *dataset;        /* a reference is taken */
   const char *dataset_spec;  /* how it was opened ("embedded", "folder:DIR"); NULL: its name */
@@ -82,6 +83,10 @@ DvModel        *dv_workbench_load_model (const char *path, DvLoadReport *rep, ch
  * own metadata did not say it (NULL otherwise). */
 DvModel        *dv_workbench_load_model_as (const char *path, const char *model_spec, DvLoadReport *rep,
                                             char **label, gboolean *fresh, char **how, GError **error);
+/* Where the weights of dv_workbench_load_model_as (path, …) came from: the checkpoint and its
+ * SHA-256 (shipped: the shipped trained default), or for a description (fresh) "fresh weights,
+ * seed 0" with the description as an input file.  producer: "dynvision-workbench". */
+DvProvenance   *dv_workbench_weights_provenance (const char *path, gboolean fresh, gboolean shipped);
 /* Replaces the model by a checkpoint's or a description's (dv_workbench_load_model);
  * on failure the old one stays. */
 void            dv_engine_thread_load_checkpoint (DvEngineThread *self, const char *path);

@@ -478,7 +478,10 @@ dv_workbench_setup_init (DvEngineSetup *setup, const DvWorkbenchOptions *options
                                                     ? "model description" : "checkpoint",
                                                     local->message));
       else
-        setup->preset = fresh;
+        {
+          setup->preset = fresh;
+          setup->provenance = dv_workbench_weights_provenance (o->checkpoint, fresh, FALSE);
+        }
     }
   else if (o->trained_default)
     {
@@ -495,6 +498,7 @@ dv_workbench_setup_init (DvEngineSetup *setup, const DvWorkbenchOptions *options
         {
           setup->model_label = g_strdup (DV_WORKBENCH_TRAINED_LABEL);
           setup->preset = FALSE;
+          setup->provenance = dv_workbench_weights_provenance (path, FALSE, TRUE);
         }
       else
         g_ptr_array_add (problems, path == NULL
@@ -509,6 +513,8 @@ dv_workbench_setup_init (DvEngineSetup *setup, const DvWorkbenchOptions *options
       if (setup->model == NULL)
         return FALSE;
       setup->preset = TRUE;
+      setup->provenance = dv_provenance_new ("dynvision-workbench");
+      dv_provenance_set_fresh (setup->provenance, o->seed);
     }
 
   g_autoptr (GError) local = NULL;
@@ -557,6 +563,7 @@ dv_workbench_setup_clear (DvEngineSetup *setup)
 {
   g_clear_pointer (&setup->model, dv_model_free);
   g_clear_pointer (&setup->model_label, g_free);
+  g_clear_pointer (&setup->provenance, dv_provenance_free);
   g_clear_pointer (&setup->dataset, dv_dataset_unref);
   g_clear_pointer (&setup->note, g_free);
 }
