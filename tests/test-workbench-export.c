@@ -23,6 +23,7 @@
 #include "dv-workbench.h"
 
 #include "dv-test-wait.h"
+#include "dv-wb-window-train.h"
 
 #define LIVE(w) dv_wb_window_get_live_page (w)
 
@@ -75,6 +76,12 @@ remove_tree (const char *dir)
   if (d != NULL)
     g_dir_close (d);
   g_rmdir (dir);
+}
+
+static gboolean
+file_exists (gpointer path)
+{
+  return g_file_test (path, G_FILE_TEST_EXISTS);
 }
 
 /* The file's SHA-256, independently of base/dv-provenance.c: all its bytes at once. */
@@ -252,6 +259,32 @@ test_checkpoint_and_export_all (void)
       DvJson *c = dv_json_object_get (dv_json_object_get (doc, "provenance"), "checkpoint");
       g_assert_cmpstr (str (c, "sha256"), ==, want_sha);
     }
+  /* saved as a project and opened again in another window: the exports name the project's
+   * weights file and its SHA-256, and the project file among the inputs */
+  g_autofree char *proj = g_build_filename (dir, "p.dvproj.json", NULL);
+  dv_wb_window_save_project (window, proj);
+  g_assert_true (wait_for (file_exists, proj, 60));
+  DvWorkbenchOptions o2 = { .sample = 0 };
+  DvWbWindow *w2 = launch_with (&o2);
+  dv_wb_window_open_project (w2, proj);
+  Shows s2 = { w2, 2, 0, "p.dvproj.json" };
+  g_assert_true (wait_for (shows, &s2, 60));
+  {
+    g_autoptr (DvJson) doc = NULL;
+    DvJson *p = export_provenance (w2, dir, "latency", "proj", &doc);
+    g_assert_cmpstr (str (p, "weights_origin"), ==, "checkpoint");
+    DvJson *c = dv_json_object_get (p, "checkpoint");
+    g_assert_true (g_str_has_prefix (str (c, "path"), dir)); /* the project's own weights file */
+    g_autofree char *sha = sha256_of (str (c, "path"));
+    g_assert_cmpstr (str (c, "sha256"), ==, sha);
+    DvJson *in = dv_json_object_get (p, "inputs");
+    g_assert_cmpuint (dv_json_length (in), >=, 1);
+    gboolean has_project = FALSE;
+    for (guint k = 0; k < dv_json_length (in); k++)
+      has_project |= g_str_has_suffix (str (dv_json_array_get (in, k), "path"), "p.dvproj.json");
+    g_assert_true (has_project);
+  }
+  close_window (w2);
   /* traces ÷ max: the CSV's trace columns are named <layer>_normalised */
   g_autofree char *csv_path = g_build_filename (out, "responses.csv", NULL);
   g_autofree char *csv = NULL;

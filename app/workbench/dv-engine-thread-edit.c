@@ -132,7 +132,9 @@ apply_fresh (DvEngineThread *self, Job *job)
                                 cls, job->seed);
   g_autofree char *label = g_strdup_printf ("%s (fresh weights, seed %" G_GUINT64_FORMAT ")", cls,
                                             job->seed);
-  dv_engine_thread_replace_model (self, model, label, TRUE);
+  DvProvenance *prov = dv_provenance_new ("dynvision-workbench");
+  dv_provenance_set_fresh (prov, job->seed);
+  dv_engine_thread_replace_model_with (self, model, label, TRUE, prov);
 }
 
 /* What the engine thread owns: the job until it is handed back. */

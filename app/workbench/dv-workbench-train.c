@@ -504,7 +504,14 @@ open_call (DvEngineThread *self, gpointer data)
   self->sample = p->sample;
   g_autofree char *base = g_path_get_basename (d->path);
   g_autofree char *label = g_strdup_printf ("%s (%s)", dv_model_get_desc (model)->model_class, base);
-  dv_engine_thread_replace_model (self, g_steal_pointer (&model), label, p->weights == NULL);
+  /* what the exports name: the project's weights file, or its seed's fresh weights; the
+   * project file as an input either way */
+  DvProvenance *prov = p->weights ? dv_workbench_weights_provenance (p->weights, FALSE, FALSE)
+                                  : dv_provenance_new ("dynvision-workbench");
+  if (p->weights == NULL)
+    dv_provenance_set_fresh (prov, p->seed);
+  dv_provenance_add_input (prov, d->path, NULL);
+  dv_engine_thread_replace_model_with (self, g_steal_pointer (&model), label, p->weights == NULL, prov);
 }
 
 static gboolean
