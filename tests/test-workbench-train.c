@@ -677,6 +677,45 @@ test_panel_settings (void)
   gtk_window_destroy (GTK_WINDOW (w));
 }
 
+/* The trained default was trained with BatchNorm on fixed running statistics: the panel offers
+ * to go on the same way (its BatchNorm field says "running"), and a run started from it does
+ * (its checkpoint's train.bn_mode, written from the trainer's configuration); fresh weights
+ * keep DynVision's batch statistics. */
+static void
+test_trained_default_bn_mode (void)
+{
+  g_autofree char *shipped = dv_workbench_trained_model_path ();
+  if (shipped == NULL)
+    {
+      g_test_skip ("the trained CustomRCNN is not in this tree");
+      return;
+    }
+  DvWorkbenchOptions o = { .trained_default = TRUE };
+  DvWorkbench *wb = dv_workbench_new (NULL, &o, NULL);
+  g_assert_nonnull (wb);
+  DvWbWindow *w = dv_workbench_get_window (wb);
+  gtk_window_present (GTK_WINDOW (w));
+  g_auto (GStrv) now = dv_training_panel_get_settings (TRAIN (w));
+  g_assert_true (g_strv_contains ((const char *const *) now, "bn-mode=running"));
+  const char *settings[] = { "epochs=1", "train_samples=32", "batch_size=32", NULL };
+  start_training (w, settings);
+  StateIs done = { w, DV_WB_TRAIN_DONE };
+  g_assert_true (wait_for (state_is, &done, 300));
+  DvWbTrainView view;
+  g_assert_true (dv_training_panel_get_shown (TRAIN (w), &view));
+  g_assert_nonnull (view.last_path);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvSafetensors) st = dv_safetensors_load (view.last_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (dv_safetensors_metadata (st, "train.bn_mode"), ==, "running");
+  gtk_window_destroy (GTK_WINDOW (w));
+
+  DvWbWindow *fresh = open_session (NULL);
+  g_auto (GStrv) f = dv_training_panel_get_settings (TRAIN (fresh));
+  g_assert_true (g_strv_contains ((const char *const *) f, "bn-mode=batch"));
+  gtk_window_destroy (GTK_WINDOW (fresh));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -695,6 +734,7 @@ main (int argc, char **argv)
     { "/workbench-train/nan-pauses-playback", test_nan_pauses_playback },
     { "/workbench-train/divergence-revert", test_divergence_revert },
     { "/workbench-train/export-dynvision", test_export_dynvision },
+    { "/workbench-train/trained-default-bn-mode", test_trained_default_bn_mode },
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     g_test_add_func (cases[i].path, dv_test_have_display ? cases[i].func : skip_no_display);

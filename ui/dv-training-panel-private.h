@@ -32,7 +32,7 @@ struct _DvTrainingPanel {
   GtkBox parent_instance;
 
   /* template children */
-  GtkDropDown *dataset, *optimizer, *schedule;
+  GtkDropDown *dataset, *optimizer, *schedule, *bn_mode;
   GtkStringList *dataset_list;
   GPtrArray *dataset_specs;  /* spec of each item of dataset_list; "Folder…" follows them */
   guint updating;

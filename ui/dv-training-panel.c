@@ -52,6 +52,8 @@ widget_text (DvTrainingPanel *P, const char *name)
     return g_strdup (info->choices[gtk_drop_down_get_selected (P->optimizer)]);
   if (g_str_equal (name, "schedule"))
     return g_strdup (info->choices[gtk_drop_down_get_selected (P->schedule)]);
+  if (g_str_equal (name, "bn-mode"))
+    return g_strdup (info->choices[gtk_drop_down_get_selected (P->bn_mode)]);
   return NULL;
 }
 
@@ -90,6 +92,7 @@ show_values (DvTrainingPanel *P, const DvTrainSettings *s)
       }
   gtk_drop_down_set_selected (P->optimizer, s->optimizer);
   gtk_drop_down_set_selected (P->schedule, s->schedule);
+  gtk_drop_down_set_selected (P->bn_mode, s->bn_mode);
   gtk_spin_button_set_value (P->epochs, s->epochs);
   gtk_spin_button_set_value (P->batch, s->batch);
   gtk_spin_button_set_value (P->samples, s->train_samples);
@@ -185,7 +188,7 @@ update_actions (DvTrainingPanel *self)
       g_object_notify_by_pspec (G_OBJECT (self), dv_training_panel_props[DV_TRAINING_PROP_PAUSE_LABEL]);
     }
   GtkWidget *settings[] = { GTK_WIDGET (P->dataset), GTK_WIDGET (P->optimizer), GTK_WIDGET (P->schedule),
-                            GTK_WIDGET (P->epochs), GTK_WIDGET (P->batch), GTK_WIDGET (P->lr),
+                            GTK_WIDGET (P->bn_mode), GTK_WIDGET (P->epochs), GTK_WIDGET (P->batch), GTK_WIDGET (P->lr),
                             GTK_WIDGET (P->samples) };
   for (guint i = 0; i < G_N_ELEMENTS (settings); i++)
     gtk_widget_set_sensitive (settings[i], !active);
@@ -588,6 +591,7 @@ dv_training_panel_class_init (DvTrainingPanelClass *klass)
   CHILD (dataset_list);
   CHILD (optimizer);
   CHILD (schedule);
+  CHILD (bn_mode);
   CHILD (epochs);
   CHILD (batch);
   CHILD (samples);
@@ -651,6 +655,7 @@ dv_training_panel_init (DvTrainingPanel *P)
   setting_spin (P->samples, "train-samples", 64);
   setting_drop_down (P->optimizer, "optimizer");
   setting_drop_down (P->schedule, "schedule");
+  setting_drop_down (P->bn_mode, "bn-mode");
   show_values (P, &P->values);
 
   dv_plot_view_set_name (P->curves_view, "training-curves");

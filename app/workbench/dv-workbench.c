@@ -403,9 +403,28 @@ ask_model_if_unidentified (DvWorkbench *wb, const char *path)
   return TRUE;
 }
 
+/* A checkpoint trained with BatchNorm on fixed running statistics (train.bn_mode=running, as
+ * the trained default was) is trained on the same way unless the user picks otherwise: batch
+ * statistics would re-estimate them from whole sequences, blank steps included, and undo what
+ * made the model work (doc/training.md).  The panel's BatchNorm field shows it. */
+static void
+follow_checkpoint_bn_mode (DvWbWindow *window, const char *path)
+{
+  if (path == NULL || g_str_has_suffix (path, ".json"))
+    return;
+  g_autoptr (DvSafetensors) st = dv_checkpoint_open (path, NULL);
+  const char *mode = st ? dv_safetensors_metadata (st, "train.bn_mode") : NULL;
+  if (mode == NULL)
+    return;
+  g_autofree char *kv = g_strdup_printf ("bn-mode=%s", mode);
+  const char *const settings[] = { kv, NULL };
+  dv_training_panel_set_settings (dv_wb_window_get_training_panel (window), settings, NULL);
+}
+
 static void
 on_open_checkpoint (DvWbWindow *window, const char *path, DvWorkbench *wb)
 {
+  follow_checkpoint_bn_mode (window, path);
   if (!ask_model_if_unidentified (wb, path))
     dv_engine_thread_load_checkpoint (wb->engine, path);
 }
@@ -590,6 +609,13 @@ dv_workbench_new (GtkApplication *app, const DvWorkbenchOptions *options, GError
   wb->engine = dv_engine_thread_new (&setup, NULL, on_engine_news, wb);
   dv_workbench_setup_clear (&setup);
   dv_workbench_edit_attach (window, wb->engine, start_desc);
+  if (options->checkpoint != NULL)
+    follow_checkpoint_bn_mode (window, options->checkpoint);
+  else if (options->trained_default)
+    {
+      g_autofree char *trained = dv_workbench_trained_model_path ();
+      follow_checkpoint_bn_mode (window, trained);
+    }
   dv_live_page_add_dataset (dv_wb_window_get_live_page (window), "embedded", "Embedded stimuli");
   DvLivePage *live = dv_wb_window_get_live_page (window);
   g_signal_connect (live, "compute", G_CALLBACK (on_compute), wb);
