@@ -10,6 +10,7 @@ set -u
 cli=$1 trained=$2 w=$3
 rm -rf "$w"
 mkdir -p "$w"
+umask 022
 fail=0
 say_fail () { echo "FAIL: $*"; fail=1; }
 
@@ -19,6 +20,9 @@ if "$cli" data export --index 3 --count 4 --intro 2 --stim 6 --steps 10 -o "$w/x
 else
   say_fail "data export"; cat "$w/out" "$w/err"
 fi
+# the usual mode: 0666 less the umask, as every file the programs write
+mode=$(stat -c %a "$w/x.safetensors" 2>/dev/null)
+[ "$mode" = 644 ] || say_fail "x.safetensors has mode $mode, not 644 under umask 022"
 classes=""
 for i in 3 4 5 6; do
   c=$("$cli" data show --index $i -o "$w/s$i.png" | sed -n 's/.* class \([0-9]*\) .*/\1/p' | head -1)
