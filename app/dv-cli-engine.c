@@ -425,12 +425,46 @@ median (double *v, int n)
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+/* The model `dynvision bench` times: the tutorial's CustomRCNN as
+ * bench/torch_customrcnn.py computes it (dt 2, tau 10, one-step delays, full
+ * recurrence, skips, 10 classes), or another preset with its own defaults
+ * (DyRCNNx4 as bench/torch_dyrcnnx4.py); words key=value after the options
+ * override either.  Input dimensions come from --steps and --size only. */
+static DvModelDesc *
+bench_desc (const char *model, int steps, int size, int argc, char **argv, GError **error)
+{
+  static const char *const tutorial[] = { "dt=2.0", "tau=10.0", "t_feedforward=2.0", "t_recurrence=2.0",
+                                          "t_skip=0.0", "recurrence_type=full", "use_skip_connections=true",
+                                          "n_classes=10" };
+  g_autoptr (GPtrArray) kw = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (kw, g_strdup_printf ("input_dims=[%d,3,%d,%d]", steps, size, size));
+  if (g_strcmp0 (model, "CustomRCNN") == 0)
+    for (gsize i = 0; i < G_N_ELEMENTS (tutorial); i++)
+      g_ptr_array_add (kw, g_strdup (tutorial[i]));
+  for (int i = 0; i < argc; i++)
+    {
+      if (g_str_has_prefix (argv[i], "input_dims=") || g_str_has_prefix (argv[i], "n_timesteps="))
+        {
+          g_set_error (error, DV_DESC_ERROR, DV_DESC_ERROR_INVALID,
+                       "bench: '%s': the input's size and length are --size and --steps", argv[i]);
+          return NULL;
+        }
+      g_ptr_array_add (kw, g_strdup (argv[i]));
+    }
+  g_autoptr (DvJson) kwargs = dv_kwargs_parse ((const char *const *) kw->pdata, (int) kw->len, error);
+  if (kwargs == NULL)
+    return NULL;
+  return dv_preset_build (model, kwargs, error);
+}
+
 int
 dv_cli_bench (int argc, char **argv)
 {
   int threads = 1, batch = 32, steps = 20, size = 32, reps = 3;
-  g_autofree char *data = NULL;
+  g_autofree char *data = NULL, *model = NULL;
   GOptionEntry entries[] = {
+    { "model", 0, 0, G_OPTION_ARG_STRING, &model,
+      "The preset to time (default CustomRCNN, the tutorial model); key=value words follow the options", "PRESET" },
     { "data", 0, 0, G_OPTION_ARG_STRING, &data,
       "Also train on batches from this dataset (loader + prefetch thread) and compare", "NAME" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Threads (BLAS)", "N" },
@@ -440,7 +474,8 @@ dv_cli_bench (int argc, char **argv)
     { "reps", 0, 0, G_OPTION_ARG_INT, &reps, "Timed repetitions", "R" },
     { NULL }
   };
-  GOptionContext *ctx = g_option_context_new ("— time the tutorial model (as bench/torch_customrcnn.py)");
+  GOptionContext *ctx = g_option_context_new ("[key=value …] — time a preset (as bench/torch_customrcnn.py, "
+                                              "bench/torch_dyrcnnx4.py)");
   g_option_context_add_main_entries (ctx, entries, NULL);
   GError *error = NULL;
   if (!parse (ctx, &argc, &argv, &error))
@@ -461,13 +496,15 @@ dv_cli_bench (int argc, char **argv)
         return dv_cli_fail (error);
       size = dv_dataset_get_height (ds); /* the model takes the dataset's images */
     }
-  g_autofree char *dims = g_strdup_printf ("input_dims=[%d,3,%d,%d]", steps, size, size);
-  const char *kw[] = { dims, "dt=2.0", "tau=10.0", "t_feedforward=2.0", "t_recurrence=2.0", "t_skip=0.0",
-                       "recurrence_type=full", "use_skip_connections=true", "n_classes=10" };
-  g_autoptr (DvJson) kwargs = dv_kwargs_parse (kw, G_N_ELEMENTS (kw), &error);
-  g_autoptr (DvModelDesc) d = dv_preset_build ("CustomRCNN", kwargs, &error);
+  g_autoptr (DvModelDesc) d = bench_desc (model ? model : "CustomRCNN", steps, size, argc - 1, argv + 1, &error);
   if (d == NULL)
     return dv_cli_fail (error);
+  if (d->in_channels != 3)
+    {
+      g_printerr ("dynvision bench: the input is 3 channels; this model takes %d\n", d->in_channels);
+      return 2;
+    }
+  const int K = d->n_classes;
   g_autoptr (DvModel) m = dv_model_new (d, &error);
   if (m == NULL)
     return dv_cli_fail (error);
@@ -480,12 +517,11 @@ dv_cli_bench (int argc, char **argv)
   g_autofree gint64 *labels = g_new (gint64, (gsize) batch * steps);
   for (int b = 0; b < batch; b++)
     {
-      gint64 y = g_rand_int_range (r, 0, 10);
+      gint64 y = g_rand_int_range (r, 0, K);
       for (int t = 0; t < steps; t++)
         labels[b * steps + t] = y;
     }
   g_rand_free (r);
-  int K = 10;
   g_autofree float *logits = g_new (float, (gsize) batch * steps * K);
 
   DvRunOptions iopt = { .training = FALSE };
@@ -536,7 +572,7 @@ dv_cli_bench (int argc, char **argv)
             seq = dv_loader_next (loader);
           dv_sequence_materialize (seq, xd);
           for (int k = 0; k < batch * steps; k++)
-            ld[k] = seq->labels[k] >= 0 ? seq->labels[k] % 10 : -1;
+            ld[k] = seq->labels[k] >= 0 ? seq->labels[k] % K : -1;
           dv_sequence_free (seq);
           if (!dv_trainer_step (trainer, xd, ld, batch, steps, NULL, &error))
             return dv_cli_fail (error);
@@ -545,10 +581,11 @@ dv_cli_bench (int argc, char **argv)
     }
   double tr = median (ttr + 1, reps), trd = ds ? median (ttd + 1, reps) : 0;
 
-  g_print ("{\"impl\": \"dynvision-c\", \"threads\": %d, \"batch\": %d, \"T\": %d, \"size\": %d, "
+  g_print ("{\"impl\": \"dynvision-c\", \"model\": \"%s\", \"n_classes\": %d, \"threads\": %d, "
+           "\"batch\": %d, \"T\": %d, \"size\": %d, "
            "\"infer_s\": %.4f, \"train_step_s\": %.4f, \"infer_samples_per_s\": %.2f, "
            "\"train_samples_per_s\": %.2f, \"peak_rss_mb\": %.1f",
-           threads, batch, steps, size, inf, tr, batch / inf, batch / tr, peak_rss_mb ());
+           d->model_class, K, threads, batch, steps, size, inf, tr, batch / inf, batch / tr, peak_rss_mb ());
   if (ds)
     g_print (", \"data\": \"%s\", \"train_samples_per_s_with_data\": %.2f, \"data_overhead\": %.4f",
              data, batch / trd, trd / tr - 1.0);

@@ -25,7 +25,7 @@ static const Command commands[] = {
   { "train", dv_cli_train, N_("train a model on a dataset (progress, checkpoints, metrics CSV)") },
   { "test", dv_cli_test, N_("run a DynVision test experiment (contrast, duration, noise, …) on a checkpoint") },
   { "plot", dv_cli_plot, N_("draw a figure (responses, accuracy, latency, training, weights) to PNG/SVG/PDF") },
-  { "bench", dv_cli_bench, N_("time inference and a training step of the tutorial model") },
+  { "bench", dv_cli_bench, N_("time inference and a training step of a preset (the tutorial model by default)") },
   { "convert", dv_cli_convert, N_("write a checkpoint (.safetensors, .pt, .pth, .ckpt) as .safetensors or .pt") },
   { "data", dv_cli_data_main, N_("show or describe a dataset and its temporal presentation") },
   { "export-dynvision", dv_cli_export_dynvision, N_("write model.py + weights.pt that build and load the model in DynVision") },

@@ -8,12 +8,14 @@
 #
 # Usage: bench/vs-pytorch.sh [--rounds 3] [--threads "1 2"] [bench options: --batch 32 --steps 20 --size 32 --reps 3]
 # Environment: BUILD=<build dir> (default build; configured release if missing).
+# bench/matrix.sh runs the same pairs (bench/pair.sh) over the shapes of issue 15.
 #
 # Wall-clock numbers need an otherwise idle machine: on a shared one, use
 # bench/vs-pytorch-cputime.sh (CPU seconds) as well and read the load average
 # this script prints before and after.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/pair.sh"
+bench_init
 rounds=3
 thread_list="1 2"
 args=()
@@ -24,24 +26,21 @@ while [ $# -gt 0 ]; do
     *) args+=("$1"); shift ;;
   esac
 done
-build=${BUILD:-build}
 torch_script=../shared/bench/torch_customrcnn.py
 [ -f "$torch_script" ] || { echo "missing $torch_script (shared/ beside the project)" >&2; exit 1; }
-[ -x "$build/app/dynvision" ] || { meson setup "$build" --buildtype=release >/dev/null && meson compile -C "$build" >/dev/null; }
+bench_engine_args=("${args[@]}")
+bench_torch_args=("${args[@]}")
 echo "# $(uptime)"
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 for threads in $thread_list; do
   for ((r = 0; r < rounds; r++)); do
-    c=$(OPENBLAS_NUM_THREADS=$threads "$build/app/dynvision" bench --threads "$threads" "${args[@]}")
-    rss_kb=$( { /usr/bin/time -f '%M' /usr/bin/python3 "$torch_script" --threads "$threads" "${args[@]}" > "$results.t"; } 2>&1 | tail -1)
-    t=$(cat "$results.t")
-    echo "$c"
-    echo "$t"
-    echo "$c|$t|$rss_kb" >> "$results"
+    bench_pair "$threads" "$torch_script"
+    echo "$pair_engine"
+    echo "$pair_torch"
+    echo "$pair_engine|$pair_torch|$pair_torch_rss_kb" >> "$results"
   done
 done
-rm -f "$results.t"
 echo "# $(uptime)"
 python3 - "$results" <<'PY'
 import json, statistics, sys
