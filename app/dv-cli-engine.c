@@ -124,7 +124,7 @@ load_input (const char *path, const DvModelDesc *D, int *B, int *T, gint64 **lab
 typedef struct {
   char *ckpt, *model_spec, *input, *output;
   gboolean train_bn;
-  int threads;
+  int threads, bptt_checkpoint;
   DvModel *model;
   float *x;
   gint64 *labels;
@@ -158,6 +158,8 @@ job_open (Job *j, const char *name, const char *summary, const char *input_help,
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &j->output, output_help, "Y" },
     { "train-mode", 0, 0, G_OPTION_ARG_NONE, &j->train_bn, "BatchNorm uses batch statistics", NULL },
     { "threads", 0, 0, G_OPTION_ARG_INT, &j->threads, "BLAS threads", "N" },
+    { "bptt-checkpoint", 0, want_labels ? 0 : G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &j->bptt_checkpoint,
+      "Activation recomputation: keep the state every K timesteps, recompute the rest in backward (0: off)", "K" },
     { NULL }
   };
   GOptionContext *ctx = g_option_context_new (summary);
@@ -165,8 +167,9 @@ job_open (Job *j, const char *name, const char *summary, const char *input_help,
   GError *error = NULL;
   if (!parse (ctx, &argc, &argv, &error))
     return dv_cli_fail (error);
-  const DvCliRange ranges[] = { DV_CLI_INT ("threads", &j->threads, 0, 1024) };
-  if (dv_cli_check_ranges (name, ranges, 1) != 0)
+  const DvCliRange ranges[] = { DV_CLI_INT ("threads", &j->threads, 0, 1024),
+                                DV_CLI_INT ("bptt-checkpoint", &j->bptt_checkpoint, 0, 1000000) };
+  if (dv_cli_check_ranges (name, ranges, G_N_ELEMENTS (ranges)) != 0)
     return 2;
   if (!j->ckpt || !j->input || !j->output)
     {
@@ -270,7 +273,8 @@ dv_cli_grad (int argc, char **argv)
   gboolean train_bn = job.train_bn;
   const char *output = job.output;
   double loss;
-  if (!dv_eval_loss_grad (m, x, labels, B, T, train_bn, &loss, NULL, &error))
+  DvRunOptions opt = { .training = TRUE, .bn_train = train_bn, .bptt_checkpoint = job.bptt_checkpoint };
+  if (!dv_eval_loss_grad_with (m, x, labels, B, T, &opt, &loss, NULL, &error))
     return dv_cli_fail (error);
   g_autoptr (DvSafetensorsWriter) w = dv_safetensors_writer_new ();
   float l32 = (float) loss;
@@ -394,11 +398,12 @@ peak_rss_mb (void)
  * all timesteps, BPTT, NaN/Inf checks, optimiser step), configured like the PyTorch baseline
  * (bench/torch_customrcnn.py): SGD lr 0.01, momentum 0.9, no weight decay, no clipping. */
 static DvTrainer *
-bench_trainer (DvModel *m, int batch, GError **error)
+bench_trainer (DvModel *m, int batch, int bptt_checkpoint, GError **error)
 {
   DvTrainConfig c;
   dv_train_config_init (&c);
   c.epochs = 1;
+  c.bptt_checkpoint = bptt_checkpoint;
   c.optim = (DvOptimConfig) { .kind = DV_OPTIM_SGD, .lr = 0.01, .momentum = 0.9 };
   c.lr_scaling = FALSE;
   c.group_factors = FALSE;
@@ -460,7 +465,7 @@ bench_desc (const char *model, int steps, int size, int argc, char **argv, GErro
 int
 dv_cli_bench (int argc, char **argv)
 {
-  int threads = 1, batch = 32, steps = 20, size = 32, reps = 3;
+  int threads = 1, batch = 32, steps = 20, size = 32, reps = 3, bptt_checkpoint = 0;
   g_autofree char *data = NULL, *model = NULL;
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_STRING, &model,
@@ -472,6 +477,8 @@ dv_cli_bench (int argc, char **argv)
     { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "Timesteps", "T" },
     { "size", 0, 0, G_OPTION_ARG_INT, &size, "Image size", "S" },
     { "reps", 0, 0, G_OPTION_ARG_INT, &reps, "Timed repetitions", "R" },
+    { "bptt-checkpoint", 0, 0, G_OPTION_ARG_INT, &bptt_checkpoint,
+      "Train with activation recomputation every K timesteps (0: keep every step)", "K" },
     { NULL }
   };
   GOptionContext *ctx = g_option_context_new ("[key=value …] — time a preset (as bench/torch_customrcnn.py, "
@@ -483,7 +490,7 @@ dv_cli_bench (int argc, char **argv)
   const DvCliRange ranges[] = {
     DV_CLI_INT ("threads", &threads, 0, 1024), DV_CLI_INT ("batch", &batch, 1, 65536),
     DV_CLI_INT ("steps", &steps, 1, 100000), DV_CLI_INT ("size", &size, 8, 4096),
-    DV_CLI_INT ("reps", &reps, 1, 100000),
+    DV_CLI_INT ("reps", &reps, 1, 100000), DV_CLI_INT ("bptt-checkpoint", &bptt_checkpoint, 0, 1000000),
   };
   if (dv_cli_check_ranges ("bench", ranges, G_N_ELEMENTS (ranges)) != 0)
     return 2;
@@ -532,7 +539,7 @@ dv_cli_bench (int argc, char **argv)
     dv_run_forward (irun, x, steps, logits, NULL);
   double inf = (now_s () - t0) / reps;
 
-  g_autoptr (DvTrainer) trainer = bench_trainer (m, batch, &error);
+  g_autoptr (DvTrainer) trainer = bench_trainer (m, batch, bptt_checkpoint, &error);
   if (trainer == NULL)
     return dv_cli_fail (error);
 
@@ -584,8 +591,9 @@ dv_cli_bench (int argc, char **argv)
   g_print ("{\"impl\": \"dynvision-c\", \"model\": \"%s\", \"n_classes\": %d, \"threads\": %d, "
            "\"batch\": %d, \"T\": %d, \"size\": %d, "
            "\"infer_s\": %.4f, \"train_step_s\": %.4f, \"infer_samples_per_s\": %.2f, "
-           "\"train_samples_per_s\": %.2f, \"peak_rss_mb\": %.1f",
-           d->model_class, K, threads, batch, steps, size, inf, tr, batch / inf, batch / tr, peak_rss_mb ());
+           "\"train_samples_per_s\": %.2f, \"peak_rss_mb\": %.1f, \"bptt_checkpoint\": %d",
+           d->model_class, K, threads, batch, steps, size, inf, tr, batch / inf, batch / tr, peak_rss_mb (),
+           bptt_checkpoint);
   if (ds)
     g_print (", \"data\": \"%s\", \"train_samples_per_s_with_data\": %.2f, \"data_overhead\": %.4f",
              data, batch / trd, trd / tr - 1.0);

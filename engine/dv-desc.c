@@ -792,7 +792,9 @@ dv_memory_limit_bytes (void)
  * estimate only has to be right to a small factor. */
 typedef struct {
   double params;      /* float values of all parameters and buffers */
-  double act;         /* float values one timestep of one sample produces */
+  double act;         /* float values one timestep of one sample keeps (maps; not im2col) */
+  double state;       /* float values of the layers' states of one sample (a ring slot each) */
+  double scratch;     /* the largest im2col matrix of one sample (scratch, reused by every conv) */
   double largest;     /* the largest single tensor (parameter, map or im2col matrix) */
   const char *largest_what;
   const char *largest_layer;
@@ -819,7 +821,8 @@ est_conv (SizeEst *e, double cin, double cout, double k, double groups, double H
 {
   est_param (e, cout * (cin / groups) * k * k + cout, wn, what, layer);
   double col = cin / groups * k * k * Ho * Wo;
-  e->act += col + cout * Ho * Wo;
+  e->act += cout * Ho * Wo;
+  e->scratch = MAX (e->scratch, col);
   est_tensor (e, col, what, layer);
 }
 
@@ -879,6 +882,7 @@ estimate (const DvModelDesc *d, SizeEst *e)
       if (l->norm_kind != DV_NORM_NONE)
         est_param (e, 4 * C, FALSE, "the norm", n);
       e->act += (double) l->in_channels * l->in_h * l->in_w + 6 * out;
+      e->state += (double) l->out_channels * MAX (l->out_h * l->out_w, l->state_h * l->state_w);
       est_tensor (e, out, "the layer's map", n);
     }
   const DvLayerDesc *last = &d->layers[d->n_layers - 1];
@@ -901,14 +905,30 @@ estimate (const DvModelDesc *d, SizeEst *e)
 gboolean
 dv_model_desc_check_size (const DvModelDesc *d, gint64 batch, GError **error)
 {
-  g_return_val_if_fail (batch >= 1, FALSE);
+  return dv_model_desc_check_size_bptt (d, batch, 0, error);
+}
+
+gboolean
+dv_model_desc_check_size_bptt (const DvModelDesc *d, gint64 batch, int bptt_checkpoint, GError **error)
+{
+  g_return_val_if_fail (batch >= 1 && bptt_checkpoint >= 0, FALSE);
   SizeEst e;
   estimate (d, &e);
-  /* values and gradients of the parameters; the activations of the steps a
-   * run keeps: the ring plus two in inference, every step of a sequence
-   * (values and gradients) in training */
-  double steps = MAX ((double) d->n_hidden_states + 2, 2.0 * ((double) d->n_timesteps + d->idle_timesteps));
-  double pbytes = 4.0 * 2 * e.params, abytes = 4.0 * batch * e.act * steps, total = pbytes + abytes;
+  /* values and gradients of the parameters; the activations of the steps a run keeps (dv-run.c):
+   * the ring plus two in inference; in training every step of the sequence (idle steps
+   * included) and the gradients of ring + 2 steps, or with recomputation every K steps the
+   * first pass's ring + 2 steps, one segment of K steps, the gradients of ring + 2 steps and
+   * a copy of every layer's ring and state per segment; im2col scratch twice (backward) */
+  double ring = (double) d->n_hidden_states + 2, T = (double) d->n_timesteps + d->idle_timesteps;
+  double steps = MAX (ring, T + ring), ckpt_values = 0;
+  if (bptt_checkpoint > 0)
+    {
+      double K = MIN ((double) bptt_checkpoint, T);
+      steps = MAX (ring, K + ring);
+      ckpt_values = ceil (T / K) * ((double) d->n_hidden_states + 1) * e.state;
+    }
+  double pbytes = 4.0 * 2 * e.params;
+  double abytes = 4.0 * batch * (e.act * steps + ckpt_values + 2 * e.scratch), total = pbytes + abytes;
   double limit = dv_memory_limit_bytes ();
   const double GB = 1e9;
   if (!(total <= limit))

@@ -226,14 +226,17 @@ gboolean dv_model_desc_validate (DvModelDesc *desc, GError **error);
  * reaches back (ring capacity) at most DV_DESC_MAX_STEPS; any one tensor
  * (parameter, map or im2col matrix, per sample) at most DV_DESC_MAX_VALUES
  * values; and the estimated memory of a run (parameters and gradients, plus
- * the activations a run keeps: ring capacity + 2 steps in inference, twice
- * T + idle steps in training) at most dv_memory_limit_bytes(), the machine's
- * physical memory.  A refusal says how many GB the model asks for. */
+ * the activations a run keeps: ring capacity + 2 steps in inference, T + idle
+ * + ring capacity + 2 steps in training) at most dv_memory_limit_bytes(), the
+ * machine's physical memory.  A refusal says how many GB the model asks for. */
 #define DV_DESC_MAX_STEPS 100000
 #define DV_DESC_MAX_VALUES (1 << 28)
 double   dv_memory_limit_bytes (void);
 /* The memory bound for a batch of `batch` samples (validation checks 1). */
 gboolean dv_model_desc_check_size (const DvModelDesc *desc, gint64 batch, GError **error);
+/* The same for training with activation recomputation every bptt_checkpoint steps (0: none). */
+gboolean dv_model_desc_check_size_bptt (const DvModelDesc *desc, gint64 batch, int bptt_checkpoint,
+                                        GError **error);
 
 /* Channels and size of the value at op slot `op` of layer `layer` (after
  * validation): before the "layer" op it is the layer input, after it the

@@ -50,9 +50,18 @@ gboolean
 dv_eval_loss_grad (DvModel *model, const float *x, const gint64 *labels, int B, int T, gboolean bn_train,
                    double *loss, float *logits, GError **error)
 {
+  DvRunOptions opt = { .training = TRUE, .bn_train = bn_train };
+  return dv_eval_loss_grad_with (model, x, labels, B, T, &opt, loss, logits, error);
+}
+
+gboolean
+dv_eval_loss_grad_with (DvModel *model, const float *x, const gint64 *labels, int B, int T,
+                        const DvRunOptions *options, double *loss, float *logits, GError **error)
+{
   const DvModelDesc *D = dv_model_get_desc (model);
   int K = D->n_classes;
-  DvRunOptions opt = { .training = TRUE, .bn_train = bn_train };
+  DvRunOptions opt = *options;
+  opt.training = TRUE;
   g_autoptr (DvRun) run = dv_run_new (model, B, &opt);
   g_autofree float *lg = g_new (float, (gsize) B * T * K);
   if (!dv_run_forward (run, x, T, lg, error))

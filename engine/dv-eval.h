@@ -18,5 +18,8 @@ gboolean dv_eval_forward (DvModel *model, const float *x, int B, int T, gboolean
  * first and then hold d loss / d param.  Returns FALSE on error. */
 gboolean dv_eval_loss_grad (DvModel *model, const float *x, const gint64 *labels, int B, int T,
                             gboolean bn_train, double *loss, float *logits, GError **error);
+/* The same with the run's options (training is implied): bn_train, bptt_checkpoint. */
+gboolean dv_eval_loss_grad_with (DvModel *model, const float *x, const gint64 *labels, int B, int T,
+                                 const DvRunOptions *options, double *loss, float *logits, GError **error);
 
 G_END_DECLS

@@ -89,6 +89,9 @@ typedef struct {
   gboolean residual_probe;   /* DynVision's residual-timestep probe (SPEC §1.7): no skip or
                               * feedback, recurrence kept, no idle steps */
   gboolean record_all; /* observe every layer */
+  int bptt_checkpoint; /* training: activation recomputation — keep the state every K real steps and
+                        * recompute the rest in backward (one segment of K steps taped at a time);
+                        * gradients are bit-identical to keeping everything (0). doc/performance.md */
 } DvRunOptions;
 
 /* What the observer sees after timestep t.  Responses are in the engine's

@@ -78,8 +78,28 @@ typedef struct {
 
 typedef struct {
   DvVal *items;
+  gsize *n;             /* floats of each item (for checkpoints of the state) */
   int cap, count, next;
 } DvRing;
+
+/* Activation recomputation (DvRunOptions.bptt_checkpoint = K): the first,
+ * untaped forward keeps the state every K real steps — the history rings
+ * and solver states as copies, distinct tensors once — and the input frames;
+ * backward recomputes one segment of K steps at a time from its checkpoint,
+ * taped, and walks it back.  Gradients that cross into the segment before
+ * arrive in the checkpoint's own buffers (bgrad) and are added to the
+ * recomputed tensors of that segment before it is walked (dv-run.c). */
+typedef struct {
+  int t, steps;
+  gboolean last_present;
+  int *count, *next;    /* per layer */
+  int *item;            /* per layer, cap ring slots then the own state: index of the value, −1 = NONE */
+  int n_vals;
+  float **data;         /* per value: the copy */
+  gsize *n;
+  gboolean *has_grad;   /* the taped run would give it a gradient */
+  float **bgrad;        /* per value with has_grad: its gradient (while its segment is recomputed) */
+} DvCheckpoint;
 
 typedef struct {
   int32_t *src, *dst;   /* gather maps into the plane and back */
@@ -100,6 +120,11 @@ struct _DvRun {
   int n_grad_arenas;
   DvArena *grad_arena;  /* current */
   GArray *step_begin;   /* guint per taped step: its first tape entry */
+  gboolean shadow;      /* recomputation's first pass: a real training step, untaped */
+  gboolean recomputing; /* recomputation's backward: segments taped again */
+  GPtrArray *ckpts;     /* DvCheckpoint per K real steps (bptt_checkpoint > 0) */
+  GPtrArray *frames;    /* the input frames of the real steps, [B,C,H,W] each */
+  gsize *own_n;         /* per layer: floats of own */
 
   DvRing *rings;        /* per layer */
   DvVal *own;           /* per layer: the solver's own state */
@@ -153,7 +178,11 @@ void   dv_arena_reset (DvArena *a);
 void   dv_arena_reset_consolidate (DvArena *a);
 void   dv_arena_zero_used (DvArena *a);
 void   dv_arena_clear (DvArena *a);
+/* Frees the chunks; the arena stays usable. */
+void   dv_arena_release (DvArena *a);
 /* The gather maps of every layer with local recurrence (dv-run-setup.c). */
 void   dv_run_build_local_maps (DvRun *run);
+/* Frees a DvCheckpoint (dv-run.c). */
+void   dv_checkpoint_free (gpointer ckpt);
 /* Backward of tape entries [begin, end), last first. */
 void   dv_tape_backward_range (DvRun *run, guint begin, guint end);

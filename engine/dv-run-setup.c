@@ -110,6 +110,15 @@ dv_arena_zero_used (DvArena *a)
 }
 
 void
+dv_arena_release (DvArena *a)
+{
+  g_ptr_array_set_size (a->chunks, 0);
+  g_array_set_size (a->sizes, 0);
+  a->cur = a->hw_cur = 0;
+  a->used = a->hw_used = 0;
+}
+
+void
 dv_arena_clear (DvArena *a)
 {
   g_ptr_array_unref (a->chunks);
@@ -161,7 +170,10 @@ dv_run_new (DvModel *model, int batch, const DvRunOptions *options)
   if (options)
     run->opt = *options;
   int cap = D->n_hidden_states;
-  run->n_arenas = run->opt.training ? 1 : cap + 2;
+  if (run->opt.bptt_checkpoint < 0 || !run->opt.training)
+    run->opt.bptt_checkpoint = 0;
+  /* recomputation's first pass cycles arenas as inference does; its backward uses the first */
+  run->n_arenas = run->opt.training && !run->opt.bptt_checkpoint ? 1 : cap + 2;
   run->arenas = g_new0 (DvArena, run->n_arenas);
   for (int i = 0; i < run->n_arenas; i++)
     dv_arena_init (&run->arenas[i]);
@@ -175,6 +187,9 @@ dv_run_new (DvModel *model, int batch, const DvRunOptions *options)
   run->rings = g_new0 (DvRing, D->n_layers);
   run->own = g_new0 (DvVal, D->n_layers);
   run->own_buf = g_new0 (float *, D->n_layers);
+  run->own_n = g_new0 (gsize, D->n_layers);
+  run->ckpts = g_ptr_array_new_with_free_func (dv_checkpoint_free);
+  run->frames = g_ptr_array_new_with_free_func (g_free);
   run->to_plane = g_new0 (DvLocalMaps, D->n_layers);
   run->to_layer = g_new0 (DvLocalMaps, D->n_layers);
   run->observe = g_new0 (gboolean, D->n_layers);
@@ -186,6 +201,7 @@ dv_run_new (DvModel *model, int batch, const DvRunOptions *options)
       const DvLayerDesc *l = &D->layers[i];
       run->rings[i].cap = cap;
       run->rings[i].items = g_new0 (DvVal, MAX (cap, 1));
+      run->rings[i].n = g_new0 (gsize, MAX (cap, 1));
       run->own_buf[i] = g_new0 (float, (gsize) l->out_channels * batch * MAX (l->out_h * l->out_w,
                                                                               l->state_h * l->state_w));
       run->observe[i] = run->opt.record_all;
@@ -213,6 +229,7 @@ dv_run_free (DvRun *run)
   for (int i = 0; i < n; i++)
     {
       g_free (run->rings[i].items);
+      g_free (run->rings[i].n);
       g_free (run->own_buf[i]);
       g_free (run->to_plane[i].src);
       g_free (run->to_plane[i].dst);
@@ -222,6 +239,9 @@ dv_run_free (DvRun *run)
   g_free (run->rings);
   g_free (run->own);
   g_free (run->own_buf);
+  g_free (run->own_n);
+  g_ptr_array_unref (run->ckpts);
+  g_ptr_array_unref (run->frames);
   g_free (run->to_plane);
   g_free (run->to_layer);
   g_free (run->observe);

@@ -30,6 +30,10 @@ typedef struct {
   int C, H, W;
 } Cur;
 
+/* Recomputation's first pass gives what would have a gradient this mark; nothing
+ * reads or writes through it (there is no tape), it only says "not detached". */
+static float shadow_grad[16];
+
 static DvVal
 val_new (DvRun *run, gsize n)
 {
@@ -38,6 +42,8 @@ val_new (DvRun *run, gsize n)
   v.grad = NULL;
   if (run->taping)
     v.grad = dv_arena_alloc (run->grad_arena, n); /* zeroed step by step in backward */
+  else if (run->shadow)
+    v.grad = shadow_grad;
   return v;
 }
 
@@ -64,11 +70,12 @@ numel (const DvRun *run, int C, int H, int W)
 /* ---- rings ------------------------------------------------------------- */
 
 static void
-ring_push (DvRing *r, DvVal v)
+ring_push (DvRing *r, DvVal v, gsize n)
 {
   if (r->cap == 0)
     return;
   r->items[r->next] = v;
+  r->n[r->next] = v.data ? n : 0;
   r->next = (r->next + 1) % r->cap;
   r->count = MIN (r->count + 1, r->cap);
 }
@@ -433,12 +440,14 @@ tstep_forward (DvRun *run, int li, Cur u)
     e->C = u.C, e->H = u.H, e->W = u.W;
   if (own)
     {
-      if (run->opt.training)
+      run->own_n[li] = n;
+      if (run->taping)
         run->own[li] = y.v;
       else
         {
+          /* untaped arenas are reused after capacity+2 steps: keep a copy */
           memcpy (run->own_buf[li], y.v.data, n * sizeof (float));
-          run->own[li] = (DvVal) { run->own_buf[li], NULL };
+          run->own[li] = (DvVal) { run->own_buf[li], run->shadow ? shadow_grad : NULL };
         }
     }
   return y;
@@ -566,7 +575,7 @@ op_skipzeros (DvRun *run, int li, Cur x)
     {
       DvVal z = { dv_arena_alloc (run->arena, numel (run, C, H, W)), NULL };
       memset (z.data, 0, sizeof (float) * numel (run, C, H, W));
-      ring_push (r, z);
+      ring_push (r, z, numel (run, C, H, W));
     }
   return (Cur) { DV_VAL_NONE, x.C, x.H, x.W };
 }
@@ -631,7 +640,7 @@ layer_step (DvRun *run, int li, Cur x)
         case DV_OP_DELAY:
           {
             DvVal out = L->d_ff > 0 ? ring_get (&run->rings[li], L->d_ff) : x.v;
-            ring_push (&run->rings[li], x.v);
+            ring_push (&run->rings[li], x.v, numel (run, x.C, x.H, x.W));
             x.v = out;
             if (L->d_ff > 0)
               x.C = l->out_channels, x.H = l->state_h, x.W = l->state_w;
@@ -667,6 +676,181 @@ layer_step (DvRun *run, int li, Cur x)
 
 /* ------------------------------------------------------------------------ */
 
+/* ---- activation recomputation (DvCheckpoint, dv-run-private.h) --------- */
+
+void
+dv_checkpoint_free (gpointer p)
+{
+  DvCheckpoint *c = p;
+  if (c == NULL)
+    return;
+  for (int i = 0; i < c->n_vals; i++)
+    {
+      g_free (c->data[i]);
+      if (c->bgrad)
+        g_free (c->bgrad[i]);
+    }
+  g_free (c->data);
+  g_free (c->n);
+  g_free (c->has_grad);
+  g_free (c->bgrad);
+  g_free (c->count);
+  g_free (c->next);
+  g_free (c->item);
+  g_free (c);
+}
+
+/* A layer's state slots: ring slots 0 … cap−1, then the solver's own state (slot cap). */
+static DvVal *
+state_slot (DvRun *run, int li, int k, gsize **n)
+{
+  DvRing *r = &run->rings[li];
+  if (k < r->cap)
+    {
+      *n = &r->n[k];
+      return &r->items[k];
+    }
+  *n = &run->own_n[li];
+  return &run->own[li];
+}
+
+static void
+checkpoint_take (DvRun *run)
+{
+  const int L = run->model->desc->n_layers, S = run->model->desc->n_hidden_states + 1;
+  DvCheckpoint *c = g_new0 (DvCheckpoint, 1);
+  c->t = run->t;
+  c->steps = run->steps;
+  c->last_present = run->last_present;
+  c->count = g_new (int, L);
+  c->next = g_new (int, L);
+  c->item = g_new (int, (gsize) L * S);
+  c->data = g_new0 (float *, (gsize) L * S);
+  c->n = g_new0 (gsize, (gsize) L * S);
+  c->has_grad = g_new0 (gboolean, (gsize) L * S);
+  g_autofree const float **src = g_new0 (const float *, (gsize) L * S);
+  for (int li = 0; li < L; li++)
+    {
+      c->count[li] = run->rings[li].count;
+      c->next[li] = run->rings[li].next;
+      for (int k = 0; k < S; k++)
+        {
+          gsize *np;
+          const DvVal *v = state_slot (run, li, k, &np);
+          int idx = li * S + k;
+          c->item[idx] = -1;
+          if (v->data == NULL || (k < run->rings[li].cap && k >= run->rings[li].count))
+            continue; /* NONE, or a slot not filled since the reset */
+          gboolean g = v->grad != NULL;
+          int j = 0;
+          while (j < c->n_vals && !(src[j] == v->data && c->has_grad[j] == g))
+            j++;
+          if (j == c->n_vals)
+            {
+              src[j] = v->data;
+              c->data[j] = g_memdup2 (v->data, *np * sizeof (float));
+              c->n[j] = *np;
+              c->has_grad[j] = g;
+              c->n_vals++;
+            }
+          c->item[idx] = j;
+        }
+    }
+  g_ptr_array_add (run->ckpts, c);
+}
+
+/* The state as it was at the checkpoint, each value with gradient given a zeroed buffer. */
+static void
+checkpoint_restore (DvRun *run, DvCheckpoint *c)
+{
+  const int L = run->model->desc->n_layers, S = run->model->desc->n_hidden_states + 1;
+  c->bgrad = g_new0 (float *, c->n_vals);
+  for (int j = 0; j < c->n_vals; j++)
+    if (c->has_grad[j])
+      c->bgrad[j] = g_new0 (float, c->n[j]);
+  for (int li = 0; li < L; li++)
+    {
+      run->rings[li].count = c->count[li];
+      run->rings[li].next = c->next[li];
+      for (int k = 0; k < S; k++)
+        {
+          gsize *np;
+          DvVal *v = state_slot (run, li, k, &np);
+          int j = c->item[li * S + k];
+          *v = j < 0 ? DV_VAL_NONE : (DvVal) { c->data[j], c->bgrad[j] };
+          *np = j < 0 ? 0 : c->n[j];
+        }
+    }
+  run->t = c->t;
+  run->steps = c->steps;
+  run->last_present = c->last_present;
+}
+
+/* After recomputing a segment, its final state is checkpoint c's: what the later segments'
+ * backward sent into c's values is added to the recomputed tensors' gradients. */
+static void
+checkpoint_seed (DvRun *run, const DvCheckpoint *c)
+{
+  const int L = run->model->desc->n_layers, S = run->model->desc->n_hidden_states + 1;
+  g_autofree gboolean *done = g_new0 (gboolean, MAX (c->n_vals, 1));
+  for (int li = 0; li < L; li++)
+    {
+      g_warn_if_fail (run->rings[li].count == c->count[li] && run->rings[li].next == c->next[li]);
+      for (int k = 0; k < S; k++)
+        {
+          int j = c->item[li * S + k];
+          if (j < 0 || !c->has_grad[j] || done[j])
+            continue;
+          gsize *np;
+          DvVal *v = state_slot (run, li, k, &np);
+          if (v->data == NULL || v->grad == NULL || *np != c->n[j])
+            {
+              g_critical ("recomputation: layer %d's state slot %d differs from its checkpoint", li, k);
+              continue;
+            }
+          for (gsize i = 0; i < c->n[j]; i++)
+            v->grad[i] += c->bgrad[j][i];
+          done[j] = TRUE;
+        }
+    }
+}
+
+/* BatchNorm's running statistics and counters: the recomputed forward must not count twice. */
+typedef struct {
+  GArray *f;
+  GArray *i;
+} BnStats;
+
+static void
+bn_mod_stats (const DvBnMod *b, BnStats *st, gsize *fo, gsize *io, gboolean save)
+{
+  gsize C = (gsize) b->rmean->numel;
+  if (save)
+    {
+      g_array_append_vals (st->f, b->rmean->data, C);
+      g_array_append_vals (st->f, b->rvar->data, C);
+      g_array_append_val (st->i, b->nbt->idata[0]);
+      return;
+    }
+  memcpy (b->rmean->data, &g_array_index (st->f, float, *fo), C * sizeof (float));
+  memcpy (b->rvar->data, &g_array_index (st->f, float, *fo + C), C * sizeof (float));
+  b->nbt->idata[0] = g_array_index (st->i, gint64, *io);
+  *fo += 2 * C;
+  *io += 1;
+}
+
+static void
+bn_stats (DvModel *m, BnStats *st, gboolean save)
+{
+  gsize fo = 0, io = 0;
+  for (int i = 0; i < m->desc->n_layers; i++)
+    if (m->layers[i].has_bn)
+      bn_mod_stats (&m->layers[i].bn, st, &fo, &io, save);
+  for (int c = 0; c < m->desc->n_conns; c++)
+    if (m->conns[c].has_bn)
+      bn_mod_stats (&m->conns[c].bn, st, &fo, &io, save);
+}
+
 void
 dv_run_detach (DvRun *run)
 {
@@ -697,6 +881,9 @@ dv_run_reset (DvRun *run)
   g_array_set_size (run->tape, 0);
   g_array_set_size (run->logit_vals, 0);
   g_array_set_size (run->rec_vals, 0);
+  g_ptr_array_set_size (run->ckpts, 0);
+  g_ptr_array_set_size (run->frames, 0);
+  run->shadow = run->recomputing = FALSE;
   dv_model_sync_weights (run->model);
   run->t = 0;
   run->steps = 0;
@@ -729,13 +916,23 @@ step_internal (DvRun *run, const float *frame, float *logits_out, gboolean idle,
   DvModel *m = run->model;
   const DvModelDesc *D = m->desc;
   int N = run->N, K = D->n_classes;
-  if (!run->opt.training)
+  const int ck = run->opt.bptt_checkpoint;
+  if (!run->opt.training || (ck && !run->recomputing))
     {
       run->arena = &run->arenas[run->steps % run->n_arenas];
       dv_arena_reset (run->arena);
     }
+  /* with recomputation, the first pass of a real step is untaped; its state every ck steps and
+   * its frame are kept for the backward, which tapes the steps again (run->recomputing) */
+  run->shadow = ck && !run->recomputing && !idle;
+  if (run->shadow)
+    {
+      if (run->t % ck == 0)
+        checkpoint_take (run);
+      g_ptr_array_add (run->frames, g_memdup2 (frame, sizeof (float) * N * D->in_channels * D->in_h * D->in_w));
+    }
   run->steps++;
-  gboolean taping = run->opt.training && !idle;
+  gboolean taping = run->opt.training && !idle && (!ck || run->recomputing);
   run->taping = taping;
   if (taping)
     {
@@ -791,6 +988,7 @@ step_internal (DvRun *run, const float *frame, float *logits_out, gboolean idle,
         memset (logits_out, 0, sizeof (float) * N * K);
     }
   run->taping = FALSE;
+  run->shadow = FALSE;
   if (idle)
     return TRUE;
 
@@ -890,16 +1088,18 @@ dv_run_forward (DvRun *run, const float *x, int T, float *logits, GError **error
   return dv_run_forward_frames (run, seq_frame, &s, T, logits, error);
 }
 
-gboolean
-dv_run_backward (DvRun *run, const float *dlogits, GError **error)
+/* Walks the taped steps back, last first; they are the real steps t0 … of a sequence of T_all
+ * (dlogits' layout).  seed: the checkpoint the taped steps end in (recomputation), or NULL. */
+static void
+backward_walk (DvRun *run, const float *dlogits, int T_all, int t0, const DvCheckpoint *seed)
 {
-  g_return_val_if_fail (run->opt.training, FALSE);
   const int N = run->N, K = run->model->desc->n_classes, T = run->logit_vals->len;
   const int L = run->model->desc->n_layers, R = run->n_grad_arenas;
-  g_return_val_if_fail (run->step_begin->len == (guint) T, FALSE);
   /* the arenas hold steps T−R … T−1 */
   for (int i = 0; i < R; i++)
     dv_arena_zero_used (&run->grad_arenas[i]);
+  if (seed)
+    checkpoint_seed (run, seed);
   for (int t = T - 1; t >= 0; t--)
     {
       if (t + 1 < T && t + 1 - R >= 0)
@@ -908,16 +1108,94 @@ dv_run_backward (DvRun *run, const float *dlogits, GError **error)
       if (lv.grad != NULL)
         for (int b = 0; b < N; b++)
           for (int k = 0; k < K; k++)
-            lv.grad[b * K + k] += dlogits[((gsize) b * T + t) * K + k];
+            lv.grad[b * K + k] += dlogits[((gsize) b * T_all + t0 + t) * K + k];
       if (run->response_grad)
         for (int l = 0; l < L; l++)
           {
             DvVal v = g_array_index (run->rec_vals, DvVal, (gsize) t * L + l);
             if (run->observe[l] && v.data && v.grad)
-              run->response_grad (run, t, l, v.data, v.grad, run->response_grad_data);
+              run->response_grad (run, t0 + t, l, v.data, v.grad, run->response_grad_data);
           }
       guint end = t + 1 < T ? g_array_index (run->step_begin, guint, t + 1) : run->tape->len;
       dv_tape_backward_range (run, g_array_index (run->step_begin, guint, t), end);
+    }
+}
+
+/* Recomputation's backward: segment by segment from the last, each recomputed taped from its
+ * checkpoint (the same kernels on the same values: the same bits), then walked back. */
+static void
+backward_recompute (DvRun *run, const float *dlogits)
+{
+  const int T = run->frames->len, K = run->opt.bptt_checkpoint, S = run->ckpts->len;
+  const int L = run->model->desc->n_layers;
+  /* the first pass's cycling arenas are done with; the first holds a segment now */
+  for (int i = 1; i < run->n_arenas; i++)
+    dv_arena_release (&run->arenas[i]);
+  BnStats bn = { g_array_new (FALSE, FALSE, sizeof (float)), g_array_new (FALSE, FALSE, sizeof (gint64)) };
+  bn_stats (run->model, &bn, TRUE);
+  DvObserverFunc observer = run->observer;
+  DvCancelFunc cancel = run->cancel;
+  gboolean check_finite = run->check_finite;
+  run->observer = NULL;
+  run->cancel = NULL;
+  run->check_finite = FALSE;
+  for (int s = S - 1; s >= 0; s--)
+    {
+      DvCheckpoint *c = g_ptr_array_index (run->ckpts, s);
+      checkpoint_restore (run, c);
+      run->arena = &run->arenas[0];
+      dv_arena_reset (run->arena);
+      for (int i = 0; i < run->n_grad_arenas; i++)
+        dv_arena_reset (&run->grad_arenas[i]);
+      g_array_set_size (run->tape, 0);
+      g_array_set_size (run->logit_vals, 0);
+      g_array_set_size (run->rec_vals, 0);
+      g_array_set_size (run->step_begin, 0);
+      run->recomputing = TRUE;
+      for (int t = c->t; t < MIN (c->t + K, T); t++)
+        step_internal (run, g_ptr_array_index (run->frames, t), NULL, FALSE, NULL);
+      bn_stats (run->model, &bn, FALSE);
+      backward_walk (run, dlogits, T, c->t, s + 1 < S ? g_ptr_array_index (run->ckpts, s + 1) : NULL);
+      if (s + 1 < S)
+        g_ptr_array_remove_index (run->ckpts, s + 1); /* its gradients are where they belong */
+    }
+  run->recomputing = FALSE;
+  /* the state now points into freed checkpoints: a sequence starts again with a reset
+   * (dv_run_forward does) */
+  for (int li = 0; li < L; li++)
+    {
+      run->rings[li].count = run->rings[li].next = 0;
+      run->own[li] = DV_VAL_NONE;
+    }
+  g_array_set_size (run->tape, 0);
+  g_array_set_size (run->logit_vals, 0);
+  g_array_set_size (run->rec_vals, 0);
+  g_array_set_size (run->step_begin, 0);
+  g_ptr_array_set_size (run->ckpts, 0);
+  g_ptr_array_set_size (run->frames, 0);
+  run->t = T;
+  run->observer = observer;
+  run->cancel = cancel;
+  run->check_finite = check_finite;
+  g_array_unref (bn.f);
+  g_array_unref (bn.i);
+}
+
+gboolean
+dv_run_backward (DvRun *run, const float *dlogits, GError **error)
+{
+  g_return_val_if_fail (run->opt.training, FALSE);
+  if (run->opt.bptt_checkpoint)
+    {
+      const int K = run->opt.bptt_checkpoint, T = run->frames->len;
+      g_return_val_if_fail (run->ckpts->len == (guint) ((T + K - 1) / K), FALSE);
+      backward_recompute (run, dlogits);
+    }
+  else
+    {
+      const int T = run->logit_vals->len;
+      g_return_val_if_fail (run->step_begin->len == (guint) T, FALSE);
+      backward_walk (run, dlogits, T, 0, NULL);
     }
   dv_model_fold_weight_grads (run->model);
   return TRUE;

@@ -11,12 +11,17 @@
  * recorded responses.  /engine/bptt/batchnorm-large-mean checks the
  * train-mode BatchNorm input gradient on channels whose |mean| dwarfs their
  * spread against a double-precision reference (itself checked by central
- * differences in double). */
+ * differences in double).  /engine/bptt/recompute/… check activation recomputation
+ * (DvRunOptions.bptt_checkpoint): on every variant, on presets with idle steps, CorNetRT's
+ * zero filter and truncated BPTT, and with the activity loss, the gradients, the logits and
+ * BatchNorm's running statistics are bit-identical to keeping every step, at checkpoint
+ * intervals shorter than the delays, between, and longer than the sequence. */
 #include "dv-activity.h"
 #include "dv-eval.h"
 #include "dv-model.h"
 #include "dv-ops.h"
 #include "dv-rng.h"
+#include "dv-desc.h"
 
 #include <math.h>
 #include <string.h>
@@ -687,6 +692,192 @@ check_batchnorm_large_mean (void)
   g_free (dx);
 }
 
+/* ---- activation recomputation ------------------------------------------- */
+
+/* One loss+BPTT pass with recomputation every ck steps (0: none): every gradient, then every
+ * buffer the forward touched (BatchNorm's running statistics; counters as floats), then
+ * the logits and the loss.  With ac, the activity loss enters through the response hook. */
+static GArray *
+recompute_pass (DvModel *m, const float *saved, const float *x, const gint64 *labels, int B, int T,
+                gboolean bn_train, const ActivityCase *ac, int ck)
+{
+  g_autoptr (GError) error = NULL;
+  const DvModelDesc *D = dv_model_get_desc (m);
+  int K = D->n_classes;
+  restore_buffers (m, saved);
+  for (guint i = 0; i < dv_model_n_params (m); i++)
+    if (dv_model_param (m, i)->idata)
+      dv_model_param (m, i)->idata[0] = 0;
+  DvRunOptions opt = { .training = TRUE, .bn_train = bn_train, .bptt_checkpoint = ck };
+  g_autoptr (DvRun) run = dv_run_new (m, B, &opt);
+  DvActivityLoss *al = NULL;
+  if (ac)
+    {
+      DvActivityConfig cfg;
+      dv_activity_config_init (&cfg);
+      cfg.weight = ac->weight;
+      cfg.ord = ac->ord;
+      cfg.mode = ac->mode;
+      cfg.layers = ac->layers ? g_strsplit (ac->layers, ",", -1) : NULL;
+      al = dv_activity_loss_new (run, &cfg, &error);
+      g_assert_no_error (error);
+      dv_activity_config_clear (&cfg);
+      dv_activity_loss_reset (al);
+    }
+  g_autofree float *lg = g_new (float, (gsize) B * T * K), *dl = g_new0 (float, (gsize) B * T * K);
+  g_assert_true (dv_run_forward (run, x, T, lg, &error));
+  g_assert_no_error (error);
+  float loss = (float) dv_cross_entropy (dl, lg, (const int64_t *) labels, B * T, K, D->non_label_index, 1.0f,
+                                         NULL);
+  dv_model_zero_grad (m);
+  g_assert_true (dv_run_backward (run, dl, &error));
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (float));
+  for (guint i = 0; i < dv_model_n_params (m); i++)
+    {
+      DvParam *p = dv_model_param (m, i);
+      if (p->grad)
+        g_array_append_vals (out, p->grad, p->numel);
+    }
+  for (guint i = 0; i < dv_model_n_params (m); i++)
+    {
+      DvParam *p = dv_model_param (m, i);
+      if (p->is_buffer && p->data)
+        g_array_append_vals (out, p->data, p->numel);
+      for (gint64 k = 0; p->idata && k < p->numel; k++)
+        {
+          float c = (float) p->idata[k];
+          g_array_append_val (out, c);
+        }
+    }
+  g_array_append_vals (out, lg, (gsize) B * T * K);
+  g_array_append_val (out, loss);
+  if (al)
+    dv_activity_loss_free (al);
+  return out;
+}
+
+static void
+assert_recompute_identical (const char *name, DvModel *m, const float *x, const gint64 *labels, int B, int T,
+                            gboolean bn_train, const ActivityCase *ac)
+{
+  g_autofree float *saved = save_buffers (m);
+  GArray *ref = recompute_pass (m, saved, x, labels, B, T, bn_train, ac, 0);
+  gsize n_grad = 0;
+  double norm = 0;
+  for (guint i = 0; i < dv_model_n_params (m); i++)
+    if (dv_model_param (m, i)->grad)
+      n_grad += dv_model_param (m, i)->numel;
+  for (gsize i = 0; i < n_grad; i++)
+    norm += (double) g_array_index (ref, float, i) * g_array_index (ref, float, i);
+  g_assert_cmpfloat (norm, >, 0); /* a gradient to compare */
+  const int intervals[] = { 1, 2, 3, T - 1, T, T + 2 };
+  for (gsize c = 0; c < G_N_ELEMENTS (intervals); c++)
+    {
+      GArray *got = recompute_pass (m, saved, x, labels, B, T, bn_train, ac, intervals[c]);
+      g_assert_cmpuint (got->len, ==, ref->len);
+      gsize first = ref->len;
+      for (gsize i = 0; i < ref->len && first == ref->len; i++)
+        if (memcmp (&g_array_index (got, float, i), &g_array_index (ref, float, i), sizeof (float)) != 0)
+          first = i;
+      if (first < ref->len)
+        g_test_message ("%s, checkpoint every %d: value %" G_GSIZE_FORMAT " of %u (%s) is %.9g, "
+                        "keeping every step %.9g", name, intervals[c], first, ref->len,
+                        first < n_grad ? "a gradient" : "a buffer, logit or the loss",
+                        g_array_index (got, float, first), g_array_index (ref, float, first));
+      g_assert_cmpuint (first, ==, ref->len);
+      g_array_unref (got);
+    }
+  g_test_message ("%s: %" G_GSIZE_FORMAT " gradients, buffers, logits and the loss bit-identical at "
+                  "checkpoint intervals 1, 2, 3, T−1, T, T+2 (T = %d)", name, n_grad, T);
+  g_array_unref (ref);
+}
+
+static void
+check_recompute_variant (gconstpointer data)
+{
+  const Variant *v = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvModelDesc) d = tiny_desc (v);
+  g_autoptr (DvModel) m = dv_model_new (d, &error);
+  g_assert_no_error (error);
+  dv_model_init_params (m, 7);
+  DvRng r;
+  dv_rng_init (&r, 11);
+  perturb_params (m, &r);
+  int B = 4, T = 5;
+  g_autofree float *x = NULL;
+  g_autofree gint64 *labels = NULL;
+  random_batch (&r, B, T, &x, &labels);
+  assert_recompute_identical (v->name, m, x, labels, B, T, v->bn_train, NULL);
+}
+
+static void
+check_recompute_activity (void)
+{
+  const ActivityCase *ac = &activity_cases[0];
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvModelDesc) d = tiny_desc (&variants[0]);
+  g_autoptr (DvModel) m = dv_model_new (d, &error);
+  g_assert_no_error (error);
+  dv_model_init_params (m, 7);
+  DvRng r;
+  dv_rng_init (&r, 13);
+  perturb_params (m, &r);
+  int B = 4, T = 5;
+  g_autofree float *x = NULL;
+  g_autofree gint64 *labels = NULL;
+  random_batch (&r, B, T, &x, &labels);
+  assert_recompute_identical (ac->name, m, x, labels, B, T, FALSE, ac);
+}
+
+typedef struct {
+  const char *name, *preset;
+  const char *kwargs[6];
+  int T;
+  gboolean bn_train;
+} PresetCase;
+
+static const PresetCase recompute_presets[] = {
+  /* delays of two steps, truncated BPTT every 3 steps, feedback */
+  { "dyrcnnx4-delays-tbptt", "DyRCNNx4", { "input_dims=[7,3,16,16]", "n_classes=5", "t_feedforward=4",
+    "t_recurrence=4", "truncated_bptt_timesteps=3", NULL }, 7, FALSE },
+  /* idle steps before the sequence, spatial bias, the readout skip */
+  { "cordsnet-idle", "CordsNet", { "input_dims=[6,3,16,16]", "n_classes=4", "idle_timesteps=3", NULL }, 6, FALSE },
+  /* the zero filter refills the next layer's history */
+  { "cornetrt-zerofilter", "CorNetRT", { "input_dims=[6,3,16,16]", "n_classes=4", NULL }, 6, TRUE },
+  { "customrcnn-tutorial", "CustomRCNN", { "input_dims=[9,3,16,16]", "n_classes=10", "dt=2", "t_feedforward=2",
+    "t_recurrence=2", "use_skip_connections=true" }, 9, TRUE },
+};
+
+static void
+check_recompute_preset (gconstpointer data)
+{
+  const PresetCase *pc = data;
+  g_autoptr (GError) error = NULL;
+  int nk = 0;
+  while (nk < (int) G_N_ELEMENTS (pc->kwargs) && pc->kwargs[nk])
+    nk++;
+  g_autoptr (DvJson) kw = dv_kwargs_parse ((const char *const *) pc->kwargs, nk, &error);
+  g_assert_no_error (error);
+  g_autoptr (DvModelDesc) d = dv_preset_build (pc->preset, kw, &error);
+  g_assert_no_error (error);
+  g_autoptr (DvModel) m = dv_model_new (d, &error);
+  g_assert_no_error (error);
+  dv_model_init_params (m, 3);
+  DvRng r;
+  dv_rng_init (&r, 17);
+  perturb_params (m, &r);
+  int B = 2, T = pc->T, K = d->n_classes;
+  gsize xn = (gsize) B * T * d->in_channels * d->in_h * d->in_w;
+  g_autofree float *x = g_new (float, xn);
+  for (gsize i = 0; i < xn; i++)
+    x[i] = (float) (2.0 * dv_rng_uniform (&r) - 1.0);
+  g_autofree gint64 *labels = g_new (gint64, (gsize) B * T);
+  for (int i = 0; i < B * T; i++)
+    labels[i] = i % T == 0 ? -1 : (gint64) (dv_rng_uniform (&r) * K) % K;
+  assert_recompute_identical (pc->name, m, x, labels, B, T, pc->bn_train, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -702,5 +893,16 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &activity_cases[i], check_activity);
     }
   g_test_add_func ("/engine/bptt/batchnorm-large-mean", check_batchnorm_large_mean);
+  for (guint i = 0; i < G_N_ELEMENTS (variants); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/engine/bptt/recompute/%s", variants[i].name);
+      g_test_add_data_func (path, &variants[i], check_recompute_variant);
+    }
+  g_test_add_func ("/engine/bptt/recompute/activity", check_recompute_activity);
+  for (guint i = 0; i < G_N_ELEMENTS (recompute_presets); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/engine/bptt/recompute/%s", recompute_presets[i].name);
+      g_test_add_data_func (path, &recompute_presets[i], check_recompute_preset);
+    }
   return g_test_run ();
 }

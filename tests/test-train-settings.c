@@ -141,6 +141,7 @@ static const Bad bad[] = {
   { "monitor", "val_acc", "monitor=val_acc: use one of val_loss or val_accuracy" },
   { "seed", "-3", "seed=-3: give a whole number ≥ 0" },
   { "threads", "2000", "threads=2000: give a whole number from 0 to 1024" },
+  { "bptt-checkpoint", "-1", "bptt-checkpoint=-1: give a whole number from 0 to 1000000" },
   { "data", "", "data=: name a data set" },
   { "nesterov", "maybe", "nesterov=maybe" },
   { "augment", "2", "augment=2" },

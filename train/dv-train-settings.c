@@ -101,6 +101,9 @@ static const DvTrainSettingInfo table[] = {
     "Seed of the weights, the split, the order and the augmentation", "0", NULL, OFF (seed) },
   INT ("threads", 0, NULL, "0", 0, 1024, NULL, "N", "Kernel threads while training (0: every processor)",
        NULL, NULL, threads),
+  INT ("bptt-checkpoint", 0, NULL, "0", 0, 1000000, "timesteps", "K", "Activation recomputation: keep the "
+       "state every K timesteps and recompute the rest in backward (less memory for long sequences, one more "
+       "forward pass; the same gradients) (0: keep every timestep)", NULL, NULL, bptt_checkpoint),
 };
 
 const DvTrainSettingInfo *
@@ -465,4 +468,5 @@ dv_train_settings_to_config (const DvTrainSettings *s, DvTrainConfig *c)
   c->bn_train = s->bn_mode == 0;
   c->bn_calibrate = s->bn_calibrate;
   c->recurrence_scale = s->recurrence_scale;
+  c->bptt_checkpoint = s->bptt_checkpoint;
 }

@@ -85,6 +85,7 @@ typedef struct {
   int monitor;              /* 0 val_loss (min), 1 val_accuracy (max) */
   gint64 seed;
   int threads;              /* kernel threads while training, 0 = every processor */
+  int bptt_checkpoint;      /* activation recomputation every K timesteps, 0 = off (DvRunOptions) */
 } DvTrainSettings;
 
 /* The table, in the order of --help and of dv_train_settings_to_strv. */

@@ -173,7 +173,7 @@ dv_trainer_new (DvModel *model, DvLoader *train, DvLoader *val, const DvTrainCon
   int n = train ? dv_loader_get_n_samples (train) : 0, nb = train ? MAX (dv_loader_get_n_batches (train), 1) : 1;
   int batch = config->batch_size > 0 ? config->batch_size : MAX (1, (n + nb - 1) / nb);
   /* a batch whose activations cannot fit is refused before the first step allocates them */
-  if (!dv_model_desc_check_size (dv_model_get_desc (model), batch, error))
+  if (!dv_model_desc_check_size_bptt (dv_model_get_desc (model), batch, config->bptt_checkpoint, error))
     {
       g_prefix_error (error, "batch size %d: ", batch);
       return NULL;
@@ -359,7 +359,7 @@ slot_for (DvTrainer *t, int B, GError **error)
   Slot *s = g_hash_table_lookup (t->slots, GINT_TO_POINTER (B));
   if (s == NULL)
     {
-      DvRunOptions o = { .training = TRUE, .bn_train = t->cfg.bn_train };
+      DvRunOptions o = { .training = TRUE, .bn_train = t->cfg.bn_train, .bptt_checkpoint = t->cfg.bptt_checkpoint };
       s = g_new0 (Slot, 1);
       s->trainer = t;
       s->run = dv_run_new (t->model, B, &o);

@@ -55,6 +55,7 @@ typedef struct {
   int batch_size;         /* for the lr scaling; 0 = estimated from the loader's batches */
   double divergence_factor; /* stop when the loss, the gradient norm or a layer's activity exceeds
                              * this factor times its running history (1000; 0 = off) */
+  int bptt_checkpoint;    /* activation recomputation every K timesteps (DvRunOptions), 0 = off */
 } DvTrainConfig;
 
 void dv_train_config_init (DvTrainConfig *config);
