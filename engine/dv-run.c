@@ -851,6 +851,31 @@ bn_stats (DvModel *m, BnStats *st, gboolean save)
       bn_mod_stats (&m->conns[c].bn, st, &fo, &io, save);
 }
 
+/* The tape and what indexes it: nothing is taped. */
+static void
+tape_clear (DvRun *run)
+{
+  g_array_set_size (run->tape, 0);
+  g_array_set_size (run->logit_vals, 0);
+  g_array_set_size (run->rec_vals, 0);
+  g_array_set_size (run->step_begin, 0);
+}
+
+/* No sequence: empty rings and solver states, no tape, checkpoints or frames. */
+static void
+sequence_clear (DvRun *run)
+{
+  for (int i = 0; i < run->model->desc->n_layers; i++)
+    {
+      run->rings[i].count = run->rings[i].next = 0;
+      run->own[i] = DV_VAL_NONE;
+    }
+  tape_clear (run);
+  g_ptr_array_set_size (run->ckpts, 0);
+  g_ptr_array_set_size (run->frames, 0);
+  run->shadow = run->recomputing = FALSE;
+}
+
 void
 dv_run_detach (DvRun *run)
 {
@@ -872,18 +897,7 @@ dv_run_reset (DvRun *run)
   for (int i = 0; i < run->n_grad_arenas; i++)
     dv_arena_reset_consolidate (&run->grad_arenas[i]);
   run->grad_arena = &run->grad_arenas[0];
-  g_array_set_size (run->step_begin, 0);
-  for (int i = 0; i < D->n_layers; i++)
-    {
-      run->rings[i].count = run->rings[i].next = 0;
-      run->own[i] = DV_VAL_NONE;
-    }
-  g_array_set_size (run->tape, 0);
-  g_array_set_size (run->logit_vals, 0);
-  g_array_set_size (run->rec_vals, 0);
-  g_ptr_array_set_size (run->ckpts, 0);
-  g_ptr_array_set_size (run->frames, 0);
-  run->shadow = run->recomputing = FALSE;
+  sequence_clear (run);
   dv_model_sync_weights (run->model);
   run->t = 0;
   run->steps = 0;
@@ -1127,7 +1141,6 @@ static void
 backward_recompute (DvRun *run, const float *dlogits)
 {
   const int T = run->frames->len, K = run->opt.bptt_checkpoint, S = run->ckpts->len;
-  const int L = run->model->desc->n_layers;
   /* the first pass's cycling arenas are done with; the first holds a segment now */
   for (int i = 1; i < run->n_arenas; i++)
     dv_arena_release (&run->arenas[i]);
@@ -1147,10 +1160,7 @@ backward_recompute (DvRun *run, const float *dlogits)
       dv_arena_reset (run->arena);
       for (int i = 0; i < run->n_grad_arenas; i++)
         dv_arena_reset (&run->grad_arenas[i]);
-      g_array_set_size (run->tape, 0);
-      g_array_set_size (run->logit_vals, 0);
-      g_array_set_size (run->rec_vals, 0);
-      g_array_set_size (run->step_begin, 0);
+      tape_clear (run);
       run->recomputing = TRUE;
       for (int t = c->t; t < MIN (c->t + K, T); t++)
         step_internal (run, g_ptr_array_index (run->frames, t), NULL, FALSE, NULL);
@@ -1159,20 +1169,9 @@ backward_recompute (DvRun *run, const float *dlogits)
       if (s + 1 < S)
         g_ptr_array_remove_index (run->ckpts, s + 1); /* its gradients are where they belong */
     }
-  run->recomputing = FALSE;
   /* the state now points into freed checkpoints: a sequence starts again with a reset
    * (dv_run_forward does) */
-  for (int li = 0; li < L; li++)
-    {
-      run->rings[li].count = run->rings[li].next = 0;
-      run->own[li] = DV_VAL_NONE;
-    }
-  g_array_set_size (run->tape, 0);
-  g_array_set_size (run->logit_vals, 0);
-  g_array_set_size (run->rec_vals, 0);
-  g_array_set_size (run->step_begin, 0);
-  g_ptr_array_set_size (run->ckpts, 0);
-  g_ptr_array_set_size (run->frames, 0);
+  sequence_clear (run);
   run->t = T;
   run->observer = observer;
   run->cancel = cancel;

@@ -455,22 +455,52 @@ check_cords_pieces (DvModel *m, const float *x, const gint64 *labels, int B, int
   g_assert_cmpfloat (fabs (with_skip - without), >, 1e-4);
 }
 
+/* A variant's tiny model, initialised (seed 7) and perturbed, and a batch, from rng seed. */
+static DvModel *
+tiny_problem (const Variant *v, gboolean linear, guint64 seed, DvRng *r, int B, int T, float **x,
+              gint64 **labels)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (DvModelDesc) d = tiny_desc (v);
+  for (int l = 0; linear && l < d->n_layers; l++)
+    d->layers[l].nonlin = DV_NONLIN_IDENTITY;
+  DvModel *m = dv_model_new (d, &error);
+  g_assert_no_error (error);
+  dv_model_init_params (m, 7);
+  dv_rng_init (r, seed);
+  perturb_params (m, r);
+  random_batch (r, B, T, x, labels);
+  return m;
+}
+
+/* The activity loss of a case on a run (reset, ready for a forward). */
+static DvActivityLoss *
+activity_loss_for (DvRun *run, const ActivityCase *ac)
+{
+  g_autoptr (GError) error = NULL;
+  DvActivityConfig cfg;
+  dv_activity_config_init (&cfg);
+  cfg.weight = ac->weight;
+  cfg.ord = ac->ord;
+  cfg.mode = ac->mode;
+  cfg.layers = ac->layers ? g_strsplit (ac->layers, ",", -1) : NULL;
+  DvActivityLoss *al = dv_activity_loss_new (run, &cfg, &error);
+  g_assert_no_error (error);
+  dv_activity_config_clear (&cfg);
+  dv_activity_loss_reset (al);
+  return al;
+}
+
 static void
 check_variant (gconstpointer data)
 {
   const Variant *v = data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (DvModelDesc) d = tiny_desc (v);
-  g_autoptr (DvModel) m = dv_model_new (d, &error);
-  g_assert_no_error (error);
-  dv_model_init_params (m, 7);
   DvRng r;
-  dv_rng_init (&r, 11);
-  perturb_params (m, &r);
   int B = 4, T = 5;
   g_autofree float *x = NULL;
   g_autofree gint64 *labels = NULL;
-  random_batch (&r, B, T, &x, &labels);
+  g_autoptr (DvModel) m = tiny_problem (v, FALSE, 11, &r, B, T, &x, &labels);
 
   g_autofree float *saved = save_buffers (m);
   double loss = 0;
@@ -510,19 +540,13 @@ check_activity (gconstpointer data)
 {
   const ActivityCase *ac = data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (DvModelDesc) d = tiny_desc (&variants[0]);
-  for (int l = 0; ac->linear && l < d->n_layers; l++)
-    d->layers[l].nonlin = DV_NONLIN_IDENTITY;
-  g_autoptr (DvModel) m = dv_model_new (d, &error);
-  g_assert_no_error (error);
-  dv_model_init_params (m, 7);
   DvRng r;
-  dv_rng_init (&r, 13);
-  perturb_params (m, &r);
-  int B = 4, T = 5, K = d->n_classes;
+  int B = 4, T = 5;
   g_autofree float *x = NULL;
   g_autofree gint64 *labels = NULL;
-  random_batch (&r, B, T, &x, &labels);
+  g_autoptr (DvModel) m = tiny_problem (&variants[0], ac->linear, 13, &r, B, T, &x, &labels);
+  const DvModelDesc *d = dv_model_get_desc (m);
+  int K = d->n_classes;
   g_autofree float *saved = save_buffers (m);
 
   /* the cross-entropy's gradient alone, to show the activity term changes it */
@@ -533,19 +557,10 @@ check_activity (gconstpointer data)
     if (dv_model_param (m, i)->trainable)
       g_array_append_vals (g_ce, dv_model_param (m, i)->grad, dv_model_param (m, i)->numel);
 
-  DvActivityConfig cfg;
-  dv_activity_config_init (&cfg);
-  cfg.weight = ac->weight;
-  cfg.ord = ac->ord;
-  cfg.mode = ac->mode;
-  cfg.layers = ac->layers ? g_strsplit (ac->layers, ",", -1) : NULL;
   DvRunOptions opt = { .training = TRUE };
   g_autoptr (DvRun) run = dv_run_new (m, B, &opt);
-  g_autoptr (DvActivityLoss) al = dv_activity_loss_new (run, &cfg, &error);
-  g_assert_no_error (error);
-  dv_activity_config_clear (&cfg);
+  g_autoptr (DvActivityLoss) al = activity_loss_for (run, ac);
   g_autofree float *lg = g_new (float, (gsize) B * T * K), *dl = g_new0 (float, (gsize) B * T * K);
-  dv_activity_loss_reset (al);
   g_assert_true (dv_run_forward (run, x, T, lg, &error));
   double ce = dv_cross_entropy (dl, lg, (const int64_t *) labels, B * T, K, d->non_label_index, 1.0f, NULL);
   double act = dv_activity_loss_value (al);
@@ -710,20 +725,7 @@ recompute_pass (DvModel *m, const float *saved, const float *x, const gint64 *la
       dv_model_param (m, i)->idata[0] = 0;
   DvRunOptions opt = { .training = TRUE, .bn_train = bn_train, .bptt_checkpoint = ck };
   g_autoptr (DvRun) run = dv_run_new (m, B, &opt);
-  DvActivityLoss *al = NULL;
-  if (ac)
-    {
-      DvActivityConfig cfg;
-      dv_activity_config_init (&cfg);
-      cfg.weight = ac->weight;
-      cfg.ord = ac->ord;
-      cfg.mode = ac->mode;
-      cfg.layers = ac->layers ? g_strsplit (ac->layers, ",", -1) : NULL;
-      al = dv_activity_loss_new (run, &cfg, &error);
-      g_assert_no_error (error);
-      dv_activity_config_clear (&cfg);
-      dv_activity_loss_reset (al);
-    }
+  g_autoptr (DvActivityLoss) al = ac ? activity_loss_for (run, ac) : NULL;
   g_autofree float *lg = g_new (float, (gsize) B * T * K), *dl = g_new0 (float, (gsize) B * T * K);
   g_assert_true (dv_run_forward (run, x, T, lg, &error));
   g_assert_no_error (error);
@@ -751,8 +753,6 @@ recompute_pass (DvModel *m, const float *saved, const float *x, const gint64 *la
     }
   g_array_append_vals (out, lg, (gsize) B * T * K);
   g_array_append_val (out, loss);
-  if (al)
-    dv_activity_loss_free (al);
   return out;
 }
 
@@ -796,18 +796,11 @@ static void
 check_recompute_variant (gconstpointer data)
 {
   const Variant *v = data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (DvModelDesc) d = tiny_desc (v);
-  g_autoptr (DvModel) m = dv_model_new (d, &error);
-  g_assert_no_error (error);
-  dv_model_init_params (m, 7);
   DvRng r;
-  dv_rng_init (&r, 11);
-  perturb_params (m, &r);
   int B = 4, T = 5;
   g_autofree float *x = NULL;
   g_autofree gint64 *labels = NULL;
-  random_batch (&r, B, T, &x, &labels);
+  g_autoptr (DvModel) m = tiny_problem (v, FALSE, 11, &r, B, T, &x, &labels);
   assert_recompute_identical (v->name, m, x, labels, B, T, v->bn_train, NULL);
 }
 
@@ -815,18 +808,11 @@ static void
 check_recompute_activity (void)
 {
   const ActivityCase *ac = &activity_cases[0];
-  g_autoptr (GError) error = NULL;
-  g_autoptr (DvModelDesc) d = tiny_desc (&variants[0]);
-  g_autoptr (DvModel) m = dv_model_new (d, &error);
-  g_assert_no_error (error);
-  dv_model_init_params (m, 7);
   DvRng r;
-  dv_rng_init (&r, 13);
-  perturb_params (m, &r);
   int B = 4, T = 5;
   g_autofree float *x = NULL;
   g_autofree gint64 *labels = NULL;
-  random_batch (&r, B, T, &x, &labels);
+  g_autoptr (DvModel) m = tiny_problem (&variants[0], ac->linear, 13, &r, B, T, &x, &labels);
   assert_recompute_identical (ac->name, m, x, labels, B, T, FALSE, ac);
 }
 
