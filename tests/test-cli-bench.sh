@@ -34,4 +34,8 @@ refuses () {
 refuses "no preset model named 'NoSuchNet'" --model NoSuchNet
 refuses "the input's size and length are --size and --steps" --size 16 'input_dims=[2,3,16,16]'
 refuses "is not of the form key=value" --size 16 notakwarg
+refuses "bptt-checkpoint" --bptt-checkpoint -1 --size 16
+# recomputation is what ran, and says so
+out=$("$cli" bench --batch 1 --steps 4 --size 16 --reps 1 --bptt-checkpoint 2)
+expect "$out" bptt_checkpoint 2
 echo ok

@@ -58,7 +58,8 @@ compare (const char *what, const float *ref, const float *cand, gint64 n, int B,
 
 /* The same case through the command-line tool (DV_CLI = path of `dynvision`):
  * `dynvision run` must write the expected tensors, `dynvision grad` the
- * expected loss and gradients. */
+ * expected loss and gradients, and `dynvision grad --bptt-checkpoint 2`
+ * (activation recomputation) the very same file. */
 static gboolean
 cli_agrees (const char *dir, const DvSafetensors *est, gboolean train, gboolean bn_train, double tol, double gtol)
 {
@@ -71,11 +72,16 @@ cli_agrees (const char *dir, const DvSafetensors *est, gboolean train, gboolean 
   g_autofree char *ip = g_build_filename (dir, "input.safetensors", NULL);
   g_autofree char *out = g_build_filename (tmp, "out.safetensors", NULL);
   g_autofree char *gout = g_build_filename (tmp, "grads.safetensors", NULL);
+  g_autofree char *rout = g_build_filename (tmp, "grads-recomputed.safetensors", NULL);
   gboolean ok = TRUE;
-  for (int pass = 0; pass < (train ? 2 : 1); pass++)
+  for (int pass = 0; pass < (train ? 3 : 1); pass++)
     {
+      const char *outs[] = { out, gout, rout };
       const char *argv[] = { cli, pass ? "grad" : "run", "--checkpoint", mp, "--input", ip, "--output",
-                             pass ? gout : out, bn_train ? "--train-mode" : NULL, NULL };
+                             outs[pass], pass == 2 ? "--bptt-checkpoint=2" : "--bptt-checkpoint=0",
+                             bn_train ? "--train-mode" : NULL, NULL };
+      if (pass == 0)
+        argv[8] = bn_train ? "--train-mode" : NULL, argv[9] = NULL;
       int status = 0;
       g_autofree char *err = NULL;
       if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, &err, &status, &error)
@@ -125,9 +131,19 @@ cli_agrees (const char *dir, const DvSafetensors *est, gboolean train, gboolean 
           g_autofree char *what = g_strdup_printf ("cli grad:%s", g->name);
           ok &= compare (what, ref, cand, g->numel, 0, 0, FALSE, gtol);
         }
+      g_autofree char *full = NULL, *recomputed = NULL;
+      gsize nf = 0, nr = 0;
+      g_assert_true (g_file_get_contents (gout, &full, &nf, NULL));
+      g_assert_true (g_file_get_contents (rout, &recomputed, &nr, NULL));
+      if (nf != nr || memcmp (full, recomputed, nf) != 0)
+        {
+          g_test_message ("MISMATCH cli grad --bptt-checkpoint 2: not the same bytes as keeping every step");
+          ok = FALSE;
+        }
     }
   g_unlink (out);
   g_unlink (gout);
+  g_unlink (rout);
   g_rmdir (tmp);
   return ok;
 }
